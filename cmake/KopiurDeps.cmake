@@ -1,0 +1,28 @@
+# Every dependency is a Debian bookworm package (tools/setup-deps.sh installs them); nothing is
+# downloaded at build time.
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+# cpp-httplib is header-only in Debian and ships no CMake config.
+find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+add_library(kopiur_httplib INTERFACE)
+target_include_directories(kopiur_httplib SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
+target_compile_definitions(kopiur_httplib INTERFACE CPPHTTPLIB_OPENSSL_SUPPORT CPPHTTPLIB_ZLIB_SUPPORT)
+target_link_libraries(kopiur_httplib INTERFACE OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB Threads::Threads)
+
+if(KOPIUR_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+endif()
+if(KOPIUR_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+  find_package(prometheus-cpp CONFIG REQUIRED)
+  find_package(spdlog REQUIRED)
+endif()

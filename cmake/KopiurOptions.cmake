@@ -1,0 +1,45 @@
+# Warnings and sanitizers for project code only: third-party headers come in as SYSTEM includes,
+# so -Werror judges nothing but our own sources.
+add_library(kopiur_warnings INTERFACE)
+target_compile_options(kopiur_warnings INTERFACE -Wall -Wextra -Werror -Wpedantic -Wshadow
+                                                 -Wnon-virtual-dtor -Wold-style-cast)
+
+if(KOPIUR_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(KOPIUR_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
+# kopiur_add_library(<name> SOURCES ... DEPS ...): one static library per concern, public headers
+# under include/kopiur/, warnings on.
+function(kopiur_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+                                            $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
+                                     PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE kopiur_warnings ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# kopiur_add_test(<name> SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary, discovered by ctest.
+function(kopiur_add_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} kopiur_warnings GTest::gtest GTest::gmock GTest::gtest_main)
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
+                       ENVIRONMENT "KOPIUR_SOURCE_DIR=${PROJECT_SOURCE_DIR};KOPIUR_BINARY_DIR=${PROJECT_BINARY_DIR}")
+endfunction()
+
+# ccache, when the machine has it, makes the second build (sanitizers, CI re-runs) cheap.
+find_program(KOPIUR_CCACHE ccache)
+if(KOPIUR_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${KOPIUR_CCACHE})
+endif()
