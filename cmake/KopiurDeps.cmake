@@ -10,12 +10,15 @@ find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 
-# cpp-httplib is header-only in Debian and ships no CMake config.
+# cpp-httplib ships no CMake config. Debian builds it as a shared library (libcpp-httplib.so, with
+# OpenSSL and zlib); the header alone only declares the classes.
 find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+find_library(HTTPLIB_LIBRARY NAMES cpp-httplib REQUIRED)
 add_library(kopiur_httplib INTERFACE)
 target_include_directories(kopiur_httplib SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
 target_compile_definitions(kopiur_httplib INTERFACE CPPHTTPLIB_OPENSSL_SUPPORT CPPHTTPLIB_ZLIB_SUPPORT)
-target_link_libraries(kopiur_httplib INTERFACE OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB Threads::Threads)
+target_link_libraries(kopiur_httplib INTERFACE ${HTTPLIB_LIBRARY} OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB
+                                               Threads::Threads)
 
 if(KOPIUR_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -25,8 +25,16 @@ function(kopiur_add_library name)
 endfunction()
 
 # kopiur_add_test(<name> SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary, discovered by ctest.
+# Labels: `unit` (the default; also run under ASan+UBSan), `integration` (real peers: Prometheus,
+# kubectl, child processes; release build only), `concurrency` (also built and run under TSan).
 function(kopiur_add_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  if("concurrency" IN_LIST ARG_LABELS)
+    set_property(GLOBAL APPEND PROPERTY KOPIUR_CONCURRENCY_TESTS ${name})
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} kopiur_warnings GTest::gtest GTest::gmock GTest::gtest_main)

@@ -5,9 +5,25 @@
 // unknown paths get 404 and known paths with another method 405. TLS certificate and key files
 // are re-read when they change on disk. Handlers run on the server's worker threads and must be
 // thread-safe.
+//
+//   HttpServer server({.address = ":8080"});
+//   Health health;
+//   add_health_routes(server, health);
+//   add_metrics_route(server, "/metrics", [&](std::string_view accept) {
+//     return reader.scrape(accept);  // {content type, body}
+//   });
+//   if (std::string err = server.start(); !err.empty()) { /* report err, exit */ }
+//   health.set_ready(true);
+//
+// Cost: one std::function call per request plus a copy of the body into the socket; gzip (zlib
+// level 6) only for bodies of kMinGzipBytes or more. Failures: start() returns an actionable
+// string (bad address, port in use, unreadable TLS files); a handler that throws yields a 500;
+// a failed TLS reload keeps the previous certificate and reports through on_warning. Nothing in
+// this header throws into its caller after construction.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -16,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace kopiur::telemetry::http {
 
@@ -48,7 +65,17 @@ struct ServerOptions {
   std::chrono::milliseconds tls_reload_check{2000};  // how often to stat the cert/key files
   int worker_threads = 4;
   bool gzip = true;  // compress responses when the client sends Accept-Encoding: gzip
+  // An idle keep-alive connection is closed after this long. It also bounds how long stop() waits
+  // for a client that keeps a connection open without sending anything.
+  std::chrono::seconds keep_alive_timeout{2};
+  std::size_t max_body_bytes = 16u << 20;  // larger request bodies get 413
+  // Non-fatal problems found while serving (a TLS reload that failed, keeping the old
+  // certificate). Called from a server thread; must not throw. Default: a line on stderr.
+  std::function<void(std::string_view message)> on_warning;
 };
+
+// Responses smaller than this are sent uncompressed: gzip's framing would outweigh the saving.
+inline constexpr std::size_t kMinGzipBytes = 1024;
 
 // HttpServer. start() binds and serves on background threads; stop() (and the destructor) stops
 // accepting, lets in-flight requests finish and joins the threads.
@@ -92,5 +119,15 @@ class Health {
 // Registers GET /healthz (always 200 "ok" while the process serves) and GET /readyz (200 "ok"
 // when ready, else 503 with the reason) on `server`. `health` must outlive the server.
 void add_health_routes(HttpServer& server, const Health& health);
+
+// What a metrics reader returns for one scrape: the content type to send and the body.
+using ScrapeResult = std::pair<std::string, std::string>;
+// Renders one scrape; `accept` is the request's Accept header (empty when absent), so the reader
+// can pick Prometheus text or OpenMetrics. Must be thread-safe (concurrent scrapes).
+using ScrapeFn = std::function<ScrapeResult(std::string_view accept)>;
+
+// Registers GET `path` (usually "/metrics") answering with `scrape(accept)`. A scrape that throws
+// answers 500 with the exception's message. Keeps http independent of the metrics library.
+void add_metrics_route(HttpServer& server, std::string path, ScrapeFn scrape);
 
 }  // namespace kopiur::telemetry::http

@@ -1,0 +1,100 @@
+// File: kopiur/telemetry/log/filter.hpp
+//
+// Filter: RUST_LOG directives with tracing-subscriber EnvFilter semantics.
+//
+//   auto parsed = log::Filter::parse("info,kopia=debug,kopiur_controller[reconcile{kind=Backup}]=trace");
+//   for (auto& w : parsed.warnings) ...;   // one per skipped directive, naming it and why
+//
+// Syntax: directives separated by commas, each `target[span{field=value,...}]=level` with every
+// part optional: `level` sets the default; `target=level`; a bare `target` means trace; `off`
+// silences. Levels are case-insensitive (off, error, warn, info, debug, trace, or 0-5).
+// Matching: a target directive applies to every target that starts with it; the longest such
+// target wins (a directive with no target is the fallback). Span directives (`[...]`) enable
+// every event inside a matching span, whatever its target, up to their level.
+// Differences from the original, on purpose: an empty or blank value means `info` (not
+// "nothing"), and a bad directive is skipped with a warning while the good ones still apply.
+//
+// Thread-safety: a Filter is an immutable value once parsed; share it freely.
+// Cost: static_level() compares the target with each target directive (a handful of prefix
+// compares); callers cache its answer per call site (see log.hpp).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kopiur/telemetry/log/event.hpp"
+
+namespace kopiur::telemetry::log {
+
+// Parses a level name (case-insensitive, surrounding blanks ignored) or a digit 0-5.
+std::optional<Level> parse_level(std::string_view text) noexcept;
+
+// FieldMatch: `{name}` (the span has the field) or `{name=value}` (and its value renders as value).
+struct FieldMatch {
+  std::string name;
+  std::optional<std::string> value;
+};
+
+// Directive: one parsed RUST_LOG directive.
+struct Directive {
+  std::string target;  // empty: any target
+  std::string span;    // empty: no span-name constraint
+  std::vector<FieldMatch> fields;
+  Level level = Level::Trace;
+  [[nodiscard]] bool is_span_directive() const noexcept { return !span.empty() || !fields.empty(); }
+  [[nodiscard]] std::string to_string() const;
+};
+
+struct FilterParse;
+
+class Filter {
+ public:
+  // The default filter: `info`.
+  Filter();
+  // A filter with one default directive at `level`.
+  static Filter from_level(Level level);
+  // Lossy parse: bad directives are skipped, each with one warning. A blank spec, or one with no
+  // valid directive, yields `info`.
+  static FilterParse parse(std::string_view spec);
+
+  // The most verbose level any directive can enable (the global gate).
+  [[nodiscard]] Level max_level() const noexcept { return max_level_; }
+  // The level the most specific target directive sets for `target` (Off when none matches).
+  [[nodiscard]] Level static_level(std::string_view target) const noexcept;
+  [[nodiscard]] bool has_span_directives() const noexcept { return !span_directives_.empty(); }
+  // The most verbose level any span directive enables.
+  [[nodiscard]] Level span_directive_max() const noexcept { return span_max_; }
+  // When a span (target, name, fields) matches span directives: the most verbose level they
+  // enable for events inside it; nullopt when none matches.
+  [[nodiscard]] std::optional<Level> span_scope_level(std::string_view target,
+                                                      std::string_view name,
+                                                      std::span<const OwnedField> fields) const;
+  // The directives in effect, comma-separated (for the start-up line).
+  [[nodiscard]] std::string to_string() const;
+  [[nodiscard]] const std::vector<Directive>& target_directives() const noexcept {
+    return target_directives_;
+  }
+  [[nodiscard]] const std::vector<Directive>& span_directives() const noexcept {
+    return span_directives_;
+  }
+
+ private:
+  void add(Directive directive);
+
+  std::vector<Directive> target_directives_;  // sorted: longest target first
+  std::vector<Directive> span_directives_;
+  std::vector<std::string> in_order_;  // directives as written, for to_string()
+  Level max_level_ = Level::Off;
+  Level span_max_ = Level::Off;
+};
+
+// FilterParse: the filter plus one human-readable warning per skipped directive.
+struct FilterParse {
+  Filter filter;
+  std::vector<std::string> warnings;
+};
+
+}  // namespace kopiur::telemetry::log

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Command A: runs kopiur locally on its embedded default, from a fresh Debian 12 machine.
+#   1. installs what it needs (tools/setup-deps.sh, apt-get) and builds the programs (build/release)
+#   2. starts kopiur-localkube, the project's local Kubernetes API server, on 127.0.0.1
+#   3. applies deploy/crds/ and deploy/examples/ with kubectl
+#   4. starts kopiur-controller against it, serving /metrics, /healthz, /readyz on :8080
+# Ctrl-C stops everything cleanly. State and logs: build/local/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STATE=$ROOT/build/local
+HTTP_ADDR=${KOPIUR_HTTP_ADDR:-127.0.0.1:8080}
+API_ADDR=${KOPIUR_LOCALKUBE_ADDR:-127.0.0.1:6443}
+
+echo "==> installing dependencies"
+./tools/setup-deps.sh
+echo "==> building (build/release)"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+targets="kopiur-controller kopiur-webhook kopiur-mover"
+if [ -f src/bin/localkube/CMakeLists.txt ]; then targets="$targets kopiur-localkube"; fi
+cmake --build build/release -j "$(nproc)" --target $targets
+
+mkdir -p "$STATE"
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "==> stopping"
+  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "==> stopped; logs are in $STATE"
+}
+trap cleanup INT TERM EXIT
+
+controller_args=(--http-addr "$HTTP_ADDR")
+if [ -x build/release/src/bin/localkube/kopiur-localkube ]; then
+  export KUBECONFIG=$STATE/kubeconfig
+  echo "==> starting kopiur-localkube on $API_ADDR (log: $STATE/localkube.log)"
+  build/release/src/bin/localkube/kopiur-localkube --listen "$API_ADDR" --kubeconfig-out "$KUBECONFIG" \
+    --data-dir "$STATE/data" >"$STATE/localkube.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    kubectl get --raw /readyz >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  echo "==> kubectl apply -f deploy/crds/ and deploy/examples/"
+  kubectl apply -f deploy/crds/
+  kubectl wait --for condition=established --timeout=30s -f deploy/crds/ >/dev/null 2>&1 || true
+  kubectl apply -f deploy/examples/
+  controller_args+=(--kubeconfig "$KUBECONFIG")
+else
+  controller_args+=(--standalone)
+fi
+
+echo "==> starting kopiur-controller (log: $STATE/controller.log)"
+build/release/src/bin/kopiur-controller "${controller_args[@]}" > >(tee "$STATE/controller.log") 2>&1 &
+pids+=($!)
+
+cat <<INFO
+
+kopiur is running.
+  metrics:     curl http://$HTTP_ADDR/metrics
+  health:      curl http://$HTTP_ADDR/healthz   curl http://$HTTP_ADDR/readyz
+INFO
+if [ -n "${KUBECONFIG:-}" ]; then
+  cat <<INFO
+  kubeconfig:  export KUBECONFIG=$KUBECONFIG
+               kubectl get backups -A
+INFO
+fi
+echo "Press Ctrl-C to stop."
+wait
