@@ -56,6 +56,28 @@ struct FieldOpts {
   bool omit_empty = false;  // plain member that is optional: absent == T{}, omitted when T{}
 };
 
+// Builders for FieldOpts (designated initialisers trip -Wmissing-field-initializers on g++ 12).
+constexpr FieldOpts omit_empty() {
+  FieldOpts o;
+  o.omit_empty = true;
+  return o;
+}
+constexpr FieldOpts at_least(std::int64_t minimum) {
+  FieldOpts o;
+  o.minimum = minimum;
+  return o;
+}
+constexpr FieldOpts with_format(std::string_view format) {
+  FieldOpts o;
+  o.format = format;
+  return o;
+}
+constexpr FieldOpts with_default(std::string_view json_text) {
+  FieldOpts o;
+  o.default_value = json_text;
+  return o;
+}
+
 template <class C, class M>
 struct Field {
   std::string_view name;
@@ -375,8 +397,7 @@ struct Codec<T> {
                 const auto& member = v.*(f.member);
                 using M = std::remove_cvref_t<decltype(member)>;
                 if (detail::is_empty_value(member)) return;
-                if constexpr (std::is_default_constructible_v<M> &&
-                              requires(const M& a) { a == a; }) {
+                if constexpr (std::is_arithmetic_v<M> || std::is_same_v<M, std::string>) {
                   if (f.opts.omit_empty && member == M{}) return;
                 }
                 Codec<M>::encode(member, out[std::string(f.name)]);
@@ -402,6 +423,7 @@ struct Codec<T> {
                 const auto child = detail::join_path(path, f.name);
                 const auto it = in.find(key);
                 if (it == in.end() || it->is_null()) {
+                  member = M{};  // decoding into a used object must not keep stale values
                   if constexpr (detail::is_required_type<M>()) {
                     if (!f.opts.omit_empty) errors.push_back({child, "required field is missing"});
                   }

@@ -55,9 +55,14 @@ inline constexpr std::string_view kPodNamespace = "KOPIUR_NAMESPACE";
 inline constexpr std::string_view kNodeName = "KOPIUR_NODE_NAME";
 
 // What the controller forwards onto every mover Job: the OTLP group only when a collector is
-// configured (OTEL_EXPORTER_OTLP_ENDPOINT present), the logging group whenever set.
-inline constexpr std::array<std::string_view, 4> kOtlpPassthrough = {kOtlpEndpoint, kOtlpProtocol,
-                                                                     kOtlpHeaders, kOtelStrict};
+// configured (an OTLP endpoint variable set), the logging group whenever set. The endpoint comes
+// first. Not forwarded: OTEL_SERVICE_NAME (the mover names itself) and the CA file path (the
+// mover's pod does not mount the controller's files).
+inline constexpr std::array<std::string_view, 14> kOtlpPassthrough = {
+    kOtlpEndpoint,        kOtlpProtocol,           kOtlpHeaders,         kOtelStrict,
+    kOtlpTracesEndpoint,  kOtlpMetricsEndpoint,    kOtlpLogsEndpoint,    kOtlpTimeout,
+    kOtlpCompression,     kOtlpInsecure,           kOtlpMetricsTemporality,
+    kResourceAttributes,  kMetricExportInterval,   kShutdownTimeout};
 inline constexpr std::array<std::string_view, 2> kLogPassthrough = {kRustLog, kLogFormat};
 
 // Spec spelling of the two lists (crates/telemetry/src/env.rs).

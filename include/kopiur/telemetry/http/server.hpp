@@ -38,13 +38,16 @@ namespace kopiur::telemetry::http {
 
 struct Request {
   std::string method;
-  std::string path;
+  std::string path;   // decoded, without the query string; routes match it exactly
+  std::string query;  // the raw query string after '?', e.g. "timeout=10s"; empty if none
   std::string body;
   std::multimap<std::string, std::string> headers;  // names lower-cased
   // The value of a header (case-insensitive name), or empty.
   [[nodiscard]] std::string header(std::string_view name) const;
 };
 
+// Content-Type and Content-Length come from content_type and body. A Content-Encoding in
+// headers means the body is already encoded, and the server leaves it alone.
 struct Response {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -65,8 +68,7 @@ struct ServerOptions {
   std::chrono::milliseconds tls_reload_check{2000};  // how often to stat the cert/key files
   int worker_threads = 4;
   bool gzip = true;  // compress responses when the client sends Accept-Encoding: gzip
-  // An idle keep-alive connection is closed after this long. It also bounds how long stop() waits
-  // for a client that keeps a connection open without sending anything.
+  // An idle keep-alive connection is closed after this long (stop() closes idle ones at once).
   std::chrono::seconds keep_alive_timeout{2};
   std::size_t max_body_bytes = 16u << 20;  // larger request bodies get 413
   // Non-fatal problems found while serving (a TLS reload that failed, keeping the old
@@ -78,7 +80,8 @@ struct ServerOptions {
 inline constexpr std::size_t kMinGzipBytes = 1024;
 
 // HttpServer. start() binds and serves on background threads; stop() (and the destructor) stops
-// accepting, lets in-flight requests finish and joins the threads.
+// accepting, lets in-flight requests finish, closes idle keep-alive connections at once and joins
+// the threads. stop() must not be called from a handler (it waits for the handlers).
 class HttpServer {
  public:
   explicit HttpServer(ServerOptions options);
@@ -86,7 +89,9 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Registers a handler for an exact path and method ("GET", "POST", ...). Before start() only.
+  // Registers a handler for an exact path and method ("GET", "POST", ...). Before start() only:
+  // later calls are ignored with a warning. Bodies are read for GET, HEAD, POST, PUT, PATCH,
+  // DELETE and OPTIONS; other methods reach their handler with an empty body.
   void route(std::string method, std::string path, Handler handler);
 
   // Binds and starts serving. Returns an empty string on success, else an actionable error

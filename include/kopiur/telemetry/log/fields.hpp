@@ -31,13 +31,12 @@ inline Field kv(std::string_view name, const std::string& value) noexcept {
 }
 inline Field kv(std::string_view name, bool value) noexcept { return {name, value}; }
 template <std::signed_integral T>
-  requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-inline Field kv(std::string_view name, T value) noexcept {
+requires(!std::same_as<T, bool> && !std::same_as<T, char>) inline Field
+    kv(std::string_view name, T value) noexcept {
   return {name, static_cast<std::int64_t>(value)};
 }
 template <std::unsigned_integral T>
-  requires(!std::same_as<T, bool>)
-inline Field kv(std::string_view name, T value) noexcept {
+requires(!std::same_as<T, bool>) inline Field kv(std::string_view name, T value) noexcept {
   return {name, static_cast<std::uint64_t>(value)};
 }
 template <std::floating_point T>

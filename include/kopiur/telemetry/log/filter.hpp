@@ -2,8 +2,9 @@
 //
 // Filter: RUST_LOG directives with tracing-subscriber EnvFilter semantics.
 //
-//   auto parsed = log::Filter::parse("info,kopia=debug,kopiur_controller[reconcile{kind=Backup}]=trace");
-//   for (auto& w : parsed.warnings) ...;   // one per skipped directive, naming it and why
+//   auto parsed =
+//   log::Filter::parse("info,kopia=debug,kopiur_controller[reconcile{kind=Backup}]=trace"); for
+//   (auto& w : parsed.warnings) ...;   // one per skipped directive, naming it and why
 //
 // Syntax: directives separated by commas, each `target[span{field=value,...}]=level` with every
 // part optional: `level` sets the default; `target=level`; a bare `target` means trace; `off`
@@ -34,15 +35,15 @@ std::optional<Level> parse_level(std::string_view text) noexcept;
 
 // FieldMatch: `{name}` (the span has the field) or `{name=value}` (and its value renders as value).
 struct FieldMatch {
-  std::string name;
-  std::optional<std::string> value;
+  std::string name{};
+  std::optional<std::string> value{};
 };
 
 // Directive: one parsed RUST_LOG directive.
 struct Directive {
-  std::string target;  // empty: any target
-  std::string span;    // empty: no span-name constraint
-  std::vector<FieldMatch> fields;
+  std::string target{};  // empty: any target
+  std::string span{};    // empty: no span-name constraint
+  std::vector<FieldMatch> fields{};
   Level level = Level::Trace;
   [[nodiscard]] bool is_span_directive() const noexcept { return !span.empty() || !fields.empty(); }
   [[nodiscard]] std::string to_string() const;
@@ -93,8 +94,8 @@ class Filter {
 
 // FilterParse: the filter plus one human-readable warning per skipped directive.
 struct FilterParse {
-  Filter filter;
-  std::vector<std::string> warnings;
+  Filter filter{};
+  std::vector<std::string> warnings{};
 };
 
 }  // namespace kopiur::telemetry::log

@@ -1,0 +1,168 @@
+// File: kopiur/api/restore.hpp
+//
+// Restore: bring a snapshot back into a PersistentVolumeClaim. Status carries phase (its success
+// phase is "Completed", as in the original operator) and timing.durationSeconds
+// (kopiur_restore_duration_seconds).
+//
+// Thread-safety: plain values. Failure: decode() reports FieldErrors with JSON paths, including
+// "exactly one of source.fromConfig / source.backupRef" and "exactly one of target.pvc /
+// target.pvcRef".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kopiur/api/backup.hpp"
+#include "kopiur/api/codec.hpp"
+#include "kopiur/api/meta.hpp"
+
+namespace kopiur::api {
+
+enum class RestorePhase { kPending, kResolving, kRestoring, kCompleted, kFailed };
+template <>
+struct EnumTraits<RestorePhase> {
+  static constexpr std::array<std::string_view, 5> kNames = {"Pending", "Resolving", "Restoring",
+                                                             "Completed", "Failed"};
+};
+
+enum class MissingSnapshotPolicy { kFail, kContinue };
+template <>
+struct EnumTraits<MissingSnapshotPolicy> {
+  static constexpr std::array<std::string_view, 2> kNames = {"Fail", "Continue"};
+};
+
+struct FromConfig {
+  std::string name;
+  std::optional<std::string> namespace_;
+  std::optional<std::string> as_of;
+  std::optional<std::int64_t> offset;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("name", &FromConfig::name, "BackupConfig whose snapshots to pick from."),
+        field("namespace", &FromConfig::namespace_, "Its namespace; defaults to the Restore's."),
+        field("asOf", &FromConfig::as_of, "Newest snapshot not after this time (RFC 3339)."),
+        field("offset", &FromConfig::offset, "Skip this many newer snapshots.", at_least(0)),
+    };
+  }
+};
+
+struct RestoreSource {
+  std::optional<FromConfig> from_config;
+  std::optional<LocalObjectRef> backup_ref;
+  std::optional<SnapshotIdentity> identity;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("fromConfig", &RestoreSource::from_config, "Pick a snapshot of a BackupConfig."),
+        field("backupRef", &RestoreSource::backup_ref, "Restore this Backup."),
+        field("identity", &RestoreSource::identity, "Override the snapshot source identity."),
+    };
+  }
+  static void validate(const RestoreSource& source, const std::string& path, FieldErrors& errors);
+};
+
+struct NewClaim {
+  std::string name;
+  std::optional<std::string> storage_class_name;
+  std::optional<std::string> size;
+  std::vector<std::string> access_modes;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("name", &NewClaim::name, "Name of the claim to create."),
+        field("storageClassName", &NewClaim::storage_class_name, "Its StorageClass."),
+        field("size", &NewClaim::size, "Requested size, e.g. 10Gi."),
+        field("accessModes", &NewClaim::access_modes, "Access modes; ReadWriteOnce by default."),
+    };
+  }
+};
+
+struct RestoreTarget {
+  std::optional<NewClaim> pvc;
+  std::optional<LocalObjectRef> pvc_ref;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("pvc", &RestoreTarget::pvc, "Create a new claim and restore into it."),
+        field("pvcRef", &RestoreTarget::pvc_ref, "Restore into an existing claim."),
+    };
+  }
+  static void validate(const RestoreTarget& target, const std::string& path, FieldErrors& errors);
+};
+
+struct RestorePolicy {
+  std::optional<MissingSnapshotPolicy> on_missing_snapshot;
+  std::optional<std::string> wait_timeout;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("onMissingSnapshot", &RestorePolicy::on_missing_snapshot, "Fail or Continue."),
+        field("waitTimeout", &RestorePolicy::wait_timeout, "How long to wait for a snapshot."),
+    };
+  }
+};
+
+struct RestoreSpec {
+  RestoreSource source;
+  RestoreTarget target;
+  std::optional<RepositoryRef> repository;
+  std::optional<RestorePolicy> policy;
+  std::optional<FailurePolicy> failure_policy;
+  std::optional<nlohmann::json> mover;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("source", &RestoreSpec::source, "Which snapshot."),
+        field("target", &RestoreSpec::target, "Where to restore it."),
+        field("repository", &RestoreSpec::repository,
+              "Repository; defaults to the BackupConfig's."),
+        field("policy", &RestoreSpec::policy, "Waiting and missing-snapshot behaviour."),
+        field("failurePolicy", &RestoreSpec::failure_policy, "Mover Job limits."),
+        field("mover", &RestoreSpec::mover, "Mover Job overrides."),
+    };
+  }
+};
+
+struct RestoreProgress {
+  std::optional<std::int64_t> bytes_restored;
+  std::optional<std::int64_t> files_restored;
+  static constexpr auto fields() {
+    return std::tuple{field("bytesRestored", &RestoreProgress::bytes_restored, "Bytes written."),
+                      field("filesRestored", &RestoreProgress::files_restored, "Files written.")};
+  }
+};
+
+struct RestoreStatus {
+  std::optional<RestorePhase> phase;
+  std::optional<RestoreProgress> progress;
+  std::optional<Timing> timing;
+  std::optional<std::string> resolved_snapshot_id;
+  std::optional<std::string> log_tail;
+  std::vector<Condition> conditions;
+  std::optional<std::int64_t> observed_generation;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("phase", &RestoreStatus::phase, "Lifecycle phase."),
+        field("progress", &RestoreStatus::progress, "Bytes and files restored."),
+        field("timing", &RestoreStatus::timing,
+              "Start, completion and duration (kopiur_restore_duration_seconds)."),
+        field("resolvedSnapshotID", &RestoreStatus::resolved_snapshot_id,
+              "The kopia snapshot chosen."),
+        field("logTail", &RestoreStatus::log_tail, "Last lines of the mover log on failure."),
+        field("conditions", &RestoreStatus::conditions, "Ready, ..."),
+        field("observedGeneration", &RestoreStatus::observed_generation,
+              "metadata.generation last reconciled."),
+    };
+  }
+};
+
+struct Restore {
+  static constexpr std::string_view kKind = "Restore";
+  ObjectMeta metadata;
+  RestoreSpec spec;
+  std::optional<RestoreStatus> status;
+  static constexpr auto fields() {
+    return std::tuple{field("metadata", &Restore::metadata, ""),
+                      field("spec", &Restore::spec, "Desired state."),
+                      field("status", &Restore::status, "Observed state.")};
+  }
+};
+
+}  // namespace kopiur::api

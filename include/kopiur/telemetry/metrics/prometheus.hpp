@@ -1,0 +1,75 @@
+// File: kopiur/telemetry/metrics/prometheus.hpp
+//
+// PrometheusReader: renders a MeterProvider's live storage as Prometheus text exposition 0.0.4,
+// or OpenMetrics 1.0 text when the scraper's Accept header asks for it. It is transport-free: the
+// HTTP server calls scrape(accept) and sends {content_type, body}.
+//
+//   PrometheusReader reader(provider, built.resource);
+//   ScrapeResult r = reader.scrape(request.header("Accept"));
+//
+// OTel -> Prometheus conventions applied (OTel "Prometheus and OpenMetrics compatibility"):
+// invalid name/label characters become `_`; a unit adds its suffix ("s" -> _seconds,
+// "By" -> _bytes, "1" on gauges -> _ratio, "{thing}" -> nothing, "a/b" -> _a_per_b) unless the
+// name already ends with it; counters end in _total, never _total_total (OpenMetrics: the family
+// is named without _total); HELP from the description; up-down counters are gauges; the
+// Resource is one `target_info` series (keys sanitized); in OpenMetrics, histogram buckets carry
+// the latest in-span exemplar ` # {trace_id="..",span_id=".."} value timestamp`, and `# EOF` ends.
+// Families with no series yet are omitted.
+// Thread-safety: scrape()/render() may run concurrently with each other and with recording.
+// Cost: one pass over the live cells writing into the caller's buffer; no allocation per series.
+// Failures: none reported; only std::bad_alloc can escape render() (scrape() returns an empty
+// body with the text content type instead).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "kopiur/telemetry/metrics/collect.hpp"
+#include "kopiur/telemetry/metrics/meter.hpp"
+#include "kopiur/telemetry/resource.hpp"
+
+namespace kopiur::telemetry::metrics {
+
+enum class ExpositionFormat { kText004, kOpenMetrics100 };
+
+inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kOpenMetricsContentType =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+// negotiate_format: OpenMetrics when the Accept header lists application/openmetrics-text
+// (version 1.x or unversioned) with a q-value above 0 and not below that of text/plain.
+ExpositionFormat negotiate_format(std::string_view accept_header) noexcept;
+
+// Naming, exposed for tests, docs generation and the catalog.
+std::string sanitize_metric_name(std::string_view name);
+std::string sanitize_label_name(std::string_view name);
+// The unit's Prometheus suffix without the leading `_`, or "" when the unit adds none.
+std::string prometheus_unit_suffix(std::string_view unit, InstrumentKind kind);
+// The family name (OpenMetrics; for counters without _total).
+std::string prometheus_family_name(const InstrumentDescriptor& descriptor);
+// The exported sample name (0.0.4 TYPE name): the family name plus _total for counters.
+std::string prometheus_metric_name(const InstrumentDescriptor& descriptor);
+// Appends `value` with \\, \" and \n escaped (label values).
+void append_escaped_label_value(std::string& out, std::string_view value);
+
+struct ScrapeResult {
+  std::string content_type;
+  std::string body;
+};
+
+class PrometheusReader {
+ public:
+  // The provider must outlive the reader.
+  PrometheusReader(const MeterProvider& provider, Resource resource);
+
+  // scrape: collects and renders in the format the Accept header asks for. Never throws.
+  [[nodiscard]] ScrapeResult scrape(std::string_view accept_header) const noexcept;
+  // render: appends one exposition to `out` (reuse the buffer across scrapes to avoid regrowth).
+  void render(ExpositionFormat format, std::string& out) const;
+
+ private:
+  const MeterProvider* provider_;
+  Resource resource_;
+};
+
+}  // namespace kopiur::telemetry::metrics

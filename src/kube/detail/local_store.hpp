@@ -1,0 +1,126 @@
+// The local API server's state: the resource registry (built-in kinds plus those CRDs add),
+// objects keyed by resource/namespace/name, one resourceVersion counter, a bounded event history
+// for watches, and optional persistence to a directory. Thread-safe (one mutex); watchers wait on
+// a condition variable.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kopiur/kube/result.hpp"
+
+namespace kopiur::kube::detail {
+
+struct ResourceType {
+  std::string group;  // "" for the core group
+  std::string version;
+  std::string kind;
+  std::string plural;
+  std::string singular;
+  bool namespaced = true;
+  bool has_status = false;
+  bool custom = false;  // defined by a CRD
+  std::vector<std::string> short_names;
+  std::vector<std::string> categories;
+  nlohmann::json printer_columns = nlohmann::json::array();  // CRD additionalPrinterColumns
+
+  std::string api_version() const { return group.empty() ? version : group + "/" + version; }
+  std::string key() const { return group + "/" + plural; }
+  // qualified(): "backups.kopiur.home-operations.com" (or "pods" for the core group).
+  std::string qualified() const { return group.empty() ? plural : plural + "." + group; }
+};
+
+struct StoredEvent {
+  std::int64_t rv = 0;
+  std::string type;  // ADDED, MODIFIED, DELETED
+  std::string resource_key;
+  nlohmann::json object;
+};
+
+// Error helpers that build Kubernetes Status reasons.
+Error api_error(int code, std::string reason, std::string message);
+
+class LocalStore {
+ public:
+  struct Options {
+    std::string data_dir;             // empty: memory only
+    std::size_t watch_history = 1000;  // events kept for watch resumption
+  };
+  explicit LocalStore(Options options);
+
+  // load(): restores state from data_dir (no-op without one). Fails on an unreadable file.
+  Status load();
+
+  std::vector<ResourceType> resources() const;
+  std::optional<ResourceType> find(const std::string& group, const std::string& version,
+                                   const std::string& plural) const;
+
+  Result<nlohmann::json> get(const ResourceType& rt, const std::string& ns,
+                             const std::string& name) const;
+  // list(): every object of the type in ns ("" = all namespaces), plus the list's resourceVersion.
+  std::pair<std::vector<nlohmann::json>, std::int64_t> list(const ResourceType& rt,
+                                                            const std::string& ns) const;
+  Result<nlohmann::json> create(const ResourceType& rt, const std::string& ns,
+                                nlohmann::json object);
+  // update(): replaces the object (or only its status when status_only). A non-empty
+  // metadata.resourceVersion that is not current yields 409 Conflict.
+  Result<nlohmann::json> update(const ResourceType& rt, const std::string& ns,
+                                const std::string& name, nlohmann::json object, bool status_only);
+  // patch(): computes the new object from the current one under the lock (no lost updates).
+  using Patcher = std::function<Result<nlohmann::json>(const nlohmann::json& current)>;
+  Result<nlohmann::json> patch(const ResourceType& rt, const std::string& ns,
+                               const std::string& name, const Patcher& patcher, bool status_only,
+                               bool create_if_missing);
+  // remove(): deletes, or only marks deletionTimestamp while finalizers remain.
+  Result<nlohmann::json> remove(const ResourceType& rt, const std::string& ns,
+                                const std::string& name);
+
+  // events_since(): events after rv for one resource, or nullopt when rv is older than the
+  // retained history (the caller answers 410 Gone).
+  std::optional<std::vector<StoredEvent>> events_since(const std::string& resource_key,
+                                                       std::int64_t rv) const;
+  std::int64_t current_rv() const;
+  // wait_for_change(): blocks until the resourceVersion passes rv, shutdown, or the deadline.
+  void wait_for_change(std::int64_t rv, std::chrono::steady_clock::time_point deadline) const;
+  void shutdown();
+  bool is_shut_down() const;
+
+ private:
+  using Key = std::string;  // resource_key + "\n" + ns + "\n" + name
+  static Key make_key(const ResourceType& rt, const std::string& ns, const std::string& name);
+
+  Result<nlohmann::json> commit_locked(const ResourceType& rt, const std::string& ns,
+                                       const std::string& name, const nlohmann::json* old,
+                                       nlohmann::json next, bool status_only);
+  Status validate_locked(const ResourceType& rt, const nlohmann::json& object) const;
+  void record_locked(const std::string& type, const ResourceType& rt, const nlohmann::json& obj);
+  void erase_locked(const ResourceType& rt, const Key& key, nlohmann::json object);
+  void register_crd_locked(const nlohmann::json& crd);
+  void unregister_crd_locked(const nlohmann::json& crd);
+  void cascade_namespace_delete_locked(const std::string& ns);
+  void persist_locked() const;
+  const ResourceType* find_locked(const std::string& group, const std::string& plural) const;
+
+  Options options_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable changed_;
+  bool shut_down_ = false;
+  std::int64_t rv_ = 0;
+  std::int64_t oldest_rv_ = 0;  // events with rv > oldest_rv_ are retained
+  std::map<std::string, ResourceType> resources_;  // by key()
+  std::map<Key, nlohmann::json> objects_;
+  std::deque<StoredEvent> history_;
+};
+
+std::string now_rfc3339();
+
+}  // namespace kopiur::kube::detail

@@ -1,0 +1,149 @@
+#include "kopiur/kube/watcher.hpp"
+
+namespace kopiur::kube {
+namespace {
+
+std::string rv_of(const nlohmann::json& object) {
+  if (!object.is_object() || !object.contains("metadata")) return "";
+  return object["metadata"].value("resourceVersion", "");
+}
+
+}  // namespace
+
+Watcher::Watcher(Client client, ResourceId resource, WatcherOptions options,
+                 EventHandler on_event, ErrorHandler on_error)
+    : client_(std::move(client)),
+      resource_(std::move(resource)),
+      options_(std::move(options)),
+      on_event_(std::move(on_event)),
+      on_error_(std::move(on_error)) {}
+
+Watcher::~Watcher() { stop(); }
+
+void Watcher::start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Watcher::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  cancel_.cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+WatcherStats Watcher::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+std::string Watcher::resource_version() const {
+  std::lock_guard lock(mu_);
+  return resource_version_;
+}
+
+bool Watcher::sleep_backoff(std::chrono::milliseconds& backoff) {
+  std::unique_lock lock(mu_);
+  wake_.wait_for(lock, backoff, [&] { return stopping_; });
+  backoff = std::min(backoff * 2, options_.max_backoff);
+  return !stopping_;
+}
+
+void Watcher::run() {
+  auto backoff = options_.initial_backoff;
+  std::string rv;
+  bool first_watch = true;
+  const auto report = [&](const Error& error) {
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.errors;
+    }
+    if (on_error_) on_error_(error);
+  };
+  while (!cancel_.cancelled()) {
+    if (rv.empty()) {
+      auto list = client_.list(resource_, options_.namespace_,
+                               {options_.label_selector, options_.field_selector});
+      if (!list.ok()) {
+        report(list.error());
+        if (!sleep_backoff(backoff)) return;
+        continue;
+      }
+      WatcherEvent restarted;
+      restarted.type = WatcherEvent::Type::kRestarted;
+      for (auto& item : (*list)["items"]) restarted.objects.push_back(std::move(item));
+      rv = rv_of(*list);
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.lists;
+        resource_version_ = rv;
+      }
+      on_event_(std::move(restarted));
+      backoff = options_.initial_backoff;
+    }
+    if (!first_watch) {
+      std::lock_guard lock(mu_);
+      ++stats_.reconnects;
+    }
+    first_watch = false;
+    bool gone = false;
+    WatchOptions watch_options;
+    watch_options.resource_version = rv;
+    watch_options.label_selector = options_.label_selector;
+    watch_options.field_selector = options_.field_selector;
+    watch_options.timeout_seconds = options_.watch_timeout_seconds;
+    const auto watch_started = std::chrono::steady_clock::now();
+    auto status = client_.watch(
+        resource_, options_.namespace_, watch_options,
+        [&](WatchEvent&& event) {
+          if (event.type == WatchEvent::Type::kError) {
+            if (event.object.value("code", 0) == 410) {
+              gone = true;
+            } else {
+              report(Error{"watch " + resource_.path(options_.namespace_),
+                           event.object.value("code", 0), event.object.value("reason", ""),
+                           event.object.value("message", "")});
+            }
+            return false;
+          }
+          const auto event_rv = rv_of(event.object);
+          if (!event_rv.empty()) {
+            rv = event_rv;
+            std::lock_guard lock(mu_);
+            resource_version_ = rv;
+          }
+          backoff = options_.initial_backoff;
+          if (event.type == WatchEvent::Type::kBookmark) return true;
+          WatcherEvent out;
+          out.type = event.type == WatchEvent::Type::kDeleted ? WatcherEvent::Type::kDeleted
+                                                              : WatcherEvent::Type::kApplied;
+          out.object = std::move(event.object);
+          on_event_(std::move(out));
+          return true;
+        },
+        &cancel_);
+    if (cancel_.cancelled()) return;
+    if (!status.ok() && status.error().is_gone()) gone = true;
+    if (gone) {
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.gone;
+      }
+      rv.clear();  // re-list: the history we would resume from is gone
+      continue;
+    }
+    if (!status.ok()) {
+      report(status.error());
+      if (!sleep_backoff(backoff)) return;
+    } else if (std::chrono::steady_clock::now() - watch_started < std::chrono::seconds(1)) {
+      // A stream that ends at once (a proxy closing idle streams, say) must not spin.
+      if (!sleep_backoff(backoff)) return;
+    }
+  }
+}
+
+}  // namespace kopiur::kube

@@ -1,0 +1,165 @@
+// Spans: creation (filter, ids, parent), entry (thread-local current span) and close.
+#include "kopiur/telemetry/log/span.hpp"
+
+#include <utility>
+#include <variant>
+
+#include "telemetry/log/detail/span_state.hpp"
+
+namespace kopiur::telemetry::log {
+namespace detail {
+namespace {
+
+thread_local SpanState* tl_current_span = nullptr;
+
+OwnedField to_owned(const Field& field) {
+  OwnedField owned;
+  owned.name = std::string(field.name);
+  std::visit(
+      [&](const auto& value) {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          owned.value = std::string(value);
+        } else if constexpr (std::is_same_v<T, ErrorValue>) {
+          owned.value = std::string(value.message);
+          owned.is_error = true;
+        } else {
+          owned.value = value;
+        }
+      },
+      field.value);
+  return owned;
+}
+
+}  // namespace
+
+SpanState* current_span_state() noexcept { return tl_current_span; }
+
+SpanState* exchange_current_span_state(SpanState* state) noexcept {
+  return std::exchange(tl_current_span, state);
+}
+
+SpanState::~SpanState() {
+  if (dispatcher == nullptr) return;
+  record.end = dispatcher->now();
+  {
+    std::lock_guard lock(error_mutex);
+    record.error = error;
+    record.error_message = std::move(error_message);
+  }
+  dispatcher->close_span(record);
+}
+
+}  // namespace detail
+
+Span Span::make(const SpanContext* remote_parent, Level level, const char* target,
+                std::string_view name, std::initializer_list<Field> fields) noexcept {
+  Dispatcher* dispatcher = Dispatcher::current();
+  if (dispatcher == nullptr || level == Level::Off) return {};
+  try {
+    const std::string_view span_target =
+        target != nullptr ? std::string_view(target) : dispatcher->default_target();
+    std::vector<OwnedField> owned;
+    owned.reserve(fields.size());
+    for (const Field& field : fields) owned.push_back(detail::to_owned(field));
+    const std::shared_ptr<const Filter> filter = dispatcher->filter();
+    std::optional<Level> scope;
+    if (filter->has_span_directives()) scope = filter->span_scope_level(span_target, name, owned);
+    if (!scope && !dispatcher->enabled(span_target, level)) return {};
+
+    auto state = std::make_shared<detail::SpanState>();
+    SpanRecord& record = state->record;
+    record.name = std::string(name);
+    record.target = std::string(span_target);
+    record.level = level;
+    record.fields = std::move(owned);
+    record.start = dispatcher->now();
+    record.context.span_id = new_span_id();
+    state->scope_level = scope;
+    detail::SpanState* parent = detail::current_span_state();
+    if (remote_parent != nullptr && remote_parent->valid()) {
+      record.context.trace_id = remote_parent->trace_id;
+      record.context.trace_flags = remote_parent->trace_flags;
+      record.context.trace_state = remote_parent->trace_state;
+      record.parent_span_id = remote_parent->span_id;
+    } else if (parent != nullptr) {
+      record.context.trace_id = parent->record.context.trace_id;
+      record.context.trace_flags = parent->record.context.trace_flags;
+      record.context.trace_state = parent->record.context.trace_state;
+      record.parent_span_id = parent->record.context.span_id;
+      state->parent = parent->shared_from_this();
+      record.parent = &parent->record;
+    } else {
+      record.context.trace_id = new_trace_id();
+    }
+    // Last: a dispatcher on the state means "opened", so only a complete span is closed.
+    state->dispatcher = dispatcher->shared_from_this();
+    return Span(std::move(state));
+  } catch (...) {
+    return {};
+  }
+}
+
+Span Span::create(Level level, const char* target, std::string_view name,
+                  std::initializer_list<Field> fields) noexcept {
+  return make(nullptr, level, target, name, fields);
+}
+
+Span Span::create_child_of(const SpanContext& remote_parent, Level level, const char* target,
+                           std::string_view name, std::initializer_list<Field> fields) noexcept {
+  return make(&remote_parent, level, target, name, fields);
+}
+
+Span Span::current() noexcept {
+  detail::SpanState* state = detail::current_span_state();
+  if (state == nullptr) return {};
+  return Span(state->shared_from_this());
+}
+
+SpanGuard Span::enter() const noexcept {
+  SpanGuard guard;
+  if (state_ == nullptr) return guard;
+  guard.state_ = state_;
+  guard.previous_span_ = detail::exchange_current_span_state(state_.get());
+  guard.previous_dispatcher_ = detail::exchange_thread_dispatcher(state_->dispatcher.get());
+  return guard;
+}
+
+void Span::record_error(std::string_view message) const noexcept {
+  if (state_ == nullptr) return;
+  try {
+    std::lock_guard lock(state_->error_mutex);
+    state_->error = true;
+    state_->error_message = std::string(message);
+  } catch (...) {
+    state_->error = true;  // keep the failure even if the message cannot be stored
+  }
+}
+
+SpanContext Span::context() const noexcept {
+  if (state_ == nullptr) return {};
+  try {
+    return state_->record.context;
+  } catch (...) {
+    return {};
+  }
+}
+
+const SpanRecord* Span::record() const noexcept {
+  return state_ != nullptr ? &state_->record : nullptr;
+}
+
+SpanGuard::SpanGuard(SpanGuard&& other) noexcept
+    : state_(std::move(other.state_)),
+      previous_span_(other.previous_span_),
+      previous_dispatcher_(other.previous_dispatcher_) {
+  other.state_ = nullptr;
+}
+
+SpanGuard::~SpanGuard() {
+  if (state_ == nullptr) return;
+  detail::exchange_current_span_state(previous_span_);
+  detail::exchange_thread_dispatcher(previous_dispatcher_);
+}
+
+}  // namespace kopiur::telemetry::log

@@ -1,0 +1,316 @@
+#include "telemetry/metrics/detail/storage.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstring>
+#include <limits>
+
+namespace kopiur::telemetry::metrics::detail {
+namespace {
+
+constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+
+// A short-string hash: 8 bytes per multiply. Attribute keys and values are short (< 64 bytes),
+// so this beats a general-purpose hash by skipping its setup and tail handling.
+std::uint64_t hash_bytes(std::string_view s) noexcept {
+  std::uint64_t h = (s.size() + 1) * kMul;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  while (n >= 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    std::uint64_t w = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      w |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    }
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
+std::uint64_t mix(std::uint64_t x) noexcept {
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// Does the caller's (unordered) list name exactly the series' (sorted, unique-key) set? Each
+// caller pair must hit a distinct stored pair, so a caller list with a repeated key never matches.
+bool same_set(const Series& series, AttributeList attributes) noexcept {
+  const std::size_t n = series.attributes.size();
+  if (n != attributes.size()) return false;
+  if (n > 64) return false;  // the slow path compares canonical lists instead
+  std::uint64_t seen = 0;
+  for (const Attribute& a : attributes) {
+    std::size_t j = 0;
+    while (j < n && series.attributes[j].key != a.key) ++j;
+    if (j == n || series.attributes[j].value != a.value) return false;
+    const std::uint64_t bit = std::uint64_t{1} << j;
+    if ((seen & bit) != 0) return false;
+    seen |= bit;
+  }
+  return true;
+}
+
+bool same_canonical(const Series& series, const std::vector<Attribute>& canonical) noexcept {
+  if (series.attributes.size() != canonical.size()) return false;
+  for (std::size_t i = 0; i < canonical.size(); ++i) {
+    if (series.attributes[i].key != canonical[i].key ||
+        series.attributes[i].value != canonical[i].value) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Sorted by key, one pair per key (the last one given wins).
+std::vector<Attribute> canonicalize(AttributeList attributes) {
+  std::vector<Attribute> out(attributes.begin(), attributes.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Attribute& a, const Attribute& b) { return a.key < b.key; });
+  std::vector<Attribute> unique;
+  unique.reserve(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (i + 1 < out.size() && out[i + 1].key == out[i].key) continue;
+    unique.push_back(out[i]);
+  }
+  return unique;
+}
+
+}  // namespace
+
+std::uint64_t hash_attributes(AttributeList attributes) noexcept {
+  std::uint64_t h = 0;
+  for (const Attribute& a : attributes) {
+    h += mix(hash_bytes(a.key) ^ (hash_bytes(a.value) * 0xC2B2AE3D27D4EB4FULL + 1));
+  }
+  return h;
+}
+
+// --- ExemplarCell ---------------------------------------------------------------------------
+
+void ExemplarCell::store(double value, const SpanContext& context) noexcept {
+  std::uint32_t seq = sequence.load(std::memory_order_relaxed);
+  if ((seq & 1U) != 0 ||
+      !sequence.compare_exchange_strong(seq, seq + 1, std::memory_order_acquire)) {
+    return;  // another writer is inside: its exemplar is as recent as ours
+  }
+  std::atomic_thread_fence(std::memory_order_release);
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  std::uint64_t sp = 0;
+  std::memcpy(&hi, context.trace_id.bytes.data(), 8);
+  std::memcpy(&lo, context.trace_id.bytes.data() + 8, 8);
+  std::memcpy(&sp, context.span_id.bytes.data(), 8);
+  value_bits.store(std::bit_cast<std::uint64_t>(value), std::memory_order_relaxed);
+  trace_hi.store(hi, std::memory_order_relaxed);
+  trace_lo.store(lo, std::memory_order_relaxed);
+  span.store(sp, std::memory_order_relaxed);
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  time_ns.store(now.count(), std::memory_order_relaxed);
+  sequence.store(seq + 2, std::memory_order_release);
+}
+
+bool ExemplarCell::load(Exemplar& out) const noexcept {
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const std::uint32_t before = sequence.load(std::memory_order_acquire);
+    if ((before & 1U) != 0) continue;
+    const std::uint64_t v = value_bits.load(std::memory_order_relaxed);
+    const std::uint64_t hi = trace_hi.load(std::memory_order_relaxed);
+    const std::uint64_t lo = trace_lo.load(std::memory_order_relaxed);
+    const std::uint64_t sp = span.load(std::memory_order_relaxed);
+    const std::int64_t t = time_ns.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (sequence.load(std::memory_order_relaxed) != before) continue;
+    if (t == 0) return false;
+    out.value = std::bit_cast<double>(v);
+    std::memcpy(out.trace_id.bytes.data(), &hi, 8);
+    std::memcpy(out.trace_id.bytes.data() + 8, &lo, 8);
+    std::memcpy(out.span_id.bytes.data(), &sp, 8);
+    out.time = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(t)));
+    return true;
+  }
+  return false;
+}
+
+HistogramShard::HistogramShard(const void* owner_in, std::size_t bucket_count)
+    : owner(owner_in),
+      buckets(std::make_unique<std::atomic<std::uint64_t>[]>(bucket_count)),
+      min(std::numeric_limits<double>::infinity()),
+      max(-std::numeric_limits<double>::infinity()) {
+  for (std::size_t i = 0; i < bucket_count; ++i) buckets[i].store(0, std::memory_order_relaxed);
+}
+
+HistogramCell::HistogramCell(const double* bounds_in, std::size_t bound_count_in,
+                             SpanContextSource span_context_in) {
+  bounds = bounds_in;
+  bound_count = bound_count_in;
+  span_context = span_context_in;
+}
+
+HistogramCell::~HistogramCell() {
+  HistogramShard* s = shards.load(std::memory_order_acquire);
+  while (s != nullptr) {
+    const std::unique_ptr<HistogramShard> owned(s);  // the list owns its nodes
+    s = s->next;
+  }
+}
+
+HistogramShard& HistogramCell::shard_for(const void* owner) {
+  HistogramShard* head = shards.load(std::memory_order_acquire);
+  for (HistogramShard* s = head; s != nullptr; s = s->next) {
+    if (s->owner == owner) return *s;
+  }
+  // First record from this thread: publish a shard. Only this thread ever adds a shard with its
+  // token, so no other thread can race us into a duplicate.
+  auto fresh = std::make_unique<HistogramShard>(owner, bound_count + 1);
+  fresh->next = head;
+  while (!shards.compare_exchange_weak(fresh->next, fresh.get(), std::memory_order_release,
+                                       std::memory_order_acquire)) {
+  }
+  return *fresh.release();
+}
+
+// --- SeriesIndex ----------------------------------------------------------------------------
+
+SeriesIndex::Table::Table(std::size_t capacity)
+    : mask(capacity - 1), slots(std::make_unique<std::atomic<Series*>[]>(capacity)) {
+  for (std::size_t i = 0; i < capacity; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
+}
+
+Series* SeriesIndex::find(std::uint64_t hash, AttributeList attributes) const noexcept {
+  const Table* table = current_.load(std::memory_order_acquire);
+  if (table == nullptr) return nullptr;
+  for (std::size_t i = hash & table->mask;; i = (i + 1) & table->mask) {
+    Series* s = table->slots[i].load(std::memory_order_acquire);
+    if (s == nullptr) return nullptr;
+    if (s->hash == hash && same_set(*s, attributes)) return s;
+  }
+}
+
+void SeriesIndex::place(Table& table, Series* series) noexcept {
+  for (std::size_t i = series->hash & table.mask;; i = (i + 1) & table.mask) {
+    if (table.slots[i].load(std::memory_order_relaxed) == nullptr) {
+      table.slots[i].store(series, std::memory_order_release);
+      return;
+    }
+  }
+}
+
+void SeriesIndex::insert_locked(Series* series, std::size_t new_count) {
+  all_.push_back(series);
+  Table* table = current_.load(std::memory_order_relaxed);
+  // Keep the load factor at or under 1/2 so probes stay short.
+  if (table == nullptr || new_count * 2 > table->mask + 1) {
+    std::size_t capacity = table == nullptr ? 16 : (table->mask + 1) * 2;
+    while (new_count * 2 > capacity) capacity *= 2;
+    auto fresh = std::make_unique<Table>(capacity);
+    for (Series* s : all_) place(*fresh, s);
+    current_.store(fresh.get(), std::memory_order_release);
+    tables_.push_back(std::move(fresh));
+    return;
+  }
+  place(*table, series);
+}
+
+// --- InstrumentStorage ----------------------------------------------------------------------
+
+InstrumentStorage::InstrumentStorage(InstrumentDescriptor descriptor, ProviderState* provider,
+                                     bool self_metric)
+    : descriptor_(std::move(descriptor)), provider_(provider), self_metric_(self_metric) {}
+
+Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
+  const std::uint64_t hash = hash_attributes(attributes);
+  if (Series* s = index_.find(hash, attributes)) return s;
+
+  // Slow path: a new set, a repeated key, or a set of more than 64 pairs.
+  std::vector<Attribute> canonical = canonicalize(attributes);
+  const std::uint64_t canonical_hash = hash_attributes(canonical);
+  std::lock_guard lock(mutex_);
+  if (canonical.size() <= 64) {
+    if (Series* s = index_.find(canonical_hash, canonical)) return s;
+  } else {
+    for (Series* s = head_.load(std::memory_order_relaxed); s != nullptr;
+         s = s->next.load(std::memory_order_relaxed)) {
+      if (s->hash == canonical_hash && same_canonical(*s, canonical)) return s;
+    }
+  }
+  const std::size_t limit = provider_->options().max_series_per_instrument;
+  if (!self_metric_ && limit != 0 && count_.load(std::memory_order_relaxed) >= limit) {
+    provider_->count_overflow(descriptor_.name);
+    return overflow_locked();
+  }
+  return create_locked(canonical, canonical_hash);
+}
+
+Series* InstrumentStorage::create_locked(const std::vector<Attribute>& canonical,
+                                         std::uint64_t hash) {
+  auto series = std::make_unique<Series>();
+  series->id = provider_->next_series_id();
+  series->hash = hash;
+  std::size_t bytes = 0;
+  for (const Attribute& a : canonical) bytes += a.key.size() + a.value.size();
+  series->text = std::make_unique<char[]>(bytes == 0 ? 1 : bytes);
+  char* p = series->text.get();
+  series->attributes.reserve(canonical.size());
+  for (const Attribute& a : canonical) {
+    std::memcpy(p, a.key.data(), a.key.size());
+    const std::string_view key(p, a.key.size());
+    p += a.key.size();
+    std::memcpy(p, a.value.data(), a.value.size());
+    const std::string_view value(p, a.value.size());
+    p += a.value.size();
+    series->attributes.push_back({key, value});
+  }
+  if (descriptor_.kind == InstrumentKind::Histogram) {
+    series->histogram = std::make_unique<HistogramCell>(
+        descriptor_.bounds.data(), descriptor_.bounds.size(), provider_->options().span_context);
+  }
+  Series* raw = series.get();
+  owned_.push_back(std::move(series));
+  const std::size_t count = count_.load(std::memory_order_relaxed) + 1;
+  index_.insert_locked(raw, count);
+  if (tail_ == nullptr) {
+    head_.store(raw, std::memory_order_release);
+  } else {
+    tail_->next.store(raw, std::memory_order_release);
+  }
+  tail_ = raw;
+  count_.store(count, std::memory_order_release);
+  return raw;
+}
+
+Series* InstrumentStorage::overflow_locked() {
+  if (overflow_ == nullptr) {
+    const std::vector<Attribute> attrs = {{"otel_metric_overflow", "true"}};
+    overflow_ = create_locked(attrs, hash_attributes(attrs));
+  }
+  return overflow_;
+}
+
+void InstrumentStorage::zero_matching(AttributeList subset) noexcept {
+  for (Series* s = first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
+    const bool matches = std::all_of(subset.begin(), subset.end(), [&](const Attribute& want) {
+      return std::any_of(s->attributes.begin(), s->attributes.end(), [&](const Attribute& have) {
+        return have.key == want.key && have.value == want.value;
+      });
+    });
+    if (matches) s->number.bits.store(0, std::memory_order_relaxed);  // 0 and 0.0 share bits
+  }
+}
+
+}  // namespace kopiur::telemetry::metrics::detail

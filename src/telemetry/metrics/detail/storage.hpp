@@ -1,0 +1,160 @@
+// Private storage of the metrics provider: series, their lock-free index, instruments and the
+// provider state. Readers of this file: instruments.cpp, meter.cpp and the collect walk.
+//
+// Concurrency model
+// - A series is created once under its instrument's mutex, fully built, then published with
+//   release stores (into the index and onto the creation-order list). It is never moved or freed
+//   before the provider, so handles may keep raw pointers to its cells.
+// - Lookups of existing sets are lock-free: an open-addressing table of atomic pointers. Growing
+//   builds a new table under the mutex and publishes it; old tables stay alive (readers may still
+//   probe them) until the instrument dies, which costs at most the size of the newest table.
+// - Collect walks the creation-order list with acquire loads: it never blocks recorders.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kopiur/telemetry/metrics/meter.hpp"
+
+namespace kopiur::telemetry::metrics::detail {
+
+// ExemplarCell: the latest in-span observation, written under a try-lock sequence counter (a
+// writer finding it busy skips: any recent exemplar is good enough) and read optimistically.
+struct ExemplarCell {
+  std::atomic<std::uint32_t> sequence{0};  // odd while a writer is inside
+  std::atomic<std::uint64_t> value_bits{0};
+  std::atomic<std::uint64_t> trace_hi{0};
+  std::atomic<std::uint64_t> trace_lo{0};
+  std::atomic<std::uint64_t> span{0};
+  std::atomic<std::int64_t> time_ns{0};  // system_clock, since the epoch; 0 = none yet
+
+  void store(double value, const SpanContext& context) noexcept;
+  // Copies a consistent exemplar into `out`; false when none was recorded (or it kept changing).
+  bool load(Exemplar& out) const noexcept;
+};
+
+// HistogramCell: one histogram series. A thread's first record into it pushes that thread's shard
+// onto the lock-free list (CAS on the head); later records find it by walking the list, which is
+// as long as the number of threads that ever recorded into the series. A thread that exits leaves
+// its shard (and its counts) in place; a later thread given the same thread-local address adopts
+// it, which keeps one writer per shard.
+struct HistogramCell : HistogramCellBase {
+  HistogramCell(const double* bounds, std::size_t bound_count, SpanContextSource span_context);
+  ~HistogramCell();
+  HistogramCell(const HistogramCell&) = delete;
+  HistogramCell& operator=(const HistogramCell&) = delete;
+
+  HistogramShard& shard_for(const void* owner);
+
+  ExemplarCell exemplar;  // shards (in the base) are owned: freed by the destructor
+};
+
+struct Series {
+  NumberCell number;  // counters, up-down counters, gauges
+  std::unique_ptr<HistogramCell> histogram;
+  std::uint64_t id = 0;
+  std::uint64_t hash = 0;
+  std::unique_ptr<char[]> text;       // keys and values, back to back
+  std::vector<Attribute> attributes;  // sorted by key, views into text
+  std::atomic<Series*> next{nullptr};
+};
+
+// Order-independent hash of an attribute set (sum of per-pair hashes).
+std::uint64_t hash_attributes(AttributeList attributes) noexcept;
+
+// SeriesIndex: lock-free find; insert only under the owning instrument's mutex.
+class SeriesIndex {
+ public:
+  [[nodiscard]] Series* find(std::uint64_t hash, AttributeList attributes) const noexcept;
+  void insert_locked(Series* series, std::size_t new_count);
+
+ private:
+  struct Table {
+    explicit Table(std::size_t capacity);
+    std::size_t mask;
+    std::unique_ptr<std::atomic<Series*>[]> slots;
+  };
+  static void place(Table& table, Series* series) noexcept;
+
+  std::atomic<Table*> current_{nullptr};
+  std::vector<std::unique_ptr<Table>> tables_;  // every table ever published (readers may hold)
+  std::vector<Series*> all_;                    // for rehashing
+};
+
+class ProviderState;
+
+class InstrumentStorage {
+ public:
+  InstrumentStorage(InstrumentDescriptor descriptor, ProviderState* provider, bool self_metric);
+  InstrumentStorage(const InstrumentStorage&) = delete;
+  InstrumentStorage& operator=(const InstrumentStorage&) = delete;
+
+  [[nodiscard]] const InstrumentDescriptor& descriptor() const noexcept { return descriptor_; }
+  [[nodiscard]] ProviderState& provider() const noexcept { return *provider_; }
+
+  // The series of this attribute set, created on first use. Never null.
+  Series* find_or_create(AttributeList attributes) noexcept;
+  [[nodiscard]] Series* first() const noexcept { return head_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::size_t series_count() const noexcept {
+    return count_.load(std::memory_order_acquire);
+  }
+  void zero_matching(AttributeList subset) noexcept;
+
+ private:
+  Series* create_locked(const std::vector<Attribute>& canonical, std::uint64_t hash);
+  Series* overflow_locked();
+
+  InstrumentDescriptor descriptor_;
+  ProviderState* provider_;
+  bool self_metric_;  // the provider's own counters: never limited, never self-reporting
+  std::mutex mutex_;
+  SeriesIndex index_;
+  std::atomic<Series*> head_{nullptr};
+  Series* tail_ = nullptr;
+  Series* overflow_ = nullptr;
+  std::atomic<std::size_t> count_{0};
+  std::vector<std::unique_ptr<Series>> owned_;
+};
+
+struct Observable {
+  InstrumentStorage* storage;
+  ObservableCallback callback;
+};
+
+class ProviderState {
+ public:
+  explicit ProviderState(MeterProviderOptions options);
+
+  [[nodiscard]] const MeterProviderOptions& options() const noexcept { return options_; }
+  std::uint64_t next_series_id() noexcept {
+    return next_series_id_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  InstrumentStorage* create(InstrumentDescriptor descriptor);
+  void add_observable(InstrumentStorage* storage, ObservableCallback callback);
+  void collect(CollectVisitor& visitor);
+  [[nodiscard]] std::vector<std::string> warnings() const;
+
+  void count_rejected(std::string_view instrument, std::string_view reason) noexcept;
+  void count_overflow(std::string_view instrument) noexcept;
+
+ private:
+  MeterProviderOptions options_;
+  std::atomic<std::uint64_t> next_series_id_{1};
+  mutable std::mutex mutex_;  // instruments_, detached_, observables_, warnings_
+  std::vector<std::unique_ptr<InstrumentStorage>> instruments_;
+  std::vector<std::unique_ptr<InstrumentStorage>> detached_;  // conflicting re-creations
+  std::vector<Observable> observables_;
+  std::vector<std::string> warnings_;
+  std::mutex observe_mutex_;  // one callback round at a time
+  InstrumentStorage* rejected_ = nullptr;
+  InstrumentStorage* overflow_ = nullptr;
+};
+
+}  // namespace kopiur::telemetry::metrics::detail

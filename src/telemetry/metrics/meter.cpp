@@ -1,0 +1,299 @@
+// MeterProvider, Meter and the provider state: instrument registry, observables, collect walk.
+#include "kopiur/telemetry/metrics/meter.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "telemetry/metrics/detail/storage.hpp"
+
+namespace kopiur::telemetry::metrics {
+namespace detail {
+namespace {
+
+std::vector<double> clean_bounds(std::vector<double> bounds) {
+  std::erase_if(bounds, [](double b) { return std::isnan(b) || std::isinf(b); });
+  std::sort(bounds.begin(), bounds.end());
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  return bounds;
+}
+
+const char* kind_name(InstrumentKind kind) {
+  switch (kind) {
+    case InstrumentKind::Counter:
+      return "counter";
+    case InstrumentKind::UpDownCounter:
+      return "up-down counter";
+    case InstrumentKind::Gauge:
+      return "gauge";
+    case InstrumentKind::Histogram:
+      return "histogram";
+  }
+  return "instrument";
+}
+
+std::int64_t to_int(double value) noexcept {
+  if (!(value == value)) return 0;
+  constexpr double kMax = 9.2233720368547748e18;
+  if (value >= kMax) return std::numeric_limits<std::int64_t>::max();
+  if (value <= -kMax) return std::numeric_limits<std::int64_t>::min();
+  return std::llround(value);
+}
+
+}  // namespace
+
+ProviderState::ProviderState(MeterProviderOptions options) : options_(options) {
+  InstrumentDescriptor rejected;
+  rejected.name = "kopiur_telemetry_metric_rejected_records";
+  rejected.description =
+      "Records dropped because the instrument cannot take the value (negative or non-finite "
+      "counter delta, NaN), by instrument and reason.";
+  rejected.kind = InstrumentKind::Counter;
+  rejected.value_type = ValueType::Int64;
+  InstrumentDescriptor overflow;
+  overflow.name = "kopiur_telemetry_metric_overflow_records";
+  overflow.description =
+      "Records folded into an instrument's otel_metric_overflow series because it reached "
+      "max_series_per_instrument, by instrument.";
+  overflow.kind = InstrumentKind::Counter;
+  overflow.value_type = ValueType::Int64;
+  auto r = std::make_unique<InstrumentStorage>(std::move(rejected), this, true);
+  auto o = std::make_unique<InstrumentStorage>(std::move(overflow), this, true);
+  rejected_ = r.get();
+  overflow_ = o.get();
+  instruments_.push_back(std::move(r));
+  instruments_.push_back(std::move(o));
+}
+
+InstrumentStorage* ProviderState::create(InstrumentDescriptor descriptor) {
+  if (descriptor.kind == InstrumentKind::Histogram) {
+    descriptor.bounds = clean_bounds(descriptor.bounds.empty() ? default_histogram_bounds()
+                                                               : std::move(descriptor.bounds));
+  } else {
+    descriptor.bounds.clear();
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& existing : instruments_) {
+    const InstrumentDescriptor& d = existing->descriptor();
+    if (d.name != descriptor.name) continue;
+    if (d.kind == descriptor.kind && d.value_type == descriptor.value_type) {
+      return existing.get();
+    }
+    warnings_.push_back("instrument \"" + descriptor.name + "\" was created again as a " +
+                        kind_name(descriptor.kind) + " but is already a " + kind_name(d.kind) +
+                        " (or another value type); the second one records but is not exported. " +
+                        "Give it another name.");
+    detached_.push_back(std::make_unique<InstrumentStorage>(std::move(descriptor), this, false));
+    return detached_.back().get();
+  }
+  instruments_.push_back(std::make_unique<InstrumentStorage>(std::move(descriptor), this, false));
+  return instruments_.back().get();
+}
+
+void ProviderState::add_observable(InstrumentStorage* storage, ObservableCallback callback) {
+  std::lock_guard lock(mutex_);
+  observables_.push_back({storage, std::move(callback)});
+}
+
+std::vector<std::string> ProviderState::warnings() const {
+  std::lock_guard lock(mutex_);
+  return warnings_;
+}
+
+void ProviderState::count_rejected(std::string_view instrument, std::string_view reason) noexcept {
+  rejected_->find_or_create({{"instrument", instrument}, {"reason", reason}})
+      ->number.bits.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ProviderState::count_overflow(std::string_view instrument) noexcept {
+  overflow_->find_or_create({{"instrument", instrument}})
+      ->number.bits.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ProviderState::collect(CollectVisitor& visitor) {
+  {
+    // One callback round at a time; callbacks run without the registry lock so they may create
+    // instruments or record freely.
+    std::lock_guard round(observe_mutex_);
+    std::size_t index = 0;
+    while (true) {
+      Observable observable;
+      {
+        std::lock_guard lock(mutex_);
+        if (index >= observables_.size()) break;
+        observable = observables_[index++];
+      }
+      ObservableResult result(observable.storage);
+      try {
+        observable.callback(result);
+      } catch (...) {
+        count_rejected(observable.storage->descriptor().name, "callback_failed");
+      }
+    }
+  }
+  std::vector<InstrumentStorage*> list;
+  {
+    std::lock_guard lock(mutex_);
+    list.reserve(instruments_.size());
+    for (const auto& s : instruments_) list.push_back(s.get());
+  }
+  std::vector<std::uint64_t> buckets;
+  Exemplar exemplar;
+  for (InstrumentStorage* storage : list) {
+    const InstrumentDescriptor& d = storage->descriptor();
+    visitor.begin_instrument(d);
+    for (Series* s = storage->first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
+      if (d.kind == InstrumentKind::Histogram) {
+        const HistogramCell& cell = *s->histogram;
+        buckets.assign(d.bounds.size() + 1, 0);
+        HistogramPoint point;
+        double min = std::numeric_limits<double>::infinity();
+        double max = -min;
+        for (const HistogramShard* shard = cell.shards.load(std::memory_order_acquire);
+             shard != nullptr; shard = shard->next) {
+          for (std::size_t i = 0; i < buckets.size(); ++i) {
+            buckets[i] += shard->buckets[i].load(std::memory_order_relaxed);
+          }
+          point.sum += shard->sum.load(std::memory_order_relaxed);
+          min = std::min(min, shard->min.load(std::memory_order_relaxed));
+          max = std::max(max, shard->max.load(std::memory_order_relaxed));
+        }
+        for (const std::uint64_t b : buckets) point.count += b;  // always consistent with buckets
+        point.bucket_counts = buckets;
+        point.min = point.count == 0 ? 0 : min;
+        point.max = point.count == 0 ? 0 : max;
+        point.exemplar = cell.exemplar.load(exemplar) ? &exemplar : nullptr;
+        visitor.histogram(s->id, s->attributes, point);
+      } else {
+        const std::uint64_t bits = s->number.bits.load(std::memory_order_relaxed);
+        NumberPoint point;
+        if (d.value_type == ValueType::Int64) {
+          point.as_int = std::bit_cast<std::int64_t>(bits);
+          point.as_double = static_cast<double>(point.as_int);
+        } else {
+          point.as_double = std::bit_cast<double>(bits);
+          point.as_int = to_int(point.as_double);
+        }
+        visitor.number(s->id, s->attributes, point);
+      }
+    }
+    visitor.end_instrument();
+  }
+}
+
+}  // namespace detail
+
+// --- ObservableResult -----------------------------------------------------------------------
+
+void ObservableResult::observe(std::int64_t value, AttributeList attributes) noexcept {
+  detail::Series* s = storage_->find_or_create(attributes);
+  const std::uint64_t bits = storage_->descriptor().value_type == ValueType::Int64
+                                 ? std::bit_cast<std::uint64_t>(value)
+                                 : std::bit_cast<std::uint64_t>(static_cast<double>(value));
+  s->number.bits.store(bits, std::memory_order_relaxed);
+}
+
+void ObservableResult::observe(double value, AttributeList attributes) noexcept {
+  detail::Series* s = storage_->find_or_create(attributes);
+  const std::uint64_t bits = storage_->descriptor().value_type == ValueType::Int64
+                                 ? std::bit_cast<std::uint64_t>(detail::to_int(value))
+                                 : std::bit_cast<std::uint64_t>(value);
+  s->number.bits.store(bits, std::memory_order_relaxed);
+}
+
+// --- MeterProvider / Meter ------------------------------------------------------------------
+
+MeterProvider::MeterProvider(MeterProviderOptions options)
+    : state_(std::make_unique<detail::ProviderState>(options)) {}
+
+MeterProvider::~MeterProvider() = default;
+
+Meter MeterProvider::meter(std::string_view scope_name) {
+  return Meter(state_.get(), std::string(scope_name));
+}
+
+void MeterProvider::collect(CollectVisitor& visitor) const { state_->collect(visitor); }
+
+std::vector<std::string> MeterProvider::warnings() const { return state_->warnings(); }
+
+detail::InstrumentStorage* Meter::create(InstrumentKind kind, ValueType value_type,
+                                         std::string_view name, std::string_view unit,
+                                         std::string_view description, std::vector<double> bounds) {
+  InstrumentDescriptor d;
+  d.name = std::string(name);
+  d.unit = std::string(unit);
+  d.description = std::string(description);
+  d.kind = kind;
+  d.value_type = value_type;
+  d.bounds = std::move(bounds);
+  return state_->create(std::move(d));
+}
+
+Counter<std::uint64_t> Meter::create_counter_u64(std::string_view name, std::string_view unit,
+                                                 std::string_view description) {
+  return Counter<std::uint64_t>(
+      create(InstrumentKind::Counter, ValueType::Int64, name, unit, description, {}));
+}
+Counter<double> Meter::create_counter_double(std::string_view name, std::string_view unit,
+                                             std::string_view description) {
+  return Counter<double>(
+      create(InstrumentKind::Counter, ValueType::Double, name, unit, description, {}));
+}
+UpDownCounter<std::int64_t> Meter::create_up_down_counter_i64(std::string_view name,
+                                                              std::string_view unit,
+                                                              std::string_view description) {
+  return UpDownCounter<std::int64_t>(
+      create(InstrumentKind::UpDownCounter, ValueType::Int64, name, unit, description, {}));
+}
+UpDownCounter<double> Meter::create_up_down_counter_double(std::string_view name,
+                                                           std::string_view unit,
+                                                           std::string_view description) {
+  return UpDownCounter<double>(
+      create(InstrumentKind::UpDownCounter, ValueType::Double, name, unit, description, {}));
+}
+Gauge<std::int64_t> Meter::create_gauge_i64(std::string_view name, std::string_view unit,
+                                            std::string_view description) {
+  return Gauge<std::int64_t>(
+      create(InstrumentKind::Gauge, ValueType::Int64, name, unit, description, {}));
+}
+Gauge<double> Meter::create_gauge_double(std::string_view name, std::string_view unit,
+                                         std::string_view description) {
+  return Gauge<double>(
+      create(InstrumentKind::Gauge, ValueType::Double, name, unit, description, {}));
+}
+Histogram Meter::create_histogram(std::string_view name, std::string_view unit,
+                                  std::string_view description, std::vector<double> bounds) {
+  return Histogram(create(InstrumentKind::Histogram, ValueType::Double, name, unit, description,
+                          std::move(bounds)));
+}
+
+void Meter::create_observable_gauge_i64(std::string_view name, std::string_view unit,
+                                        std::string_view description, ObservableCallback callback) {
+  state_->add_observable(
+      create(InstrumentKind::Gauge, ValueType::Int64, name, unit, description, {}),
+      std::move(callback));
+}
+void Meter::create_observable_gauge_double(std::string_view name, std::string_view unit,
+                                           std::string_view description,
+                                           ObservableCallback callback) {
+  state_->add_observable(
+      create(InstrumentKind::Gauge, ValueType::Double, name, unit, description, {}),
+      std::move(callback));
+}
+void Meter::create_observable_counter_u64(std::string_view name, std::string_view unit,
+                                          std::string_view description,
+                                          ObservableCallback callback) {
+  state_->add_observable(
+      create(InstrumentKind::Counter, ValueType::Int64, name, unit, description, {}),
+      std::move(callback));
+}
+void Meter::create_observable_counter_double(std::string_view name, std::string_view unit,
+                                             std::string_view description,
+                                             ObservableCallback callback) {
+  state_->add_observable(
+      create(InstrumentKind::Counter, ValueType::Double, name, unit, description, {}),
+      std::move(callback));
+}
+
+}  // namespace kopiur::telemetry::metrics

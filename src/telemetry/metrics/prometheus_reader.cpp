@@ -1,0 +1,313 @@
+// PrometheusReader: one collect pass written straight into the caller's buffer.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <vector>
+
+#include "kopiur/telemetry/metrics/prometheus.hpp"
+
+namespace kopiur::telemetry::metrics {
+namespace {
+
+bool valid_label_name(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  if (s.size() >= 2 && s[0] == '_' && s[1] == '_') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+void append_label_name(std::string& out, std::string_view key) {
+  if (valid_label_name(key)) {
+    out.append(key);
+  } else {
+    out.append(sanitize_label_name(key));
+  }
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_uint(std::string& out, std::uint64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_double(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out.append("NaN");
+  } else if (std::isinf(v)) {
+    out.append(v > 0 ? "+Inf" : "-Inf");
+  } else {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+  }
+}
+
+void append_hex(std::string& out, const std::uint8_t* bytes, std::size_t n) {
+  constexpr std::string_view kDigits = "0123456789abcdef";
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(kDigits[bytes[i] >> 4U]);
+    out.push_back(kDigits[bytes[i] & 0xFU]);
+  }
+}
+
+// HELP text: \\ and \n escaped (OpenMetrics also escapes ").
+void append_help(std::string& out, std::string_view text, bool open_metrics) {
+  for (char c : text) {
+    if (c == '\\') {
+      out.append("\\\\");
+    } else if (c == '\n') {
+      out.append("\\n");
+    } else if (c == '"' && open_metrics) {
+      out.append("\\\"");
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+double parse_q(std::string_view params) {
+  // params: ";version=1.0.0;q=0.5"
+  std::size_t pos = 0;
+  while ((pos = params.find(';', pos)) != std::string_view::npos) {
+    ++pos;
+    while (pos < params.size() && params[pos] == ' ') ++pos;
+    if (params.substr(pos, 2) == "q=") {
+      const std::string value(params.substr(pos + 2, params.find(';', pos) - pos - 2));
+      return std::strtod(value.c_str(), nullptr);
+    }
+  }
+  return 1.0;
+}
+
+class ExpositionWriter final : public CollectVisitor {
+ public:
+  ExpositionWriter(std::string& out, bool open_metrics) : out_(out), open_metrics_(open_metrics) {}
+
+  void begin_instrument(const InstrumentDescriptor& d) override {
+    descriptor_ = &d;
+    header_done_ = false;
+    family_ = prometheus_family_name(d);
+    sample_ = d.kind == InstrumentKind::Counter ? family_ + "_total" : family_;
+    le_.clear();
+    for (double b : d.bounds) {
+      std::string text;
+      append_double(text, b);
+      le_.push_back(std::move(text));
+    }
+  }
+
+  void number(std::uint64_t, std::span<const Attribute> attributes,
+              const NumberPoint& point) override {
+    header();
+    out_.append(sample_);
+    labels(attributes, {});
+    out_.push_back(' ');
+    if (descriptor_->value_type == ValueType::Int64) {
+      append_int(out_, point.as_int);
+    } else {
+      append_double(out_, point.as_double);
+    }
+    out_.push_back('\n');
+  }
+
+  void histogram(std::uint64_t, std::span<const Attribute> attributes,
+                 const HistogramPoint& point) override {
+    header();
+    // The exemplar belongs to the bucket its value falls in.
+    std::size_t exemplar_bucket = point.bucket_counts.size();
+    if (open_metrics_ && point.exemplar != nullptr) {
+      const auto& b = descriptor_->bounds;
+      exemplar_bucket = static_cast<std::size_t>(
+          std::lower_bound(b.begin(), b.end(), point.exemplar->value) - b.begin());
+    }
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < point.bucket_counts.size(); ++i) {
+      cumulative += point.bucket_counts[i];
+      out_.append(family_);
+      out_.append("_bucket");
+      labels(attributes, i < le_.size() ? std::string_view(le_[i]) : std::string_view("+Inf"));
+      out_.push_back(' ');
+      append_uint(out_, cumulative);
+      if (i == exemplar_bucket) exemplar(*point.exemplar);
+      out_.push_back('\n');
+    }
+    out_.append(family_);
+    out_.append("_sum");
+    labels(attributes, {});
+    out_.push_back(' ');
+    append_double(out_, point.sum);
+    out_.push_back('\n');
+    out_.append(family_);
+    out_.append("_count");
+    labels(attributes, {});
+    out_.push_back(' ');
+    append_uint(out_, point.count);
+    out_.push_back('\n');
+  }
+
+ private:
+  void header() {
+    if (header_done_) return;
+    header_done_ = true;
+    const std::string& name = open_metrics_ ? family_ : sample_;
+    if (!descriptor_->description.empty()) {
+      out_.append("# HELP ");
+      out_.append(name);
+      out_.push_back(' ');
+      append_help(out_, descriptor_->description, open_metrics_);
+      out_.push_back('\n');
+    }
+    out_.append("# TYPE ");
+    out_.append(name);
+    switch (descriptor_->kind) {
+      case InstrumentKind::Counter:
+        out_.append(" counter\n");
+        break;
+      case InstrumentKind::Histogram:
+        out_.append(" histogram\n");
+        break;
+      case InstrumentKind::Gauge:
+      case InstrumentKind::UpDownCounter:
+        out_.append(" gauge\n");
+        break;
+    }
+  }
+
+  void labels(std::span<const Attribute> attributes, std::string_view le) {
+    if (attributes.empty() && le.empty()) return;
+    out_.push_back('{');
+    bool first = true;
+    for (const Attribute& a : attributes) {
+      if (!first) out_.push_back(',');
+      first = false;
+      append_label_name(out_, a.key);
+      out_.append("=\"");
+      append_escaped_label_value(out_, a.value);
+      out_.push_back('"');
+    }
+    if (!le.empty()) {
+      if (!first) out_.push_back(',');
+      out_.append("le=\"");
+      out_.append(le);
+      out_.push_back('"');
+    }
+    out_.push_back('}');
+  }
+
+  void exemplar(const Exemplar& e) {
+    out_.append(" # {trace_id=\"");
+    append_hex(out_, e.trace_id.bytes.data(), e.trace_id.bytes.size());
+    out_.append("\",span_id=\"");
+    append_hex(out_, e.span_id.bytes.data(), e.span_id.bytes.size());
+    out_.append("\"} ");
+    append_double(out_, e.value);
+    out_.push_back(' ');
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count();
+    append_int(out_, ms / 1000);
+    out_.push_back('.');
+    const auto frac = ms % 1000;
+    if (frac < 100) out_.push_back('0');
+    if (frac < 10) out_.push_back('0');
+    append_int(out_, frac);
+  }
+
+  std::string& out_;
+  bool open_metrics_;
+  const InstrumentDescriptor* descriptor_ = nullptr;
+  bool header_done_ = false;
+  std::string family_;
+  std::string sample_;
+  std::vector<std::string> le_;
+};
+
+void append_target_info(std::string& out, const Resource& resource, bool open_metrics) {
+  if (resource.attributes().empty()) return;
+  if (open_metrics) {
+    out.append("# HELP target Target metadata\n# TYPE target info\n");
+  } else {
+    out.append("# HELP target_info Target metadata\n# TYPE target_info gauge\n");
+  }
+  out.append("target_info{");
+  bool first = true;
+  for (const auto& [key, value] : resource.attributes()) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(sanitize_label_name(key));
+    out.append("=\"");
+    append_escaped_label_value(out, value);
+    out.push_back('"');
+  }
+  out.append("} 1\n");
+}
+
+}  // namespace
+
+ExpositionFormat negotiate_format(std::string_view accept) noexcept {
+  double best_open_metrics = 0;
+  double best_text = 0;
+  std::size_t start = 0;
+  while (start <= accept.size()) {
+    const std::size_t comma = accept.find(',', start);
+    std::string_view entry = accept.substr(
+        start, comma == std::string_view::npos ? accept.size() - start : comma - start);
+    start = comma == std::string_view::npos ? accept.size() + 1 : comma + 1;
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    const std::size_t semi = entry.find(';');
+    std::string_view media = entry.substr(0, semi);
+    while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+    const std::string_view params =
+        semi == std::string_view::npos ? std::string_view() : entry.substr(semi);
+    double q = 1.0;
+    try {
+      q = parse_q(params);
+    } catch (...) {
+      q = 0;
+    }
+    if (media == "application/openmetrics-text") {
+      const std::size_t v = params.find("version=");
+      const bool v1 = v == std::string_view::npos || params.substr(v + 8, 2) == "1.";
+      if (v1) best_open_metrics = std::max(best_open_metrics, q);
+    } else if (media == "text/plain") {
+      best_text = std::max(best_text, q);
+    }
+  }
+  return best_open_metrics > 0 && best_open_metrics >= best_text ? ExpositionFormat::kOpenMetrics100
+                                                                 : ExpositionFormat::kText004;
+}
+
+PrometheusReader::PrometheusReader(const MeterProvider& provider, Resource resource)
+    : provider_(&provider), resource_(std::move(resource)) {}
+
+void PrometheusReader::render(ExpositionFormat format, std::string& out) const {
+  const bool open_metrics = format == ExpositionFormat::kOpenMetrics100;
+  append_target_info(out, resource_, open_metrics);
+  ExpositionWriter writer(out, open_metrics);
+  provider_->collect(writer);
+  if (open_metrics) out.append("# EOF\n");
+}
+
+ScrapeResult PrometheusReader::scrape(std::string_view accept_header) const noexcept {
+  const ExpositionFormat format = negotiate_format(accept_header);
+  ScrapeResult result;
+  try {
+    result.content_type =
+        format == ExpositionFormat::kOpenMetrics100 ? kOpenMetricsContentType : kTextContentType;
+    render(format, result.body);
+  } catch (...) {
+    result.content_type = std::string(kTextContentType);
+    result.body.clear();
+  }
+  return result;
+}
+
+}  // namespace kopiur::telemetry::metrics

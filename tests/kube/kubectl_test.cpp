@@ -1,0 +1,176 @@
+// The real kubectl against the local API server: CRDs, every example, get/patch/delete.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include "kube/test_util.hpp"
+
+extern char** environ;
+
+namespace kopiur::kube {
+namespace {
+
+struct Output {
+  int code = -1;
+  std::string text;  // stdout and stderr
+};
+
+bool have_kubectl() { return std::system("kubectl version --client >/dev/null 2>&1") == 0; }
+
+class KubectlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_kubectl()) GTEST_SKIP() << "kubectl is not installed";
+    ASSERT_FALSE(testing::source_dir().empty()) << "run through ctest (sets KOPIUR_SOURCE_DIR)";
+    server_ = testing::start_server();
+    ASSERT_NE(server_, nullptr);
+    kubeconfig_ = (dir_.path() / "kubeconfig").string();
+    ASSERT_TRUE(server_->write_kubeconfig(kubeconfig_).ok());
+  }
+
+  Output kubectl(const std::string& args) const {
+    const auto command = "kubectl --kubeconfig " + kubeconfig_ + " --cache-dir " +
+                         (dir_.path() / "cache").string() + " " + args + " 2>&1";
+    Output out;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) return out;
+    std::array<char, 4096> buffer{};
+    while (const auto n = std::fread(buffer.data(), 1, buffer.size(), pipe)) {
+      out.text.append(buffer.data(), n);
+    }
+    const int status = ::pclose(pipe);
+    out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+  }
+
+  std::string path(const std::string& relative) const {
+    return testing::source_dir() + "/" + relative;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<LocalApiServer> server_;
+  std::string kubeconfig_;
+};
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+TEST_F(KubectlTest, CrdsExamplesGetPatchAndFinalizedDelete) {
+  auto out = kubectl("apply -f " + path("deploy/crds/"));
+  ASSERT_EQ(out.code, 0) << out.text;
+  EXPECT_EQ(count(out.text, "customresourcedefinition.apiextensions.k8s.io/"), 7u) << out.text;
+
+  out = kubectl("apply -f " + path("deploy/examples/"));
+  ASSERT_EQ(out.code, 0) << out.text;
+  for (const char* kind : {"repository", "clusterrepository", "backupconfig", "backupschedule",
+                           "backup", "restore", "maintenance"}) {
+    EXPECT_NE(out.text.find(std::string(kind) + ".kopiur.home-operations.com/"),
+              std::string::npos)
+        << kind << " missing from:\n"
+        << out.text;
+  }
+  out = kubectl("apply -f " + path("deploy/examples/"));
+  ASSERT_EQ(out.code, 0) << out.text;
+  EXPECT_EQ(count(out.text, " unchanged"), 8u) << "re-applying changes nothing:\n" << out.text;
+
+  out = kubectl("get backups -A");
+  ASSERT_EQ(out.code, 0) << out.text;
+  EXPECT_NE(out.text.find("NAMESPACE"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("PHASE"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("AGE"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("app-data-manual"), std::string::npos) << out.text;
+
+  out = kubectl("get backup app-data-manual -o yaml");
+  ASSERT_EQ(out.code, 0) << out.text;
+  EXPECT_NE(out.text.find("kind: Backup"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("reason: before-upgrade"), std::string::npos) << out.text;
+
+  out = kubectl(
+      "patch backup app-data-manual --subresource status --type merge -p "
+      "'{\"status\":{\"phase\":\"Succeeded\",\"stats\":{\"sizeBytes\":42}}}'");
+  ASSERT_EQ(out.code, 0) << out.text;
+  out = kubectl("get backup app-data-manual");
+  ASSERT_EQ(out.code, 0) << out.text;
+  EXPECT_NE(out.text.find("Succeeded"), std::string::npos) << out.text;
+
+  out = kubectl("get kopiur -A");  // the category covers all seven kinds
+  ASSERT_EQ(out.code, 0) << out.text;
+  EXPECT_NE(out.text.find("clusterrepository.kopiur.home-operations.com/shared-nfs"),
+            std::string::npos)
+      << out.text;
+
+  out = kubectl(
+      "patch backup app-data-manual --type merge -p "
+      "'{\"metadata\":{\"finalizers\":[\"kopiur.home-operations.com/snapshot\"]}}'");
+  ASSERT_EQ(out.code, 0) << out.text;
+  out = kubectl("delete backup app-data-manual --wait=false");
+  ASSERT_EQ(out.code, 0) << out.text;
+  out = kubectl("get backup app-data-manual -o jsonpath={.metadata.deletionTimestamp}");
+  ASSERT_EQ(out.code, 0) << "the object stays while the finalizer is pending: " << out.text;
+  EXPECT_FALSE(out.text.empty());
+  out = kubectl("patch backup app-data-manual --type json -p "
+                "'[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'");
+  ASSERT_EQ(out.code, 0) << out.text;
+  out = kubectl("get backup app-data-manual");
+  EXPECT_NE(out.code, 0);
+  EXPECT_NE(out.text.find("NotFound"), std::string::npos) << out.text;
+}
+
+TEST_F(KubectlTest, InvalidObjectsAreRejectedWithTheFieldPath) {
+  ASSERT_EQ(kubectl("apply -f " + path("deploy/crds/")).code, 0);
+  const auto file = (dir_.path() / "bad.yaml").string();
+  std::ofstream(file) << "apiVersion: kopiur.home-operations.com/v1alpha1\n"
+                         "kind: BackupSchedule\nmetadata:\n  name: bad\n  namespace: default\n"
+                         "spec:\n  configRef:\n    name: x\n  schedule:\n    cron: every day\n";
+  auto out = kubectl("apply -f " + file);
+  EXPECT_NE(out.code, 0);
+  EXPECT_NE(out.text.find("spec.schedule.cron"), std::string::npos) << out.text;
+  out = kubectl("get backupschedule bad");
+  EXPECT_NE(out.code, 0) << "nothing was stored: " << out.text;
+}
+
+// The kopiur-localkube program itself: starts, writes its kubeconfig, serves kubectl, and exits
+// cleanly on SIGTERM.
+TEST_F(KubectlTest, LocalkubeProgramServesKubectl) {
+  const char* binary_dir = std::getenv("KOPIUR_BINARY_DIR");
+  ASSERT_NE(binary_dir, nullptr);
+  const std::string program = std::string(binary_dir) + "/src/bin/localkube/kopiur-localkube";
+  if (::access(program.c_str(), X_OK) != 0) GTEST_SKIP() << program << " is not built";
+  const auto kubeconfig = (dir_.path() / "program-kubeconfig").string();
+  const auto data = (dir_.path() / "data").string();
+  std::vector<std::string> args = {program,          "--listen",   "127.0.0.1:0", "--data-dir",
+                                   data,             "--kubeconfig-out", kubeconfig};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ), 0);
+  const bool ready = testing::eventually([&] {
+    std::ifstream in(kubeconfig);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find("current-context") != std::string::npos;
+  });
+  kubeconfig_ = kubeconfig;
+  Output out;
+  if (ready) out = kubectl("get namespaces");
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(ready) << "no kubeconfig written";
+  EXPECT_EQ(out.code, 0) << out.text;
+  EXPECT_NE(out.text.find("default"), std::string::npos) << out.text;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(data) / "state.json"));
+}
+
+}  // namespace
+}  // namespace kopiur::kube

@@ -1,0 +1,83 @@
+// Two threads recording (new and existing series, every instrument kind) while a third scrapes.
+// Run under ThreadSanitizer with -DKOPIUR_TSAN=ON.
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "metrics_test_util.hpp"
+
+namespace kopiur::telemetry::metrics {
+namespace {
+
+thread_local SpanContext t_span;
+SpanContext fake_span() noexcept { return t_span; }
+
+TEST(Concurrency, TwoRecordersAndAScraperAgreeOnTotals) {
+  constexpr int kOps = 20000;
+  constexpr int kSets = 64;
+  MeterProvider provider({.span_context = &fake_span});
+  Meter meter = provider.meter();
+  auto counter = meter.create_counter_u64("ops", "", "Ops.");
+  auto dcounter = meter.create_counter_double("work", "s", "Work.");
+  auto hist = meter.create_histogram("lat", "s", "Latency.", {0.5, 1});
+  auto gauge = meter.create_gauge_i64("last", "", "Last.");
+  PrometheusReader reader(provider, Resource(Resource::Attributes{{"service.name", "t"}}));
+
+  std::vector<std::string> names;
+  for (int i = 0; i < kSets; ++i) names.push_back("n" + std::to_string(i));
+
+  std::atomic<int> finished{0};
+  std::atomic<int> scrapes{0};
+  auto recorder = [&](int thread) {
+    t_span.trace_id.bytes[0] = static_cast<std::uint8_t>(thread + 1);
+    t_span.span_id.bytes[0] = 1;
+    auto bound = counter.bind({{"thread", "shared"}});
+    for (int i = 0; i < kOps; ++i) {
+      const std::string& name = names[static_cast<std::size_t>(i % kSets)];
+      counter.add(1, {{"name", name}, {"thread", thread == 0 ? "a" : "b"}});
+      bound.add(1);
+      dcounter.add(0.5);
+      hist.record((i % 4) * 0.4, {{"name", name}});
+      gauge.set(i, {{"thread", thread == 0 ? "a" : "b"}});
+    }
+    finished.fetch_add(1);
+  };
+  std::thread scraper([&] {
+    // Scrape until both recorders are done, and at least a few times.
+    while (finished.load() < 2 || scrapes.load() < 3) {
+      const ScrapeResult r =
+          reader.scrape(scrapes.load() % 2 == 0 ? "text/plain" : "application/openmetrics-text");
+      EXPECT_FALSE(r.body.empty());
+      scrapes.fetch_add(1);
+    }
+  });
+  std::thread a(recorder, 0);
+  std::thread b(recorder, 1);
+  a.join();
+  b.join();
+  scraper.join();
+
+  const auto r = testing::collect(provider);
+  std::int64_t per_name = 0;
+  for (const auto& [key, point] : r.numbers.at("ops")) {
+    if (key != "thread=shared") per_name += point.as_int;
+  }
+  EXPECT_EQ(per_name, 2 * kOps);
+  EXPECT_EQ(r.numbers.at("ops").size(), static_cast<std::size_t>(2 * kSets + 1));
+  EXPECT_EQ(r.numbers.at("ops").at("thread=shared").as_int, 2 * kOps);
+  EXPECT_DOUBLE_EQ(r.numbers.at("work").at("").as_double, kOps);  // 2 * kOps * 0.5
+  std::uint64_t observations = 0;
+  for (const auto& [key, h] : r.histograms.at("lat")) {
+    observations += h.count;
+    EXPECT_TRUE(h.has_exemplar);
+  }
+  EXPECT_EQ(observations, 2U * kOps);
+  EXPECT_EQ(r.numbers.at("last").at("thread=a").as_int, kOps - 1);
+  EXPECT_GE(scrapes.load(), 3);
+}
+
+}  // namespace
+}  // namespace kopiur::telemetry::metrics

@@ -1,0 +1,100 @@
+// Resource from the program identity and the environment (injected).
+#include "kopiur/telemetry/resource.hpp"
+
+#include <cctype>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "kopiur/version.hpp"
+
+namespace kopiur::telemetry {
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
+    const auto it = values.find(std::string(name));
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx, lower-case hex.
+bool is_uuid_v4(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash != (s[i] == '-')) return false;
+    if (!dash &&
+        !(std::isdigit(static_cast<unsigned char>(s[i])) || (s[i] >= 'a' && s[i] <= 'f'))) {
+      return false;
+    }
+  }
+  return s[14] == '4' && (s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b');
+}
+
+TEST(Resource, DefaultsWithoutEnvironment) {
+  const ResourceBuild b = build_resource({.service_name = "kopiur-controller"}, env_of({}));
+  EXPECT_TRUE(b.warnings.empty());
+  const Resource& r = b.resource;
+  EXPECT_EQ(r.attributes().at(0).first, "service.name");
+  EXPECT_EQ(r.get("service.name"), "kopiur-controller");
+  EXPECT_EQ(r.get("service.version"), kVersion);
+  ASSERT_TRUE(r.get("service.instance.id"));
+  EXPECT_TRUE(is_uuid_v4(*r.get("service.instance.id"))) << *r.get("service.instance.id");
+  EXPECT_EQ(r.get("telemetry.sdk.language"), "cpp");
+  EXPECT_FALSE(r.get("k8s.pod.name"));
+  // Two processes get two instance ids.
+  EXPECT_NE(build_resource({.service_name = "x"}, env_of({})).resource.get("service.instance.id"),
+            r.get("service.instance.id"));
+}
+
+TEST(Resource, KubernetesDownwardApiVariables) {
+  const ResourceBuild b =
+      build_resource({.service_name = "kopiur-webhook", .service_version = "9.9.9"},
+                     env_of({{"KOPIUR_POD_NAME", "kopiur-7d9f"},
+                             {"KOPIUR_NAMESPACE", "kopiur-system"},
+                             {"KOPIUR_NODE_NAME", "node-a"}}));
+  EXPECT_TRUE(b.warnings.empty());
+  EXPECT_EQ(b.resource.get("service.version"), "9.9.9");
+  EXPECT_EQ(b.resource.get("service.instance.id"), "kopiur-7d9f");
+  EXPECT_EQ(b.resource.get("k8s.pod.name"), "kopiur-7d9f");
+  EXPECT_EQ(b.resource.get("k8s.namespace.name"), "kopiur-system");
+  EXPECT_EQ(b.resource.get("k8s.node.name"), "node-a");
+}
+
+TEST(Resource, OtelVariablesOverrideAndMalformedEntriesAreReported) {
+  const ResourceBuild b = build_resource(
+      {.service_name = "kopiur-mover", .instance_id = "i-1"},
+      env_of({{"OTEL_RESOURCE_ATTRIBUTES",
+               "deployment.environment=prod, team = backup%20ops ,broken,=novalue,bad=%zz,"
+               "service.name=from-attrs,,k8s.cluster.name=c1"},
+              {"OTEL_SERVICE_NAME", "from-env"}}));
+  const Resource& r = b.resource;
+  EXPECT_EQ(r.get("service.name"), "from-env");
+  EXPECT_EQ(r.get("service.instance.id"), "i-1");
+  EXPECT_EQ(r.get("deployment.environment"), "prod");
+  EXPECT_EQ(r.get("team"), "backup ops");
+  EXPECT_EQ(r.get("k8s.cluster.name"), "c1");
+  EXPECT_FALSE(r.get("broken"));
+  EXPECT_FALSE(r.get("bad"));
+  ASSERT_EQ(b.warnings.size(), 3U);
+  EXPECT_NE(b.warnings[0].find("\"broken\""), std::string::npos);
+  EXPECT_NE(b.warnings[0].find("OTEL_RESOURCE_ATTRIBUTES"), std::string::npos);
+  EXPECT_NE(b.warnings[1].find("\"=novalue\""), std::string::npos);
+  EXPECT_NE(b.warnings[2].find("percent"), std::string::npos);
+  // Keys stay unique: service.name appears once.
+  EXPECT_EQ(std::count_if(r.attributes().begin(), r.attributes().end(),
+                          [](const auto& kv) { return kv.first == "service.name"; }),
+            1);
+}
+
+TEST(Resource, ServiceNameFromAttributesWhenNoServiceNameVariable) {
+  const ResourceBuild b = build_resource(
+      {.service_name = "kopiur-controller"},
+      env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=custom"}, {"OTEL_SERVICE_NAME", ""}}));
+  EXPECT_EQ(b.resource.get("service.name"), "custom");
+}
+
+}  // namespace
+}  // namespace kopiur::telemetry
