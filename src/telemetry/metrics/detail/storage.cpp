@@ -103,23 +103,25 @@ std::uint64_t hash_attributes(AttributeList attributes) noexcept {
 void ExemplarCell::store(double value, const SpanContext& context) noexcept {
   std::uint32_t seq = sequence.load(std::memory_order_relaxed);
   if ((seq & 1U) != 0 ||
-      !sequence.compare_exchange_strong(seq, seq + 1, std::memory_order_acquire)) {
+      !sequence.compare_exchange_strong(seq, seq + 1, std::memory_order_acq_rel)) {
     return;  // another writer is inside: its exemplar is as recent as ours
   }
-  std::atomic_thread_fence(std::memory_order_release);
+  // The acquire half of the CAS keeps the stores below after it; the release store publishes.
   std::uint64_t hi = 0;
   std::uint64_t lo = 0;
   std::uint64_t sp = 0;
   std::memcpy(&hi, context.trace_id.bytes.data(), 8);
   std::memcpy(&lo, context.trace_id.bytes.data() + 8, 8);
   std::memcpy(&sp, context.span_id.bytes.data(), 8);
-  value_bits.store(std::bit_cast<std::uint64_t>(value), std::memory_order_relaxed);
-  trace_hi.store(hi, std::memory_order_relaxed);
-  trace_lo.store(lo, std::memory_order_relaxed);
-  span.store(sp, std::memory_order_relaxed);
+  // Release stores (plain moves on x86): a reader that sees one of them also sees the odd
+  // sequence written before it, so its re-check fails instead of accepting a torn exemplar.
+  value_bits.store(std::bit_cast<std::uint64_t>(value), std::memory_order_release);
+  trace_hi.store(hi, std::memory_order_release);
+  trace_lo.store(lo, std::memory_order_release);
+  span.store(sp, std::memory_order_release);
   const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  time_ns.store(now.count(), std::memory_order_relaxed);
+  time_ns.store(now.count(), std::memory_order_release);
   sequence.store(seq + 2, std::memory_order_release);
 }
 
@@ -127,12 +129,13 @@ bool ExemplarCell::load(Exemplar& out) const noexcept {
   for (int attempt = 0; attempt < 16; ++attempt) {
     const std::uint32_t before = sequence.load(std::memory_order_acquire);
     if ((before & 1U) != 0) continue;
-    const std::uint64_t v = value_bits.load(std::memory_order_relaxed);
-    const std::uint64_t hi = trace_hi.load(std::memory_order_relaxed);
-    const std::uint64_t lo = trace_lo.load(std::memory_order_relaxed);
-    const std::uint64_t sp = span.load(std::memory_order_relaxed);
-    const std::int64_t t = time_ns.load(std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
+    // Acquire loads (free on x86) keep the re-check of the sequence after them; no fences,
+    // which ThreadSanitizer cannot model.
+    const std::uint64_t v = value_bits.load(std::memory_order_acquire);
+    const std::uint64_t hi = trace_hi.load(std::memory_order_acquire);
+    const std::uint64_t lo = trace_lo.load(std::memory_order_acquire);
+    const std::uint64_t sp = span.load(std::memory_order_acquire);
+    const std::int64_t t = time_ns.load(std::memory_order_acquire);
     if (sequence.load(std::memory_order_relaxed) != before) continue;
     if (t == 0) return false;
     out.value = std::bit_cast<double>(v);

@@ -1,0 +1,141 @@
+// init_telemetry(): the assembled stack as a program gets it.
+#include "kopiur/telemetry/telemetry.hpp"
+
+#include <map>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "kopiur/telemetry/log/log.hpp"
+
+namespace kopiur::telemetry {
+namespace {
+
+using namespace std::chrono_literals;
+
+log::EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+struct Built {
+  std::shared_ptr<log::CaptureSink> sink = std::make_shared<log::CaptureSink>();
+  TelemetryInit init;
+};
+
+Built build(std::map<std::string, std::string> vars) {
+  Built b;
+  TelemetryOptions options;
+  options.service_name = "kopiur-test";
+  options.env = env_of(std::move(vars));
+  options.sink = b.sink;
+  options.is_tty = false;
+  options.install_logger = false;
+  b.init = init_telemetry(std::move(options));
+  return b;
+}
+
+std::size_t count_containing(const std::vector<std::string>& lines, std::string_view needle) {
+  std::size_t n = 0;
+  for (const auto& l : lines) n += l.find(needle) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+// The Rust original once shipped a default stack that printed nothing while init reported
+// success. Without any OTLP configuration an event must reach stdout.
+TEST(InitTelemetry, NoOtlpConfiguredStillLogs) {
+  auto b = build({});
+  ASSERT_NE(b.init.telemetry, nullptr) << b.init.fatal_error;
+  EXPECT_FALSE(b.init.telemetry->otlp_enabled());
+  {
+    log::Dispatcher::ScopedDefault use(b.init.telemetry->dispatcher());
+    KOPIUR_INFO("probe line", log::kv("n", 1));
+  }
+  EXPECT_EQ(count_containing(b.sink->lines(), "probe line"), 1u) << b.sink->text();
+  // The start-up line states the effective configuration.
+  EXPECT_EQ(count_containing(b.sink->lines(), "OTLP off"), 1u) << b.sink->text();
+}
+
+TEST(InitTelemetry, StrictMisconfigurationFailsBeforeAnythingIsInstalled) {
+  auto b = build({{"OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317"},
+                  {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"},
+                  {"KOPIUR_OTEL_STRICT", "TRUE"}});
+  EXPECT_EQ(b.init.telemetry, nullptr);
+  EXPECT_NE(b.init.fatal_error.find("KOPIUR_OTEL_STRICT"), std::string::npos);
+  EXPECT_NE(b.init.fatal_error.find("OTEL_EXPORTER_OTLP_PROTOCOL"), std::string::npos);
+  EXPECT_NE(b.init.fatal_error.find("4317"), std::string::npos);
+  EXPECT_TRUE(b.sink->lines().empty()) << "nothing may be logged before the logger exists";
+}
+
+TEST(InitTelemetry, NonStrictMisconfigurationSaysSoOnceAndKeepsThePull) {
+  auto b = build({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"},
+                  {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"},
+                  {"KOPIUR_LOG_FORMAT", "json"}});
+  ASSERT_NE(b.init.telemetry, nullptr);
+  EXPECT_FALSE(b.init.telemetry->otlp_enabled());
+  std::size_t errors = 0;
+  for (const auto& line : b.sink->lines()) {
+    auto j = nlohmann::json::parse(line);
+    if (j["level"] == "ERROR") {
+      ++errors;
+      EXPECT_NE(j["fields"]["message"].get<std::string>().find("grpc"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(errors, 1u) << b.sink->text();
+  b.init.telemetry->kopiur().controller_reconciliations.add(1, {{"kind", "Backup"}});
+  auto scraped = b.init.telemetry->scrape("");
+  EXPECT_NE(scraped.body.find("kopiur_controller_reconciliations_total{kind=\"Backup\"} 1"),
+            std::string::npos)
+      << scraped.body;
+}
+
+TEST(InitTelemetry, OneRecordingShowsInTheScrape) {
+  auto b = build({});
+  auto& t = *b.init.telemetry;
+  t.kopiur().resource_phase.set(
+      1, {{"kind", "Backup"}, {"namespace", "ns"}, {"name", "b1"}, {"phase", "Succeeded"}});
+  t.kopiur().controller_reconcile_duration_seconds.record(0.25, {{"kind", "Backup"}});
+  auto text = t.scrape("text/plain").body;
+  EXPECT_NE(
+      text.find(
+          R"(kopiur_resource_phase{kind="Backup",name="b1",namespace="ns",phase="Succeeded"} 1)"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("kopiur_controller_reconcile_duration_seconds_count{kind=\"Backup\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("process_resident_memory_bytes"), std::string::npos);
+  EXPECT_NE(text.find("target_info{"), std::string::npos);
+  auto om = t.scrape("application/openmetrics-text;version=1.0.0");
+  EXPECT_NE(om.content_type.find("openmetrics"), std::string::npos);
+  EXPECT_NE(om.body.find("# EOF"), std::string::npos);
+}
+
+TEST(InitTelemetry, MoverEnvForwardsLoggingAlwaysAndOtlpOnlyWithACollector) {
+  {
+    auto b = build({{"RUST_LOG", "info,kopia=debug"}, {"KOPIUR_LOG_FORMAT", "json"}});
+    auto env = b.init.telemetry->mover_job_env();
+    std::map<std::string, std::string> m(env.begin(), env.end());
+    EXPECT_EQ(m["RUST_LOG"], "info,kopia=debug");
+    EXPECT_EQ(m["KOPIUR_LOG_FORMAT"], "json");
+    EXPECT_EQ(m.count("OTEL_EXPORTER_OTLP_ENDPOINT"), 0u);
+  }
+  {
+    auto b = build({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"},
+                    {"OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20x"}});
+    ASSERT_TRUE(b.init.telemetry->otlp_enabled());
+    auto env = b.init.telemetry->mover_job_env();
+    std::map<std::string, std::string> m(env.begin(), env.end());
+    EXPECT_EQ(m["OTEL_EXPORTER_OTLP_ENDPOINT"], "http://127.0.0.1:1");
+    EXPECT_EQ(m["OTEL_EXPORTER_OTLP_HEADERS"], "authorization=Bearer%20x");
+    // Shutting down with an unreachable collector stays within its bound.
+    auto start = std::chrono::steady_clock::now();
+    b.init.telemetry->shutdown(2s);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  }
+}
+
+}  // namespace
+}  // namespace kopiur::telemetry
