@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace kopiur::testing {
+namespace kopiur::test {
 
 ChildProcess::ChildProcess(std::string program, std::vector<std::string> args,
                            std::map<std::string, std::string> env) {
@@ -134,4 +134,4 @@ std::string program_path(const std::string& name) {
   return std::string(dir ? dir : ".") + "/src/bin/" + name;
 }
 
-}  // namespace kopiur::testing
+}  // namespace kopiur::test

@@ -17,7 +17,7 @@
 
 #include <sys/types.h>
 
-namespace kopiur::testing {
+namespace kopiur::test {
 
 class ChildProcess {
  public:
@@ -65,4 +65,4 @@ int free_tcp_port();
 // The path of a built program (KOPIUR_BINARY_DIR/src/bin/<name>).
 std::string program_path(const std::string& name);
 
-}  // namespace kopiur::testing
+}  // namespace kopiur::test

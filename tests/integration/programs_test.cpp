@@ -9,7 +9,7 @@
 
 #include "child_process.hpp"
 
-namespace kopiur::testing {
+namespace kopiur::test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -81,4 +81,4 @@ TEST_P(ControllerSignals, ServesHealthThenStopsCleanlyOnSignal) {
 INSTANTIATE_TEST_SUITE_P(SigtermAndSigint, ControllerSignals, ::testing::Values(SIGTERM, SIGINT));
 
 }  // namespace
-}  // namespace kopiur::testing
+}  // namespace kopiur::test
