@@ -27,6 +27,7 @@ endfunction()
 # kopiur_add_test(<name> SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary, discovered by ctest.
 # Labels: `unit` (the default; also run under ASan+UBSan), `integration` (real peers: Prometheus,
 # kubectl, child processes; release build only), `concurrency` (also built and run under TSan).
+# Tests find the source and build trees through KOPIUR_TEST_SOURCE_DIR / KOPIUR_TEST_BINARY_DIR.
 function(kopiur_add_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
@@ -42,9 +43,16 @@ function(kopiur_add_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
+  # gtest_discover_tests cannot carry a list-valued property into the generated ctest file, so
+  # the labels become one label ("unit-concurrency"; ctest -L takes a regex, so -L unit and
+  # -L concurrency both select it) and the directories reach tests as compile definitions
+  # (KOPIUR_TEST_SOURCE_DIR, KOPIUR_TEST_BINARY_DIR) plus one environment variable.
+  list(JOIN ARG_LABELS "-" label)
+  target_compile_definitions(${name} PRIVATE KOPIUR_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+                                             KOPIUR_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
-                       ENVIRONMENT "KOPIUR_SOURCE_DIR=${PROJECT_SOURCE_DIR};KOPIUR_BINARY_DIR=${PROJECT_BINARY_DIR}")
+                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS ${label}
+                                  ENVIRONMENT "KOPIUR_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
 
 # ccache, when the machine has it, makes the second build (sanitizers, CI re-runs) cheap.

@@ -130,8 +130,7 @@ int free_tcp_port() {
 }
 
 std::string program_path(const std::string& name) {
-  const char* dir = std::getenv("KOPIUR_BINARY_DIR");
-  return std::string(dir ? dir : ".") + "/src/bin/" + name;
+  return std::string(KOPIUR_TEST_BINARY_DIR) + "/src/bin/" + name;
 }
 
 }  // namespace kopiur::test

@@ -62,7 +62,7 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_tcp_port();
 
-// The path of a built program (KOPIUR_BINARY_DIR/src/bin/<name>).
+// The path of a built program (<build tree>/src/bin/<name>).
 std::string program_path(const std::string& name);
 
 }  // namespace kopiur::test

@@ -58,11 +58,20 @@ inline constexpr std::string_view kNodeName = "KOPIUR_NODE_NAME";
 // configured (an OTLP endpoint variable set), the logging group whenever set. The endpoint comes
 // first. Not forwarded: OTEL_SERVICE_NAME (the mover names itself) and the CA file path (the
 // mover's pod does not mount the controller's files).
-inline constexpr std::array<std::string_view, 14> kOtlpPassthrough = {
-    kOtlpEndpoint,        kOtlpProtocol,           kOtlpHeaders,         kOtelStrict,
-    kOtlpTracesEndpoint,  kOtlpMetricsEndpoint,    kOtlpLogsEndpoint,    kOtlpTimeout,
-    kOtlpCompression,     kOtlpInsecure,           kOtlpMetricsTemporality,
-    kResourceAttributes,  kMetricExportInterval,   kShutdownTimeout};
+inline constexpr std::array<std::string_view, 14> kOtlpPassthrough = {kOtlpEndpoint,
+                                                                      kOtlpProtocol,
+                                                                      kOtlpHeaders,
+                                                                      kOtelStrict,
+                                                                      kOtlpTracesEndpoint,
+                                                                      kOtlpMetricsEndpoint,
+                                                                      kOtlpLogsEndpoint,
+                                                                      kOtlpTimeout,
+                                                                      kOtlpCompression,
+                                                                      kOtlpInsecure,
+                                                                      kOtlpMetricsTemporality,
+                                                                      kResourceAttributes,
+                                                                      kMetricExportInterval,
+                                                                      kShutdownTimeout};
 inline constexpr std::array<std::string_view, 2> kLogPassthrough = {kRustLog, kLogFormat};
 
 // Spec spelling of the two lists (crates/telemetry/src/env.rs).

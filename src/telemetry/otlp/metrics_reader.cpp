@@ -234,9 +234,10 @@ class OtlpMetricsReader::Impl {
   bool force_flush(std::chrono::milliseconds timeout) noexcept {
     if (!transport_) return true;
     const auto deadline = SteadyClock::now() + timeout;
-    std::unique_lock lock(export_mutex_, std::defer_lock);
-    if (!lock.try_lock_until(deadline)) return false;
-    return export_locked(std::min(deadline, SteadyClock::now() + export_timeout_));
+    if (!acquire_export(deadline)) return false;
+    const bool ok = export_locked(std::min(deadline, SteadyClock::now() + export_timeout_));
+    release_export();
+    return ok;
   }
 
   bool shutdown(std::chrono::milliseconds timeout) noexcept {
@@ -248,11 +249,9 @@ class OtlpMetricsReader::Impl {
     wake_.notify_all();
     const auto deadline = SteadyClock::now() + timeout;
     bool ok = false;
-    {
-      std::unique_lock lock(export_mutex_, std::defer_lock);
-      if (lock.try_lock_until(deadline)) {
-        ok = export_locked(deadline);
-      }
+    if (acquire_export(deadline)) {
+      ok = export_locked(deadline);
+      release_export();
     }
     transport_->cancel();  // whatever is still in flight stops now
     if (worker_.joinable()) worker_.join();
@@ -268,14 +267,14 @@ class OtlpMetricsReader::Impl {
     while (!stopping_) {
       if (wake_.wait_until(lock, next, [this] { return stopping_; })) break;
       lock.unlock();
-      {
-        std::unique_lock export_lock(export_mutex_);
+      if (acquire_export(SteadyClock::now() + interval_ + export_timeout_)) {
         bool stop_now = false;
         {
           std::lock_guard state_lock(mutex_);
           stop_now = stopping_;
         }
         if (!stop_now) export_locked(SteadyClock::now() + export_timeout_);
+        release_export();
       }
       reporter_.maybe_warn();
       lock.lock();
@@ -283,7 +282,24 @@ class OtlpMetricsReader::Impl {
     }
   }
 
-  // Collects and exports once; the caller holds export_mutex_.
+  // One collect + export at a time (the periodic thread, force_flush, shutdown). A flag under
+  // mutex_ rather than a timed_mutex: the waits need a deadline, and ThreadSanitizer does not
+  // see timed_mutex's clock-based locking.
+  bool acquire_export(SteadyClock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    if (!export_idle_.wait_until(lock, deadline, [this] { return !exporting_; })) return false;
+    exporting_ = true;
+    return true;
+  }
+  void release_export() {
+    {
+      std::lock_guard lock(mutex_);
+      exporting_ = false;
+    }
+    export_idle_.notify_all();
+  }
+
+  // Collects and exports once; the caller holds the export slot (acquire_export).
   bool export_locked(SteadyClock::time_point deadline) noexcept {
     try {
       pb_collector::ExportMetricsServiceRequest request;
@@ -328,13 +344,15 @@ class OtlpMetricsReader::Impl {
   std::optional<detail::Transport> transport_;
   std::unique_ptr<pb_collector::MetricsService::Stub> stub_;
 
-  std::timed_mutex export_mutex_;  // one collect + export at a time; guards the fields below
+  // Owned by whoever holds the export slot.
   std::unordered_map<std::uint64_t, SeriesState> series_;
   std::uint64_t previous_collect_ns_;
 
-  std::mutex mutex_;  // guards stopping_
+  std::mutex mutex_;  // guards stopping_ and exporting_
   std::condition_variable wake_;
+  std::condition_variable export_idle_;
   bool stopping_ = false;
+  bool exporting_ = false;
   std::thread worker_;
 };
 

@@ -51,8 +51,9 @@ class InstrumentStorage;
 
 // HistogramShard: one recording thread's part of a histogram series. Exactly one thread writes a
 // shard (the one whose token it carries), so its updates are plain relaxed load + store pairs:
-// no locked read-modify-write on the hot path. Collect sums the shards.
-struct HistogramShard {
+// no locked read-modify-write on the hot path. Collect sums the shards. Cache-line aligned so two
+// threads' shards never share a line.
+struct alignas(64) HistogramShard {
   HistogramShard(const void* owner, std::size_t bucket_count);
   const void* owner;               // the writer's thread token (address of a thread_local)
   HistogramShard* next = nullptr;  // immutable once published
