@@ -11,9 +11,9 @@ namespace {
 // A plain YAML scalar is safe when it cannot be read as another type or as YAML syntax.
 bool plain_safe(const std::string& s) {
   if (s.empty()) return false;
-  static const char* const kReserved[] = {"true", "false", "yes", "no", "on", "off", "null",
-                                          "True", "False", "Yes", "No", "On", "Off", "Null",
-                                          "TRUE", "FALSE", "NULL", "~", "y", "n", "Y", "N"};
+  static const char* const kReserved[] = {
+      "true", "false", "yes",  "no",   "on",    "off",  "null", "True", "False", "Yes", "No",
+      "On",   "Off",   "Null", "TRUE", "FALSE", "NULL", "~",    "y",    "n",     "Y",   "N"};
   for (const char* word : kReserved) {
     if (s == word) return false;
   }
@@ -21,8 +21,8 @@ bool plain_safe(const std::string& s) {
   if (!std::isalpha(first) && first != '_' && first != '/' && first != '.') return false;
   for (const char ch : s) {
     const unsigned char c = static_cast<unsigned char>(ch);
-    if (!std::isalnum(c) && c != '_' && c != '-' && c != '.' && c != '/' && c != ' ' &&
-        c != '(' && c != ')') {
+    if (!std::isalnum(c) && c != '_' && c != '-' && c != '.' && c != '/' && c != ' ' && c != '(' &&
+        c != ')') {
       return false;
     }
   }
@@ -54,8 +54,9 @@ void emit_object(const nlohmann::json& value, int indent, std::string& out, bool
       // Sequences under a key stay at the key's indentation (kubectl's own style).
       emit(child, child.is_array() ? indent : indent + 2, out);
     } else {
-      out += " " + (child.is_object() ? std::string("{}")
-                                      : child.is_array() ? std::string("[]") : scalar(child));
+      out += " " + (child.is_object()  ? std::string("{}")
+                    : child.is_array() ? std::string("[]")
+                                       : scalar(child));
       out += "\n";
     }
   }
@@ -76,8 +77,9 @@ void emit(const nlohmann::json& value, int indent, std::string& out) {
         out += "\n";
         emit(item, indent + 2, out);
       } else {
-        out += (item.is_object() ? std::string("{}")
-                                 : item.is_array() ? std::string("[]") : scalar(item));
+        out += (item.is_object()  ? std::string("{}")
+                : item.is_array() ? std::string("[]")
+                                  : scalar(item));
         out += "\n";
       }
     }

@@ -59,12 +59,12 @@ std::vector<KindInfo> build() {
        {"Snapshot", "string", ".status.snapshot.kopiaSnapshotID", "kopia snapshot ID", 0},
        {"Size", "integer", ".status.stats.sizeBytes", "Snapshot size in bytes", 1}},
       enum_names<BackupPhase>()));
-  all.push_back(make<BackupSchedule>(
-      "backupschedules", "kopiasched", Scope::kNamespaced,
-      {{"Config", "string", ".spec.configRef.name", "BackupConfig run", 0},
-       {"Schedule", "string", ".spec.schedule.cron", "Cron expression", 0},
-       {"Suspended", "boolean", ".spec.schedule.suspend", "Suspended", 0}},
-      {}));
+  all.push_back(
+      make<BackupSchedule>("backupschedules", "kopiasched", Scope::kNamespaced,
+                           {{"Config", "string", ".spec.configRef.name", "BackupConfig run", 0},
+                            {"Schedule", "string", ".spec.schedule.cron", "Cron expression", 0},
+                            {"Suspended", "boolean", ".spec.schedule.suspend", "Suspended", 0}},
+                           {}));
   all.push_back(make<Restore>("restores", "kopiarestore", Scope::kNamespaced, {phase_column()},
                               enum_names<RestorePhase>()));
   all.push_back(make<Maintenance>(

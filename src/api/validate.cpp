@@ -20,9 +20,10 @@ void check_cron(const std::string& cron, const std::string& path, FieldErrors& e
   for (std::string part; in >> part;) parts.push_back(part);
   if (parts.size() == 1 && !parts[0].empty() && parts[0][0] == '@') return;
   if (parts.size() != 5) {
-    errors.push_back({path, "expected 5 space-separated cron fields (minute hour day-of-month "
-                            "month day-of-week) or an @-macro, got \"" +
-                                cron + "\""});
+    errors.push_back({path,
+                      "expected 5 space-separated cron fields (minute hour day-of-month "
+                      "month day-of-week) or an @-macro, got \"" +
+                          cron + "\""});
     return;
   }
   for (const auto& part : parts) {
@@ -30,8 +31,8 @@ void check_cron(const std::string& cron, const std::string& path, FieldErrors& e
       const bool ok = (c >= '0' && c <= '9') || c == '*' || c == ',' || c == '-' || c == '/' ||
                       c == '?' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
       if (!ok) {
-        errors.push_back({path, "invalid character '" + std::string(1, c) + "' in cron field \"" +
-                                    part + "\""});
+        errors.push_back(
+            {path, "invalid character '" + std::string(1, c) + "' in cron field \"" + part + "\""});
         return;
       }
     }
@@ -50,8 +51,8 @@ const Condition* find_condition(const std::vector<Condition>& conditions, std::s
 bool set_condition(std::vector<Condition>& conditions, Condition condition) {
   for (auto& existing : conditions) {
     if (existing.type != condition.type) continue;
-    if (existing.status == condition.status) condition.last_transition_time =
-        existing.last_transition_time;
+    if (existing.status == condition.status)
+      condition.last_transition_time = existing.last_transition_time;
     const bool changed = existing.status != condition.status ||
                          existing.reason != condition.reason ||
                          existing.message != condition.message ||
@@ -99,8 +100,8 @@ void Backend::validate(const Backend& backend, const std::string& path, FieldErr
       fields());
   if (set.size() == 1) return;
   if (set.empty()) {
-    errors.push_back({path, "exactly one backend must be set, none is (choose one of: " + all +
-                                ")"});
+    errors.push_back(
+        {path, "exactly one backend must be set, none is (choose one of: " + all + ")"});
     return;
   }
   std::string names;

@@ -1,13 +1,13 @@
 // Client: builds one httplib connection per call from the Config, and maps answers to Results.
 #include "kopiur/kube/client.hpp"
 
-#include <httplib.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include <cctype>
 #include <fstream>
 #include <sstream>
+
+#include <httplib.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "kopiur/api/kinds.hpp"
 #include "kopiur/api/meta.hpp"
@@ -80,7 +80,8 @@ struct PkeyDeleter {
 };
 
 std::unique_ptr<BIO, BioDeleter> bio_of(const std::string& pem) {
-  return std::unique_ptr<BIO, BioDeleter>(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return std::unique_ptr<BIO, BioDeleter>(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
 }
 
 // make_transport(): a connection configured from the Config, or an Error naming what is wrong.
@@ -228,8 +229,8 @@ bool CancelToken::set_interrupter(std::function<void()> interrupter) {
 
 Client::Client(Config config) : config_(std::move(config)) {}
 
-Result<json> Client::request(const std::string& method, const std::string& path,
-                             const json& body, const std::string& content_type) {
+Result<json> Client::request(const std::string& method, const std::string& path, const json& body,
+                             const std::string& content_type) {
   return request_text(method, path, body.is_null() ? std::string() : body.dump(), content_type);
 }
 
@@ -271,8 +272,10 @@ Result<json> Client::get_status(const ResourceId& r, const std::string& ns,
 
 Result<json> Client::list(const ResourceId& r, const std::string& ns, const ListOptions& options) {
   std::string query;
-  if (!options.label_selector.empty()) query += "&labelSelector=" + url_encode(options.label_selector);
-  if (!options.field_selector.empty()) query += "&fieldSelector=" + url_encode(options.field_selector);
+  if (!options.label_selector.empty())
+    query += "&labelSelector=" + url_encode(options.label_selector);
+  if (!options.field_selector.empty())
+    query += "&fieldSelector=" + url_encode(options.field_selector);
   if (!query.empty()) query[0] = '?';
   return request("GET", r.path(ns) + query, nullptr, "");
 }
@@ -328,8 +331,10 @@ Status Client::watch(const ResourceId& r, const std::string& ns, const WatchOpti
   if (!options.resource_version.empty()) {
     query += "&resourceVersion=" + url_encode(options.resource_version);
   }
-  if (!options.label_selector.empty()) query += "&labelSelector=" + url_encode(options.label_selector);
-  if (!options.field_selector.empty()) query += "&fieldSelector=" + url_encode(options.field_selector);
+  if (!options.label_selector.empty())
+    query += "&labelSelector=" + url_encode(options.label_selector);
+  if (!options.field_selector.empty())
+    query += "&fieldSelector=" + url_encode(options.field_selector);
   const std::string step = "watch " + r.path(ns);
   auto transport = make_transport(config_, std::chrono::seconds(options.timeout_seconds + 30));
   if (!transport.ok()) return transport.error();

@@ -105,8 +105,9 @@ Result<Config> load_kubeconfig_text(const std::string& yaml, const std::string& 
   const auto cluster_name = c.value("cluster", "");
   const json* cluster = find_named(*doc, "clusters", cluster_name);
   if (cluster == nullptr || !cluster->contains("cluster")) {
-    return Error{where, 0, "", "cluster \"" + cluster_name + "\" (of context \"" + context_name +
-                                   "\") not found"};
+    return Error{
+        where, 0, "",
+        "cluster \"" + cluster_name + "\" (of context \"" + context_name + "\") not found"};
   }
   const auto& cl = (*cluster)["cluster"];
   config.server = cl.value("server", "");
@@ -133,8 +134,8 @@ Result<Config> load_kubeconfig_text(const std::string& yaml, const std::string& 
     const auto token_file = u.value("tokenFile", "");
     if (!token_file.empty()) config.token_file = resolve(base_dir, token_file);
     if (config.client_cert_pem.empty() != config.client_key_pem.empty()) {
-      return Error{where, 0, "", "user \"" + user_name +
-                                     "\" needs both a client certificate and a client key"};
+      return Error{where, 0, "",
+                   "user \"" + user_name + "\" needs both a client certificate and a client key"};
     }
   }
   return config;
@@ -143,8 +144,8 @@ Result<Config> load_kubeconfig_text(const std::string& yaml, const std::string& 
 Result<Config> load_kubeconfig(const std::string& path, const std::string& context) {
   auto text = read_file(path);
   if (!text) return Error{"read kubeconfig " + path, 0, "", "cannot open the file"};
-  auto config = load_kubeconfig_text(*text, std::filesystem::path(path).parent_path().string(),
-                                     context);
+  auto config =
+      load_kubeconfig_text(*text, std::filesystem::path(path).parent_path().string(), context);
   if (!config.ok()) {
     auto error = config.error();
     error.step = "kubeconfig " + path;
@@ -168,7 +169,8 @@ Result<Config> in_cluster_config(const std::string& service_account_dir) {
     return Error{"in-cluster config", 0, "", "cannot read " + config.token_file};
   }
   auto ca = read_file(service_account_dir + "/ca.crt");
-  if (!ca) return Error{"in-cluster config", 0, "", "cannot read " + service_account_dir + "/ca.crt"};
+  if (!ca)
+    return Error{"in-cluster config", 0, "", "cannot read " + service_account_dir + "/ca.crt"};
   config.ca_pem = std::move(*ca);
   if (auto ns = read_file(service_account_dir + "/namespace")) {
     while (!ns->empty() && (ns->back() == '\n' || ns->back() == ' ')) ns->pop_back();

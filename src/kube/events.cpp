@@ -19,10 +19,9 @@ std::string random_suffix() {
 std::string micro_time_now() {
   const auto now = std::chrono::system_clock::now();
   const auto seconds = std::chrono::system_clock::to_time_t(now);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          now.time_since_epoch())
-                          .count() %
-                      1000000;
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1000000;
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char buf[40];
@@ -48,9 +47,9 @@ Status EventRecorder::publish(const ObjectReference& regarding, EventType type,
                               const std::string& note) {
   const std::string type_name = type == EventType::kWarning ? "Warning" : "Normal";
   const std::string trimmed_note = note.substr(0, 1024);
-  const std::string key = regarding.uid + "|" + regarding.kind + "|" + regarding.namespace_ +
-                          "|" + regarding.name + "|" + type_name + "|" + reason + "|" + action +
-                          "|" + trimmed_note;
+  const std::string key = regarding.uid + "|" + regarding.kind + "|" + regarding.namespace_ + "|" +
+                          regarding.name + "|" + type_name + "|" + reason + "|" + action + "|" +
+                          trimmed_note;
   std::lock_guard lock(mu_);
   if (const auto it = tracked_.find(key); it != tracked_.end()) {
     const auto count = it->second.count + 1;
@@ -66,11 +65,10 @@ Status EventRecorder::publish(const ObjectReference& regarding, EventType type,
     tracked_.erase(it);  // expired on the server: start a new series below
   }
   const auto ns = regarding.namespace_.empty() ? std::string("default") : regarding.namespace_;
-  const auto name = (regarding.name.empty() ? std::string("event") : regarding.name) + "." +
-                    random_suffix();
-  nlohmann::json regarding_json = {{"apiVersion", regarding.api_version},
-                                   {"kind", regarding.kind},
-                                   {"name", regarding.name}};
+  const auto name =
+      (regarding.name.empty() ? std::string("event") : regarding.name) + "." + random_suffix();
+  nlohmann::json regarding_json = {
+      {"apiVersion", regarding.api_version}, {"kind", regarding.kind}, {"name", regarding.name}};
   if (!regarding.namespace_.empty()) regarding_json["namespace"] = regarding.namespace_;
   if (!regarding.uid.empty()) regarding_json["uid"] = regarding.uid;
   const nlohmann::json event = {{"apiVersion", "events.k8s.io/v1"},

@@ -1,13 +1,13 @@
 // LocalApiServer: HTTP routing, discovery, tables and watch streaming over detail::LocalStore.
 #include "kopiur/kube/local_server.hpp"
 
-#include <httplib.h>
-
 #include <atomic>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <httplib.h>
 
 #include "kube/detail/local_store.hpp"
 #include "kube/detail/selector.hpp"
@@ -21,9 +21,8 @@ using detail::ResourceType;
 using nlohmann::json;
 
 json status_body(const Error& error) {
-  return {{"kind", "Status"},         {"apiVersion", "v1"},
-          {"metadata", json::object()}, {"status", "Failure"},
-          {"message", error.message},   {"reason", error.reason},
+  return {{"kind", "Status"},         {"apiVersion", "v1"},       {"metadata", json::object()},
+          {"status", "Failure"},      {"message", error.message}, {"reason", error.reason},
           {"code", error.http_status}};
 }
 
@@ -90,29 +89,43 @@ json eval_path(const json& object, const std::string& path) {
 }
 
 json to_table(const ResourceType& rt, const std::vector<json>& objects, std::int64_t rv) {
-  json columns = json::array({{{"name", "Name"}, {"type", "string"}, {"format", "name"},
-                               {"description", "Name of the object"}, {"priority", 0}}});
+  json columns = json::array({{{"name", "Name"},
+                               {"type", "string"},
+                               {"format", "name"},
+                               {"description", "Name of the object"},
+                               {"priority", 0}}});
   std::vector<std::pair<std::string, std::string>> paths;  // jsonPath, type
   if (rt.custom) {
     for (const auto& c : rt.printer_columns) {
-      columns.push_back({{"name", c.value("name", "")}, {"type", c.value("type", "string")},
-                         {"format", ""}, {"description", c.value("description", "")},
+      columns.push_back({{"name", c.value("name", "")},
+                         {"type", c.value("type", "string")},
+                         {"format", ""},
+                         {"description", c.value("description", "")},
                          {"priority", c.value("priority", 0)}});
       paths.emplace_back(c.value("jsonPath", ""), c.value("type", "string"));
     }
     if (rt.printer_columns.empty()) {
-      columns.push_back({{"name", "Age"}, {"type", "date"}, {"format", ""},
-                         {"description", ""}, {"priority", 0}});
+      columns.push_back({{"name", "Age"},
+                         {"type", "date"},
+                         {"format", ""},
+                         {"description", ""},
+                         {"priority", 0}});
       paths.emplace_back(".metadata.creationTimestamp", "date");
     }
   } else {
     if (rt.kind == "Namespace" || rt.kind == "Pod" || rt.kind == "PersistentVolumeClaim") {
-      columns.push_back({{"name", "Status"}, {"type", "string"}, {"format", ""},
-                         {"description", ""}, {"priority", 0}});
+      columns.push_back({{"name", "Status"},
+                         {"type", "string"},
+                         {"format", ""},
+                         {"description", ""},
+                         {"priority", 0}});
       paths.emplace_back(".status.phase", "string");
     }
-    columns.push_back({{"name", "Age"}, {"type", "string"}, {"format", ""},
-                       {"description", ""}, {"priority", 0}});
+    columns.push_back({{"name", "Age"},
+                       {"type", "string"},
+                       {"format", ""},
+                       {"description", ""},
+                       {"priority", 0}});
     paths.emplace_back(".metadata.creationTimestamp", "date");
   }
   json rows = json::array();
@@ -176,6 +189,7 @@ struct LocalApiServer::Impl {
   std::thread thread;
   int port = 0;
   std::atomic<bool> stopped{false};
+  std::atomic<bool> listen_returned{false};
 
   explicit Impl(Options o)
       : options(std::move(o)), store({options.data_dir, options.watch_history}) {}
@@ -186,14 +200,14 @@ struct LocalApiServer::Impl {
     json resources = json::array();
     for (const auto& rt : store.resources()) {
       if (rt.group != group || rt.version != version) continue;
-      resources.push_back({{"name", rt.plural},
-                           {"singularName", rt.singular},
-                           {"namespaced", rt.namespaced},
-                           {"kind", rt.kind},
-                           {"verbs", {"create", "delete", "get", "list", "patch", "update",
-                                      "watch"}},
-                           {"shortNames", rt.short_names},
-                           {"categories", rt.categories}});
+      resources.push_back(
+          {{"name", rt.plural},
+           {"singularName", rt.singular},
+           {"namespaced", rt.namespaced},
+           {"kind", rt.kind},
+           {"verbs", {"create", "delete", "get", "list", "patch", "update", "watch"}},
+           {"shortNames", rt.short_names},
+           {"categories", rt.categories}});
       if (rt.has_status) {
         resources.push_back({{"name", rt.plural + "/status"},
                              {"singularName", ""},
@@ -228,8 +242,8 @@ struct LocalApiServer::Impl {
     json paths = json::object();
     for (const auto& rt : store.resources()) {
       const auto gv = rt.group.empty() ? "api/" + rt.version : "apis/" + rt.api_version();
-      paths[gv] = {{"serverRelativeURL", "/openapi/v3/" + gv + "?hash=" +
-                                             std::to_string(store.current_rv())}};
+      paths[gv] = {{"serverRelativeURL",
+                    "/openapi/v3/" + gv + "?hash=" + std::to_string(store.current_rv())}};
     }
     return {{"paths", paths}};
   }
@@ -239,8 +253,8 @@ struct LocalApiServer::Impl {
     for (const auto& rt : store.resources()) {
       const auto prefix = rt.group.empty() ? "api/" + rt.version : "apis/" + rt.api_version();
       if (prefix != gv) continue;
-      const auto base = "/" + prefix + (rt.namespaced ? "/namespaces/{namespace}/" : "/") +
-                        rt.plural + "/{name}";
+      const auto base =
+          "/" + prefix + (rt.namespaced ? "/namespaces/{namespace}/" : "/") + rt.plural + "/{name}";
       const json op = {
           {"x-kubernetes-group-version-kind",
            {{"group", rt.group}, {"version", rt.version}, {"kind", rt.kind}}},
@@ -305,8 +319,7 @@ struct LocalApiServer::Impl {
     if (seg.size() == 3 && seg[0] == "apis") {
       auto list = resource_list(seg[1], seg[2]);
       if (list["resources"].empty()) {
-        send_error(res,
-                   err(404, "NotFound", "the server could not find the requested resource"));
+        send_error(res, err(404, "NotFound", "the server could not find the requested resource"));
       } else {
         send_json(res, 200, list);
       }
@@ -318,8 +331,7 @@ struct LocalApiServer::Impl {
   // ---- routing ------------------------------------------------------------------------------
 
   Result<Target> resolve(const std::vector<std::string>& seg) const {
-    const auto not_found =
-        err(404, "NotFound", "the server could not find the requested resource");
+    const auto not_found = err(404, "NotFound", "the server could not find the requested resource");
     std::string group;
     std::string version;
     std::size_t at = 0;
@@ -359,7 +371,9 @@ struct LocalApiServer::Impl {
     const auto seg = split_path(req.path);
     if (req.path == "/version") {
       send_json(res, 200,
-                {{"major", "1"}, {"minor", "32"}, {"gitVersion", "v1.32.0-kopiur-localkube"},
+                {{"major", "1"},
+                 {"minor", "32"},
+                 {"gitVersion", "v1.32.0-kopiur-localkube"},
                  {"platform", "linux/amd64"}});
       return;
     }
@@ -446,8 +460,8 @@ struct LocalApiServer::Impl {
       body = std::move(*yaml);
     }
     if (!body.is_object()) {
-      return err(400, "BadRequest", "the request body must be an object, got " +
-                                        std::string(body.type_name()));
+      return err(400, "BadRequest",
+                 "the request body must be an object, got " + std::string(body.type_name()));
     }
     if (body.contains("metadata") && !body["metadata"].is_object()) {
       return err(400, "BadRequest", "metadata must be an object");
@@ -627,9 +641,8 @@ struct LocalApiServer::Impl {
     const Target target = t;
     res.status = 200;
     res.set_chunked_content_provider(
-        "application/json",
-        [this, state, target, bookmarks, labels = std::move(labels), fields = std::move(fields)](
-            std::size_t, httplib::DataSink& sink) {
+        "application/json", [this, state, target, bookmarks, labels = std::move(labels),
+                             fields = std::move(fields)](std::size_t, httplib::DataSink& sink) {
           const auto write = [&](const json& event) {
             const auto line = event.dump() + "\n";
             return sink.write(line.data(), line.size());
@@ -642,9 +655,9 @@ struct LocalApiServer::Impl {
           };
           if (state->gone) {
             write({{"type", "ERROR"},
-                   {"object", status_body(err(410, "Expired",
-                                              "too old resource version: " +
-                                                  std::to_string(state->cursor)))}});
+                   {"object", status_body(err(
+                                  410, "Expired",
+                                  "too old resource version: " + std::to_string(state->cursor)))}});
             sink.done();
             return true;
           }
@@ -679,8 +692,7 @@ struct LocalApiServer::Impl {
                         {"object",
                          {{"kind", target.rt.kind},
                           {"apiVersion", target.rt.api_version()},
-                          {"metadata",
-                           {{"resourceVersion", std::to_string(state->cursor)}}}}}})) {
+                          {"metadata", {{"resourceVersion", std::to_string(state->cursor)}}}}}})) {
               return false;
             }
           }
@@ -723,21 +735,28 @@ Result<std::unique_ptr<LocalApiServer>> LocalApiServer::start(Options options) {
   server.Put(R"(/.*)", route("PUT"));
   server.Patch(R"(/.*)", route("PATCH"));
   server.Delete(R"(/.*)", route("DELETE"));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                  std::exception_ptr) {
-    send_error(res, err(500, "InternalError", "internal error"));
-  });
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        send_error(res, err(500, "InternalError", "internal error"));
+      });
   server.set_keep_alive_timeout(2);
-  impl->port = impl->options.port == 0
-                   ? server.bind_to_any_port(impl->options.host)
-                   : (server.bind_to_port(impl->options.host, impl->options.port)
-                          ? impl->options.port
-                          : -1);
+  impl->port =
+      impl->options.port == 0
+          ? server.bind_to_any_port(impl->options.host)
+          : (server.bind_to_port(impl->options.host, impl->options.port) ? impl->options.port : -1);
   if (impl->port <= 0) {
     return Error{"bind " + impl->options.host + ":" + std::to_string(impl->options.port), 0, "",
                  "address unavailable (in use, or not a local address)"};
   }
-  impl->thread = std::thread([raw] { raw->server.listen_after_bind(); });
+  impl->thread = std::thread([raw] {
+    raw->server.listen_after_bind();
+    raw->listen_returned = true;
+  });
+  // httplib's stop() only interrupts a server that is already accepting; wait for that so a
+  // start() followed at once by stop() cannot leave the accept thread blocked.
+  while (!server.is_running() && !impl->listen_returned) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return std::unique_ptr<LocalApiServer>(new LocalApiServer(std::move(impl)));
 }
 

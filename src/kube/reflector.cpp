@@ -86,13 +86,14 @@ void Writer::apply(const WatcherEvent& event) {
 
 Reflector::Reflector(Client client, ResourceId resource, WatcherOptions options,
                      Watcher::ErrorHandler on_error)
-    : watcher_(std::move(client), std::move(resource), std::move(options),
-               [this](WatcherEvent&& event) {
-                 writer_.apply(event);
-                 std::lock_guard lock(on_change_mu_);
-                 if (on_change_) on_change_(event);
-               },
-               std::move(on_error)) {}
+    : watcher_(
+          std::move(client), std::move(resource), std::move(options),
+          [this](WatcherEvent&& event) {
+            writer_.apply(event);
+            std::lock_guard lock(on_change_mu_);
+            if (on_change_) on_change_(event);
+          },
+          std::move(on_error)) {}
 
 void Reflector::set_on_change(std::function<void(const WatcherEvent&)> on_change) {
   std::lock_guard lock(on_change_mu_);

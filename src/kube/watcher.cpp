@@ -1,7 +1,12 @@
 #include "kopiur/kube/watcher.hpp"
 
+#define KOPIUR_LOG_TARGET "kopiur_kube::watcher"
+#include "kopiur/telemetry/log/log.hpp"
+
 namespace kopiur::kube {
 namespace {
+
+namespace log = kopiur::telemetry::log;
 
 std::string rv_of(const nlohmann::json& object) {
   if (!object.is_object() || !object.contains("metadata")) return "";
@@ -10,8 +15,8 @@ std::string rv_of(const nlohmann::json& object) {
 
 }  // namespace
 
-Watcher::Watcher(Client client, ResourceId resource, WatcherOptions options,
-                 EventHandler on_event, ErrorHandler on_error)
+Watcher::Watcher(Client client, ResourceId resource, WatcherOptions options, EventHandler on_event,
+                 ErrorHandler on_error)
     : client_(std::move(client)),
       resource_(std::move(resource)),
       options_(std::move(options)),
@@ -62,6 +67,11 @@ void Watcher::run() {
       std::lock_guard lock(mu_);
       ++stats_.errors;
     }
+    KOPIUR_WARN("watch request failed; retrying with backoff",
+                log::kv("resource", resource_.path(options_.namespace_)),
+                log::kv("step", error.step), log::kv("http_status", error.http_status),
+                log::kv("reason", error.reason), log::kv("error", error.message),
+                log::kv("backoff_ms", static_cast<std::int64_t>(backoff.count())));
     if (on_error_) on_error_(error);
   };
   while (!cancel_.cancelled()) {
@@ -133,6 +143,9 @@ void Watcher::run() {
         std::lock_guard lock(mu_);
         ++stats_.gone;
       }
+      KOPIUR_INFO("resourceVersion too old (410 Gone); re-listing",
+                  log::kv("resource", resource_.path(options_.namespace_)),
+                  log::kv("resource_version", rv));
       rv.clear();  // re-list: the history we would resume from is gone
       continue;
     }

@@ -80,8 +80,7 @@ TEST(ApiCodec, ErrorsNameThePathAndTheProblem) {
   EXPECT_NE(text.find("status.timing.durationSeconds: must be at least 0, got -1"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("status.conditions[0].reason: required field is missing"),
-            std::string::npos)
+  EXPECT_NE(text.find("status.conditions[0].reason: required field is missing"), std::string::npos)
       << text;
 }
 

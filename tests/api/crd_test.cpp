@@ -1,13 +1,14 @@
 // The generated CRDs: structure, YAML fidelity, and drift against deploy/crds/.
-#include <yaml-cpp/yaml.h>
+#include "kopiur/api/crd.hpp"
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <sstream>
 
-#include "kopiur/api/crd.hpp"
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
 #include "kopiur/api/kinds.hpp"
 #include "kopiur/api/meta.hpp"
 
@@ -49,8 +50,8 @@ TEST(Crd, YamlParsesBackToTheSameDocument) {
     const auto parsed = yaml_to_json(YAML::Load(to_yaml(doc)));
     EXPECT_EQ(parsed, doc) << info.kind;
   }
-  const json tricky = {{"a", "yes"}, {"b", "1"}, {"c", "x: y"}, {"d", json::array()},
-                       {"e", {{"f", {1, 2}}}}, {"g", ""}, {"h", "true"}};
+  const json tricky = {{"a", "yes"},           {"b", "1"}, {"c", "x: y"}, {"d", json::array()},
+                       {"e", {{"f", {1, 2}}}}, {"g", ""},  {"h", "true"}};
   EXPECT_EQ(yaml_to_json(YAML::Load(to_yaml(tricky))), tricky);
 }
 
@@ -71,9 +72,9 @@ TEST(Crd, ShapeFollowsTheKindTable) {
   EXPECT_EQ(schema["required"], json({"spec"}));
   EXPECT_EQ(schema["properties"]["status"]["properties"]["phase"]["enum"],
             json(find_kind("Backup")->phases));
-  EXPECT_EQ(schema["properties"]["status"]["properties"]["stats"]["properties"]["sizeBytes"]
-                  ["type"],
-            "integer");
+  EXPECT_EQ(
+      schema["properties"]["status"]["properties"]["stats"]["properties"]["sizeBytes"]["type"],
+      "integer");
   EXPECT_EQ(crd(*find_kind("ClusterRepository"))["spec"]["scope"], "Cluster");
 }
 

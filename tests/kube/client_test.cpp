@@ -1,13 +1,15 @@
 // The client against the in-process local API server: verbs, conflicts, status, finalizers,
 // validation and Events.
+#include "kopiur/kube/client.hpp"
+
 #include <gtest/gtest.h>
 
 #include "kopiur/api/backup.hpp"
 #include "kopiur/api/crd.hpp"
 #include "kopiur/api/kinds.hpp"
 #include "kopiur/api/resource.hpp"
-#include "kopiur/kube/client.hpp"
 #include "kopiur/kube/events.hpp"
+
 #include "kube/test_util.hpp"
 
 namespace kopiur::kube {
@@ -168,7 +170,8 @@ TEST_F(ClientTest, DeleteWaitsForFinalizers) {
   EXPECT_FALSE((*deleting)["metadata"].value("deletionTimestamp", "").empty());
   auto still = client_->get(backups_, "default", "held");
   ASSERT_TRUE(still.ok()) << "the object stays while a finalizer is pending";
-  EXPECT_EQ((*still)["metadata"]["deletionTimestamp"], (*deleting)["metadata"]["deletionTimestamp"]);
+  EXPECT_EQ((*still)["metadata"]["deletionTimestamp"],
+            (*deleting)["metadata"]["deletionTimestamp"]);
 
   auto released = client_->patch(backups_, "default", "held",
                                  json::parse(R"([{"op":"remove","path":"/metadata/finalizers"}])"),
@@ -188,19 +191,19 @@ TEST_F(ClientTest, PatchFlavoursAndServerSideApply) {
   ASSERT_TRUE(applied.ok()) << applied.error().to_string();
   EXPECT_EQ((*applied)["spec"]["tags"]["a"], "b");
 
-  auto merged = client_->patch(backups_, "default", "ssa", {{"spec", {{"tags", {{"a", nullptr}}}}}},
+  auto merged = client_->patch(backups_, "default", "ssa", {{"spec", {{"tags", nullptr}}}},
                                PatchType::kMerge);
   ASSERT_TRUE(merged.ok());
   EXPECT_FALSE((*merged)["spec"].contains("tags"));
 
-  auto strategic = client_->patch(backups_, "default", "ssa", json::object(),
-                                  PatchType::kStrategic);
+  auto strategic =
+      client_->patch(backups_, "default", "ssa", json::object(), PatchType::kStrategic);
   ASSERT_FALSE(strategic.ok());
   EXPECT_EQ(strategic.error().http_status, 415);
 
-  auto bad_json_patch = client_->patch(
-      backups_, "default", "ssa", json::parse(R"([{"op":"remove","path":"/spec/nothing"}])"),
-      PatchType::kJson);
+  auto bad_json_patch =
+      client_->patch(backups_, "default", "ssa",
+                     json::parse(R"([{"op":"remove","path":"/spec/nothing"}])"), PatchType::kJson);
   ASSERT_FALSE(bad_json_patch.ok());
   EXPECT_EQ(bad_json_patch.error().http_status, 422);
 }
@@ -217,8 +220,7 @@ TEST_F(ClientTest, MalformedRequestsGetStatusErrors) {
        "application/json", 400},
       {"POST", "/api/v1/namespaces/default/secrets", R"({"metadata":"x"})", "application/json",
        400},
-      {"POST", "/api/v1/namespaces/default/secrets", R"({"metadata":{}})", "application/json",
-       422},
+      {"POST", "/api/v1/namespaces/default/secrets", R"({"metadata":{}})", "application/json", 422},
       {"GET", "/api/v1/namespaces/default/secrets?labelSelector=a%20in%20b", "", "", 400},
       {"GET", "/api/v1/namespaces/default/secrets?watch=1&resourceVersion=abc", "", "", 400},
       {"GET", "/apis/nope.example/v1/things", "", "", 404},
@@ -232,8 +234,8 @@ TEST_F(ClientTest, MalformedRequestsGetStatusErrors) {
   for (const auto& c : cases) {
     auto r = raw_request(c.method, c.path, c.body, c.content_type);
     ASSERT_FALSE(r.ok()) << c.method << " " << c.path;
-    EXPECT_EQ(r.error().http_status, c.code) << c.method << " " << c.path << ": "
-                                             << r.error().to_string();
+    EXPECT_EQ(r.error().http_status, c.code)
+        << c.method << " " << c.path << ": " << r.error().to_string();
     EXPECT_FALSE(r.error().reason.empty()) << "a Kubernetes Status body names the reason";
   }
   // The server is still serving.

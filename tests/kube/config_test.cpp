@@ -1,11 +1,13 @@
 // kubeconfig and in-cluster configuration.
-#include <gtest/gtest.h>
+#include "kopiur/kube/config.hpp"
 
 #include <cstdlib>
 #include <fstream>
 
+#include <gtest/gtest.h>
+
 #include "kopiur/kube/client.hpp"
-#include "kopiur/kube/config.hpp"
+
 #include "kube/test_util.hpp"
 
 namespace kopiur::kube {
@@ -70,8 +72,7 @@ TEST(KubeConfig, NamedContextWithFilesRelativeToTheKubeconfig) {
   // The key file is missing: the error must name it.
   auto missing = load_kubeconfig((dir.path() / "kubeconfig").string(), "dev");
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.error().to_string().find("client-key file /abs/missing.key"),
-            std::string::npos)
+  EXPECT_NE(missing.error().to_string().find("client-key file /abs/missing.key"), std::string::npos)
       << missing.error().to_string();
 
   std::string text = kKubeconfig;

@@ -1,13 +1,13 @@
 // The real kubectl against the local API server: CRDs, every example, get/patch/delete.
+#include <array>
+#include <cstdio>
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <array>
-#include <cstdio>
-#include <fstream>
 
 #include "kube/test_util.hpp"
 
@@ -73,8 +73,7 @@ TEST_F(KubectlTest, CrdsExamplesGetPatchAndFinalizedDelete) {
   ASSERT_EQ(out.code, 0) << out.text;
   for (const char* kind : {"repository", "clusterrepository", "backupconfig", "backupschedule",
                            "backup", "restore", "maintenance"}) {
-    EXPECT_NE(out.text.find(std::string(kind) + ".kopiur.home-operations.com/"),
-              std::string::npos)
+    EXPECT_NE(out.text.find(std::string(kind) + ".kopiur.home-operations.com/"), std::string::npos)
         << kind << " missing from:\n"
         << out.text;
   }
@@ -117,8 +116,9 @@ TEST_F(KubectlTest, CrdsExamplesGetPatchAndFinalizedDelete) {
   out = kubectl("get backup app-data-manual -o jsonpath={.metadata.deletionTimestamp}");
   ASSERT_EQ(out.code, 0) << "the object stays while the finalizer is pending: " << out.text;
   EXPECT_FALSE(out.text.empty());
-  out = kubectl("patch backup app-data-manual --type json -p "
-                "'[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'");
+  out = kubectl(
+      "patch backup app-data-manual --type json -p "
+      "'[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'");
   ASSERT_EQ(out.code, 0) << out.text;
   out = kubectl("get backup app-data-manual");
   EXPECT_NE(out.code, 0);
@@ -141,14 +141,20 @@ TEST_F(KubectlTest, InvalidObjectsAreRejectedWithTheFieldPath) {
 // The kopiur-localkube program itself: starts, writes its kubeconfig, serves kubectl, and exits
 // cleanly on SIGTERM.
 TEST_F(KubectlTest, LocalkubeProgramServesKubectl) {
-  const char* binary_dir = std::getenv("KOPIUR_BINARY_DIR");
-  ASSERT_NE(binary_dir, nullptr);
-  const std::string program = std::string(binary_dir) + "/src/bin/localkube/kopiur-localkube";
+  // The build tree: $KOPIUR_BINARY_DIR, else three levels above this test (tests/kube/<exe>).
+  const char* env = std::getenv("KOPIUR_BINARY_DIR");
+  const std::string binary_dir = env != nullptr ? std::string(env)
+                                                : std::filesystem::read_symlink("/proc/self/exe")
+                                                      .parent_path()
+                                                      .parent_path()
+                                                      .parent_path()
+                                                      .string();
+  const std::string program = binary_dir + "/src/bin/localkube/kopiur-localkube";
   if (::access(program.c_str(), X_OK) != 0) GTEST_SKIP() << program << " is not built";
   const auto kubeconfig = (dir_.path() / "program-kubeconfig").string();
   const auto data = (dir_.path() / "data").string();
-  std::vector<std::string> args = {program,          "--listen",   "127.0.0.1:0", "--data-dir",
-                                   data,             "--kubeconfig-out", kubeconfig};
+  std::vector<std::string> args = {program, "--listen",         "127.0.0.1:0", "--data-dir",
+                                   data,    "--kubeconfig-out", kubeconfig};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

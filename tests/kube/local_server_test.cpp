@@ -1,9 +1,10 @@
 // Local API server pieces: selectors, persistence, discovery.
-#include <gtest/gtest.h>
-
 #include <fstream>
 
+#include <gtest/gtest.h>
+
 #include "kopiur/kube/client.hpp"
+
 #include "kube/detail/selector.hpp"
 #include "kube/test_util.hpp"
 
@@ -54,9 +55,9 @@ TEST(LocalServer, PersistsStateAcrossRestarts) {
     auto server = testing::start_server(options);
     ASSERT_NE(server, nullptr);
     Client client(testing::config_for(*server));
-    auto created = client.create(resources::kNamespaces, "",
-                                 {{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                  {"metadata", {{"name", "apps"}}}});
+    auto created = client.create(
+        resources::kNamespaces, "",
+        {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "apps"}}}});
     ASSERT_TRUE(created.ok());
     rv = (*created)["metadata"]["resourceVersion"];
   }
@@ -109,7 +110,8 @@ TEST(LocalServer, DiscoveryListsCrdKindsOnceRegistered) {
   EXPECT_EQ(rejected.error().http_status, 422);
   // Deleting the CRD removes the kind.
   ASSERT_TRUE(client.remove(resources::kCustomResourceDefinitions, "", "widgets.example.com").ok());
-  auto after = client.request("GET", "/apis/example.com/v1/namespaces/default/widgets", nullptr, "");
+  auto after =
+      client.request("GET", "/apis/example.com/v1/namespaces/default/widgets", nullptr, "");
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.error().http_status, 404);
 }

@@ -1,13 +1,14 @@
 // Watch, Watcher and Reflector against the local API server: bookmarks, 410, re-list, reconnect
 // after a server restart.
-#include <gtest/gtest.h>
-
 #include <condition_variable>
 #include <mutex>
+
+#include <gtest/gtest.h>
 
 #include "kopiur/kube/client.hpp"
 #include "kopiur/kube/reflector.hpp"
 #include "kopiur/kube/watcher.hpp"
+
 #include "kube/test_util.hpp"
 
 namespace kopiur::kube {
@@ -40,12 +41,15 @@ TEST(Watch, StreamsChangesAfterTheListAndSendsBookmarks) {
   std::thread watcher([&] {
     WatchOptions watch_options;
     watch_options.resource_version = (*list)["metadata"]["resourceVersion"];
-    auto s = client.watch(resources::kConfigMaps, "default", watch_options, [&](WatchEvent&& e) {
-      std::lock_guard lock(mu);
-      events.push_back(std::move(e));
-      cv.notify_all();
-      return true;
-    }, &cancel);
+    auto s = client.watch(
+        resources::kConfigMaps, "default", watch_options,
+        [&](WatchEvent&& e) {
+          std::lock_guard lock(mu);
+          events.push_back(std::move(e));
+          cv.notify_all();
+          return true;
+        },
+        &cancel);
     EXPECT_TRUE(s.ok()) << s.error().to_string();
   });
   ASSERT_TRUE(client.create(resources::kConfigMaps, "default", config_map("after")).ok());
@@ -110,8 +114,9 @@ TEST(Reflector, FollowsCreatesUpdatesAndDeletes) {
   EXPECT_TRUE(store.get("default", "one").has_value());
 
   ASSERT_TRUE(client.create(resources::kConfigMaps, "default", config_map("two")).ok());
-  ASSERT_TRUE(client.patch(resources::kConfigMaps, "default", "one", {{"data", {{"v", "9"}}}},
-                           PatchType::kMerge)
+  ASSERT_TRUE(client
+                  .patch(resources::kConfigMaps, "default", "one", {{"data", {{"v", "9"}}}},
+                         PatchType::kMerge)
                   .ok());
   ASSERT_TRUE(client.remove(resources::kConfigMaps, "default", "two").ok());
   ASSERT_TRUE(client.create(resources::kConfigMaps, "default", config_map("three")).ok());
@@ -126,8 +131,8 @@ TEST(Reflector, FollowsCreatesUpdatesAndDeletes) {
   // A snapshot taken earlier is immutable.
   const auto before = store.snapshot();
   ASSERT_TRUE(client.create(resources::kConfigMaps, "default", config_map("four")).ok());
-  ASSERT_TRUE(store.wait_for([](const Snapshot& s) { return s.size() == 3; },
-                             std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      store.wait_for([](const Snapshot& s) { return s.size() == 3; }, std::chrono::seconds(10)));
   EXPECT_EQ(before->size(), 2u);
   EXPECT_EQ(reflector.stats().lists, 1u);
   reflector.stop();

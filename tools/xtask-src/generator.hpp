@@ -34,5 +34,6 @@ std::vector<Generator> all_generators();
 // The generators themselves (one file each).
 GeneratorOutput generate_metrics_doc(const std::filesystem::path& root);
 GeneratorOutput generate_dashboards(const std::filesystem::path& root);
+GeneratorOutput generate_crds(const std::filesystem::path& root);
 
 }  // namespace kopiur::xtask

@@ -9,6 +9,7 @@ std::vector<Generator> all_generators() {
   return {
       {"metrics-doc", generate_metrics_doc},
       {"dashboards", generate_dashboards},
+      {"crds", generate_crds},
   };
 }
 

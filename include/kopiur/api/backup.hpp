@@ -24,8 +24,8 @@ namespace kopiur::api {
 enum class BackupPhase { kPending, kRunning, kSucceeded, kFailed, kDeleting, kDiscovered };
 template <>
 struct EnumTraits<BackupPhase> {
-  static constexpr std::array<std::string_view, 6> kNames = {
-      "Pending", "Running", "Succeeded", "Failed", "Deleting", "Discovered"};
+  static constexpr std::array<std::string_view, 6> kNames = {"Pending", "Running",  "Succeeded",
+                                                             "Failed",  "Deleting", "Discovered"};
 };
 
 enum class BackupOrigin { kScheduled, kManual, kDiscovered };
@@ -82,8 +82,7 @@ struct Retention {
         field("keepHourly", &Retention::keep_hourly, "Hourly snapshots to keep.", at_least(0)),
         field("keepDaily", &Retention::keep_daily, "Daily snapshots to keep.", at_least(0)),
         field("keepWeekly", &Retention::keep_weekly, "Weekly snapshots to keep.", at_least(0)),
-        field("keepMonthly", &Retention::keep_monthly, "Monthly snapshots to keep.",
-              at_least(0)),
+        field("keepMonthly", &Retention::keep_monthly, "Monthly snapshots to keep.", at_least(0)),
         field("keepAnnual", &Retention::keep_annual, "Annual snapshots to keep.", at_least(0)),
     };
   }
@@ -115,8 +114,7 @@ struct BackupConfigSpec {
         field("policy", &BackupConfigSpec::policy, "kopia policy (compression, ignore, ...)."),
     };
   }
-  static void validate(const BackupConfigSpec& spec, const std::string& path,
-                       FieldErrors& errors);
+  static void validate(const BackupConfigSpec& spec, const std::string& path, FieldErrors& errors);
 };
 
 struct RetentionStatus {
@@ -264,8 +262,7 @@ struct FailurePolicy {
     return std::tuple{
         field("activeDeadlineSeconds", &FailurePolicy::active_deadline_seconds,
               "Mover Job deadline.", at_least(1)),
-        field("backoffLimit", &FailurePolicy::backoff_limit, "Mover Job retries.",
-              at_least(0)),
+        field("backoffLimit", &FailurePolicy::backoff_limit, "Mover Job retries.", at_least(0)),
     };
   }
 };

@@ -25,7 +25,6 @@
 #include <array>
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +33,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace kopiur::api {
 
 // FieldError: one problem found while decoding, e.g. {"spec.schedule.cron", "required field is
@@ -41,7 +42,9 @@ namespace kopiur::api {
 struct FieldError {
   std::string path;
   std::string message;
-  std::string to_string() const { return (path.empty() ? std::string("<root>") : path) + ": " + message; }
+  std::string to_string() const {
+    return (path.empty() ? std::string("<root>") : path) + ": " + message;
+  }
 };
 using FieldErrors = std::vector<FieldError>;
 
@@ -97,7 +100,9 @@ template <class E>
 struct EnumTraits;
 
 template <class E>
-concept NamedEnum = std::is_enum_v<E> && requires { EnumTraits<E>::kNames; };
+concept NamedEnum = std::is_enum_v<E> && requires {
+  EnumTraits<E>::kNames;
+};
 
 template <NamedEnum E>
 constexpr std::string_view enum_name(E value) {
@@ -119,7 +124,9 @@ std::vector<std::string> enum_names() {
 }
 
 template <class T>
-concept Described = requires { T::fields(); };
+concept Described = requires {
+  T::fields();
+};
 
 template <class T>
 struct Codec;
@@ -280,8 +287,7 @@ struct Codec<nlohmann::json> {
 template <NamedEnum E>
 struct Codec<E> {
   static void encode(E v, nlohmann::json& out) { out = std::string(enum_name(v)); }
-  static void decode(const nlohmann::json& in, E& v, const std::string& path,
-                     FieldErrors& errors) {
+  static void decode(const nlohmann::json& in, E& v, const std::string& path, FieldErrors& errors) {
     const auto allowed = [] {
       std::string list;
       for (const auto& name : EnumTraits<E>::kNames) {
@@ -297,9 +303,8 @@ struct Codec<E> {
     }
     const auto parsed = parse_enum<E>(in.get<std::string>());
     if (!parsed) {
-      errors.push_back(
-          {path, "unsupported value \"" + in.get<std::string>() + "\": expected one of [" +
-                     allowed() + "]"});
+      errors.push_back({path, "unsupported value \"" + in.get<std::string>() +
+                                  "\": expected one of [" + allowed() + "]"});
       return;
     }
     v = *parsed;
@@ -365,8 +370,8 @@ struct Codec<std::map<std::string, T>> {
     out = nlohmann::json::object();
     for (const auto& [key, item] : v) Codec<T>::encode(item, out[key]);
   }
-  static void decode(const nlohmann::json& in, std::map<std::string, T>& v,
-                     const std::string& path, FieldErrors& errors) {
+  static void decode(const nlohmann::json& in, std::map<std::string, T>& v, const std::string& path,
+                     FieldErrors& errors) {
     v.clear();
     if (in.is_null()) return;
     if (!in.is_object()) {
@@ -407,8 +412,7 @@ struct Codec<T> {
         T::fields());
   }
 
-  static void decode(const nlohmann::json& in, T& v, const std::string& path,
-                     FieldErrors& errors) {
+  static void decode(const nlohmann::json& in, T& v, const std::string& path, FieldErrors& errors) {
     if (!in.is_object()) {
       errors.push_back({path, "expected an object, got " + detail::json_type_name(in)});
       return;
@@ -448,8 +452,8 @@ struct Codec<T> {
             },
             T::fields());
         if (!known) {
-          errors.push_back({detail::join_path(path, key),
-                            "unknown field (known fields: " + names + ")"});
+          errors.push_back(
+              {detail::join_path(path, key), "unknown field (known fields: " + names + ")"});
         }
       }
     }

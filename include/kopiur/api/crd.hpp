@@ -9,9 +9,10 @@
 // fail for the built-in table.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "kopiur/api/kinds.hpp"
 

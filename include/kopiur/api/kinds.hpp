@@ -9,10 +9,11 @@
 // Cost: lookups are linear over seven entries. Failure: find_* return nullptr when unknown.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "kopiur/api/codec.hpp"
 

@@ -29,8 +29,7 @@ struct CronSchedule {
   static constexpr auto fields() {
     return std::tuple{field("cron", &CronSchedule::cron, "Five-field cron expression.")};
   }
-  static void validate(const CronSchedule& schedule, const std::string& path,
-                       FieldErrors& errors);
+  static void validate(const CronSchedule& schedule, const std::string& path, FieldErrors& errors);
 };
 
 struct MaintenanceSchedule {
@@ -82,7 +81,8 @@ struct MaintenanceRun {
     return std::tuple{
         field("lastRunAt", &MaintenanceRun::last_run_at, "Last run (RFC 3339)."),
         field("nextScheduledAt", &MaintenanceRun::next_scheduled_at, "Next run (RFC 3339)."),
-        field("consecutiveFailures", &MaintenanceRun::consecutive_failures, "Failed runs in a row."),
+        field("consecutiveFailures", &MaintenanceRun::consecutive_failures,
+              "Failed runs in a row."),
         field("lastContentReclaimedBytes", &MaintenanceRun::last_content_reclaimed_bytes,
               "Bytes freed by the last run (kopiur_maintenance_last_reclaimed_bytes for full)."),
     };

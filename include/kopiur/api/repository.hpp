@@ -106,8 +106,7 @@ struct CatalogSpec {
   static constexpr auto fields() {
     return std::tuple{
         field("enabled", &CatalogSpec::enabled, "Scan the repository for existing snapshots."),
-        field("refreshInterval", &CatalogSpec::refresh_interval,
-              "How often to rescan, e.g. 1h."),
+        field("refreshInterval", &CatalogSpec::refresh_interval, "How often to rescan, e.g. 1h."),
     };
   }
 };

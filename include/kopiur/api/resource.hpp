@@ -12,8 +12,9 @@
 // Thread-safety: stateless. Failure: never throws on bad input.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "kopiur/api/codec.hpp"
 #include "kopiur/api/meta.hpp"
@@ -21,7 +22,9 @@
 namespace kopiur::api {
 
 template <class K>
-concept TopLevel = Described<K> && requires { K::kKind; };
+concept TopLevel = Described<K> && requires {
+  K::kKind;
+};
 
 template <TopLevel K>
 nlohmann::json to_json(const K& object) {
@@ -36,8 +39,8 @@ template <TopLevel K>
 FieldErrors from_json(const nlohmann::json& in, K& out) {
   FieldErrors errors;
   if (!in.is_object()) {
-    errors.push_back({"", "expected a " + std::string(K::kKind) + " object, got " +
-                              detail::json_type_name(in)});
+    errors.push_back(
+        {"", "expected a " + std::string(K::kKind) + " object, got " + detail::json_type_name(in)});
     return errors;
   }
   nlohmann::json body = in;

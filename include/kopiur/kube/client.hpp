@@ -20,8 +20,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "kopiur/kube/config.hpp"
 #include "kopiur/kube/result.hpp"
@@ -116,9 +117,9 @@ class Client {
                                  const nlohmann::json& object);
   Result<nlohmann::json> replace_status(const ResourceId& r, const std::string& ns,
                                         const nlohmann::json& object);
-  Result<nlohmann::json> patch(const ResourceId& r, const std::string& ns,
-                               const std::string& name, const nlohmann::json& patch,
-                               PatchType type, const PatchOptions& options = {});
+  Result<nlohmann::json> patch(const ResourceId& r, const std::string& ns, const std::string& name,
+                               const nlohmann::json& patch, PatchType type,
+                               const PatchOptions& options = {});
   Result<nlohmann::json> patch_status(const ResourceId& r, const std::string& ns,
                                       const std::string& name, const nlohmann::json& patch,
                                       PatchType type, const PatchOptions& options = {});

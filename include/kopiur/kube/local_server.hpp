@@ -31,8 +31,8 @@ class LocalApiServer {
  public:
   struct Options {
     std::string host = "127.0.0.1";
-    int port = 0;                   // 0 = any free port
-    std::string data_dir;           // empty = memory only
+    int port = 0;                      // 0 = any free port
+    std::string data_dir;              // empty = memory only
     std::size_t watch_history = 1000;  // events kept for resuming watches
     std::chrono::milliseconds bookmark_interval{5000};
     std::size_t threads = 32;  // each open watch holds one

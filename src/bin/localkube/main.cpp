@@ -48,9 +48,8 @@ int main(int argc, char** argv) {
       const auto listen = value();
       const auto colon = listen.rfind(':');
       char* end = nullptr;
-      const long port = colon == std::string::npos
-                            ? -1
-                            : std::strtol(listen.c_str() + colon + 1, &end, 10);
+      const long port =
+          colon == std::string::npos ? -1 : std::strtol(listen.c_str() + colon + 1, &end, 10);
       if (colon == std::string::npos || *end != '\0' || port < 0 || port > 65535) {
         std::fprintf(stderr, "error: --listen expects HOST:PORT (e.g. 127.0.0.1:6443), got %s\n",
                      listen.c_str());

@@ -35,9 +35,9 @@ std::string new_uid() {
   char buf[40];
   const auto a = dist(rng);
   const auto b = dist(rng);
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-a%03x-%012llx",
-                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
-                static_cast<unsigned>(a & 0xfff), static_cast<unsigned>((b >> 48) & 0xfff),
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-a%03x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>((b >> 48) & 0xfff),
                 static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return buf;
 }
@@ -82,19 +82,19 @@ std::string now_rfc3339() {
 }
 
 LocalStore::LocalStore(Options options) : options_(std::move(options)) {
-  for (auto rt : {builtin("", "v1", "Namespace", "namespaces", false, true, {"ns"}),
-                  builtin("", "v1", "Secret", "secrets", true, false),
-                  builtin("", "v1", "ConfigMap", "configmaps", true, false, {"cm"}),
-                  builtin("", "v1", "ServiceAccount", "serviceaccounts", true, false, {"sa"}),
-                  builtin("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, true,
-                          {"pvc"}),
-                  builtin("", "v1", "Pod", "pods", true, true, {"po"}),
-                  builtin("", "v1", "Event", "events", true, false, {"ev"}),
-                  builtin("batch", "v1", "Job", "jobs", true, true),
-                  builtin("events.k8s.io", "v1", "Event", "events", true, false, {"ev"}),
-                  builtin("coordination.k8s.io", "v1", "Lease", "leases", true, false),
-                  builtin("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
-                          "customresourcedefinitions", false, true, {"crd", "crds"})}) {
+  for (auto rt :
+       {builtin("", "v1", "Namespace", "namespaces", false, true, {"ns"}),
+        builtin("", "v1", "Secret", "secrets", true, false),
+        builtin("", "v1", "ConfigMap", "configmaps", true, false, {"cm"}),
+        builtin("", "v1", "ServiceAccount", "serviceaccounts", true, false, {"sa"}),
+        builtin("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, true, {"pvc"}),
+        builtin("", "v1", "Pod", "pods", true, true, {"po"}),
+        builtin("", "v1", "Event", "events", true, false, {"ev"}),
+        builtin("batch", "v1", "Job", "jobs", true, true),
+        builtin("events.k8s.io", "v1", "Event", "events", true, false, {"ev"}),
+        builtin("coordination.k8s.io", "v1", "Lease", "leases", true, false),
+        builtin("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
+                "customresourcedefinitions", false, true, {"crd", "crds"})}) {
     resources_[rt.key()] = rt;
   }
   // The namespaces a fresh cluster has.
@@ -127,6 +127,7 @@ Status LocalStore::load() {
   }
   if (!std::filesystem::exists(path)) {
     std::lock_guard lock(mu_);
+    persist_enabled_ = true;
     persist_locked();
     return {};
   }
@@ -147,11 +148,12 @@ Status LocalStore::load() {
   // History is not persisted: watches from before the restart get 410 Gone and re-list.
   oldest_rv_ = rv_;
   history_.clear();
+  persist_enabled_ = true;
   return {};
 }
 
 void LocalStore::persist_locked() const {
-  if (options_.data_dir.empty()) return;
+  if (options_.data_dir.empty() || !persist_enabled_) return;
   json objects = json::array();
   for (const auto& [key, object] : objects_) objects.push_back({{"key", key}, {"object", object}});
   const json state = {{"resourceVersion", rv_}, {"objects", objects}};
@@ -213,10 +215,10 @@ Status LocalStore::validate_locked(const ResourceType& rt, const json& object) c
   if (info == nullptr) return {};
   const auto errors = info->validate(object);
   if (errors.empty()) return {};
-  auto error = api_error(422, "Invalid",
-                         rt.kind + ".kopiur.home-operations.com \"" +
-                             object["metadata"].value("name", "") +
-                             "\" is invalid: " + api::format_errors(errors, true));
+  auto error =
+      api_error(422, "Invalid",
+                rt.kind + ".kopiur.home-operations.com \"" + object["metadata"].value("name", "") +
+                    "\" is invalid: " + api::format_errors(errors, true));
   return error;
 }
 
@@ -227,8 +229,10 @@ Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, j
   if (name.empty()) {
     const auto generate = meta.value("generateName", "");
     if (generate.empty()) {
-      return api_error(422, "Invalid", rt.kind + " is invalid: metadata.name: Required value: "
-                                           "name or generateName is required");
+      return api_error(422, "Invalid",
+                       rt.kind +
+                           " is invalid: metadata.name: Required value: "
+                           "name or generateName is required");
     }
     name = generate + new_uid().substr(0, 5);
     meta["name"] = name;
@@ -269,18 +273,24 @@ Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, j
     }
     if (expected != name) {
       return api_error(422, "Invalid",
-                       "CustomResourceDefinition \"" + name + "\" is invalid: metadata.name: "
-                       "must be spec.names.plural+\".\"+spec.group (" + expected + ")");
+                       "CustomResourceDefinition \"" + name +
+                           "\" is invalid: metadata.name: "
+                           "must be spec.names.plural+\".\"+spec.group (" +
+                           expected + ")");
     }
-    object["status"] = {
-        {"acceptedNames", names},
-        {"storedVersions", json::array({spec["versions"][0].value("name", "")})},
-        {"conditions",
-         {{{"type", "NamesAccepted"}, {"status", "True"}, {"reason", "NoConflicts"},
-           {"message", "no conflicts found"}, {"lastTransitionTime", now_rfc3339()}},
-          {{"type", "Established"}, {"status", "True"}, {"reason", "InitialNamesAccepted"},
-           {"message", "the initial names have been accepted"},
-           {"lastTransitionTime", now_rfc3339()}}}}};
+    object["status"] = {{"acceptedNames", names},
+                        {"storedVersions", json::array({spec["versions"][0].value("name", "")})},
+                        {"conditions",
+                         {{{"type", "NamesAccepted"},
+                           {"status", "True"},
+                           {"reason", "NoConflicts"},
+                           {"message", "no conflicts found"},
+                           {"lastTransitionTime", now_rfc3339()}},
+                          {{"type", "Established"},
+                           {"status", "True"},
+                           {"reason", "InitialNamesAccepted"},
+                           {"message", "the initial names have been accepted"},
+                           {"lastTransitionTime", now_rfc3339()}}}}};
   }
   if (auto status = validate_locked(rt, object); !status.ok()) return status.error();
   return commit_locked(rt, ns, name, nullptr, std::move(object), false);
@@ -293,8 +303,9 @@ Result<json> LocalStore::update(const ResourceType& rt, const std::string& ns,
   if (it == objects_.end()) return api_error(404, "NotFound", not_found_message(rt, name));
   auto& meta = meta_of(object);
   if (meta.value("name", name) != name) {
-    return api_error(400, "BadRequest", "the name of the object (" + meta.value("name", "") +
-                                            ") does not match the name on the URL (" + name + ")");
+    return api_error(400, "BadRequest",
+                     "the name of the object (" + meta.value("name", "") +
+                         ") does not match the name on the URL (" + name + ")");
   }
   const auto sent_rv = meta.value("resourceVersion", "");
   const auto current_rv = it->second["metadata"].value("resourceVersion", "");

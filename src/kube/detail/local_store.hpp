@@ -11,10 +11,11 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "kopiur/kube/result.hpp"
 
@@ -52,7 +53,7 @@ Error api_error(int code, std::string reason, std::string message);
 class LocalStore {
  public:
   struct Options {
-    std::string data_dir;             // empty: memory only
+    std::string data_dir;              // empty: memory only
     std::size_t watch_history = 1000;  // events kept for watch resumption
   };
   explicit LocalStore(Options options);
@@ -114,8 +115,9 @@ class LocalStore {
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
   bool shut_down_ = false;
+  bool persist_enabled_ = false;  // set by load(), so the constructor's defaults never overwrite
   std::int64_t rv_ = 0;
-  std::int64_t oldest_rv_ = 0;  // events with rv > oldest_rv_ are retained
+  std::int64_t oldest_rv_ = 0;                     // events with rv > oldest_rv_ are retained
   std::map<std::string, ResourceType> resources_;  // by key()
   std::map<Key, nlohmann::json> objects_;
   std::deque<StoredEvent> history_;

@@ -82,9 +82,8 @@ std::optional<LabelSelector> LabelSelector::parse(const std::string& text, std::
       std::size_t start = 0;
       while (start <= values.size()) {
         const auto comma = values.find(',', start);
-        const auto value = trim(values.substr(start, comma == std::string::npos
-                                                         ? std::string::npos
-                                                         : comma - start));
+        const auto value = trim(
+            values.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
         if (!value.empty()) r.values.push_back(value);
         if (comma == std::string::npos) break;
         start = comma + 1;

@@ -1,8 +1,8 @@
 #include "kube/detail/yaml_json.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdlib>
+
+#include <yaml-cpp/yaml.h>
 
 namespace kopiur::kube::detail {
 namespace {

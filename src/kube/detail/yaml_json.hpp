@@ -1,10 +1,11 @@
 // YAML -> JSON for kubeconfig files and apply-patch+yaml bodies (YAML 1.2 core scalar rules).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace kopiur::kube::detail {
 

@@ -15,7 +15,8 @@
 // compare-and-swap loop on the value's bits (uncontended: one iteration); a gauge set is one
 // relaxed store; a histogram record is a branch-free bucket search plus relaxed load/store pairs
 // on the recording thread's own shard of the series (no locked instruction; count is derived from
-// the buckets), one call to the span-context source, and inside a span an exemplar write. An
+// the buckets), one call to the span-context source, and inside a span an exemplar write (a
+// thread's first record into a histogram series allocates that thread's shard, once). An
 // unbound call first hashes the caller's pairs in place and probes a lock-free index: no allocation
 // and no lock unless the set is new. Failures: nothing throws. Values an instrument cannot take (a
 // negative or NaN counter add, a NaN histogram record) are dropped and counted in

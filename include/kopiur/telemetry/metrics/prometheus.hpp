@@ -21,6 +21,8 @@
 // body with the text content type instead).
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -62,7 +64,8 @@ class PrometheusReader {
   // The provider must outlive the reader.
   PrometheusReader(const MeterProvider& provider, Resource resource);
 
-  // scrape: collects and renders in the format the Accept header asks for. Never throws.
+  // scrape: collects and renders in the format the Accept header asks for, into a body reserved
+  // at the previous scrape's size (one allocation, no regrowth). Never throws.
   [[nodiscard]] ScrapeResult scrape(std::string_view accept_header) const noexcept;
   // render: appends one exposition to `out` (reuse the buffer across scrapes to avoid regrowth).
   void render(ExpositionFormat format, std::string& out) const;
@@ -70,6 +73,7 @@ class PrometheusReader {
  private:
   const MeterProvider* provider_;
   Resource resource_;
+  mutable std::atomic<std::size_t> last_size_{0};
 };
 
 }  // namespace kopiur::telemetry::metrics
