@@ -9,7 +9,6 @@
 #include "kopiur/telemetry/http/server.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
-
 namespace {
 
 namespace app = kopiur::app;

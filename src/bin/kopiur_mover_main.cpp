@@ -7,7 +7,6 @@
 #include "kopiur/app/shutdown.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
-
 namespace {
 
 namespace app = kopiur::app;

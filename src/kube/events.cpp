@@ -1,5 +1,6 @@
 #include "kopiur/kube/events.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <random>
@@ -63,6 +64,7 @@ Status EventRecorder::publish(const ObjectReference& regarding, EventType type,
     }
     if (!patched.error().is_not_found()) return patched.error();
     tracked_.erase(it);  // expired on the server: start a new series below
+    order_.erase(std::find(order_.begin(), order_.end(), key));
   }
   const auto ns = regarding.namespace_.empty() ? std::string("default") : regarding.namespace_;
   const auto name =

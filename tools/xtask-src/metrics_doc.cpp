@@ -146,6 +146,12 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
        "span (`# {trace_id=\"…\",span_id=\"…\"} value timestamp`).\n";
   d += "- A family appears once its first series is recorded. Label values are escaped "
        "(`\\\\`, `\\\"`, `\\n`); invalid name and label characters become `_`.\n";
+  d += "- Attribute keys that become one label name (`a.b`, `a-b` and `a_b` all give `a_b`) are "
+       "one label whose value joins theirs with `;`, in the byte order of the original keys "
+       "(`a_b=\"dash;dot;under\"`), as the OpenTelemetry-to-Prometheus compatibility rules "
+       "ask. The reserved names `le` (histogram buckets) and `quantile` (summaries) get an `_` "
+       "appended (`le_`, `quantile_`) on every instrument and on `target_info`, then merge like "
+       "any other collision.\n";
   d += "- Cardinality: no limit by default (200,000 series per instrument are tested). "
        "`MeterProviderOptions::max_series_per_instrument` sets an explicit one; sets past it "
        "fold into a series labelled `otel_metric_overflow=\"true\"` and every folded record is "

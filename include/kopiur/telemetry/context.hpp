@@ -1,7 +1,8 @@
 // File: kopiur/telemetry/context.hpp
 //
 // W3C trace-context identifiers shared by logging (spans), metrics (exemplars) and OTLP export.
-// current_span_context() is a thread-local read: cheap enough for a histogram's hot path.
+// current_span_ids() is the hot-path probe (a thread-local pointer check when no span is entered,
+// two small copies when one is); current_span_context() also copies the trace state string.
 #pragma once
 
 #include <array>
@@ -40,6 +41,11 @@ struct SpanContext {
 
 // The context of the span entered on this thread, or an invalid one. Never throws.
 SpanContext current_span_context() noexcept;
+
+// The ids of the span entered on this thread: true (and both written) when one is entered and its
+// ids are valid; false (both left untouched) otherwise. Copies no string; what a histogram's
+// exemplar check calls on every record.
+bool current_span_ids(TraceId& trace_id, SpanId& span_id) noexcept;
 
 // W3C traceparent "00-<trace>-<span>-<flags>" for the current span; empty when none.
 std::string current_traceparent();

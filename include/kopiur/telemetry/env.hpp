@@ -3,10 +3,27 @@
 // Every environment variable kopiur reads, named once. The Helm chart's `logging.*` and
 // `observability.otlp.*` blocks set these; the controller forwards the passthrough lists onto
 // every mover Job it creates (see kopiur::telemetry::mover_job_env()).
+//
+// EnvLookup is how every telemetry library reads them: process_env() in programs, a map in tests.
+// Thread-safety: process_env() only calls getenv (nothing in kopiur calls setenv). Cost: start-up
+// only. Failure: an unset variable is nullopt; nothing throws but std::bad_alloc.
 #pragma once
 
 #include <array>
+#include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
+
+namespace kopiur::telemetry {
+
+// EnvLookup: the value of one environment variable, or nullopt when it is unset.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// The real process environment (getenv). Implemented in kopiur_log.
+EnvLookup process_env();
+
+}  // namespace kopiur::telemetry
 
 namespace kopiur::telemetry::env {
 

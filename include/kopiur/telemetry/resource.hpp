@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "kopiur/telemetry/env.hpp"  // EnvLookup: tests inject a map
+
 namespace kopiur::telemetry {
 
 class Resource {
@@ -41,11 +43,6 @@ class Resource {
   Attributes attributes_;
 };
 
-// EnvLookup: how build_resource reads the environment (tests inject a map).
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-// The real process environment (getenv).
-std::optional<std::string> process_env(std::string_view name);
-
 struct ResourceOptions {
   std::string service_name{};     // e.g. "kopiur-controller"
   std::string service_version{};  // empty: kopiur::kVersion
@@ -57,6 +54,6 @@ struct ResourceBuild {
   std::vector<std::string> warnings;
 };
 
-ResourceBuild build_resource(const ResourceOptions& options, const EnvLookup& env = process_env);
+ResourceBuild build_resource(const ResourceOptions& options, const EnvLookup& env = process_env());
 
 }  // namespace kopiur::telemetry

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "kopiur/telemetry/catalog.hpp"
+#include "kopiur/telemetry/env.hpp"
 #include "kopiur/telemetry/log/init.hpp"
 #include "kopiur/telemetry/log/sink.hpp"
 #include "kopiur/telemetry/metrics/meter.hpp"
@@ -41,7 +42,7 @@ struct TelemetryOptions {
   std::string service_name{};  // "kopiur-controller", "kopiur-webhook", "kopiur-mover"
   // Target of events whose call site names none; empty: service_name with '-' as '_'.
   std::string default_target{};
-  log::EnvLookup env{};  // empty: the process environment
+  EnvLookup env{};  // empty: the process environment
   // Test hooks: where log lines go (default stdout) and whether it counts as a terminal.
   std::shared_ptr<log::Sink> sink{};
   std::optional<bool> is_tty{};
@@ -86,7 +87,7 @@ class Telemetry {
   Telemetry() = default;
   struct OtlpParts;
 
-  log::EnvLookup env_;
+  EnvLookup env_;
   log::TracingGuard tracing_;
   std::shared_ptr<log::Dispatcher> dispatcher_;
   bool owns_dispatcher_ = false;

@@ -69,7 +69,7 @@ void register_otlp_self_metrics(metrics::Meter& meter,
 
 TelemetryInit init_telemetry(TelemetryOptions options) {
   TelemetryInit init;
-  log::EnvLookup env = options.env ? options.env : log::process_env();
+  EnvLookup env = options.env ? options.env : process_env();
 
   // 1. OTLP first: in strict mode a misconfiguration must stop the program before anything is
   //    installed or any work starts.

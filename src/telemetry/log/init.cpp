@@ -46,15 +46,6 @@ void log_pending(Dispatcher& dispatcher, const std::vector<std::pair<Level, std:
 
 }  // namespace
 
-EnvLookup process_env() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const std::string key(name);
-    const char* value = std::getenv(key.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
-}
-
 LoggerSetup build_logger(const TracingConfig& config) {
   const EnvLookup env = config.env ? config.env : process_env();
   LoggerSetup setup;

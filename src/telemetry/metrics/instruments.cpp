@@ -31,8 +31,9 @@ HistogramShard* attach_shard(InstrumentStorage* storage, HistogramCellBase* cell
   }
 }
 
-void offer_exemplar(HistogramCellBase* cell, double value, const SpanContext& context) noexcept {
-  static_cast<HistogramCell*>(cell)->exemplar.store(value, context);
+void offer_exemplar(HistogramCellBase* cell, double value, const TraceId& trace_id,
+                    const SpanId& span_id) noexcept {
+  static_cast<HistogramCell*>(cell)->exemplar.store(value, trace_id, span_id);
 }
 
 void reject_record(InstrumentStorage* storage, std::string_view reason) noexcept {

@@ -4,6 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "kopiur/telemetry/metrics/prometheus.hpp"
@@ -19,11 +22,84 @@ bool valid_label_name(std::string_view s) {
   });
 }
 
-void append_label_name(std::string& out, std::string_view key) {
-  if (valid_label_name(key)) {
-    out.append(key);
-  } else {
-    out.append(sanitize_label_name(key));
+// Prometheus reserves `le` for a histogram bucket's bound and `quantile` for a summary's: a
+// histogram attribute named `le` would give its bucket lines the label twice, and promtool rejects
+// either on any other kind. An attribute whose label name would be one of them is exposed with an
+// underscore appended (`le_`, `quantile_`), on every instrument kind and on target_info.
+bool reserved_label_name(std::string_view name) { return name == "le" || name == "quantile"; }
+
+// The Prometheus label name of an attribute key: sanitized, reserved names renamed.
+std::string label_name(std::string_view key) {
+  std::string name = valid_label_name(key) ? std::string(key) : sanitize_label_name(key);
+  if (reserved_label_name(name)) name.push_back('_');
+  return name;
+}
+
+void append_label(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append("=\"");
+  append_escaped_label_value(out, value);
+  out.push_back('"');
+}
+
+// Appends the labels of one series, `name="value"` pairs separated by commas, no braces.
+// Attribute keys are unique, so names can only collide after sanitizing (`a.b` and `a_b`) or
+// through the reserved-name rename (`le` and `le_`). As the OpenTelemetry-to-Prometheus compatibility rules ask, colliding
+// attributes become one label whose value is theirs joined with ';', in the byte order of their
+// original keys; the label keeps the place of the first of them. Keys that are already valid and
+// distinct (the common case) are written straight through, without allocating.
+void append_series_labels(std::string& out, std::span<const Attribute> attributes) {
+  const bool direct = std::all_of(attributes.begin(), attributes.end(), [](const Attribute& a) {
+    return valid_label_name(a.key) && !reserved_label_name(a.key);
+  });
+  if (direct) {
+    bool first = true;
+    for (const Attribute& a : attributes) {
+      if (!first) out.push_back(',');
+      first = false;
+      append_label(out, a.key, a.value);
+    }
+    return;
+  }
+  struct Entry {
+    std::string name;
+    std::size_t position;  // in `attributes`
+  };
+  std::vector<Entry> entries;
+  entries.reserve(attributes.size());
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    entries.push_back({label_name(attributes[i].key), i});
+  }
+  // Grouped by label name; within a group, by original key.
+  std::sort(entries.begin(), entries.end(), [&](const Entry& x, const Entry& y) {
+    if (x.name != y.name) return x.name < y.name;
+    return attributes[x.position].key < attributes[y.position].key;
+  });
+  struct Label {
+    std::string_view name;
+    std::string value;
+    std::size_t first_position;
+  };
+  std::vector<Label> merged;
+  for (const Entry& e : entries) {
+    const std::string_view value = attributes[e.position].value;
+    if (!merged.empty() && merged.back().name == e.name) {
+      Label& label = merged.back();
+      label.value.push_back(';');
+      label.value.append(value);
+      label.first_position = std::min(label.first_position, e.position);
+    } else {
+      merged.push_back({e.name, std::string(value), e.position});
+    }
+  }
+  std::sort(merged.begin(), merged.end(), [](const Label& x, const Label& y) {
+    return x.first_position < y.first_position;
+  });
+  bool first = true;
+  for (const Label& label : merged) {
+    if (!first) out.push_back(',');
+    first = false;
+    append_label(out, label.name, label.value);
   }
 }
 
@@ -109,7 +185,11 @@ class ExpositionWriter final : public CollectVisitor {
               const NumberPoint& point) override {
     header();
     out_.append(sample_);
-    labels(attributes, {});
+    if (!attributes.empty()) {
+      out_.push_back('{');
+      append_series_labels(out_, attributes);
+      out_.push_back('}');
+    }
     out_.push_back(' ');
     if (descriptor_->value_type == ValueType::Int64) {
       append_int(out_, point.as_int);
@@ -122,6 +202,9 @@ class ExpositionWriter final : public CollectVisitor {
   void histogram(std::uint64_t, std::span<const Attribute> attributes,
                  const HistogramPoint& point) override {
     header();
+    // Rendered once, repeated on every bucket, _sum and _count line.
+    series_labels_.clear();
+    append_series_labels(series_labels_, attributes);
     // The exemplar belongs to the bucket its value falls in.
     std::size_t exemplar_bucket = point.bucket_counts.size();
     if (open_metrics_ && point.exemplar != nullptr) {
@@ -134,7 +217,7 @@ class ExpositionWriter final : public CollectVisitor {
       cumulative += point.bucket_counts[i];
       out_.append(family_);
       out_.append("_bucket");
-      labels(attributes, i < le_.size() ? std::string_view(le_[i]) : std::string_view("+Inf"));
+      labels(i < le_.size() ? std::string_view(le_[i]) : std::string_view("+Inf"));
       out_.push_back(' ');
       append_uint(out_, cumulative);
       if (i == exemplar_bucket) exemplar(*point.exemplar);
@@ -142,13 +225,13 @@ class ExpositionWriter final : public CollectVisitor {
     }
     out_.append(family_);
     out_.append("_sum");
-    labels(attributes, {});
+    labels({});
     out_.push_back(' ');
     append_double(out_, point.sum);
     out_.push_back('\n');
     out_.append(family_);
     out_.append("_count");
-    labels(attributes, {});
+    labels({});
     out_.push_back(' ');
     append_uint(out_, point.count);
     out_.push_back('\n');
@@ -182,20 +265,13 @@ class ExpositionWriter final : public CollectVisitor {
     }
   }
 
-  void labels(std::span<const Attribute> attributes, std::string_view le) {
-    if (attributes.empty() && le.empty()) return;
+  // A histogram line's labels: the series' (series_labels_), then the bucket bound when given.
+  void labels(std::string_view le) {
+    if (series_labels_.empty() && le.empty()) return;
     out_.push_back('{');
-    bool first = true;
-    for (const Attribute& a : attributes) {
-      if (!first) out_.push_back(',');
-      first = false;
-      append_label_name(out_, a.key);
-      out_.append("=\"");
-      append_escaped_label_value(out_, a.value);
-      out_.push_back('"');
-    }
+    out_.append(series_labels_);
     if (!le.empty()) {
-      if (!first) out_.push_back(',');
+      if (!series_labels_.empty()) out_.push_back(',');
       out_.append("le=\"");
       out_.append(le);
       out_.push_back('"');
@@ -228,6 +304,7 @@ class ExpositionWriter final : public CollectVisitor {
   std::string family_;
   std::string sample_;
   std::vector<std::string> le_;
+  std::string series_labels_;  // the current histogram series' labels, reused across series
 };
 
 void append_target_info(std::string& out, const Resource& resource, bool open_metrics) {
@@ -238,15 +315,10 @@ void append_target_info(std::string& out, const Resource& resource, bool open_me
     out.append("# HELP target_info Target metadata\n# TYPE target_info gauge\n");
   }
   out.append("target_info{");
-  bool first = true;
-  for (const auto& [key, value] : resource.attributes()) {
-    if (!first) out.push_back(',');
-    first = false;
-    out.append(sanitize_label_name(key));
-    out.append("=\"");
-    append_escaped_label_value(out, value);
-    out.push_back('"');
-  }
+  std::vector<Attribute> attributes;
+  attributes.reserve(resource.attributes().size());
+  for (const auto& [key, value] : resource.attributes()) attributes.push_back({key, value});
+  append_series_labels(out, attributes);
   out.append("} 1\n");
 }
 

@@ -79,14 +79,6 @@ void Resource::set(std::string key, std::string value) {
   attributes_.emplace_back(std::move(key), std::move(value));
 }
 
-std::optional<std::string> process_env(std::string_view name) {
-  const std::string key(name);
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): read-only; nothing in kopiur calls setenv.
-  const char* value = std::getenv(key.c_str());
-  if (value == nullptr) return std::nullopt;
-  return std::string(value);
-}
-
 ResourceBuild build_resource(const ResourceOptions& options, const EnvLookup& env) {
   ResourceBuild out;
   Resource& r = out.resource;

@@ -128,17 +128,6 @@ void parse_headers(const EnvLookup& env, Parser& parser, KeyValues& out) {
   }
 }
 
-void parse_resource_attributes(const EnvLookup& env, Parser& parser, KeyValues& out) {
-  const auto value = get(env, env::kResourceAttributes);
-  if (!value) return;
-  auto list = detail::parse_key_values(*value);
-  for (const auto& bad : list.bad_entries) {
-    parser.add(std::string(env::kResourceAttributes) + " entry " + bad +
-               "; the format is key=value,key2=value2 with values percent-encoded");
-  }
-  out = std::move(list.pairs);
-}
-
 void parse_certificate(const EnvLookup& env, Parser& parser, OtlpConfig& config) {
   const auto value = get(env, env::kOtlpCertificate);
   if (!value) return;
@@ -162,15 +151,6 @@ void parse_certificate(const EnvLookup& env, Parser& parser, OtlpConfig& config)
 }
 
 }  // namespace
-
-EnvLookup process_env() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const std::string key(name);
-    const char* value = std::getenv(key.c_str());  // NOLINT(concurrency-mt-unsafe): read-only
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
-}
 
 std::optional<bool> parse_flag(std::string_view value) noexcept {
   const auto v = trim(value);
@@ -286,18 +266,8 @@ OtlpConfigResult parse_otlp_config(const EnvLookup& env) {
   parser.batch(env::kBlrpScheduleDelay, env::kBlrpExportTimeout, env::kBlrpMaxQueueSize,
                env::kBlrpMaxExportBatchSize, config.logs_batch);
   parser.millis(env::kShutdownTimeout, config.shutdown_timeout);
-
-  if (const auto value = get(env, env::kServiceName)) config.service_name = trim(*value);
-  parse_resource_attributes(env, parser, config.resource_attributes);
-  const std::pair<std::string_view, std::string_view> kDownward[] = {
-      {env::kPodName, "k8s.pod.name"},
-      {env::kPodNamespace, "k8s.namespace.name"},
-      {env::kNodeName, "k8s.node.name"}};
-  for (const auto& [name, attribute] : kDownward) {
-    if (const auto value = get(env, name)) {
-      config.kubernetes_attributes.emplace_back(attribute, std::string(trim(*value)));
-    }
-  }
+  // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and the downward-API variables are the
+  // resource's: build_resource() reads them (and warns about bad entries) for every reader.
 
   result.errors = parser.take_errors();
   if (result.errors.empty()) result.config = std::move(config);

@@ -7,7 +7,7 @@
 
 namespace kopiur::telemetry {
 
-std::vector<std::pair<std::string, std::string>> mover_job_env(const otlp::EnvLookup& env,
+std::vector<std::pair<std::string, std::string>> mover_job_env(const EnvLookup& env,
                                                                std::string_view traceparent,
                                                                std::string_view tracestate) {
   std::vector<std::pair<std::string, std::string>> out;

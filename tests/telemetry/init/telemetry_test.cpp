@@ -13,7 +13,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-log::EnvLookup env_of(std::map<std::string, std::string> vars) {
+EnvLookup env_of(std::map<std::string, std::string> vars) {
   return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
     auto it = vars.find(std::string(name));
     if (it == vars.end()) return std::nullopt;

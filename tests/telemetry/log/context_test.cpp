@@ -79,5 +79,44 @@ TEST(Context, CurrentSpanContextFollowsTheEnteredSpan) {
   EXPECT_FALSE(current_span_context().valid());
 }
 
+TEST(Context, CurrentSpanIdsProbeMatchesTheEnteredSpan) {
+  log::testing::CaptureLogger logger;
+  log::Dispatcher::ScopedDefault use(logger.dispatcher);
+  // Outside a span: false, and the caller's ids are left as they were.
+  TraceId trace_id;
+  trace_id.bytes[0] = 7;
+  SpanId span_id;
+  span_id.bytes[0] = 9;
+  EXPECT_FALSE(current_span_ids(trace_id, span_id));
+  EXPECT_EQ(trace_id.bytes[0], 7);
+  EXPECT_EQ(span_id.bytes[0], 9);
+  auto span = KOPIUR_INFO_SPAN("probe");
+  {
+    auto entered = span.enter();
+    ASSERT_TRUE(current_span_ids(trace_id, span_id));
+    EXPECT_EQ(trace_id, current_span_context().trace_id);
+    EXPECT_EQ(span_id, span.context().span_id);
+    auto child = KOPIUR_INFO_SPAN("child");
+    {
+      auto entered_child = child.enter();
+      TraceId child_trace;
+      SpanId child_span;
+      ASSERT_TRUE(current_span_ids(child_trace, child_span));
+      EXPECT_EQ(child_trace, trace_id);  // same trace, its own span
+      EXPECT_EQ(child_span, child.context().span_id);
+      EXPECT_NE(child_span, span_id);
+    }
+    TraceId again_trace;
+    SpanId again_span;
+    ASSERT_TRUE(current_span_ids(again_trace, again_span));
+    EXPECT_EQ(again_span, span_id);  // back to the parent once the child is exited
+  }
+  TraceId after_trace;
+  SpanId after_span;
+  EXPECT_FALSE(current_span_ids(after_trace, after_span));
+  EXPECT_FALSE(after_trace.valid());
+  EXPECT_FALSE(after_span.valid());
+}
+
 }  // namespace
 }  // namespace kopiur::telemetry

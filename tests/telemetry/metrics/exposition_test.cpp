@@ -10,11 +10,16 @@ namespace {
 
 using testing::render;
 
-SpanContext no_span() noexcept { return {}; }
+bool no_span(TraceId&, SpanId&) noexcept { return false; }
 
 // A span that tests switch on and off for the current thread.
 thread_local SpanContext t_span;
-SpanContext fake_span() noexcept { return t_span; }
+bool fake_span(TraceId& trace_id, SpanId& span_id) noexcept {
+  if (!t_span.valid()) return false;
+  trace_id = t_span.trace_id;
+  span_id = t_span.span_id;
+  return true;
+}
 
 Resource test_resource() { return Resource({{"service.name", "svc"}, {"k8s.pod.name", "p-1"}}); }
 
@@ -98,6 +103,66 @@ TEST(Exposition, NastyLabelValuesAreEscapedAndKeysSanitized) {
   EXPECT_EQ(render(provider),
             "# HELP g G.\n# TYPE g gauge\n"
             "g{key_9th=\"ünïcödé\",k8s_pod=\"\",path=\"C:\\\\dir\\\\\\\"x\\\"\\nnext\"} 1\n");
+}
+
+// OTel-to-Prometheus compatibility: keys that sanitize to one label name become one label, their
+// values joined with ';' in the byte order of the original keys ('-' < '.' < '_').
+TEST(Exposition, CollidingLabelNamesAreMergedInKeyOrder) {
+  MeterProvider provider({.span_context = &no_span});
+  auto g = provider.meter().create_gauge_i64("g", "", "G.");
+  g.set(1, {{"a_b", "under"}, {"z", "last"}, {"a.b", "dot"}, {"0x", "digit"}, {"a-b", "dash"}});
+  auto c = provider.meter().create_counter_u64("c", "", "C.");
+  c.add(2, {{"k8s.pod", "p\"1"}, {"k8s_pod", "p;2"}});
+  EXPECT_EQ(render(provider),
+            "# HELP g G.\n# TYPE g gauge\n"
+            "g{key_0x=\"digit\",a_b=\"dash;dot;under\",z=\"last\"} 1\n"
+            "# HELP c_total C.\n# TYPE c_total counter\n"
+            "c_total{k8s_pod=\"p\\\"1;p;2\"} 2\n");
+}
+
+// target_info follows the same rule for resource attributes.
+TEST(Exposition, CollidingResourceAttributesAreMerged) {
+  MeterProvider provider({.span_context = &no_span});
+  EXPECT_EQ(render(provider, Resource({{"service_name", "b"},
+                                       {"service.name", "a"},
+                                       {"k8s.pod.name", "p-1"}})),
+            "# HELP target_info Target metadata\n"
+            "# TYPE target_info gauge\n"
+            "target_info{service_name=\"a;b\",k8s_pod_name=\"p-1\"} 1\n");
+}
+
+// `le` (a histogram bucket's bound) and `quantile` (a summary's) are reserved: an attribute of that
+// name would clash with the bucket bound, and promtool rejects them on other kinds. It is exposed
+// as `le_` / `quantile_` on every line of the series, on every instrument kind (and merged with an
+// attribute really named `le_`).
+TEST(Exposition, ReservedLabelNamesLeAndQuantileAreRenamed) {
+  MeterProvider provider({.span_context = &no_span});
+  Meter meter = provider.meter();
+  meter.create_histogram("h", "s", "H.", {1}).record(0.5, {{"op", "x"}, {"le", "mine"}});
+  meter.create_histogram("h2", "", "H2.", {1}).record(2, {{"le_", "b"}, {"le", "a"}});
+  meter.create_gauge_i64("g", "", "G.").set(7, {{"quantile", "q"}, {"le", "l"}});
+  const std::string expected =
+      "# HELP h_seconds H.\n"
+      "# TYPE h_seconds histogram\n"
+      "h_seconds_bucket{le_=\"mine\",op=\"x\",le=\"1\"} 1\n"
+      "h_seconds_bucket{le_=\"mine\",op=\"x\",le=\"+Inf\"} 1\n"
+      "h_seconds_sum{le_=\"mine\",op=\"x\"} 0.5\n"
+      "h_seconds_count{le_=\"mine\",op=\"x\"} 1\n"
+      "# HELP h2 H2.\n"
+      "# TYPE h2 histogram\n"
+      "h2_bucket{le_=\"a;b\",le=\"1\"} 0\n"
+      "h2_bucket{le_=\"a;b\",le=\"+Inf\"} 1\n"
+      "h2_sum{le_=\"a;b\"} 2\n"
+      "h2_count{le_=\"a;b\"} 1\n"
+      "# HELP g G.\n"
+      "# TYPE g gauge\n"
+      "g{le_=\"l\",quantile_=\"q\"} 7\n";
+  EXPECT_EQ(render(provider), expected);
+  // OpenMetrics renders the same labels.
+  const std::string om = render(provider, {}, ExpositionFormat::kOpenMetrics100);
+  EXPECT_NE(om.find("h_seconds_bucket{le_=\"mine\",op=\"x\",le=\"+Inf\"} 1\n"), std::string::npos)
+      << om;
+  EXPECT_NE(om.find("h2_count{le_=\"a;b\"} 1\n"), std::string::npos) << om;
 }
 
 TEST(Exposition, DoubleValuesAndSpecialFloats) {

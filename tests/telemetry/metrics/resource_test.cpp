@@ -96,5 +96,34 @@ TEST(Resource, ServiceNameFromAttributesWhenNoServiceNameVariable) {
   EXPECT_EQ(b.resource.get("service.name"), "custom");
 }
 
+// A mover's identity: OTEL_RESOURCE_ATTRIBUTES' service.name beats the program's name,
+// OTEL_SERVICE_NAME beats both; the downward-API variables become k8s.* attributes.
+TEST(Resource, IdentityPrecedenceAndKubernetesAttributes) {
+  std::map<std::string, std::string> vars{
+      {"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs,deployment.environment=prod"},
+      {"KOPIUR_POD_NAME", "mover-abc"},
+      {"KOPIUR_NAMESPACE", "backups"}};
+  const ResourceBuild b = build_resource({.service_name = "kopiur-mover"}, env_of(vars));
+  EXPECT_TRUE(b.warnings.empty());
+  const Resource& r = b.resource;
+  EXPECT_EQ(r.get("service.name"), "from-attrs");
+  EXPECT_EQ(r.get("service.version"), kVersion);
+  EXPECT_EQ(r.get("k8s.pod.name"), "mover-abc");
+  EXPECT_EQ(r.get("k8s.namespace.name"), "backups");
+  EXPECT_FALSE(r.get("k8s.node.name"));
+  EXPECT_EQ(r.get("deployment.environment"), "prod");
+  EXPECT_EQ(r.get("service.instance.id"), "mover-abc");  // the pod name when known
+
+  vars.emplace("OTEL_SERVICE_NAME", "from-env");
+  EXPECT_EQ(build_resource({.service_name = "kopiur-mover"}, env_of(vars)).resource.get(
+                "service.name"),
+            "from-env");
+  vars.erase("OTEL_SERVICE_NAME");
+  vars.erase("OTEL_RESOURCE_ATTRIBUTES");
+  EXPECT_EQ(build_resource({.service_name = "kopiur-mover"}, env_of(vars)).resource.get(
+                "service.name"),
+            "kopiur-mover");
+}
+
 }  // namespace
 }  // namespace kopiur::telemetry

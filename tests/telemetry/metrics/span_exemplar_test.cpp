@@ -1,5 +1,5 @@
 // Exemplars from real kopiur_log spans: the provider's default span-context source is
-// current_span_context(), so a histogram recorded inside an entered span carries its ids.
+// current_span_ids(), so a histogram recorded inside an entered span carries its ids.
 #include <gtest/gtest.h>
 
 #include "kopiur/telemetry/log/dispatcher.hpp"
@@ -14,7 +14,7 @@ namespace {
 TEST(SpanExemplar, HistogramRecordedInsideASpanCarriesItsTraceAndSpanIds) {
   auto dispatcher = log::Dispatcher::create({.filter = log::Filter::from_level(log::Level::Info)});
   log::Dispatcher::ScopedDefault use(dispatcher);
-  MeterProvider provider;  // default options: exemplars from current_span_context()
+  MeterProvider provider;  // default options: exemplars from current_span_ids()
   auto h =
       provider.meter().create_histogram("kopiur_reconcile_duration", "s", "Reconcile.", {0.1, 1});
   h.record(0.05, {{"kind", "Backup"}});  // no span entered: no exemplar

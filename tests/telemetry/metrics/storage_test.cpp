@@ -15,7 +15,7 @@ namespace {
 using testing::collect;
 using testing::render;
 
-SpanContext no_span() noexcept { return {}; }
+bool no_span(TraceId&, SpanId&) noexcept { return false; }
 MeterProviderOptions quiet() { return {.span_context = &no_span}; }
 
 TEST(Storage, AttributeOrderDoesNotMatter) {
@@ -256,7 +256,12 @@ TEST(Storage, ObservableCallbacksRunAtCollectAndFailuresAreCounted) {
 }
 
 thread_local SpanContext t_span;
-SpanContext fake_span() noexcept { return t_span; }
+bool fake_span(TraceId& trace_id, SpanId& span_id) noexcept {
+  if (!t_span.valid()) return false;
+  trace_id = t_span.trace_id;
+  span_id = t_span.span_id;
+  return true;
+}
 
 TEST(Storage, ExemplarKeepsTheLatestInSpanObservation) {
   MeterProvider provider({.span_context = &fake_span});

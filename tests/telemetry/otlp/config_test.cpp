@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "kopiur/telemetry/env.hpp"
+#include "kopiur/telemetry/resource.hpp"
 
 #include "telemetry/otlp/test_env.hpp"
 
@@ -52,7 +53,7 @@ TEST(OtlpConfig, EveryVariableIsRead) {
   std::filesystem::create_directories(dir);
   const auto ca = (dir / "ca.pem").string();
   std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-  const auto result = parse({
+  const EnvMap vars{
       {"OTEL_EXPORTER_OTLP_ENDPOINT", " https://Collector:4444/ "},
       {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:1234"},
       {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://[::1]:5555"},
@@ -80,7 +81,8 @@ TEST(OtlpConfig, EveryVariableIsRead) {
       {"KOPIUR_POD_NAME", "pod-1"},
       {"KOPIUR_NAMESPACE", "ns-1"},
       {"KOPIUR_NODE_NAME", "node-1"},
-  });
+  };
+  const auto result = parse(vars);
   ASSERT_TRUE(result.config) << result.errors_message();
   const auto& c = *result.config;
   EXPECT_TRUE(result.strict);
@@ -108,12 +110,16 @@ TEST(OtlpConfig, EveryVariableIsRead) {
   EXPECT_EQ(c.logs_batch.max_queue_size, 23u);
   EXPECT_EQ(c.logs_batch.max_export_batch_size, 5u);
   EXPECT_EQ(c.shutdown_timeout.count(), 1234);
-  EXPECT_EQ(c.service_name, "my-svc");
-  const KeyValues attributes{{"deployment.environment", "prod"}, {"team", "a,b"}};
-  EXPECT_EQ(c.resource_attributes, attributes);
-  const KeyValues k8s{
-      {"k8s.pod.name", "pod-1"}, {"k8s.namespace.name", "ns-1"}, {"k8s.node.name", "node-1"}};
-  EXPECT_EQ(c.kubernetes_attributes, k8s);
+  // The identity variables are the resource's, read once for every reader and exporter.
+  const ResourceBuild built = build_resource({.service_name = "kopiur-controller"}, map_env(vars));
+  EXPECT_TRUE(built.warnings.empty());
+  const Resource& r = built.resource;
+  EXPECT_EQ(r.get("service.name"), "my-svc");
+  EXPECT_EQ(r.get("deployment.environment"), "prod");
+  EXPECT_EQ(r.get("team"), "a,b");
+  EXPECT_EQ(r.get("k8s.pod.name"), "pod-1");
+  EXPECT_EQ(r.get("k8s.namespace.name"), "ns-1");
+  EXPECT_EQ(r.get("k8s.node.name"), "node-1");
   std::filesystem::remove_all(dir);
 }
 
@@ -197,7 +203,6 @@ std::vector<BadValue> bad_values() {
       {"OTEL_BLRP_MAX_QUEUE_SIZE", "-1", {"positive whole number"}},
       {"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "0", {"positive whole number"}},
       {"KOPIUR_TELEMETRY_SHUTDOWN_TIMEOUT_MS", "5s", {"milliseconds"}},
-      {"OTEL_RESOURCE_ATTRIBUTES", "team", {"\"team\"", "key=value"}},
   };
 }
 
@@ -232,6 +237,29 @@ INSTANTIATE_TEST_SUITE_P(StrictAndNot, OtlpMisconfiguration, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& p) {
                            return p.param ? "Strict" : "NotStrict";
                          });
+
+// A malformed OTEL_RESOURCE_ATTRIBUTES entry is the resource's business: build_resource() skips it
+// with a warning (for /metrics and OTLP alike) and OTLP stays on, strict mode or not.
+TEST(OtlpConfig, MalformedResourceAttributeIsAWarningNotAnError) {
+  for (const bool strict : {false, true}) {
+    SCOPED_TRACE(strict ? "strict" : "not strict");
+    EnvMap vars{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"},
+                {"OTEL_RESOURCE_ATTRIBUTES", "team,deployment.environment=prod"}};
+    if (strict) vars.emplace("KOPIUR_OTEL_STRICT", "true");
+    const auto result = parse(vars);
+    EXPECT_TRUE(result.config.has_value()) << result.errors_message();
+    EXPECT_TRUE(result.ok()) << result.errors_message();
+    EXPECT_EQ(result.strict, strict);
+    const ResourceBuild built = build_resource({.service_name = "kopiur-controller"}, map_env(vars));
+    ASSERT_EQ(built.warnings.size(), 1u);
+    const auto& warning = built.warnings.front();
+    for (const std::string mention : {"OTEL_RESOURCE_ATTRIBUTES", "\"team\"", "key=value"}) {
+      EXPECT_NE(warning.find(mention), std::string::npos) << "missing '" << mention << "': " << warning;
+    }
+    EXPECT_FALSE(built.resource.get("team"));
+    EXPECT_EQ(built.resource.get("deployment.environment"), "prod");
+  }
+}
 
 TEST(OtlpConfig, SeveralMistakesAreReportedTogether) {
   const auto result = parse({{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"},

@@ -5,8 +5,8 @@
 
 #include "kopiur/telemetry/otlp/log_layer.hpp"
 #include "kopiur/telemetry/otlp/metrics_reader.hpp"
-#include "kopiur/telemetry/otlp/resource.hpp"
 #include "kopiur/telemetry/otlp/trace_layer.hpp"
+#include "kopiur/telemetry/resource.hpp"
 
 #include "telemetry/otlp/fake_meter.hpp"
 #include "telemetry/otlp/test_collector.hpp"
@@ -137,7 +137,9 @@ TEST(OtlpMetrics, EveryInstrumentKindArrivesWithItsValuesAndAttributes) {
   });
 
   auto config = config_with(collector);
-  const auto resource = make_resource(config, "kopiur-controller");
+  // What init_telemetry() hands every exporter.
+  const KeyValues resource =
+      build_resource({.service_name = "kopiur-controller"}, testing::map_env({})).resource.attributes();
   OtlpMetricsReader reader(config, resource,
                            [&](metrics::CollectVisitor& v) { f.meter.collect(v); });
   ASSERT_TRUE(reader.force_flush(kWait));

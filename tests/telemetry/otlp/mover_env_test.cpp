@@ -1,4 +1,4 @@
-// mover_job_env() and make_resource().
+// mover_job_env(): what the controller forwards onto every mover Job.
 #include "kopiur/telemetry/otlp/mover_env.hpp"
 
 #include <algorithm>
@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include "kopiur/telemetry/env.hpp"
-#include "kopiur/telemetry/otlp/resource.hpp"
-#include "kopiur/version.hpp"
 
 #include "telemetry/otlp/test_env.hpp"
 
@@ -67,37 +65,6 @@ TEST(MoverJobEnv, PassthroughListsStartWithTheEndpointAndNeverCarryTheServiceNam
   EXPECT_EQ(
       std::count(env::OTLP_PASSTHROUGH.begin(), env::OTLP_PASSTHROUGH.end(), env::kServiceName), 0);
   EXPECT_EQ(env::LOG_PASSTHROUGH.size(), 2u);
-}
-
-std::string find(const otlp::KeyValues& kv, const std::string& key) {
-  for (const auto& [k, v] : kv) {
-    if (k == key) return v;
-  }
-  return "<absent>";
-}
-
-TEST(Resource, IdentityPrecedenceAndKubernetesAttributes) {
-  auto config = otlp::testing::config_for(
-      {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"},
-       {"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs,deployment.environment=prod"},
-       {"KOPIUR_POD_NAME", "mover-abc"},
-       {"KOPIUR_NAMESPACE", "backups"}});
-  auto resource = otlp::make_resource(config, "kopiur-mover");
-  EXPECT_EQ(find(resource, "service.name"), "from-attrs");
-  EXPECT_EQ(find(resource, "service.version"), kVersion);
-  EXPECT_EQ(find(resource, "k8s.pod.name"), "mover-abc");
-  EXPECT_EQ(find(resource, "k8s.namespace.name"), "backups");
-  EXPECT_EQ(find(resource, "k8s.node.name"), "<absent>");
-  EXPECT_EQ(find(resource, "deployment.environment"), "prod");
-  const auto id = find(resource, "service.instance.id");
-  EXPECT_EQ(id.size(), 36u);
-  EXPECT_NE(id, find(otlp::make_resource(config, "kopiur-mover"), "service.instance.id"));
-
-  config.service_name = "from-env";
-  EXPECT_EQ(find(otlp::make_resource(config, "kopiur-mover"), "service.name"), "from-env");
-  config.service_name.clear();
-  config.resource_attributes.clear();
-  EXPECT_EQ(find(otlp::make_resource(config, "kopiur-mover"), "service.name"), "kopiur-mover");
 }
 
 }  // namespace

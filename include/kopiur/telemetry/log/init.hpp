@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "kopiur/telemetry/env.hpp"  // EnvLookup, process_env()
 #include "kopiur/telemetry/log/dispatcher.hpp"
 #include "kopiur/telemetry/log/fmt_layer.hpp"
 #include "kopiur/telemetry/log/layer.hpp"
@@ -36,16 +37,11 @@
 
 namespace kopiur::telemetry::log {
 
-// Reads one environment variable; nullopt when unset.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-// The process environment (getenv).
-EnvLookup process_env();
-
 struct TracingConfig {
   std::string service_name = "kopiur";
   // Target of events whose call site names none; empty: service_name with '-' as '_'.
   std::string default_target{};
-  EnvLookup env{};                                     // empty: process_env()
+  EnvLookup env{};  // empty: process_env() (kopiur/telemetry/env.hpp)
   std::shared_ptr<Sink> sink{};                        // empty: an FdSink on output_fd
   int output_fd = 1;                                   // stdout; also what the TTY check looks at
   std::optional<bool> is_tty{};                        // empty: isatty(output_fd)

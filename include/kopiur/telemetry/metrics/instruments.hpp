@@ -42,9 +42,10 @@
 
 namespace kopiur::telemetry::metrics {
 
-// Where histogram exemplars take the current trace context from (current_span_context by
-// default; tests inject their own; nullptr turns exemplars off).
-using SpanContextSource = SpanContext (*)() noexcept;
+// Where histogram exemplars take the current span's ids from (current_span_ids by default; tests
+// inject their own; nullptr turns exemplars off). Returns true and writes both ids when a span is
+// entered; called on every histogram record, so it must be cheap when none is.
+using SpanContextSource = bool (*)(TraceId& trace_id, SpanId& span_id) noexcept;
 
 namespace detail {
 
@@ -86,7 +87,8 @@ HistogramCellBase* resolve_histogram(InstrumentStorage* storage, AttributeList a
 // The calling thread's shard when it is not the list head (creates it on first use); nullptr when
 // out of memory (the record is then dropped and counted).
 HistogramShard* attach_shard(InstrumentStorage* storage, HistogramCellBase* cell) noexcept;
-void offer_exemplar(HistogramCellBase* cell, double value, const SpanContext& context) noexcept;
+void offer_exemplar(HistogramCellBase* cell, double value, const TraceId& trace_id,
+                    const SpanId& span_id) noexcept;
 void reject_record(InstrumentStorage* storage, std::string_view reason) noexcept;
 void zero_matching(InstrumentStorage* storage, AttributeList attributes) noexcept;
 
@@ -160,9 +162,10 @@ inline void record_histogram(InstrumentStorage* storage, HistogramCellBase* cell
   }
   // Outside a span this is one call and one thread-local read.
   if (const SpanContextSource source = cell->span_context) {
-    const SpanContext context = source();
-    if (nonzero(context.span_id.bytes) && nonzero(context.trace_id.bytes)) {
-      offer_exemplar(cell, value, context);
+    TraceId trace_id;
+    SpanId span_id;
+    if (source(trace_id, span_id) && nonzero(span_id.bytes) && nonzero(trace_id.bytes)) {
+      offer_exemplar(cell, value, trace_id, span_id);
     }
   }
 }

@@ -1,6 +1,10 @@
 // File: kopiur/telemetry/otlp/config.hpp
 //
 // OTLP export configuration, read from the environment (names in kopiur/telemetry/env.hpp).
+// The resource the exporters send is not part of it: build_resource()
+// (kopiur/telemetry/resource.hpp) reads OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and the
+// downward-API variables once, for the Prometheus reader and every exporter alike; a malformed
+// OTEL_RESOURCE_ATTRIBUTES entry is skipped there with a warning and never turns OTLP off.
 // parse_otlp_config() validates every variable at once and returns either a config (OTLP on),
 // nothing (OTLP off: no endpoint configured), or the list of everything wrong with it. Each error
 // names the variable, the bad value and the fix. The caller decides what an error means: without
@@ -21,13 +25,9 @@
 #include <utility>
 #include <vector>
 
+#include "kopiur/telemetry/env.hpp"  // EnvLookup, process_env()
+
 namespace kopiur::telemetry::otlp {
-
-// EnvLookup: returns the value of an environment variable, or nullopt when it is unset.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-
-// The real process environment (getenv).
-EnvLookup process_env();
 
 // KeyValues: an ordered list of string pairs (headers, resource attributes).
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
@@ -81,9 +81,6 @@ struct OtlpConfig {
                          512};
   std::chrono::milliseconds shutdown_timeout{5000};  // KOPIUR_TELEMETRY_SHUTDOWN_TIMEOUT_MS
   bool strict = false;
-  std::string service_name;         // OTEL_SERVICE_NAME; empty when unset
-  KeyValues resource_attributes;    // OTEL_RESOURCE_ATTRIBUTES, in order, percent-decoded
-  KeyValues kubernetes_attributes;  // k8s.pod.name etc. from the downward-API variables
   RetryPolicy retry;
   // How often at most the drop warning is emitted (per exporter).
   std::chrono::milliseconds warning_interval{60000};

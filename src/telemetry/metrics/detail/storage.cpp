@@ -100,7 +100,7 @@ std::uint64_t hash_attributes(AttributeList attributes) noexcept {
 
 // --- ExemplarCell ---------------------------------------------------------------------------
 
-void ExemplarCell::store(double value, const SpanContext& context) noexcept {
+void ExemplarCell::store(double value, const TraceId& trace_id, const SpanId& span_id) noexcept {
   std::uint32_t seq = sequence.load(std::memory_order_relaxed);
   if ((seq & 1U) != 0 ||
       !sequence.compare_exchange_strong(seq, seq + 1, std::memory_order_acq_rel)) {
@@ -110,9 +110,9 @@ void ExemplarCell::store(double value, const SpanContext& context) noexcept {
   std::uint64_t hi = 0;
   std::uint64_t lo = 0;
   std::uint64_t sp = 0;
-  std::memcpy(&hi, context.trace_id.bytes.data(), 8);
-  std::memcpy(&lo, context.trace_id.bytes.data() + 8, 8);
-  std::memcpy(&sp, context.span_id.bytes.data(), 8);
+  std::memcpy(&hi, trace_id.bytes.data(), 8);
+  std::memcpy(&lo, trace_id.bytes.data() + 8, 8);
+  std::memcpy(&sp, span_id.bytes.data(), 8);
   // Release stores (plain moves on x86): a reader that sees one of them also sees the odd
   // sequence written before it, so its re-check fails instead of accepting a torn exemplar.
   value_bits.store(std::bit_cast<std::uint64_t>(value), std::memory_order_release);

@@ -34,7 +34,7 @@ struct ExemplarCell {
   std::atomic<std::uint64_t> span{0};
   std::atomic<std::int64_t> time_ns{0};  // system_clock, since the epoch; 0 = none yet
 
-  void store(double value, const SpanContext& context) noexcept;
+  void store(double value, const TraceId& trace_id, const SpanId& span_id) noexcept;
   // Copies a consistent exemplar into `out`; false when none was recorded (or it kept changing).
   bool load(Exemplar& out) const noexcept;
 };
