@@ -39,13 +39,14 @@ if [ -x build/release/src/bin/localkube/kopiur-localkube ]; then
   build/release/src/bin/localkube/kopiur-localkube --listen "$API_ADDR" --kubeconfig-out "$KUBECONFIG" \
     --data-dir "$STATE/data" >"$STATE/localkube.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 100); do
-    kubectl get --raw /readyz >/dev/null 2>&1 && break
-    sleep 0.1
+  # It prints "kubeconfig: PATH" once it serves and the kubeconfig is written.
+  for _ in $(seq 1 200); do
+    grep -q '^kubeconfig:' "$STATE/localkube.log" 2>/dev/null && break
+    sleep 0.05
   done
+  grep -q '^kubeconfig:' "$STATE/localkube.log" || { echo "kopiur-localkube did not start:"; cat "$STATE/localkube.log"; exit 1; }
   echo "==> kubectl apply -f deploy/crds/ and deploy/examples/"
   kubectl apply -f deploy/crds/
-  kubectl wait --for condition=established --timeout=30s -f deploy/crds/ >/dev/null 2>&1 || true
   kubectl apply -f deploy/examples/
   controller_args+=(--kubeconfig "$KUBECONFIG")
 else

@@ -6,6 +6,8 @@
 #include "kopiur/app/cli.hpp"
 #include "kopiur/app/program.hpp"
 #include "kopiur/app/shutdown.hpp"
+#include "kopiur/controller/resource_watch.hpp"
+#include "kopiur/kube/config.hpp"
 #include "kopiur/telemetry/http/server.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
@@ -53,14 +55,34 @@ int main(int argc, char** argv) {
   KOPIUR_INFO("serving /metrics, /healthz and /readyz", log::kv("address", flags.get("http-addr")),
               log::kv("port", static_cast<std::int64_t>(server.port())));
 
+  std::unique_ptr<kopiur::controller::ResourceWatch> watch;
   if (flags.enabled("standalone")) {
     KOPIUR_INFO("standalone mode: no Kubernetes API, endpoints only");
+    health.set_ready(true);
+  } else {
+    const std::string kubeconfig = flags.get("kubeconfig");
+    auto config = kubeconfig.empty() ? kopiur::kube::default_config()
+                                     : kopiur::kube::load_kubeconfig(kubeconfig);
+    if (!config.ok()) {
+      KOPIUR_ERROR(
+          "cannot find the Kubernetes API: pass --kubeconfig, set KUBECONFIG, run "
+          "in a pod, or use --standalone",
+          log::kv("error", config.error().to_string()));
+      return 1;
+    }
+    KOPIUR_INFO("connecting to the Kubernetes API", log::kv("server", config->server));
+    watch = std::make_unique<kopiur::controller::ResourceWatch>(
+        kopiur::kube::Client(*config),
+        kopiur::controller::ResourceWatchOptions{.namespace_ = flags.get("namespace")});
+    health.set_ready(false, "waiting for the first list of every kind");
+    watch->set_on_ready([&health] { health.set_ready(true); });
+    watch->start();
   }
-  health.set_ready(true);
 
   shutdown->wait();
   KOPIUR_INFO("shutting down", log::kv("cause", app::signal_name(shutdown->signal_number())));
   health.set_ready(false, "shutting down");
+  if (watch) watch->stop();
   server.stop();
   telemetry->shutdown();
   return 0;

@@ -28,7 +28,7 @@ json status_body(const Error& error) {
 
 void send_json(httplib::Response& res, int code, const json& body) {
   res.status = code;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(detail::to_text(body), "application/json");
 }
 
 void send_error(httplib::Response& res, const Error& error) {
@@ -463,9 +463,7 @@ struct LocalApiServer::Impl {
       return err(400, "BadRequest",
                  "the request body must be an object, got " + std::string(body.type_name()));
     }
-    if (body.contains("metadata") && !body["metadata"].is_object()) {
-      return err(400, "BadRequest", "metadata must be an object");
-    }
+    if (auto shape = detail::check_shape(body); !shape.ok()) return shape.error();
     return body;
   }
 
@@ -644,7 +642,7 @@ struct LocalApiServer::Impl {
         "application/json", [this, state, target, bookmarks, labels = std::move(labels),
                              fields = std::move(fields)](std::size_t, httplib::DataSink& sink) {
           const auto write = [&](const json& event) {
-            const auto line = event.dump() + "\n";
+            const auto line = detail::to_text(event) + "\n";
             return sink.write(line.data(), line.size());
           };
           const auto matches = [&](const json& object) {

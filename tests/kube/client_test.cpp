@@ -221,6 +221,12 @@ TEST_F(ClientTest, MalformedRequestsGetStatusErrors) {
       {"POST", "/api/v1/namespaces/default/secrets", R"({"metadata":"x"})", "application/json",
        400},
       {"POST", "/api/v1/namespaces/default/secrets", R"({"metadata":{}})", "application/json", 422},
+      {"POST", "/api/v1/namespaces/default/secrets", R"({"metadata":{"name":5}})",
+       "application/json", 400},
+      {"POST", "/api/v1/namespaces/default/secrets", R"({"kind":7,"metadata":{"name":"k"}})",
+       "application/json", 400},
+      {"PATCH", "/api/v1/namespaces/default/secrets/existing", R"({"metadata":{"labels":{"a":1}}})",
+       "application/merge-patch+json", 400},
       {"GET", "/api/v1/namespaces/default/secrets?labelSelector=a%20in%20b", "", "", 400},
       {"GET", "/api/v1/namespaces/default/secrets?watch=1&resourceVersion=abc", "", "", 400},
       {"GET", "/apis/nope.example/v1/things", "", "", 404},
@@ -231,6 +237,7 @@ TEST_F(ClientTest, MalformedRequestsGetStatusErrors) {
       {"PATCH", "/apis/kopiur.home-operations.com/v1alpha1/namespaces/default/backups/x",
        R"({"spec":{}})", "application/apply-patch+yaml", 400},
   };
+  ASSERT_TRUE(client_->create(resources::kSecrets, "default", secret("existing")).ok());
   for (const auto& c : cases) {
     auto r = raw_request(c.method, c.path, c.body, c.content_type);
     ASSERT_FALSE(r.ok()) << c.method << " " << c.path;
@@ -238,8 +245,12 @@ TEST_F(ClientTest, MalformedRequestsGetStatusErrors) {
         << c.method << " " << c.path << ": " << r.error().to_string();
     EXPECT_FALSE(r.error().reason.empty()) << "a Kubernetes Status body names the reason";
   }
-  // The server is still serving.
+  // The server is still serving, and nothing malformed was stored.
   EXPECT_TRUE(client_->get(resources::kNamespaces, "", "default").ok());
+  auto secrets = client_->list(resources::kSecrets, "default");
+  ASSERT_TRUE(secrets.ok());
+  EXPECT_EQ((*secrets)["items"].size(), 1u);
+  EXPECT_FALSE((*secrets)["items"][0]["metadata"]["labels"].contains("a"));
 }
 
 TEST_F(ClientTest, RepeatedEventsAggregateIntoOneSeries) {

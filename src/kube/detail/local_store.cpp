@@ -68,6 +68,45 @@ std::string not_found_message(const ResourceType& rt, const std::string& name) {
 
 }  // namespace
 
+std::string to_text(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Status check_shape(const json& object) {
+  if (!object.is_object()) return api_error(400, "BadRequest", "the object must be a JSON object");
+  for (const char* field : {"apiVersion", "kind"}) {
+    if (object.contains(field) && !object[field].is_string()) {
+      return api_error(400, "BadRequest", std::string(field) + " must be a string");
+    }
+  }
+  if (!object.contains("metadata")) return {};
+  const auto& meta = object["metadata"];
+  if (!meta.is_object()) return api_error(400, "BadRequest", "metadata must be an object");
+  for (const char* field : {"name", "generateName", "namespace", "resourceVersion", "uid",
+                            "creationTimestamp", "deletionTimestamp"}) {
+    if (meta.contains(field) && !meta[field].is_string()) {
+      return api_error(400, "BadRequest", std::string("metadata.") + field + " must be a string");
+    }
+  }
+  for (const char* field : {"labels", "annotations"}) {
+    if (!meta.contains(field) || meta[field].is_null()) continue;
+    if (!meta[field].is_object()) {
+      return api_error(400, "BadRequest", std::string("metadata.") + field + " must be a map");
+    }
+    for (const auto& [key, value] : meta[field].items()) {
+      if (!value.is_string()) {
+        return api_error(400, "BadRequest",
+                         std::string("metadata.") + field + "." + key + " must be a string");
+      }
+    }
+  }
+  if (meta.contains("finalizers") && !meta["finalizers"].is_null() &&
+      !meta["finalizers"].is_array()) {
+    return api_error(400, "BadRequest", "metadata.finalizers must be a list");
+  }
+  return {};
+}
+
 Error api_error(int code, std::string reason, std::string message) {
   return Error{"local API server", code, std::move(reason), std::move(message)};
 }
@@ -161,7 +200,7 @@ void LocalStore::persist_locked() const {
   const auto tmp = dir / "state.json.tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << state.dump();
+    out << to_text(state);
     if (!out) return;  // keep the previous file; the next write retries
   }
   std::error_code ec;
@@ -328,6 +367,7 @@ Result<json> LocalStore::patch(const ResourceType& rt, const std::string& ns,
     if (!create_if_missing) return api_error(404, "NotFound", not_found_message(rt, name));
     auto created = patcher(json::object());
     if (!created.ok()) return created.error();
+    if (auto shape = check_shape(*created); !shape.ok()) return shape.error();
     auto& meta = meta_of(*created);
     meta["name"] = name;
     if (rt.namespaced) meta["namespace"] = ns;
@@ -337,6 +377,7 @@ Result<json> LocalStore::patch(const ResourceType& rt, const std::string& ns,
   const json old = it->second;
   auto next = patcher(old);
   if (!next.ok()) return next.error();
+  if (auto shape = check_shape(*next); !shape.ok()) return shape.error();
   const auto sent_rv = meta_of(*next).value("resourceVersion", "");
   if (!sent_rv.empty() && sent_rv != old["metadata"].value("resourceVersion", "")) {
     return api_error(409, "Conflict",

@@ -125,4 +125,11 @@ class LocalStore {
 
 std::string now_rfc3339();
 
+// to_text(): JSON text that never throws (invalid UTF-8 from a YAML body is replaced).
+std::string to_text(const nlohmann::json& value);
+
+// check_shape(): the metadata fields the server reads have the right JSON types, so a body like
+// {"metadata":{"name":5}} is a 400 instead of an exception deep in the store.
+Status check_shape(const nlohmann::json& object);
+
 }  // namespace kopiur::kube::detail

@@ -98,14 +98,6 @@ SpanContext current_span_context() noexcept {
   }
 }
 
-bool current_span_ids(TraceId& trace_id, SpanId& span_id) noexcept {
-  const log::detail::SpanState* state = log::detail::current_span_state();
-  if (state == nullptr || !state->record.context.valid()) return false;
-  trace_id = state->record.context.trace_id;
-  span_id = state->record.context.span_id;
-  return true;
-}
-
 std::string current_traceparent() {
   const log::detail::SpanState* state = log::detail::current_span_state();
   if (state == nullptr || !state->record.context.valid()) return {};

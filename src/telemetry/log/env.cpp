@@ -1,8 +1,8 @@
 // process_env(): the one EnvLookup over the real environment, shared by every telemetry library
 // (kopiur_log is the lowest of them).
-#include <cstdlib>
-
 #include "kopiur/telemetry/env.hpp"
+
+#include <cstdlib>
 
 namespace kopiur::telemetry {
 

@@ -4,6 +4,8 @@
 #include <utility>
 #include <variant>
 
+#include "kopiur/telemetry/context.hpp"
+
 #include "telemetry/log/detail/span_state.hpp"
 
 namespace kopiur::telemetry::log {
@@ -163,3 +165,29 @@ SpanGuard::~SpanGuard() {
 }
 
 }  // namespace kopiur::telemetry::log
+
+namespace kopiur::telemetry {
+namespace {
+
+// Out of line so that current_span_ids() stays a leaf: no frame is set up outside a span.
+[[gnu::noinline]] bool copy_span_ids(const SpanContext& context, TraceId& trace_id,
+                                     SpanId& span_id) noexcept {
+  if (!context.valid()) return false;
+  trace_id = context.trace_id;
+  span_id = context.span_id;
+  return true;
+}
+
+}  // namespace
+
+// Lives next to the thread-local it reads: outside a span it is one thread-local load and a
+// compare behind the call (every histogram record pays it).
+bool current_span_ids(TraceId& trace_id, SpanId& span_id) noexcept {
+  const log::detail::SpanState* state = log::detail::tl_current_span;
+  if (state == nullptr) [[likely]] {
+    return false;
+  }
+  return copy_span_ids(state->record.context, trace_id, span_id);
+}
+
+}  // namespace kopiur::telemetry

@@ -35,32 +35,16 @@ std::string label_name(std::string_view key) {
   return name;
 }
 
-void append_label(std::string& out, std::string_view name, std::string_view value) {
+inline void append_label(std::string& out, std::string_view name, std::string_view value) {
   out.append(name);
   out.append("=\"");
   append_escaped_label_value(out, value);
   out.push_back('"');
 }
 
-// Appends the labels of one series, `name="value"` pairs separated by commas, no braces.
-// Attribute keys are unique, so names can only collide after sanitizing (`a.b` and `a_b`) or
-// through the reserved-name rename (`le` and `le_`). As the OpenTelemetry-to-Prometheus compatibility rules ask, colliding
-// attributes become one label whose value is theirs joined with ';', in the byte order of their
-// original keys; the label keeps the place of the first of them. Keys that are already valid and
-// distinct (the common case) are written straight through, without allocating.
-void append_series_labels(std::string& out, std::span<const Attribute> attributes) {
-  const bool direct = std::all_of(attributes.begin(), attributes.end(), [](const Attribute& a) {
-    return valid_label_name(a.key) && !reserved_label_name(a.key);
-  });
-  if (direct) {
-    bool first = true;
-    for (const Attribute& a : attributes) {
-      if (!first) out.push_back(',');
-      first = false;
-      append_label(out, a.key, a.value);
-    }
-    return;
-  }
+// Appends the labels of one series through the slow path of append_series_labels(): names
+// sanitized and renamed, colliding ones merged.
+void append_merged_labels(std::string& out, std::span<const Attribute> attributes) {
   struct Entry {
     std::string name;
     std::size_t position;  // in `attributes`
@@ -92,14 +76,36 @@ void append_series_labels(std::string& out, std::span<const Attribute> attribute
       merged.push_back({e.name, std::string(value), e.position});
     }
   }
-  std::sort(merged.begin(), merged.end(), [](const Label& x, const Label& y) {
-    return x.first_position < y.first_position;
-  });
+  std::sort(merged.begin(), merged.end(),
+            [](const Label& x, const Label& y) { return x.first_position < y.first_position; });
   bool first = true;
   for (const Label& label : merged) {
     if (!first) out.push_back(',');
     first = false;
     append_label(out, label.name, label.value);
+  }
+}
+
+// Appends the labels of one series, `name="value"` pairs separated by commas, no braces.
+// Attribute keys are unique, so names can only collide after sanitizing (`a.b` and `a_b`) or
+// through the reserved-name rename (`le` and `le_`). As the OpenTelemetry-to-Prometheus
+// compatibility rules ask, colliding attributes become one label whose value is theirs joined
+// with ';', in the byte order of their original keys; the label keeps the place of the first of
+// them. Keys that are already valid and not reserved (the common case) are written straight
+// through in one pass, without allocating; the first key that is not rolls the series back to
+// the merging path.
+void append_series_labels(std::string& out, std::span<const Attribute> attributes) {
+  const std::size_t start = out.size();
+  bool first = true;
+  for (const Attribute& a : attributes) {
+    if (!valid_label_name(a.key) || reserved_label_name(a.key)) [[unlikely]] {
+      out.resize(start);
+      append_merged_labels(out, attributes);
+      return;
+    }
+    if (!first) out.push_back(',');
+    first = false;
+    append_label(out, a.key, a.value);
   }
 }
 

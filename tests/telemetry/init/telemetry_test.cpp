@@ -92,6 +92,37 @@ TEST(InitTelemetry, NonStrictMisconfigurationSaysSoOnceAndKeepsThePull) {
       << scraped.body;
 }
 
+// A malformed OTEL_RESOURCE_ATTRIBUTES entry is skipped with one warning by the one resource
+// builder; it is not an OTLP error, so OTLP stays on even in strict mode, and /metrics and OTLP
+// get the same (valid) attributes.
+TEST(InitTelemetry, MalformedResourceAttributeWarnsOnceAndKeepsOtlpOn) {
+  auto b = build({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"},
+                  {"OTEL_RESOURCE_ATTRIBUTES", "team,deployment.environment=test"},
+                  {"KOPIUR_OTEL_STRICT", "true"},
+                  {"KOPIUR_LOG_FORMAT", "json"}});
+  ASSERT_NE(b.init.telemetry, nullptr) << b.init.fatal_error;
+  EXPECT_TRUE(b.init.telemetry->otlp_enabled());
+  std::size_t warnings = 0;
+  std::size_t errors = 0;
+  for (const auto& line : b.sink->lines()) {
+    auto j = nlohmann::json::parse(line);
+    if (j["level"] == "ERROR") ++errors;
+    if (j["level"] == "WARN") {
+      const auto message = j["fields"]["message"].get<std::string>();
+      if (message.find("OTEL_RESOURCE_ATTRIBUTES") != std::string::npos) {
+        ++warnings;
+        EXPECT_NE(message.find("\"team\""), std::string::npos) << message;
+      }
+    }
+  }
+  EXPECT_EQ(warnings, 1u) << b.sink->text();
+  EXPECT_EQ(errors, 0u) << b.sink->text();
+  const auto text = b.init.telemetry->scrape("text/plain").body;
+  EXPECT_NE(text.find("deployment_environment=\"test\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("team="), std::string::npos) << text;
+  b.init.telemetry->shutdown(500ms);
+}
+
 TEST(InitTelemetry, OneRecordingShowsInTheScrape) {
   auto b = build({});
   auto& t = *b.init.telemetry;

@@ -123,12 +123,12 @@ TEST(Exposition, CollidingLabelNamesAreMergedInKeyOrder) {
 // target_info follows the same rule for resource attributes.
 TEST(Exposition, CollidingResourceAttributesAreMerged) {
   MeterProvider provider({.span_context = &no_span});
-  EXPECT_EQ(render(provider, Resource({{"service_name", "b"},
-                                       {"service.name", "a"},
-                                       {"k8s.pod.name", "p-1"}})),
-            "# HELP target_info Target metadata\n"
-            "# TYPE target_info gauge\n"
-            "target_info{service_name=\"a;b\",k8s_pod_name=\"p-1\"} 1\n");
+  EXPECT_EQ(
+      render(provider,
+             Resource({{"service_name", "b"}, {"service.name", "a"}, {"k8s.pod.name", "p-1"}})),
+      "# HELP target_info Target metadata\n"
+      "# TYPE target_info gauge\n"
+      "target_info{service_name=\"a;b\",k8s_pod_name=\"p-1\"} 1\n");
 }
 
 // `le` (a histogram bucket's bound) and `quantile` (a summary's) are reserved: an attribute of that

@@ -95,9 +95,8 @@ TEST(Promtool, CollidingAndReservedLabelNamesPassTheLinter) {
   if (!std::filesystem::exists(kPromtool)) GTEST_SKIP() << "promtool not installed";
   MeterProvider provider;
   Meter m = provider.meter();
-  const std::vector<Attribute> colliding = {
-      {"a.b", "dot"},   {"a_b", "under"},  {"a-b", "dash"},
-      {"le", "mine"},   {"le_", "other"},  {"quantile", "q"}};
+  const std::vector<Attribute> colliding = {{"a.b", "dot"}, {"a_b", "under"}, {"a-b", "dash"},
+                                            {"le", "mine"}, {"le_", "other"}, {"quantile", "q"}};
   m.create_counter_u64("kopiur_collide_requests", "{request}", "Requests.").add(1, colliding);
   m.create_gauge_i64("kopiur_collide_size_bytes", "By", "Size.").set(5, colliding);
   m.create_histogram("kopiur_collide_duration", "s", "Duration.").record(0.2, colliding);

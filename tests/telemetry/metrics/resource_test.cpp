@@ -115,14 +115,14 @@ TEST(Resource, IdentityPrecedenceAndKubernetesAttributes) {
   EXPECT_EQ(r.get("service.instance.id"), "mover-abc");  // the pod name when known
 
   vars.emplace("OTEL_SERVICE_NAME", "from-env");
-  EXPECT_EQ(build_resource({.service_name = "kopiur-mover"}, env_of(vars)).resource.get(
-                "service.name"),
-            "from-env");
+  EXPECT_EQ(
+      build_resource({.service_name = "kopiur-mover"}, env_of(vars)).resource.get("service.name"),
+      "from-env");
   vars.erase("OTEL_SERVICE_NAME");
   vars.erase("OTEL_RESOURCE_ATTRIBUTES");
-  EXPECT_EQ(build_resource({.service_name = "kopiur-mover"}, env_of(vars)).resource.get(
-                "service.name"),
-            "kopiur-mover");
+  EXPECT_EQ(
+      build_resource({.service_name = "kopiur-mover"}, env_of(vars)).resource.get("service.name"),
+      "kopiur-mover");
 }
 
 }  // namespace

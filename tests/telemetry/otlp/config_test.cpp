@@ -250,11 +250,13 @@ TEST(OtlpConfig, MalformedResourceAttributeIsAWarningNotAnError) {
     EXPECT_TRUE(result.config.has_value()) << result.errors_message();
     EXPECT_TRUE(result.ok()) << result.errors_message();
     EXPECT_EQ(result.strict, strict);
-    const ResourceBuild built = build_resource({.service_name = "kopiur-controller"}, map_env(vars));
+    const ResourceBuild built =
+        build_resource({.service_name = "kopiur-controller"}, map_env(vars));
     ASSERT_EQ(built.warnings.size(), 1u);
     const auto& warning = built.warnings.front();
     for (const std::string mention : {"OTEL_RESOURCE_ATTRIBUTES", "\"team\"", "key=value"}) {
-      EXPECT_NE(warning.find(mention), std::string::npos) << "missing '" << mention << "': " << warning;
+      EXPECT_NE(warning.find(mention), std::string::npos)
+          << "missing '" << mention << "': " << warning;
     }
     EXPECT_FALSE(built.resource.get("team"));
     EXPECT_EQ(built.resource.get("deployment.environment"), "prod");

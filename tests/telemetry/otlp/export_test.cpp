@@ -139,7 +139,8 @@ TEST(OtlpMetrics, EveryInstrumentKindArrivesWithItsValuesAndAttributes) {
   auto config = config_with(collector);
   // What init_telemetry() hands every exporter.
   const KeyValues resource =
-      build_resource({.service_name = "kopiur-controller"}, testing::map_env({})).resource.attributes();
+      build_resource({.service_name = "kopiur-controller"}, testing::map_env({}))
+          .resource.attributes();
   OtlpMetricsReader reader(config, resource,
                            [&](metrics::CollectVisitor& v) { f.meter.collect(v); });
   ASSERT_TRUE(reader.force_flush(kWait));

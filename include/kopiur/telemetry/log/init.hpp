@@ -41,10 +41,10 @@ struct TracingConfig {
   std::string service_name = "kopiur";
   // Target of events whose call site names none; empty: service_name with '-' as '_'.
   std::string default_target{};
-  EnvLookup env{};  // empty: process_env() (kopiur/telemetry/env.hpp)
-  std::shared_ptr<Sink> sink{};                        // empty: an FdSink on output_fd
-  int output_fd = 1;                                   // stdout; also what the TTY check looks at
-  std::optional<bool> is_tty{};                        // empty: isatty(output_fd)
+  EnvLookup env{};               // empty: process_env() (kopiur/telemetry/env.hpp)
+  std::shared_ptr<Sink> sink{};  // empty: an FdSink on output_fd
+  int output_fd = 1;             // stdout; also what the TTY check looks at
+  std::optional<bool> is_tty{};  // empty: isatty(output_fd)
   std::vector<std::shared_ptr<Layer>> extra_layers{};  // after the fmt layer, in order
   std::vector<std::string> deferred_warnings{};        // logged at WARN after install
   std::vector<std::string> deferred_errors{};          // logged at ERROR after install
