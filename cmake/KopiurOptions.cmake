@@ -46,13 +46,12 @@ function(kopiur_add_test name)
   # gtest_discover_tests cannot carry a list-valued property into the generated ctest file, so
   # the labels become one label ("unit-concurrency"; ctest -L takes a regex, so -L unit and
   # -L concurrency both select it) and the directories reach tests as compile definitions
-  # (KOPIUR_TEST_SOURCE_DIR, KOPIUR_TEST_BINARY_DIR) plus one environment variable.
+  # (KOPIUR_TEST_SOURCE_DIR, KOPIUR_TEST_BINARY_DIR), so a test binary also runs on its own.
   list(JOIN ARG_LABELS "-" label)
   target_compile_definitions(${name} PRIVATE KOPIUR_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              KOPIUR_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS ${label}
-                                  ENVIRONMENT "KOPIUR_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS ${label})
 endfunction()
 
 # ccache, when the machine has it, makes the second build (sanitizers, CI re-runs) cheap.

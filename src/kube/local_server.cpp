@@ -88,6 +88,11 @@ json eval_path(const json& object, const std::string& path) {
   return *node;
 }
 
+// A table column without format or description, shown at the default priority.
+json plain_column(const char* name, const char* type) {
+  return {{"name", name}, {"type", type}, {"format", ""}, {"description", ""}, {"priority", 0}};
+}
+
 json to_table(const ResourceType& rt, const std::vector<json>& objects, std::int64_t rv) {
   json columns = json::array({{{"name", "Name"},
                                {"type", "string"},
@@ -105,27 +110,15 @@ json to_table(const ResourceType& rt, const std::vector<json>& objects, std::int
       paths.emplace_back(c.value("jsonPath", ""), c.value("type", "string"));
     }
     if (rt.printer_columns.empty()) {
-      columns.push_back({{"name", "Age"},
-                         {"type", "date"},
-                         {"format", ""},
-                         {"description", ""},
-                         {"priority", 0}});
+      columns.push_back(plain_column("Age", "date"));
       paths.emplace_back(".metadata.creationTimestamp", "date");
     }
   } else {
     if (rt.kind == "Namespace" || rt.kind == "Pod" || rt.kind == "PersistentVolumeClaim") {
-      columns.push_back({{"name", "Status"},
-                         {"type", "string"},
-                         {"format", ""},
-                         {"description", ""},
-                         {"priority", 0}});
+      columns.push_back(plain_column("Status", "string"));
       paths.emplace_back(".status.phase", "string");
     }
-    columns.push_back({{"name", "Age"},
-                       {"type", "string"},
-                       {"format", ""},
-                       {"description", ""},
-                       {"priority", 0}});
+    columns.push_back(plain_column("Age", "string"));
     paths.emplace_back(".metadata.creationTimestamp", "date");
   }
   json rows = json::array();
@@ -412,26 +405,18 @@ struct LocalApiServer::Impl {
         send_error(res, err(405, "MethodNotAllowed", "POST must target a collection"));
         return;
       }
-      auto body = parse_body(req);
+      auto body = typed_body(req, t.rt);
       if (!body.ok()) {
         send_error(res, body.error());
-        return;
-      }
-      if (auto e = check_type(t.rt, *body); !e.ok()) {
-        send_error(res, e.error());
         return;
       }
       reply(req, res, t.rt, store.create(t.rt, t.ns, std::move(*body)), 201);
       return;
     }
     if (method == "PUT") {
-      auto body = parse_body(req);
+      auto body = typed_body(req, t.rt);
       if (!body.ok()) {
         send_error(res, body.error());
-        return;
-      }
-      if (auto e = check_type(t.rt, *body); !e.ok()) {
-        send_error(res, e.error());
         return;
       }
       reply(req, res, t.rt, store.update(t.rt, t.ns, t.name, std::move(*body), !t.sub.empty()),
@@ -479,6 +464,15 @@ struct LocalApiServer::Impl {
     return {};
   }
 
+  // The body of a POST, PUT or server-side apply: an object (JSON or YAML) whose kind and
+  // apiVersion, when given, are those of the URL's resource.
+  static Result<json> typed_body(const httplib::Request& req, const ResourceType& rt) {
+    auto body = parse_body(req);
+    if (!body.ok()) return body;
+    if (auto e = check_type(rt, *body); !e.ok()) return e.error();
+    return body;
+  }
+
   void reply(const httplib::Request& req, httplib::Response& res, const ResourceType& rt,
              const Result<json>& result, int code) const {
     if (!result.ok()) {
@@ -502,13 +496,9 @@ struct LocalApiServer::Impl {
                             "PATCH with apply-patch+yaml needs the fieldManager parameter"));
         return;
       }
-      auto body = parse_body(req);
+      auto body = typed_body(req, t.rt);
       if (!body.ok()) {
         send_error(res, body.error());
-        return;
-      }
-      if (auto e = check_type(t.rt, *body); !e.ok()) {
-        send_error(res, e.error());
         return;
       }
       const json applied = *body;

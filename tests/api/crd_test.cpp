@@ -101,8 +101,7 @@ TEST(Crd, SchemasAreStructural) {
 
 // The drift guard: deploy/crds/ must equal what the C++ description generates.
 TEST(Crd, CheckedInFilesMatchTheGenerator) {
-  const char* source = std::getenv("KOPIUR_SOURCE_DIR");
-  ASSERT_NE(source, nullptr) << "run through ctest (sets KOPIUR_SOURCE_DIR)";
+  const char* source = KOPIUR_TEST_SOURCE_DIR;  // compiled in by kopiur_add_test
   for (const auto& file : crd_files()) {
     std::ifstream in(std::filesystem::path(source) / file.path, std::ios::binary);
     ASSERT_TRUE(in.good()) << file.path << " is missing: run tools/xtask gen-all";

@@ -27,7 +27,6 @@ class KubectlTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!have_kubectl()) GTEST_SKIP() << "kubectl is not installed";
-    ASSERT_FALSE(testing::source_dir().empty()) << "run through ctest (sets KOPIUR_SOURCE_DIR)";
     server_ = testing::start_server();
     ASSERT_NE(server_, nullptr);
     kubeconfig_ = (dir_.path() / "kubeconfig").string();
@@ -141,14 +140,7 @@ TEST_F(KubectlTest, InvalidObjectsAreRejectedWithTheFieldPath) {
 // The kopiur-localkube program itself: starts, writes its kubeconfig, serves kubectl, and exits
 // cleanly on SIGTERM.
 TEST_F(KubectlTest, LocalkubeProgramServesKubectl) {
-  // The build tree: $KOPIUR_BINARY_DIR, else three levels above this test (tests/kube/<exe>).
-  const char* env = std::getenv("KOPIUR_BINARY_DIR");
-  const std::string binary_dir = env != nullptr ? std::string(env)
-                                                : std::filesystem::read_symlink("/proc/self/exe")
-                                                      .parent_path()
-                                                      .parent_path()
-                                                      .parent_path()
-                                                      .string();
+  const std::string binary_dir = KOPIUR_TEST_BINARY_DIR;  // compiled in by kopiur_add_test
   const std::string program = binary_dir + "/src/bin/localkube/kopiur-localkube";
   if (::access(program.c_str(), X_OK) != 0) GTEST_SKIP() << program << " is not built";
   const auto kubeconfig = (dir_.path() / "program-kubeconfig").string();

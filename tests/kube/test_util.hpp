@@ -59,9 +59,7 @@ inline Config config_for(const LocalApiServer& server) {
   return config;
 }
 
-inline std::string source_dir() {
-  const char* dir = std::getenv("KOPIUR_SOURCE_DIR");
-  return dir != nullptr ? dir : "";
-}
+// The source tree (compiled in by kopiur_add_test).
+inline std::string source_dir() { return KOPIUR_TEST_SOURCE_DIR; }
 
 }  // namespace kopiur::kube::testing

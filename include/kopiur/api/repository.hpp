@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kopiur/api/codec.hpp"
@@ -126,6 +127,9 @@ struct CreateSpec {
   }
 };
 
+// RepositorySpec: the settings of a repository of either scope. ClusterRepositorySpec adds
+// allowedNamespaces between encryption and create; the two halves below let both kinds list their
+// fields in that wire order from one set of names and descriptions.
 struct RepositorySpec {
   Backend backend;
   Encryption encryption;
@@ -133,10 +137,17 @@ struct RepositorySpec {
   std::optional<CatalogSpec> catalog;
   std::optional<RepositoryMode> mode;
   std::optional<bool> suspend;
-  static constexpr auto fields() {
+  static constexpr auto fields() { return std::tuple_cat(storage_fields(), behaviour_fields()); }
+
+ protected:
+  static constexpr auto storage_fields() {
     return std::tuple{
         field("backend", &RepositorySpec::backend, "Where the repository lives (exactly one)."),
         field("encryption", &RepositorySpec::encryption, "Repository password."),
+    };
+  }
+  static constexpr auto behaviour_fields() {
+    return std::tuple{
         field("create", &RepositorySpec::create, "Whether and how to create a missing repository."),
         field("catalog", &RepositorySpec::catalog, "Catalog scan of existing snapshots."),
         field("mode", &RepositorySpec::mode, "ReadWrite (default) or ReadOnly."),
@@ -145,27 +156,15 @@ struct RepositorySpec {
   }
 };
 
-struct ClusterRepositorySpec {
-  Backend backend;
-  Encryption encryption;
+// ClusterRepositorySpec: a RepositorySpec plus the namespaces allowed to use it (required).
+struct ClusterRepositorySpec : RepositorySpec {
   std::vector<std::string> allowed_namespaces;
-  std::optional<CreateSpec> create;
-  std::optional<CatalogSpec> catalog;
-  std::optional<RepositoryMode> mode;
-  std::optional<bool> suspend;
   static constexpr auto fields() {
-    return std::tuple{
-        field("backend", &ClusterRepositorySpec::backend,
-              "Where the repository lives (exactly one)."),
-        field("encryption", &ClusterRepositorySpec::encryption, "Repository password."),
-        field("allowedNamespaces", &ClusterRepositorySpec::allowed_namespaces,
-              "Namespaces that may use this repository; \"*\" allows all."),
-        field("create", &ClusterRepositorySpec::create,
-              "Whether and how to create a missing repository."),
-        field("catalog", &ClusterRepositorySpec::catalog, "Catalog scan of existing snapshots."),
-        field("mode", &ClusterRepositorySpec::mode, "ReadWrite (default) or ReadOnly."),
-        field("suspend", &ClusterRepositorySpec::suspend, "Stop reconciling this repository."),
-    };
+    return std::tuple_cat(
+        storage_fields(),
+        std::tuple{field("allowedNamespaces", &ClusterRepositorySpec::allowed_namespaces,
+                         "Namespaces that may use this repository; \"*\" allows all.")},
+        behaviour_fields());
   }
   static void validate(const ClusterRepositorySpec& spec, const std::string& path,
                        FieldErrors& errors);

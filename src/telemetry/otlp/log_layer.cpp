@@ -2,12 +2,10 @@
 #include "kopiur/telemetry/otlp/log_layer.hpp"
 
 #include <map>
-#include <optional>
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
-#include "telemetry/otlp/detail/batch_processor.hpp"
+#include "telemetry/otlp/detail/batch_exporter.hpp"
 #include "telemetry/otlp/detail/proto_convert.hpp"
-#include "telemetry/otlp/detail/transport.hpp"
 
 namespace kopiur::telemetry::otlp {
 
@@ -50,66 +48,39 @@ Severity severity(log::Level level) noexcept {
   }
   return {pb_logs::SEVERITY_NUMBER_UNSPECIFIED, ""};
 }
-}  // namespace
 
-class OtlpLogLayer::Impl {
- public:
-  Impl(const OtlpConfig& config, KeyValues resource, WarningFn warn)
-      : resource_(std::move(resource)),
-        shutdown_timeout_(config.shutdown_timeout),
-        reporter_("logs", "log records", std::move(warn), config.warning_interval) {
-    if (!config.logs) return;
-    transport_.emplace(*config.logs, config);
-    stub_ = pb_collector::LogsService::NewStub(transport_->channel());
-    processor_.emplace(
-        config.logs_batch, std::min(config.timeout, config.logs_batch.export_timeout),
-        [this](std::vector<LogItem>& batch, detail::SteadyClock::time_point deadline) {
-          return export_batch(batch, deadline);
-        },
-        [this] { transport_->cancel(); }, reporter_);
+LogItem own_event(const log::Event& event) {
+  LogItem item;
+  item.timestamp = event.timestamp;
+  item.observed = log::Clock::now();
+  item.level = event.level;
+  item.target = std::string(event.target);
+  item.message = std::string(event.message);
+  item.fields.reserve(event.fields.size());
+  for (const auto& field : event.fields) item.fields.push_back(detail::own_field(field));
+  if (event.span != nullptr) {
+    item.trace_id = event.span->context.trace_id;
+    item.span_id = event.span->context.span_id;
+    item.trace_flags = event.span->context.trace_flags;
   }
+  return item;
+}
 
-  ~Impl() { shutdown(shutdown_timeout_); }
+// The log signal for detail::BatchExporter: OTEL_BLRP_* batching to the logs endpoint.
+struct LogSignal {
+  using Item = LogItem;
+  using Service = pb_collector::LogsService;
+  using Response = pb_collector::ExportLogsServiceResponse;
+  static constexpr std::string_view kName = "logs";
+  static constexpr std::string_view kUnit = "log records";
+  static constexpr auto kEndpoint = &OtlpConfig::logs;
+  static constexpr auto kBatch = &OtlpConfig::logs_batch;
 
-  void on_event(const log::Event& event) noexcept {
-    if (!processor_) return;
-    if (processor_->full()) {
-      processor_->note_dropped();
-      return;
-    }
-    try {
-      LogItem item;
-      item.timestamp = event.timestamp;
-      item.observed = log::Clock::now();
-      item.level = event.level;
-      item.target = std::string(event.target);
-      item.message = std::string(event.message);
-      item.fields.reserve(event.fields.size());
-      for (const auto& field : event.fields) item.fields.push_back(detail::own_field(field));
-      if (event.span != nullptr) {
-        item.trace_id = event.span->context.trace_id;
-        item.span_id = event.span->context.span_id;
-        item.trace_flags = event.span->context.trace_flags;
-      }
-      processor_->try_push(std::move(item));
-    } catch (...) {
-      reporter_.note_queue_full();  // out of memory copying the event: count it as dropped
-    }
-  }
-
-  bool flush(std::chrono::milliseconds timeout) noexcept {
-    return processor_ ? processor_->flush(timeout) : true;
-  }
-  void shutdown(std::chrono::milliseconds timeout) noexcept {
-    if (processor_) processor_->shutdown(timeout);
-  }
-  ExportCounters counters() const noexcept { return reporter_.counters(); }
-
- private:
-  bool export_batch(std::vector<LogItem>& batch, detail::SteadyClock::time_point deadline) {
+  static pb_collector::ExportLogsServiceRequest to_request(const std::vector<LogItem>& batch,
+                                                           const KeyValues& resource) {
     pb_collector::ExportLogsServiceRequest request;
     auto* resource_logs = request.add_resource_logs();
-    detail::fill_resource(resource_logs->mutable_resource(), resource_);
+    detail::fill_resource(resource_logs->mutable_resource(), resource);
     // One ScopeLogs per target: the target is the instrumentation scope of a log record.
     std::map<std::string_view, pb_logs::ScopeLogs*> scopes;
     for (const auto& item : batch) {
@@ -134,29 +105,23 @@ class OtlpLogLayer::Impl {
         record->set_flags(item.trace_flags);
       }
     }
-    const auto result = transport_->run(
-        [&](grpc::ClientContext& context) {
-          pb_collector::ExportLogsServiceResponse response;
-          return stub_->Export(&context, request, &response);
-        },
-        deadline);
-    if (!result.ok) reporter_.note_export_failed(batch.size(), result.error);
-    return result.ok;
+    return request;
   }
+};
+}  // namespace
 
-  KeyValues resource_;
-  std::chrono::milliseconds shutdown_timeout_;
-  detail::DropReporter reporter_;
-  std::optional<detail::Transport> transport_;
-  std::unique_ptr<pb_collector::LogsService::Stub> stub_;
-  std::optional<detail::BatchProcessor<LogItem>> processor_;  // last: its worker uses the rest
+class OtlpLogLayer::Impl : public detail::BatchExporter<LogSignal> {
+ public:
+  using BatchExporter::BatchExporter;
 };
 
 OtlpLogLayer::OtlpLogLayer(const OtlpConfig& config, KeyValues resource, WarningFn warn)
     : impl_(std::make_unique<Impl>(config, std::move(resource), std::move(warn))) {}
 OtlpLogLayer::~OtlpLogLayer() = default;
 
-void OtlpLogLayer::on_event(const log::Event& event) noexcept { impl_->on_event(event); }
+void OtlpLogLayer::on_event(const log::Event& event) noexcept {
+  impl_->record([&] { return own_event(event); });
+}
 void OtlpLogLayer::on_span_close(const log::SpanRecord& /*record*/) noexcept {}
 bool OtlpLogLayer::flush(std::chrono::milliseconds timeout) noexcept {
   return impl_->flush(timeout);

@@ -1,12 +1,9 @@
 // OtlpTraceLayer: closed spans → ExportTraceServiceRequest, batched on a worker thread.
 #include "kopiur/telemetry/otlp/trace_layer.hpp"
 
-#include <optional>
-
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
-#include "telemetry/otlp/detail/batch_processor.hpp"
+#include "telemetry/otlp/detail/batch_exporter.hpp"
 #include "telemetry/otlp/detail/proto_convert.hpp"
-#include "telemetry/otlp/detail/transport.hpp"
 
 namespace kopiur::telemetry::otlp {
 
@@ -28,56 +25,22 @@ struct SpanItem {
 };
 
 constexpr std::string_view kScopeName = "kopiur";
-}  // namespace
 
-class OtlpTraceLayer::Impl {
- public:
-  Impl(const OtlpConfig& config, KeyValues resource, WarningFn warn)
-      : resource_(std::move(resource)),
-        shutdown_timeout_(config.shutdown_timeout),
-        reporter_("traces", "spans", std::move(warn), config.warning_interval) {
-    if (!config.traces) return;
-    transport_.emplace(*config.traces, config);
-    stub_ = pb_collector::TraceService::NewStub(transport_->channel());
-    processor_.emplace(
-        config.spans, std::min(config.timeout, config.spans.export_timeout),
-        [this](std::vector<SpanItem>& batch, detail::SteadyClock::time_point deadline) {
-          return export_batch(batch, deadline);
-        },
-        [this] { transport_->cancel(); }, reporter_);
-  }
+// The trace signal for detail::BatchExporter: OTEL_BSP_* batching to the traces endpoint.
+struct SpanSignal {
+  using Item = SpanItem;
+  using Service = pb_collector::TraceService;
+  using Response = pb_collector::ExportTraceServiceResponse;
+  static constexpr std::string_view kName = "traces";
+  static constexpr std::string_view kUnit = "spans";
+  static constexpr auto kEndpoint = &OtlpConfig::traces;
+  static constexpr auto kBatch = &OtlpConfig::spans;
 
-  ~Impl() { shutdown(shutdown_timeout_); }
-
-  void on_span_close(const log::SpanRecord& record) noexcept {
-    if (!processor_) return;
-    if (processor_->full()) {
-      processor_->note_dropped();
-      return;
-    }
-    try {
-      SpanItem item{record.name,    record.target,         record.fields,
-                    record.context, record.parent_span_id, record.start,
-                    record.end,     record.error,          record.error_message};
-      processor_->try_push(std::move(item));
-    } catch (...) {
-      reporter_.note_queue_full();  // out of memory copying the span: count it as dropped
-    }
-  }
-
-  bool flush(std::chrono::milliseconds timeout) noexcept {
-    return processor_ ? processor_->flush(timeout) : true;
-  }
-  void shutdown(std::chrono::milliseconds timeout) noexcept {
-    if (processor_) processor_->shutdown(timeout);
-  }
-  ExportCounters counters() const noexcept { return reporter_.counters(); }
-
- private:
-  bool export_batch(std::vector<SpanItem>& batch, detail::SteadyClock::time_point deadline) {
+  static pb_collector::ExportTraceServiceRequest to_request(const std::vector<SpanItem>& batch,
+                                                            const KeyValues& resource) {
     pb_collector::ExportTraceServiceRequest request;
     auto* resource_spans = request.add_resource_spans();
-    detail::fill_resource(resource_spans->mutable_resource(), resource_);
+    detail::fill_resource(resource_spans->mutable_resource(), resource);
     auto* scope_spans = resource_spans->add_scope_spans();
     detail::fill_scope(scope_spans->mutable_scope(), kScopeName);
     for (const auto& item : batch) {
@@ -104,22 +67,14 @@ class OtlpTraceLayer::Impl {
         span->mutable_status()->set_message(item.error_message);
       }
     }
-    const auto result = transport_->run(
-        [&](grpc::ClientContext& context) {
-          pb_collector::ExportTraceServiceResponse response;
-          return stub_->Export(&context, request, &response);
-        },
-        deadline);
-    if (!result.ok) reporter_.note_export_failed(batch.size(), result.error);
-    return result.ok;
+    return request;
   }
+};
+}  // namespace
 
-  KeyValues resource_;
-  std::chrono::milliseconds shutdown_timeout_;
-  detail::DropReporter reporter_;
-  std::optional<detail::Transport> transport_;
-  std::unique_ptr<pb_collector::TraceService::Stub> stub_;
-  std::optional<detail::BatchProcessor<SpanItem>> processor_;  // last: its worker uses the rest
+class OtlpTraceLayer::Impl : public detail::BatchExporter<SpanSignal> {
+ public:
+  using BatchExporter::BatchExporter;
 };
 
 OtlpTraceLayer::OtlpTraceLayer(const OtlpConfig& config, KeyValues resource, WarningFn warn)
@@ -128,7 +83,11 @@ OtlpTraceLayer::~OtlpTraceLayer() = default;
 
 void OtlpTraceLayer::on_event(const log::Event& /*event*/) noexcept {}
 void OtlpTraceLayer::on_span_close(const log::SpanRecord& record) noexcept {
-  impl_->on_span_close(record);
+  impl_->record([&] {
+    return SpanItem{record.name,    record.target,         record.fields,
+                    record.context, record.parent_span_id, record.start,
+                    record.end,     record.error,          record.error_message};
+  });
 }
 bool OtlpTraceLayer::flush(std::chrono::milliseconds timeout) noexcept {
   return impl_->flush(timeout);
