@@ -36,7 +36,15 @@ function(kopiur_add_test name)
   if("concurrency" IN_LIST ARG_LABELS)
     set_property(GLOBAL APPEND PROPERTY KOPIUR_CONCURRENCY_TESTS ${name})
   endif()
-  add_executable(${name} ${ARG_SOURCES})
+  # Sanitizer builds run unit tests only: integration binaries stay defined (so CMake code may
+  # refer to them) but are neither built by default nor registered with ctest.
+  set(registered ON)
+  if("integration" IN_LIST ARG_LABELS AND NOT KOPIUR_BUILD_INTEGRATION_TESTS)
+    set(registered OFF)
+    add_executable(${name} EXCLUDE_FROM_ALL ${ARG_SOURCES})
+  else()
+    add_executable(${name} ${ARG_SOURCES})
+  endif()
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests
                                              ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/include)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} kopiur_warnings GTest::gtest GTest::gmock GTest::gtest_main)
@@ -47,6 +55,9 @@ function(kopiur_add_test name)
   # the labels become one label ("unit-concurrency"; ctest -L takes a regex, so -L unit and
   # -L concurrency both select it) and the directories reach tests as compile definitions
   # (KOPIUR_TEST_SOURCE_DIR, KOPIUR_TEST_BINARY_DIR), so a test binary also runs on its own.
+  if(NOT registered)
+    return()
+  endif()
   list(JOIN ARG_LABELS "-" label)
   target_compile_definitions(${name} PRIVATE KOPIUR_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              KOPIUR_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")

@@ -37,7 +37,7 @@ done
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer build of the unit tests (build/asan)"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKOPIUR_SANITIZE=ON \
-  -DKOPIUR_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+  -DKOPIUR_BUILD_BENCH=OFF -DKOPIUR_BUILD_INTEGRATION_TESTS=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
 cmake --build build/asan -j "$JOBS"
 step "sanitizer tests (ctest, label unit)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -45,7 +45,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 step "ThreadSanitizer build of the concurrency tests (build/tsan)"
 cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKOPIUR_TSAN=ON \
-  -DKOPIUR_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+  -DKOPIUR_BUILD_BENCH=OFF -DKOPIUR_BUILD_INTEGRATION_TESTS=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
 cmake --build build/tsan -j "$JOBS" --target concurrency_tests
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir build/tsan --output-on-failure -j "$JOBS" -L concurrency --timeout 600

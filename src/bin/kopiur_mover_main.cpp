@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
   auto telemetry = app::start_telemetry("kopiur-mover");
   if (!telemetry) return 1;
   const std::string& operation = flags.positional().front();
+  // Everything the mover does happens inside one span that joins the controller's trace.
+  auto span = telemetry->root_span("mover", {log::kv("operation", operation)});
+  auto entered = span.enter();
+  span.record_error("unknown operation");
   KOPIUR_ERROR("unknown mover operation; this build of kopiur-mover runs none yet",
                log::kv("operation", operation));
   telemetry->shutdown();

@@ -137,9 +137,8 @@ struct RepositorySpec {
   std::optional<CatalogSpec> catalog;
   std::optional<RepositoryMode> mode;
   std::optional<bool> suspend;
-  static constexpr auto fields() { return std::tuple_cat(storage_fields(), behaviour_fields()); }
 
- protected:
+ protected:  // defined before fields(), which deduces its type from them
   static constexpr auto storage_fields() {
     return std::tuple{
         field("backend", &RepositorySpec::backend, "Where the repository lives (exactly one)."),
@@ -154,6 +153,9 @@ struct RepositorySpec {
         field("suspend", &RepositorySpec::suspend, "Stop reconciling this repository."),
     };
   }
+
+ public:
+  static constexpr auto fields() { return std::tuple_cat(storage_fields(), behaviour_fields()); }
 };
 
 // ClusterRepositorySpec: a RepositorySpec plus the namespaces allowed to use it (required).

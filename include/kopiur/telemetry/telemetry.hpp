@@ -33,6 +33,7 @@
 #include "kopiur/telemetry/env.hpp"
 #include "kopiur/telemetry/log/init.hpp"
 #include "kopiur/telemetry/log/sink.hpp"
+#include "kopiur/telemetry/log/span.hpp"
 #include "kopiur/telemetry/metrics/meter.hpp"
 #include "kopiur/telemetry/metrics/prometheus.hpp"
 
@@ -77,6 +78,12 @@ class Telemetry {
   // The environment the controller puts on a mover Job: logging variables whenever set, OTLP
   // variables when a collector is configured, TRACEPARENT of the calling thread's current span.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> mover_job_env() const;
+
+  // A program's root span: a child of the W3C TRACEPARENT (and TRACESTATE) in the environment when
+  // one is set and valid, so a mover Job's spans join the controller's reconcile trace; a new
+  // trace otherwise. A malformed TRACEPARENT is logged once at WARN and ignored.
+  [[nodiscard]] log::Span root_span(std::string_view name,
+                                    std::initializer_list<log::Field> fields = {}) const;
 
   // Pushes the final metrics and flushes spans and logs, within `timeout` in total (default: the
   // configured shutdown bound, 5 s). Idempotent; the destructor calls it.

@@ -168,6 +168,20 @@ std::vector<std::pair<std::string, std::string>> Telemetry::mover_job_env() cons
   return telemetry::mover_job_env(env_, current_traceparent(), current.trace_state);
 }
 
+log::Span Telemetry::root_span(std::string_view name,
+                               std::initializer_list<log::Field> fields) const {
+  std::optional<std::string> traceparent = env_(env::kTraceparent);
+  if (traceparent && !traceparent->empty()) {
+    if (std::optional<SpanContext> parent = parse_traceparent(*traceparent)) {
+      if (std::optional<std::string> state = env_(env::kTracestate)) parent->trace_state = *state;
+      return log::Span::create_child_of(*parent, log::Level::Info, nullptr, name, fields);
+    }
+    KOPIUR_WARN("ignoring a malformed TRACEPARENT; starting a new trace",
+                log::kv("traceparent", *traceparent));
+  }
+  return log::Span::create(log::Level::Info, nullptr, name, fields);
+}
+
 void Telemetry::shutdown(std::optional<std::chrono::milliseconds> timeout) noexcept {
   if (shut_down_) return;
   shut_down_ = true;

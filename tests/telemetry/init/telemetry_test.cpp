@@ -168,5 +168,33 @@ TEST(InitTelemetry, MoverEnvForwardsLoggingAlwaysAndOtlpOnlyWithACollector) {
   }
 }
 
+TEST(InitTelemetry, RootSpanJoinsTheTraceparentFromTheEnvironment) {
+  auto b = build({{"TRACEPARENT", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+                  {"KOPIUR_LOG_FORMAT", "json"}});
+  log::Dispatcher::ScopedDefault use(b.init.telemetry->dispatcher());
+  auto span = b.init.telemetry->root_span("mover", {log::kv("operation", "backup")});
+  ASSERT_TRUE(span.enabled());
+  EXPECT_EQ(span.context().trace_id.hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_NE(span.context().span_id.hex(), "00f067aa0ba902b7");
+  {
+    auto entered = span.enter();
+    KOPIUR_INFO("inside");
+  }
+  auto lines = b.sink->lines();
+  ASSERT_FALSE(lines.empty());
+  auto last = nlohmann::json::parse(lines.back());
+  EXPECT_EQ(last["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(last["span"]["operation"], "backup");
+}
+
+TEST(InitTelemetry, MalformedTraceparentStartsANewTraceAndSaysSo) {
+  auto b = build({{"TRACEPARENT", "00-not-a-trace-01"}});
+  log::Dispatcher::ScopedDefault use(b.init.telemetry->dispatcher());
+  auto span = b.init.telemetry->root_span("mover");
+  ASSERT_TRUE(span.enabled());
+  EXPECT_TRUE(span.context().trace_id.valid());
+  EXPECT_EQ(count_containing(b.sink->lines(), "malformed TRACEPARENT"), 1u) << b.sink->text();
+}
+
 }  // namespace
 }  // namespace kopiur::telemetry

@@ -74,7 +74,9 @@ void ByteCountingProxy::relay(int client, int server) {
       if (i == 0) client_bytes_ += static_cast<std::uint64_t>(n);
       ssize_t sent = 0;
       while (sent < n) {
-        const auto w = ::write(fds[1 - i].fd, buffer + sent, static_cast<std::size_t>(n - sent));
+        // MSG_NOSIGNAL: a peer that already closed must end the relay, not the test process.
+        const auto w =
+            ::send(fds[1 - i].fd, buffer + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
         if (w <= 0) return;
         sent += w;
       }
