@@ -47,7 +47,7 @@ step "ThreadSanitizer build of the concurrency tests (build/tsan)"
 cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKOPIUR_TSAN=ON \
   -DKOPIUR_BUILD_BENCH=OFF -DKOPIUR_BUILD_INTEGRATION_TESTS=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
 cmake --build build/tsan -j "$JOBS" --target concurrency_tests
-TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tools/tsan.supp" \
   ctest --test-dir build/tsan --output-on-failure -j "$JOBS" -L concurrency --timeout 600
 
 step "done: all suites passed in $(( $(date +%s) - start ))s"
