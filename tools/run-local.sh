@@ -26,8 +26,11 @@ cleanup() {
   trap - INT TERM EXIT
   echo
   echo "==> stopping"
-  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Newest first, each awaited: the controller stops before the API server it watches.
+  for ((i=${#pids[@]}-1; i>=0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
   echo "==> stopped; logs are in $STATE"
 }
 trap cleanup INT TERM EXIT
@@ -36,7 +39,8 @@ controller_args=(--http-addr "$HTTP_ADDR")
 if [ -x build/release/src/bin/localkube/kopiur-localkube ]; then
   export KUBECONFIG=$STATE/kubeconfig
   echo "==> starting kopiur-localkube on $API_ADDR (log: $STATE/localkube.log)"
-  build/release/src/bin/localkube/kopiur-localkube --listen "$API_ADDR" --kubeconfig-out "$KUBECONFIG" \
+  # setsid: Ctrl-C reaches this script only, which then stops everything in order.
+  setsid build/release/src/bin/localkube/kopiur-localkube --listen "$API_ADDR" --kubeconfig-out "$KUBECONFIG" \
     --data-dir "$STATE/data" >"$STATE/localkube.log" 2>&1 &
   pids+=($!)
   # It prints "kubeconfig: PATH" once it serves and the kubeconfig is written.
@@ -54,7 +58,7 @@ else
 fi
 
 echo "==> starting kopiur-controller (log: $STATE/controller.log)"
-build/release/src/bin/kopiur-controller "${controller_args[@]}" > >(tee "$STATE/controller.log") 2>&1 &
+setsid build/release/src/bin/kopiur-controller "${controller_args[@]}" > >(tee "$STATE/controller.log") 2>&1 &
 pids+=($!)
 
 cat <<INFO
