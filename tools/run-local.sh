@@ -40,8 +40,11 @@ if [ -x build/release/src/bin/localkube/kopiur-localkube ]; then
   export KUBECONFIG=$STATE/kubeconfig
   echo "==> starting kopiur-localkube on $API_ADDR (log: $STATE/localkube.log)"
   # setsid: Ctrl-C reaches this script only, which then stops everything in order.
-  setsid build/release/src/bin/localkube/kopiur-localkube --listen "$API_ADDR" --kubeconfig-out "$KUBECONFIG" \
-    --data-dir "$STATE/data" >"$STATE/localkube.log" 2>&1 &
+  # --run-jobs: Jobs (the mover's included) run as local processes; the programs just built are
+  # first on their PATH, so a pod whose command is `kopiur-mover` runs this build.
+  PATH="$PWD/build/release/src/bin:$PATH" setsid build/release/src/bin/localkube/kopiur-localkube \
+    --listen "$API_ADDR" --kubeconfig-out "$KUBECONFIG" --data-dir "$STATE/data" --run-jobs \
+    >"$STATE/localkube.log" 2>&1 &
   pids+=($!)
   # It prints "kubeconfig: PATH" once it serves and the kubeconfig is written.
   for _ in $(seq 1 200); do
@@ -71,6 +74,7 @@ if [ -n "${KUBECONFIG:-}" ]; then
   cat <<INFO
   kubeconfig:  export KUBECONFIG=$KUBECONFIG
                kubectl get backups -A
+  jobs:        run as local processes; kubectl get jobs,pods and kubectl logs job/NAME
 INFO
 fi
 echo "Press Ctrl-C to stop."

@@ -5,11 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "kube/detail/base64.hpp"
 #include "kube/detail/yaml_json.hpp"
 
 namespace kopiur::kube {
 namespace {
 
+using detail::base64_decode;
 using nlohmann::json;
 
 std::optional<std::string> read_file(const std::string& path) {
@@ -18,37 +20,6 @@ std::optional<std::string> read_file(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
-}
-
-std::optional<std::string> base64_decode(const std::string& text) {
-  std::string out;
-  int value = 0;
-  int bits = -8;
-  for (const char c : text) {
-    int digit;
-    if (c >= 'A' && c <= 'Z') {
-      digit = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      digit = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      digit = c - '0' + 52;
-    } else if (c == '+') {
-      digit = 62;
-    } else if (c == '/') {
-      digit = 63;
-    } else if (c == '=' || c == '\n' || c == '\r' || c == ' ') {
-      continue;
-    } else {
-      return std::nullopt;
-    }
-    value = (value << 6) + digit;
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((value >> bits) & 0xff));
-      bits -= 8;
-    }
-  }
-  return out;
 }
 
 const json* find_named(const json& doc, const char* list, const std::string& name) {

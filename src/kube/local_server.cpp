@@ -2,13 +2,17 @@
 #include "kopiur/kube/local_server.hpp"
 
 #include <atomic>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include <httplib.h>
 
+#include "kube/detail/job_controller.hpp"
+#include "kube/detail/kubelet.hpp"
 #include "kube/detail/local_store.hpp"
 #include "kube/detail/selector.hpp"
 #include "kube/detail/yaml_json.hpp"
@@ -54,18 +58,13 @@ std::vector<std::string> split_path(const std::string& path) {
   return out;
 }
 
-std::time_t parse_rfc3339(const std::string& text) {
-  std::tm tm{};
-  std::istringstream in(text);
-  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  if (in.fail()) return 0;
-  return timegm(&tm);
-}
-
 std::string age(const std::string& timestamp) {
-  const auto then = parse_rfc3339(timestamp);
-  if (then == 0) return "<unknown>";
-  const long s = std::max<long>(0, static_cast<long>(std::time(nullptr) - then));
+  const auto then = detail::parse_rfc3339(timestamp);
+  if (!then) return "<unknown>";
+  const long s =
+      std::max<long>(0, static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(
+                                              std::chrono::system_clock::now() - *then)
+                                              .count()));
   if (s < 120) return std::to_string(s) + "s";
   if (s < 3 * 3600) return std::to_string(s / 60) + "m";
   if (s < 48 * 3600) return std::to_string(s / 3600) + "h";
@@ -86,6 +85,21 @@ json eval_path(const json& object, const std::string& path) {
     node = &*it;
   }
   return *node;
+}
+
+// The columns kubectl shows for Jobs that are not plain paths.
+json computed_cell(const json& object, const std::string& which) {
+  const auto& status = object.value("status", json::object());
+  if (which == "@job-completions") {
+    const auto completions = object.value("spec", json::object()).value("completions", 1);
+    return std::to_string(status.value("succeeded", 0)) + "/" + std::to_string(completions);
+  }
+  for (const char* type : {"Failed", "Complete", "Suspended"}) {
+    for (const auto& c : status.value("conditions", json::array())) {
+      if (c.value("type", "") == type && c.value("status", "") == "True") return type;
+    }
+  }
+  return "Running";
 }
 
 // A table column without format or description, shown at the default priority.
@@ -118,6 +132,12 @@ json to_table(const ResourceType& rt, const std::vector<json>& objects, std::int
       columns.push_back(plain_column("Status", "string"));
       paths.emplace_back(".status.phase", "string");
     }
+    if (rt.kind == "Job") {
+      columns.push_back(plain_column("Status", "string"));
+      paths.emplace_back("@job-status", "string");
+      columns.push_back(plain_column("Completions", "string"));
+      paths.emplace_back("@job-completions", "string");
+    }
     columns.push_back(plain_column("Age", "string"));
     paths.emplace_back(".metadata.creationTimestamp", "date");
   }
@@ -125,7 +145,7 @@ json to_table(const ResourceType& rt, const std::vector<json>& objects, std::int
   for (const auto& object : objects) {
     json cells = json::array({object["metadata"].value("name", "")});
     for (const auto& [path, type] : paths) {
-      const auto value = eval_path(object, path);
+      const auto value = path[0] == '@' ? computed_cell(object, path) : eval_path(object, path);
       if (type == "date") {
         cells.push_back(value.is_string() ? age(value.get<std::string>()) : "<unknown>");
       } else if (value.is_null()) {
@@ -183,6 +203,12 @@ struct LocalApiServer::Impl {
   int port = 0;
   std::atomic<bool> stopped{false};
   std::atomic<bool> listen_returned{false};
+  // Workloads (Options::run_jobs): the Job controller and the kubelet, driven by one loop.
+  std::string work_dir;
+  bool own_work_dir = false;
+  std::unique_ptr<detail::LocalJobController> jobs;
+  std::unique_ptr<detail::LocalKubelet> kubelet;
+  std::thread workloads;
 
   explicit Impl(Options o)
       : options(std::move(o)), store({options.data_dir, options.watch_history}) {}
@@ -355,7 +381,8 @@ struct LocalApiServer::Impl {
     if (rest.size() > 3) return not_found;
     if (rest.size() >= 2) t.name = rest[1];
     if (rest.size() == 3) t.sub = rest[2];
-    if (!t.sub.empty() && (t.sub != "status" || !t.rt.has_status)) return not_found;
+    const bool pod_log = t.sub == "log" && t.rt.group.empty() && t.rt.kind == "Pod";
+    if (!t.sub.empty() && !pod_log && (t.sub != "status" || !t.rt.has_status)) return not_found;
     if (!t.rt.namespaced && !t.ns.empty()) return not_found;
     return t;
   }
@@ -385,6 +412,14 @@ struct LocalApiServer::Impl {
       send_error(res, err(404, "NotFound",
                           "the server could not find the requested resource (" + t.rt.plural +
                               " are namespaced; use /namespaces/<ns>/" + t.rt.plural + ")"));
+      return;
+    }
+    if (t.sub == "log") {
+      if (method != "GET") {
+        send_error(res, err(405, "MethodNotAllowed", "pods/log only supports GET"));
+        return;
+      }
+      serve_log(t, req, res);
       return;
     }
     if (method == "GET") {
@@ -435,6 +470,13 @@ struct LocalApiServer::Impl {
   }
 
   static Result<json> parse_body(const httplib::Request& req) {
+    if (req.get_header_value("Content-Type").find("protobuf") != std::string::npos) {
+      return err(415, "UnsupportedMediaType",
+                 "this local API server reads JSON and YAML, not protobuf; kubectl's typed "
+                 "generators (kubectl create job/secret/configmap ...) send protobuf, so write the "
+                 "object as YAML (add --dry-run=client -o yaml) and use kubectl apply -f or "
+                 "create -f");
+    }
     auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded()) {
       std::string error;
@@ -594,6 +636,180 @@ struct LocalApiServer::Impl {
                {"items", matching}});
   }
 
+  // ---- workloads ----------------------------------------------------------------------------
+
+  // One level-triggered loop: after any change in the store (or when a timer falls due), the Job
+  // controller and then the kubelet look at everything again. Their writes are idempotent, so
+  // a pass that changes nothing lets the loop sleep until the next change.
+  void workload_loop() {
+    while (!stopped && !store.is_shut_down()) {
+      const auto rv = store.current_rv();
+      const auto job_due = jobs->sync();
+      const auto pod_due = kubelet->sync();
+      const auto now = std::chrono::steady_clock::now();
+      auto wake = now + std::chrono::seconds(1);  // also catches time passing (deadlines, TTLs)
+      if (job_due != std::chrono::system_clock::time_point::max()) {
+        wake = std::min(wake, now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        job_due - std::chrono::system_clock::now()));
+      }
+      wake = std::min(wake, pod_due);
+      store.wait_for_change(rv, wake);
+    }
+  }
+
+  void serve_log(const Target& t, const httplib::Request& req, httplib::Response& res) {
+    auto pod = store.get(t.rt, t.ns, t.name);
+    if (!pod.ok()) {
+      send_error(res, pod.error());
+      return;
+    }
+    std::vector<std::string> names;
+    for (const auto& c : (*pod)["spec"].value("containers", json::array())) {
+      names.push_back(c.value("name", ""));
+    }
+    std::string container = req.get_param_value("container");
+    if (container.empty()) {
+      if (names.size() != 1) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : " ") + n;
+        send_error(res, err(400, "BadRequest",
+                            "a container name must be specified for pod " + t.name +
+                                ", choose one of: [" + list + "]"));
+        return;
+      }
+      container = names[0];
+    }
+    if (std::find(names.begin(), names.end(), container) == names.end()) {
+      send_error(res, err(400, "BadRequest",
+                          "container " + container + " is not valid for pod " + t.name));
+      return;
+    }
+    if (req.get_param_value("previous") == "true") {
+      send_error(res, err(400, "BadRequest",
+                          "previous terminated container \"" + container + "\" in pod \"" + t.name +
+                              "\" not found"));
+      return;
+    }
+    if (!kubelet) {
+      send_error(res, err(400, "BadRequest",
+                          "pods are not run by this server; start kopiur-localkube with "
+                          "--run-jobs to run them and keep their logs"));
+      return;
+    }
+    const auto path = kubelet->log_file(*pod, container);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::string reason = "ContainerCreating";
+      for (const auto& cs : (*pod)["status"].value("containerStatuses", json::array())) {
+        if (cs.value("name", "") == container && cs["state"].contains("waiting")) {
+          reason = cs["state"]["waiting"].value("reason", reason);
+        }
+      }
+      send_error(res, err(400, "BadRequest",
+                          "container \"" + container + "\" in pod \"" + t.name +
+                              "\" is waiting to start: " + reason));
+      return;
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string text = buffer.str();
+    const auto offset = text.size();
+    if (req.has_param("tailLines")) {
+      const long want = std::strtol(req.get_param_value("tailLines").c_str(), nullptr, 10);
+      std::size_t start = text.size();
+      for (long lines = 0; start > 0 && lines <= want;) {
+        const auto nl = text.rfind('\n', start - 1);
+        if (nl == std::string::npos) {
+          start = 0;
+          break;
+        }
+        if (nl + 1 < text.size() && ++lines > want) break;
+        start = nl;
+      }
+      if (start > 0 || (want == 0 && !text.empty()))
+        text = text.substr(want == 0 ? text.size() : start + 1);
+    }
+    if (req.has_param("limitBytes")) {
+      const long limit = std::strtol(req.get_param_value("limitBytes").c_str(), nullptr, 10);
+      if (limit > 0 && static_cast<std::size_t>(limit) < text.size())
+        text.resize(static_cast<std::size_t>(limit));
+    }
+    if (req.get_param_value("follow") != "true") {
+      res.status = 200;
+      res.set_content(text, "text/plain");
+      return;
+    }
+    // Follow: send what is there, then what the container appends, until it ends.
+    const auto uid = (*pod)["metadata"].value("uid", "");
+    auto sent = std::make_shared<std::size_t>(offset);
+    auto first = std::make_shared<std::string>(std::move(text));
+    res.status = 200;
+    res.set_chunked_content_provider("text/plain", [this, path, uid, container, sent, first](
+                                                       std::size_t, httplib::DataSink& sink) {
+      if (!first->empty()) {
+        const auto chunk = std::move(*first);
+        first->clear();
+        return sink.write(chunk.data(), chunk.size());
+      }
+      const bool running = kubelet->container_running(uid, container);
+      std::ifstream file(path, std::ios::binary);
+      file.seekg(static_cast<std::streamoff>(*sent));
+      std::string chunk(64 * 1024, '\0');
+      file.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      chunk.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, file.gcount())));
+      if (!chunk.empty()) {
+        *sent += chunk.size();
+        return sink.write(chunk.data(), chunk.size());
+      }
+      if (!running || stopped) {
+        sink.done();
+        return true;
+      }
+      if (!sink.is_writable()) return false;
+      // The log is a plain file: look again shortly (or sooner when the store changes).
+      store.wait_for_change(store.current_rv(),
+                            std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+      return true;
+    });
+  }
+
+  std::string kubelet_kubeconfig() const {
+    return (std::filesystem::path(work_dir) / "kubeconfig").string();
+  }
+
+  Status start_workloads() {
+    work_dir = options.work_dir;
+    if (work_dir.empty() && !options.data_dir.empty()) {
+      work_dir = (std::filesystem::path(options.data_dir) / "pods").string();
+    }
+    if (work_dir.empty()) {
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "kopiur-localkube-XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr) {
+        return Error{"create a work directory for pods", 0, "", std::strerror(errno)};
+      }
+      work_dir = pattern;
+      own_work_dir = true;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(work_dir, ec);
+    if (ec) return Error{"create work directory " + work_dir, 0, "", ec.message()};
+    detail::LocalKubelet::Options kubelet_options;
+    kubelet_options.work_dir = work_dir;
+    kubelet_options.kubeconfig_path = kubelet_kubeconfig();
+    kubelet_options.max_grace = options.max_grace;
+    for (const auto& name : options.inherited_env) {
+      if (const char* value = std::getenv(name.c_str())) {
+        kubelet_options.base_env.push_back(name + "=" + value);
+      }
+    }
+    detail::LocalJobController::Options job_options;
+    job_options.backoff_base = options.job_backoff;
+    jobs = std::make_unique<detail::LocalJobController>(store, job_options);
+    kubelet = std::make_unique<detail::LocalKubelet>(store, kubelet_options);
+    return {};
+  }
+
   struct WatchState {
     std::int64_t cursor = 0;
     bool initial_pending = false;
@@ -745,7 +961,15 @@ Result<std::unique_ptr<LocalApiServer>> LocalApiServer::start(Options options) {
   while (!server.is_running() && !impl->listen_returned) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  return std::unique_ptr<LocalApiServer>(new LocalApiServer(std::move(impl)));
+  auto started = std::unique_ptr<LocalApiServer>(new LocalApiServer(std::move(impl)));
+  if (raw->options.run_jobs) {
+    if (auto workloads = raw->start_workloads(); !workloads.ok()) return workloads.error();
+    if (auto written = started->write_kubeconfig(raw->kubelet_kubeconfig()); !written.ok()) {
+      return written.error();
+    }
+    raw->workloads = std::thread([raw] { raw->workload_loop(); });
+  }
+  return started;
 }
 
 int LocalApiServer::port() const { return impl_->port; }
@@ -774,6 +998,14 @@ Status LocalApiServer::write_kubeconfig(const std::string& path) const {
 void LocalApiServer::stop() {
   if (impl_->stopped.exchange(true)) return;
   impl_->store.shutdown();
+  if (impl_->workloads.joinable()) impl_->workloads.join();
+  // Containers get SIGTERM (then SIGKILL after their grace); their final status is still written,
+  // so with a data directory the next start shows how they ended.
+  if (impl_->kubelet) impl_->kubelet->stop();
+  if (impl_->own_work_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(impl_->work_dir, ec);
+  }
   impl_->server.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }

@@ -14,49 +14,43 @@ namespace kopiur::test {
 
 ChildProcess::ChildProcess(std::string program, std::vector<std::string> args,
                            std::map<std::string, std::string> env) {
-  int out_pipe[2];
-  int err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
-  pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    close(err_pipe[0]);
-    close(err_pipe[1]);
-    // The test process may have blocked signals (gtest threads); the child starts clean.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> argv;
-    argv.push_back(program.data());
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(program.c_str(), argv.data());
-    _exit(127);
+  // The test's environment with `env` on top, as setenv() in a forked child would give.
+  std::map<std::string, std::string> merged;
+  for (const auto& entry : process::current_environment()) {
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos) merged[entry.substr(0, eq)] = entry.substr(eq + 1);
   }
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  out_thread_ = std::thread([this, fd = out_pipe[0]] { pump(fd, &out_); });
-  err_thread_ = std::thread([this, fd = err_pipe[0]] { pump(fd, &err_); });
+  for (auto& [k, v] : env) merged[k] = v;
+  process::SpawnOptions options;
+  options.argv.push_back(std::move(program));
+  for (auto& a : args) options.argv.push_back(std::move(a));
+  for (const auto& [k, v] : merged) options.env.push_back(k + "=" + v);
+  options.stdout_to = process::Redirect::pipe();
+  options.stderr_to = process::Redirect::pipe();
+  options.new_session = false;  // signals go to the program alone, as a test sends them
+  auto started = process::Process::spawn(options);
+  if (!started.process)
+    throw std::runtime_error("cannot start " + options.argv[0] + ": " + started.error);
+  process_ = std::move(started.process);
+  out_thread_ =
+      std::thread([this, fd = process_->take_stdout()]() mutable { pump(std::move(fd), &out_); });
+  err_thread_ =
+      std::thread([this, fd = process_->take_stderr()]() mutable { pump(std::move(fd), &err_); });
 }
 
 ChildProcess::~ChildProcess() {
   if (!exit_code_) {
-    kill(pid_, SIGKILL);
+    process_->signal(SIGKILL);
     wait(std::chrono::seconds(10));
   }
   if (out_thread_.joinable()) out_thread_.join();
   if (err_thread_.joinable()) err_thread_.join();
 }
 
-void ChildProcess::pump(int fd, std::string* sink) {
+void ChildProcess::pump(process::UniqueFd fd, std::string* sink) {
   char buf[4096];
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
+    const ssize_t n = read(fd.get(), buf, sizeof buf);
     if (n <= 0) break;
     {
       std::lock_guard lock(mu_);
@@ -64,28 +58,19 @@ void ChildProcess::pump(int fd, std::string* sink) {
     }
     cv_.notify_all();
   }
-  close(fd);
 }
 
-void ChildProcess::signal(int signo) const { kill(pid_, signo); }
+void ChildProcess::signal(int signo) const { process_->signal(signo); }
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      // The pipes close with the child, so the captured output is complete once the pumps end.
-      if (out_thread_.joinable()) out_thread_.join();
-      if (err_thread_.joinable()) err_thread_.join();
-      return exit_code_;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    // waitpid has no timed form; a short poll is the portable way to await a child's exit.
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  const auto status = process_->wait_for(timeout);
+  if (!status) return std::nullopt;
+  exit_code_ = status->combined();
+  // The pipes close with the child, so the captured output is complete once the pumps end.
+  if (out_thread_.joinable()) out_thread_.join();
+  if (err_thread_.joinable()) err_thread_.join();
+  return exit_code_;
 }
 
 bool ChildProcess::wait_for_stdout(const std::function<bool(const std::string&)>& pred,

@@ -1,14 +1,15 @@
 // File: tests/integration/child_process.hpp
 //
-// ChildProcess: runs a program with arguments and extra environment, captures its stdout and
-// stderr on background threads, and lets a test await output, send signals and wait for exit with
-// a deadline. The destructor kills a child that is still running.
+// ChildProcess: runs a program (through kopiur_process) with arguments and extra environment,
+// captures its stdout and stderr on background threads, and lets a test await output, send
+// signals and wait for exit with a deadline. The destructor kills a child that is still running.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -16,6 +17,8 @@
 #include <vector>
 
 #include <sys/types.h>
+
+#include "kopiur/process/process.hpp"
 
 namespace kopiur::test {
 
@@ -27,7 +30,7 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  void signal(int signo) const;
+  void signal(int signo) const;  // to the child only (it shares the test's process group)
   // The exit code (128+signo when killed by a signal), or nullopt if still running at the deadline.
   // Once it returns a code, out() and err() hold everything the child wrote.
   std::optional<int> wait(std::chrono::milliseconds timeout);
@@ -36,12 +39,12 @@ class ChildProcess {
                        std::chrono::milliseconds timeout);
   std::string out() const;
   std::string err() const;
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_->pid(); }
 
  private:
-  void pump(int fd, std::string* sink);
+  void pump(process::UniqueFd fd, std::string* sink);
 
-  pid_t pid_ = -1;
+  std::unique_ptr<process::Process> process_;
   std::optional<int> exit_code_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -11,6 +11,12 @@
 // kopiur kinds are validated with the same C++ description the CRDs come from (422 + field paths).
 // State lives in memory and, with Options::data_dir, in <data_dir>/state.json (written on every
 // change; watch history is not kept across restarts, so old watches get 410 and re-list).
+// With Options::run_jobs it also acts as the Job controller and a kubelet: a Job's Pods are
+// created from its template and run as local processes (the container's command, args and env),
+// and each container's exit code and termination message land in the Pod status, the Job's
+// counts and conditions follow (Complete, or Failed with BackoffLimitExceeded/DeadlineExceeded),
+// and `kubectl logs` reads their output (pods/log). See detail/kubelet.hpp for what differs from
+// a real node (no images, no volumes).
 //
 // Thread-safety: all methods may be called from any thread; requests are served by a pool.
 // Cost: each write serialises the whole state when persisting (fine for development sizes).
@@ -22,6 +28,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kopiur/kube/result.hpp"
 
@@ -36,6 +43,15 @@ class LocalApiServer {
     std::size_t watch_history = 1000;  // events kept for resuming watches
     std::chrono::milliseconds bookmark_interval{5000};
     std::size_t threads = 32;  // each open watch holds one
+    // Running workloads (off by default: a plain API server, as the client tests want).
+    bool run_jobs = false;
+    std::string work_dir;  // pods' logs and files; default <data_dir>/pods or a temporary dir
+    std::chrono::milliseconds job_backoff{10000};  // first retry delay of a failed Job pod
+    std::chrono::milliseconds max_grace{10000};    // cap on a pod's termination grace period
+    // Environment variables every container starts with, taken from this process's environment
+    // when set there (a container's own env comes on top).
+    std::vector<std::string> inherited_env = {"PATH", "HOME",   "USER", "LOGNAME",
+                                              "LANG", "LC_ALL", "TZ",   "TMPDIR"};
   };
 
   static Result<std::unique_ptr<LocalApiServer>> start(Options options);

@@ -25,6 +25,10 @@ app::ProgramSpec localkube_spec() {
       {"data-dir", "DIR", "Keep state in DIR/state.json across restarts (default: memory)", ""},
       {"kubeconfig-out", "PATH", "Write a kubeconfig pointing at this server to PATH", ""},
       {"watch-history", "N", "Events kept for resuming watches", "1000"},
+      {"run-jobs", "", "Run Jobs' pods as local processes (command, args, env; logs via kubectl)",
+       ""},
+      {"work-dir", "DIR", "Where pods' logs live (default: DATA-DIR/pods, else a temporary dir)",
+       ""},
   };
   return spec;
 }
@@ -49,6 +53,8 @@ int main(int argc, char** argv) {
   options.host = listen.host;
   options.port = listen.port;
   options.data_dir = flags.get("data-dir");
+  options.run_jobs = flags.enabled("run-jobs");
+  options.work_dir = flags.get("work-dir");
   const std::string history = flags.get("watch-history");
   char* end = nullptr;
   options.watch_history = std::strtoul(history.c_str(), &end, 10);

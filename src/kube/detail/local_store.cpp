@@ -3,11 +3,14 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <random>
 #include <sstream>
 
 #include "kopiur/api/kinds.hpp"
 #include "kopiur/api/meta.hpp"
+
+#include "kube/detail/builtin_objects.hpp"
 
 namespace kopiur::kube::detail {
 namespace {
@@ -111,13 +114,23 @@ Error api_error(int code, std::string reason, std::string message) {
   return Error{"local API server", code, std::move(reason), std::move(message)};
 }
 
-std::string now_rfc3339() {
-  const std::time_t t = std::time(nullptr);
+std::string format_rfc3339(std::chrono::system_clock::time_point time) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::string now_rfc3339() { return format_rfc3339(std::chrono::system_clock::now()); }
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text) {
+  std::tm tm{};
+  std::istringstream in(text);
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
 LocalStore::LocalStore(Options options) : options_(std::move(options)) {
@@ -299,6 +312,9 @@ Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, j
   meta["creationTimestamp"] = now_rfc3339();
   meta["generation"] = 1;
   if (rt.has_status && rt.custom) object.erase("status");
+  if (auto prepared = prepare_builtin(rt, object, /*creating=*/true); !prepared.ok()) {
+    return prepared.error();
+  }
   if (rt.kind == "CustomResourceDefinition") {
     const auto& spec = object.value("spec", json::object());
     const auto names = spec.value("names", json::object());
@@ -400,7 +416,8 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
         merged.erase("status");
       }
       next = std::move(merged);
-    } else if (rt.has_status && rt.custom) {
+    } else if (rt.has_status) {
+      // As in Kubernetes, a write to the main resource cannot change the status.
       if (old->contains("status")) {
         next["status"] = (*old)["status"];
       } else {
@@ -423,6 +440,9 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
     next["apiVersion"] = (*old)["apiVersion"];
     next["kind"] = (*old)["kind"];
     if (!status_only) {
+      if (auto prepared = prepare_builtin(rt, next, /*creating=*/false); !prepared.ok()) {
+        return prepared.error();
+      }
       if (auto status = validate_locked(rt, next); !status.ok()) return status.error();
     } else if (auto status = validate_locked(rt, next); !status.ok()) {
       return status.error();

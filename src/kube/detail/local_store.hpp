@@ -124,6 +124,9 @@ class LocalStore {
 };
 
 std::string now_rfc3339();
+// Timestamps as Kubernetes writes them ("2026-11-25T22:04:43Z", whole seconds, UTC).
+std::string format_rfc3339(std::chrono::system_clock::time_point time);
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text);
 
 // to_text(): JSON text that never throws (invalid UTF-8 from a YAML body is replaced).
 std::string to_text(const nlohmann::json& value);

@@ -1,0 +1,20 @@
+// What the API server itself does to some built-in objects as they are written, so objects in the
+// local server look as they would in a cluster: Secret stringData folded into base64 data; Jobs
+// given their selector, the controller-uid and job-name labels and the batch/v1 defaults; Pods
+// given the core/v1 defaults and a Pending status. Also the few validations the kubelet and the
+// Job controller rely on (a Pod has containers with names; a Job's pods restart Never/OnFailure).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "kopiur/kube/result.hpp"
+
+namespace kopiur::kube::detail {
+
+struct ResourceType;
+
+// prepare_builtin(): applies the defaults above; `creating` is true for a new object (metadata.uid
+// and creationTimestamp are already set). A 422 Invalid error names the field.
+Status prepare_builtin(const ResourceType& rt, nlohmann::json& object, bool creating);
+
+}  // namespace kopiur::kube::detail

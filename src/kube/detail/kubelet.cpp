@@ -1,0 +1,490 @@
+#include "kube/detail/kubelet.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <signal.h>
+
+#include "kopiur/process/process.hpp"
+
+#include "kube/detail/base64.hpp"
+#include "kube/detail/pod_env.hpp"
+
+namespace kopiur::kube::detail {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMaxMessageBytes = 4096;  // the kubelet's cap per container
+constexpr std::size_t kFallbackLines = 80;      // FallbackToLogsOnError: the log's last lines...
+constexpr std::size_t kFallbackBytes = 2048;    // ...at most this many bytes
+
+std::string read_head(const std::string& path, std::size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  std::string out(limit, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(limit));
+  out.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return out;
+}
+
+std::string log_tail(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  std::size_t lines = 0;
+  std::size_t start = text.size();
+  while (start > 0) {
+    const auto nl = text.rfind('\n', start - 1);
+    // A trailing newline does not start a line of its own.
+    if (nl == std::string::npos) {
+      start = 0;
+      break;
+    }
+    if (nl + 1 < text.size() && ++lines > kFallbackLines) break;
+    start = nl;
+  }
+  if (start > 0) ++start;
+  text = text.substr(start);
+  if (text.size() > kFallbackBytes) text = text.substr(text.size() - kFallbackBytes);
+  return text;
+}
+
+json condition(const char* type, bool ok, const std::string& time, const char* reason = nullptr) {
+  json c = {{"type", type},
+            {"status", ok ? "True" : "False"},
+            {"lastProbeTime", nullptr},
+            {"lastTransitionTime", time}};
+  if (reason != nullptr) c["reason"] = reason;
+  return c;
+}
+
+std::optional<std::map<std::string, std::string>> decoded_data(const json& object,
+                                                               bool base64_values) {
+  std::map<std::string, std::string> out;
+  for (const char* field : {"data", "stringData"}) {
+    if (!object.contains(field) || !object[field].is_object()) continue;
+    for (const auto& [key, value] : object[field].items()) {
+      if (!value.is_string()) continue;
+      const auto text = value.get<std::string>();
+      if (base64_values && std::string(field) == "data") {
+        out[key] = base64_decode(text).value_or(std::string{});
+      } else {
+        out[key] = text;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct LocalKubelet::ContainerRun {
+  std::string name;
+  std::string image;
+  std::string log_path;
+  std::string message_path;
+  std::string message_policy;
+  std::unique_ptr<process::Process> process;
+  std::string container_id;
+  std::string started_at;
+  bool finished = false;
+  std::string finished_at;
+  int exit_code = 0;
+  int signal = 0;
+  std::string reason;
+  std::string message;
+};
+
+struct LocalKubelet::PodRun {
+  std::string ns;
+  std::string name;
+  std::string uid;
+  std::string dir;
+  std::string start_time;
+  std::chrono::milliseconds grace{0};
+  std::vector<ContainerRun> containers;
+  std::vector<std::thread> waiters;
+  bool terminating = false;
+  bool deleted = false;
+  bool killed = false;
+  std::chrono::steady_clock::time_point kill_at;
+
+  bool done() const {
+    return std::all_of(containers.begin(), containers.end(),
+                       [](const ContainerRun& c) { return c.finished; });
+  }
+};
+
+LocalKubelet::LocalKubelet(LocalStore& store, Options options)
+    : store_(store), options_(std::move(options)) {
+  pods_ = store_.find("", "v1", "pods").value();
+  std::error_code ec;
+  fs::create_directories(options_.work_dir, ec);
+}
+
+LocalKubelet::~LocalKubelet() { stop(); }
+
+std::string LocalKubelet::pod_dir(const json& pod) const {
+  const auto& meta = pod["metadata"];
+  return (fs::path(options_.work_dir) / (meta.value("namespace", "") + "_" +
+                                         meta.value("name", "") + "_" + meta.value("uid", "")))
+      .string();
+}
+
+std::string LocalKubelet::log_file(const json& pod, const std::string& container) const {
+  return (fs::path(pod_dir(pod)) / (container + ".log")).string();
+}
+
+bool LocalKubelet::container_running(const std::string& pod_uid,
+                                     const std::string& container) const {
+  std::lock_guard lock(mu_);
+  const auto it = runs_.find(pod_uid);
+  if (it == runs_.end()) return false;
+  for (const auto& c : it->second->containers) {
+    if (c.name == container) return !c.finished;
+  }
+  return false;
+}
+
+void LocalKubelet::write_status(const json& pod, const json& status) {
+  const auto& meta = pod["metadata"];
+  const auto uid = meta.value("uid", "");
+  (void)store_.patch(
+      pods_, meta.value("namespace", ""), meta.value("name", ""),
+      [&](const json& current) -> Result<json> {
+        if (current["metadata"].value("uid", "") != uid) {
+          return api_error(409, "Conflict", "the pod was replaced");
+        }
+        json next = current;
+        next["status"] = status;
+        return next;
+      },
+      /*status_only=*/true, /*create_if_missing=*/false);
+}
+
+void LocalKubelet::write_status_locked(const PodRun& run) {
+  const bool all_done = run.done();
+  bool any_running = false;
+  bool all_ok = true;
+  json statuses = json::array();
+  for (const auto& c : run.containers) {
+    json state;
+    if (c.finished) {
+      json terminated = {{"exitCode", c.exit_code},
+                         {"reason", c.reason},
+                         {"startedAt", c.started_at.empty() ? nullptr : json(c.started_at)},
+                         {"finishedAt", c.finished_at}};
+      if (c.signal != 0) terminated["signal"] = c.signal;
+      if (!c.message.empty()) terminated["message"] = c.message;
+      if (!c.container_id.empty()) terminated["containerID"] = c.container_id;
+      state = {{"terminated", terminated}};
+      all_ok = all_ok && c.exit_code == 0;
+    } else {
+      state = {{"running", {{"startedAt", c.started_at}}}};
+      any_running = true;
+    }
+    json status = {{"name", c.name},       {"image", c.image},           {"imageID", ""},
+                   {"ready", !c.finished}, {"started", !c.finished},     {"restartCount", 0},
+                   {"state", state},       {"lastState", json::object()}};
+    if (!c.container_id.empty()) status["containerID"] = c.container_id;
+    statuses.push_back(status);
+  }
+  const bool ready = any_running && std::none_of(run.containers.begin(), run.containers.end(),
+                                                 [](const ContainerRun& c) { return c.finished; });
+  const char* not_ready_reason = all_done ? "PodCompleted" : "ContainersNotReady";
+  json status = {
+      {"phase", all_done ? (all_ok ? "Succeeded" : "Failed") : "Running"},
+      {"conditions",
+       {condition("PodReadyToStartContainers", !all_done, run.start_time),
+        condition("Initialized", true, run.start_time, all_done ? "PodCompleted" : nullptr),
+        condition("Ready", ready, run.start_time, ready ? nullptr : not_ready_reason),
+        condition("ContainersReady", ready, run.start_time, ready ? nullptr : not_ready_reason),
+        condition("PodScheduled", true, run.start_time)}},
+      {"hostIP", "127.0.0.1"},
+      {"hostIPs", {{{"ip", "127.0.0.1"}}}},
+      {"podIP", "127.0.0.1"},
+      {"podIPs", {{{"ip", "127.0.0.1"}}}},
+      {"startTime", run.start_time},
+      {"containerStatuses", statuses},
+      {"qosClass", "BestEffort"}};
+  if (run.deleted) return;
+  write_status({{"metadata", {{"namespace", run.ns}, {"name", run.name}, {"uid", run.uid}}}},
+               status);
+}
+
+void LocalKubelet::start_pod(const json& pod) {
+  const auto& meta = pod["metadata"];
+  const auto& spec = pod["spec"];
+  const auto ns = meta.value("namespace", "");
+  const auto now = now_rfc3339();
+  const auto waiting = [&](const std::string& container, const std::string& image,
+                           const char* reason, const std::string& message) {
+    json status = pod.value("status", json::object());
+    status["phase"] = "Pending";
+    status["containerStatuses"] = {
+        {{"name", container},
+         {"image", image},
+         {"imageID", ""},
+         {"ready", false},
+         {"started", false},
+         {"restartCount", 0},
+         {"state", {{"waiting", {{"reason", reason}, {"message", message}}}}}}};
+    write_status(pod, status);
+  };
+
+  const ConfigLookup lookup =
+      [&](const std::string& kind,
+          const std::string& name) -> std::optional<std::map<std::string, std::string>> {
+    const auto rt = store_.find("", "v1", kind == "Secret" ? "secrets" : "configmaps");
+    if (!rt) return std::nullopt;
+    auto object = store_.get(*rt, ns, name);
+    if (!object.ok()) return std::nullopt;
+    return decoded_data(*object, kind == "Secret");
+  };
+
+  auto run = std::make_unique<PodRun>();
+  run->ns = ns;
+  run->name = meta.value("name", "");
+  run->uid = meta.value("uid", "");
+  run->dir = pod_dir(pod);
+  run->start_time = now;
+  run->grace = std::min<std::chrono::milliseconds>(
+      options_.max_grace,
+      std::chrono::seconds(spec.value("terminationGracePeriodSeconds", std::int64_t{30})));
+
+  // Resolve everything first: a missing Secret leaves the pod Pending (retried on the next
+  // sync, as the kubelet does) instead of starting half of its containers.
+  struct Plan {
+    std::vector<std::string> argv;
+    std::vector<std::string> env;
+    std::string working_dir;
+    std::string start_error;
+  };
+  std::vector<Plan> plans;
+  for (const auto& container : spec.value("containers", json::array())) {
+    const auto name = container.value("name", "");
+    const auto image = container.value("image", "");
+    auto env = container_env(pod, container, lookup);
+    if (!env.ok()) {
+      waiting(name, image, "CreateContainerConfigError", env.error().message);
+      return;
+    }
+    Plan plan;
+    ContainerRun c;
+    c.name = name;
+    c.image = image;
+    c.log_path = (fs::path(run->dir) / (name + ".log")).string();
+    c.message_path = (fs::path(run->dir) / (name + ".termination-log")).string();
+    c.message_policy = container.value("terminationMessagePolicy", "File");
+    plan.env = options_.base_env;
+    plan.env.push_back("HOSTNAME=" + run->name);
+    if (!options_.kubeconfig_path.empty()) {
+      plan.env.push_back("KUBECONFIG=" + options_.kubeconfig_path);
+    }
+    std::map<std::string, std::string> defined;
+    for (auto& [k, v] : *env) {
+      plan.env.push_back(k + "=" + v);
+      defined[k] = v;
+    }
+    plan.env.push_back("KOPIUR_TERMINATION_MESSAGE_PATH=" + c.message_path);
+    for (const char* list : {"command", "args"}) {
+      for (const auto& item : container.value(list, json::array())) {
+        if (item.is_string())
+          plan.argv.push_back(expand_references(item.get<std::string>(), defined));
+      }
+    }
+    if (container.value("command", json::array()).empty()) {
+      plan.start_error = "container \"" + name +
+                         "\" has no command: images are not run here, so the pod spec must name "
+                         "the program in command";
+    }
+    plan.working_dir = container.value("workingDir", "");
+    if (!plan.working_dir.empty() && !fs::is_directory(plan.working_dir)) {
+      plan.working_dir.clear();  // the image's directory does not exist here: use the pod's
+    }
+    if (plan.working_dir.empty()) plan.working_dir = run->dir;
+    run->containers.push_back(std::move(c));
+    plans.push_back(std::move(plan));
+  }
+  if (!spec.value("initContainers", json::array()).empty()) {
+    for (auto& plan : plans) {
+      plan.start_error = "init containers are not supported by kopiur-localkube";
+    }
+  }
+
+  std::error_code ec;
+  fs::create_directories(run->dir, ec);
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    auto& c = run->containers[i];
+    auto& plan = plans[i];
+    c.started_at = now_rfc3339();
+    { std::ofstream(c.message_path, std::ios::trunc); }
+    process::UniqueFd log(
+        ::open(c.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (plan.start_error.empty() && !log.valid()) {
+      plan.start_error = "cannot open the log file " + c.log_path;
+    }
+    if (plan.start_error.empty()) {
+      process::SpawnOptions spawn;
+      spawn.argv = plan.argv;
+      spawn.env = plan.env;
+      spawn.working_dir = plan.working_dir;
+      spawn.stdout_to = process::Redirect::to_fd(log.get());
+      spawn.stderr_to = process::Redirect::to_fd(log.get());
+      auto started = process::Process::spawn(spawn);
+      if (started.process) {
+        c.process = std::move(started.process);
+        c.container_id = "localkube://" + std::to_string(c.process->pid());
+        continue;
+      }
+      plan.start_error = started.error;
+    }
+    // As a container runtime reports a command that cannot run: terminated, exit code 128.
+    c.finished = true;
+    c.finished_at = now_rfc3339();
+    c.exit_code = 128;
+    c.reason = "StartError";
+    c.message = plan.start_error;
+  }
+  auto* raw = run.get();
+  write_status_locked(*raw);
+  for (std::size_t i = 0; i < raw->containers.size(); ++i) {
+    if (raw->containers[i].process) {
+      raw->waiters.emplace_back([this, raw, i] { await_container(raw, i); });
+    }
+  }
+  runs_[raw->uid] = std::move(run);
+}
+
+void LocalKubelet::await_container(PodRun* run, std::size_t index) {
+  auto& c = run->containers[index];
+  const auto status = c.process->wait();
+  std::lock_guard lock(mu_);
+  c.finished = true;
+  c.finished_at = now_rfc3339();
+  c.exit_code = status.combined();
+  c.signal = status.signal;
+  c.reason = status.success() ? "Completed" : "Error";
+  c.message = read_head(c.message_path, kMaxMessageBytes);
+  if (c.message.empty() && !status.success() && c.message_policy == "FallbackToLogsOnError") {
+    c.message = log_tail(c.log_path);
+  }
+  write_status_locked(*run);
+}
+
+void LocalKubelet::begin_termination(PodRun& run, std::chrono::steady_clock::time_point now) {
+  if (run.terminating) return;
+  run.terminating = true;
+  run.kill_at = now + run.grace;
+  for (auto& c : run.containers) {
+    if (c.process && !c.finished) c.process->signal(SIGTERM);
+  }
+}
+
+std::chrono::steady_clock::time_point LocalKubelet::sync() {
+  const auto now = std::chrono::steady_clock::now();
+  auto [pods, rv] = store_.list(pods_, "");
+  (void)rv;
+  std::set<std::string> live;  // uids of pods that exist and are not being deleted
+  std::vector<const json*> to_start;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& pod : pods) {
+      const auto& meta = pod["metadata"];
+      const auto uid = meta.value("uid", "");
+      if (meta.contains("deletionTimestamp")) continue;
+      live.insert(uid);
+      if (runs_.count(uid) != 0) continue;
+      const auto phase = pod.value("status", json::object()).value("phase", "Pending");
+      if (phase == "Succeeded" || phase == "Failed") continue;
+      const auto node = pod["spec"].value("nodeName", "");
+      if (!node.empty() && node != options_.node_name) continue;
+      if (phase == "Running") {
+        // Started by an earlier run of this server: the process is gone. Say so as the kubelet
+        // does for a container it lost.
+        json status = pod["status"];
+        status["phase"] = "Failed";
+        for (auto& cs : status["containerStatuses"]) {
+          if (!cs.contains("state") || !cs["state"].contains("running")) continue;
+          cs["state"] = {{"terminated",
+                          {{"exitCode", 137},
+                           {"reason", "ContainerStatusUnknown"},
+                           {"message",
+                            "The container could not be located when the pod was "
+                            "terminated"},
+                           {"startedAt", cs["state"]["running"].value("startedAt", "")},
+                           {"finishedAt", now_rfc3339()}}}};
+          cs["ready"] = false;
+          cs["started"] = false;
+        }
+        write_status(pod, status);
+        continue;
+      }
+      to_start.push_back(&pod);
+    }
+  }
+  for (const auto* pod : to_start) start_pod(*pod);
+
+  std::lock_guard lock(mu_);
+  auto next = std::chrono::steady_clock::time_point::max();
+  for (auto it = runs_.begin(); it != runs_.end();) {
+    auto& run = *it->second;
+    if (live.count(run.uid) == 0) {
+      run.deleted = true;
+      begin_termination(run, now);
+    }
+    if (run.terminating && !run.done()) {
+      if (now >= run.kill_at && !run.killed) {
+        run.killed = true;
+        for (auto& c : run.containers) {
+          if (c.process && !c.finished) c.process->signal(SIGKILL);
+        }
+      } else if (!run.killed) {
+        next = std::min(next, run.kill_at);
+      }
+    }
+    if (!run.done()) {
+      ++it;
+      continue;
+    }
+    for (auto& waiter : run.waiters) waiter.join();  // each has recorded its end already
+    if (run.deleted) {
+      std::error_code ec;
+      fs::remove_all(run.dir, ec);
+    }
+    it = runs_.erase(it);
+  }
+  return next;
+}
+
+void LocalKubelet::stop() {
+  std::vector<std::unique_ptr<PodRun>> runs;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [uid, run] : runs_) begin_termination(*run, now);
+    for (auto& [uid, run] : runs_) runs.push_back(std::move(run));
+    runs_.clear();
+  }
+  for (auto& run : runs) {
+    for (auto& c : run->containers) {
+      if (!c.process) continue;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          run->kill_at - std::chrono::steady_clock::now());
+      if (!c.process->wait_for(std::max(left, std::chrono::milliseconds(0)))) {
+        c.process->signal(SIGKILL);
+      }
+    }
+    for (auto& waiter : run->waiters) waiter.join();
+  }
+}
+
+}  // namespace kopiur::kube::detail

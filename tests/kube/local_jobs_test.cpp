@@ -1,0 +1,481 @@
+// The local server running Jobs as local processes: Pods created from the template, the
+// container's exit code, signal and termination message in the Pod status, the Job's counts and
+// conditions, env from Secrets/ConfigMaps/fields, backoff, deadlines, suspend, TTL, deletion,
+// logs, and a restart with a data directory.
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include "kopiur/kube/client.hpp"
+
+#include "kube/test_util.hpp"
+
+namespace kopiur::kube {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+constexpr auto kWait = seconds(20);  // a failure bound: passing tests return as soon as they can
+
+LocalApiServer::Options job_options(const std::string& data_dir = "") {
+  LocalApiServer::Options options;
+  options.run_jobs = true;
+  options.data_dir = data_dir;
+  options.job_backoff = std::chrono::milliseconds(20);
+  options.max_grace = std::chrono::milliseconds(2000);
+  return options;
+}
+
+// A Job whose single container runs `script` with /bin/sh.
+json shell_job(const std::string& name, const std::string& script, json container_extra = {},
+               json spec_extra = {}) {
+  json container = {{"name", "main"},
+                    {"image", "ghcr.io/home-operations/kopiur:test"},
+                    {"command", {"/bin/sh", "-c", script}}};
+  if (container_extra.is_object()) container.merge_patch(container_extra);
+  json job = {
+      {"apiVersion", "batch/v1"},
+      {"kind", "Job"},
+      {"metadata", {{"name", name}}},
+      {"spec",
+       {{"backoffLimit", 0},
+        {"template", {{"spec", {{"restartPolicy", "Never"}, {"containers", {container}}}}}}}}};
+  if (spec_extra.is_object()) job["spec"].merge_patch(spec_extra);
+  return job;
+}
+
+bool has_condition(const json& object, const std::string& type, const std::string& reason = "") {
+  for (const auto& c : object.value("status", json::object()).value("conditions", json::array())) {
+    if (c.value("type", "") == type && c.value("status", "") == "True" &&
+        (reason.empty() || c.value("reason", "") == reason)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool process_gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+pid_t container_pid(const json& pod) {
+  const auto statuses =
+      pod.value("status", json::object()).value("containerStatuses", json::array());
+  if (statuses.empty()) return -1;
+  const auto id = statuses[0].value("containerID", "");
+  const std::string prefix = "localkube://";
+  if (id.rfind(prefix, 0) != 0) return -1;
+  return static_cast<pid_t>(std::stol(id.substr(prefix.size())));
+}
+
+class LocalJobs : public ::testing::Test {
+ protected:
+  void SetUp() override { start(job_options()); }
+
+  void start(const LocalApiServer::Options& options) {
+    server_ = testing::start_server(options);
+    ASSERT_NE(server_, nullptr);
+    client_ = std::make_unique<Client>(testing::config_for(*server_));
+  }
+
+  json create_job(const json& job) {
+    auto created = client_->create(resources::kJobs, "default", job);
+    EXPECT_TRUE(created.ok()) << created.error().to_string();
+    return created.ok() ? *created : json::object();
+  }
+
+  // Waits until the Job satisfies pred, and returns it.
+  json await_job(const std::string& name, const std::function<bool(const json&)>& pred) {
+    json last;
+    const bool held = testing::eventually(
+        [&] {
+          auto job = client_->get(resources::kJobs, "default", name);
+          if (!job.ok()) return false;
+          last = *job;
+          return pred(last);
+        },
+        kWait);
+    EXPECT_TRUE(held) << "job " << name << " never reached the state; last:\n" << last.dump(2);
+    return last;
+  }
+
+  std::vector<json> pods_of(const std::string& job) {
+    auto list = client_->list(resources::kPods, "default", {"job-name=" + job, ""});
+    if (!list.ok()) return {};
+    return (*list)["items"].get<std::vector<json>>();
+  }
+
+  json await_pod(const std::string& job, const std::function<bool(const json&)>& pred) {
+    json last;
+    const bool held = testing::eventually(
+        [&] {
+          for (const auto& pod : pods_of(job)) {
+            last = pod;
+            if (pred(pod)) return true;
+          }
+          return false;
+        },
+        kWait);
+    EXPECT_TRUE(held) << "no pod of " << job << " reached the state; last:\n" << last.dump(2);
+    return last;
+  }
+
+  httplib::Result get_log(const std::string& pod, const std::string& query = "") {
+    httplib::Client http("127.0.0.1", server_->port());
+    http.set_read_timeout(kWait);
+    return http.Get("/api/v1/namespaces/default/pods/" + pod + "/log" + query);
+  }
+
+  std::unique_ptr<LocalApiServer> server_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(LocalJobs, SuccessfulJobRecordsExitCodeMessageAndConditions) {
+  const auto job = create_job(shell_job(
+      "ok", "echo hello from $HOSTNAME; printf 'all good' > \"$KOPIUR_TERMINATION_MESSAGE_PATH\""));
+  // The API server's defaults: a selector on the controller uid, labels on the template.
+  const auto uid = job["metadata"].value("uid", "");
+  EXPECT_EQ(job["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"], uid);
+  EXPECT_EQ(job["spec"]["template"]["metadata"]["labels"]["job-name"], "ok");
+  EXPECT_EQ(job["spec"]["completions"], 1);
+
+  const auto done = await_job("ok", [](const json& j) { return has_condition(j, "Complete"); });
+  EXPECT_TRUE(has_condition(done, "SuccessCriteriaMet", "CompletionsReached"));
+  EXPECT_TRUE(has_condition(done, "Complete", "CompletionsReached"));
+  EXPECT_FALSE(has_condition(done, "Failed"));
+  EXPECT_EQ(done["status"].value("succeeded", 0), 1);
+  EXPECT_FALSE(done["status"].contains("failed"));
+  EXPECT_FALSE(done["status"].contains("active"));
+  EXPECT_TRUE(done["status"].contains("startTime"));
+  EXPECT_TRUE(done["status"].contains("completionTime"));
+
+  const auto pods = pods_of("ok");
+  ASSERT_EQ(pods.size(), 1u);
+  const auto& pod = pods[0];
+  const auto pod_name = pod["metadata"].value("name", "");
+  EXPECT_EQ(pod_name.rfind("ok-", 0), 0u) << pod_name;
+  EXPECT_EQ(pod["metadata"]["ownerReferences"][0]["uid"], uid);
+  EXPECT_EQ(pod["metadata"]["ownerReferences"][0]["controller"], true);
+  EXPECT_EQ(pod["status"]["phase"], "Succeeded");
+  const auto& terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"];
+  EXPECT_EQ(terminated["exitCode"], 0);
+  EXPECT_EQ(terminated["reason"], "Completed");
+  EXPECT_EQ(terminated["message"], "all good");
+  EXPECT_FALSE(terminated.contains("signal"));
+  EXPECT_TRUE(terminated.contains("startedAt"));
+  EXPECT_TRUE(terminated.contains("finishedAt"));
+
+  auto log = get_log(pod_name);
+  ASSERT_TRUE(log);
+  EXPECT_EQ(log->status, 200);
+  EXPECT_EQ(log->body, "hello from " + pod_name + "\n");
+}
+
+TEST_F(LocalJobs, FailuresAreRetriedUntilTheBackoffLimit) {
+  create_job(shell_job("fails", "echo first line; echo 'kopia: repository not found' >&2; exit 3",
+                       {{"terminationMessagePolicy", "FallbackToLogsOnError"}},
+                       {{"backoffLimit", 1}}));
+  const auto failed = await_job("fails", [](const json& j) { return has_condition(j, "Failed"); });
+  EXPECT_TRUE(has_condition(failed, "FailureTarget", "BackoffLimitExceeded"));
+  EXPECT_TRUE(has_condition(failed, "Failed", "BackoffLimitExceeded"));
+  EXPECT_FALSE(has_condition(failed, "Complete"));
+  EXPECT_EQ(failed["status"].value("failed", 0), 2);  // the first try and one retry
+  EXPECT_FALSE(failed["status"].contains("completionTime"));
+
+  const auto pods = pods_of("fails");
+  ASSERT_EQ(pods.size(), 2u);
+  for (const auto& pod : pods) {
+    EXPECT_EQ(pod["status"]["phase"], "Failed");
+    const auto& terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"];
+    EXPECT_EQ(terminated["exitCode"], 3);
+    EXPECT_EQ(terminated["reason"], "Error");
+    // No termination message was written: FallbackToLogsOnError takes the log's tail.
+    EXPECT_EQ(terminated["message"], "first line\nkopia: repository not found\n");
+  }
+}
+
+TEST_F(LocalJobs, EnvironmentComesFromSecretsConfigMapsFieldsAndReferences) {
+  ASSERT_TRUE(client_
+                  ->create(resources::kSecrets, "default",
+                           {{"apiVersion", "v1"},
+                            {"kind", "Secret"},
+                            {"metadata", {{"name", "repo"}}},
+                            {"stringData", {{"password", "s3cr3t"}}}})
+                  .ok());
+  ASSERT_TRUE(client_
+                  ->create(resources::kConfigMaps, "default",
+                           {{"apiVersion", "v1"},
+                            {"kind", "ConfigMap"},
+                            {"metadata", {{"name", "settings"}}},
+                            {"data", {{"region", "eu-west"}, {"bucket", "backups"}}}})
+                  .ok());
+  ::setenv("KOPIUR_JOBS_TEST_LEAK", "should-not-reach-pods", 1);
+  const json extra = {
+      {"env",
+       {{{"name", "PASSWORD"},
+         {"valueFrom", {{"secretKeyRef", {{"name", "repo"}, {"key", "password"}}}}}},
+        {{"name", "REGION"},
+         {"valueFrom", {{"configMapKeyRef", {{"name", "settings"}, {"key", "region"}}}}}},
+        {{"name", "POD_NAME"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}},
+        {{"name", "POD_NAMESPACE"},
+         {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.namespace"}}}}}},
+        {{"name", "JOB_LABEL"},
+         {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.labels['job-name']"}}}}}},
+        {{"name", "OPTIONAL"},
+         {"valueFrom", {{"secretKeyRef", {{"name", "absent"}, {"key", "k"}, {"optional", true}}}}}},
+        {{"name", "COMBINED"}, {"value", "$(REGION)/$(PASSWORD)/$(UNDEFINED)/$$literal"}}}},
+      {"envFrom", {{{"prefix", "CM_"}, {"configMapRef", {{"name", "settings"}}}}}}};
+  create_job(shell_job("env", "env > \"$KOPIUR_TERMINATION_MESSAGE_PATH\"", extra));
+  const auto pod =
+      await_pod("env", [](const json& p) { return p["status"].value("phase", "") == "Succeeded"; });
+  const auto message =
+      pod["status"]["containerStatuses"][0]["state"]["terminated"].value("message", "");
+  std::map<std::string, std::string> env;
+  std::istringstream lines(message);
+  for (std::string line; std::getline(lines, line);) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  EXPECT_EQ(env["PASSWORD"], "s3cr3t");
+  EXPECT_EQ(env["REGION"], "eu-west");
+  EXPECT_EQ(env["POD_NAME"], pod["metadata"].value("name", ""));
+  EXPECT_EQ(env["HOSTNAME"], pod["metadata"].value("name", ""));
+  EXPECT_EQ(env["POD_NAMESPACE"], "default");
+  EXPECT_EQ(env["JOB_LABEL"], "env");
+  EXPECT_EQ(env.count("OPTIONAL"), 0u);
+  EXPECT_EQ(env["COMBINED"], "eu-west/s3cr3t/$(UNDEFINED)/$literal");
+  EXPECT_EQ(env["CM_region"], "eu-west");
+  EXPECT_EQ(env["CM_bucket"], "backups");
+  EXPECT_EQ(env.count("KOPIUR_JOBS_TEST_LEAK"), 0u) << "only the listed variables are inherited";
+  EXPECT_FALSE(env["PATH"].empty());
+  // KUBECONFIG points at this server, so a pod can call the API as the mover does.
+  std::ifstream kubeconfig(env["KUBECONFIG"]);
+  std::stringstream text;
+  text << kubeconfig.rdbuf();
+  EXPECT_NE(text.str().find(server_->url()), std::string::npos) << env["KUBECONFIG"];
+  ::unsetenv("KOPIUR_JOBS_TEST_LEAK");
+}
+
+TEST_F(LocalJobs, MissingSecretKeepsThePodWaitingUntilItExists) {
+  create_job(
+      shell_job("waits", "test \"$TOKEN\" = later-value",
+                {{"env",
+                  {{{"name", "TOKEN"},
+                    {"valueFrom", {{"secretKeyRef", {{"name", "later"}, {"key", "token"}}}}}}}}}));
+  const auto waiting = await_pod("waits", [](const json& p) {
+    const auto& statuses = p["status"].value("containerStatuses", json::array());
+    return !statuses.empty() && statuses[0]["state"].contains("waiting");
+  });
+  EXPECT_EQ(waiting["status"]["phase"], "Pending");
+  const auto& state = waiting["status"]["containerStatuses"][0]["state"]["waiting"];
+  EXPECT_EQ(state["reason"], "CreateContainerConfigError");
+  EXPECT_EQ(state["message"], "secret \"later\" not found");
+
+  auto log = get_log(waiting["metadata"].value("name", ""));
+  ASSERT_TRUE(log);
+  EXPECT_EQ(log->status, 400);
+  EXPECT_NE(log->body.find("is waiting to start: CreateContainerConfigError"), std::string::npos)
+      << log->body;
+
+  ASSERT_TRUE(client_
+                  ->create(resources::kSecrets, "default",
+                           {{"apiVersion", "v1"},
+                            {"kind", "Secret"},
+                            {"metadata", {{"name", "later"}}},
+                            {"data", {{"token", "bGF0ZXItdmFsdWU="}}}})  // "later-value"
+                  .ok());
+  const auto done = await_job("waits", [](const json& j) { return has_condition(j, "Complete"); });
+  EXPECT_EQ(done["status"].value("succeeded", 0), 1);
+}
+
+TEST_F(LocalJobs, ProgramNotFoundIsAStartError) {
+  auto job = shell_job("missing", "");
+  job["spec"]["template"]["spec"]["containers"][0]["command"] = {"kopiur-no-such-program"};
+  create_job(job);
+  const auto failed =
+      await_job("missing", [](const json& j) { return has_condition(j, "Failed"); });
+  EXPECT_TRUE(has_condition(failed, "Failed", "BackoffLimitExceeded"));
+  const auto pods = pods_of("missing");
+  ASSERT_EQ(pods.size(), 1u);
+  const auto& terminated = pods[0]["status"]["containerStatuses"][0]["state"]["terminated"];
+  EXPECT_EQ(terminated["exitCode"], 128);
+  EXPECT_EQ(terminated["reason"], "StartError");
+  EXPECT_EQ(terminated["message"],
+            "exec: \"kopiur-no-such-program\": executable file not found in $PATH");
+}
+
+TEST_F(LocalJobs, ContainerKilledBySignalReportsIt) {
+  // In a pod's command "$$" is an escaped "$" (the kubelet expands $(VAR)), so the shell's own
+  // pid is written "$$$$".
+  create_job(shell_job("signalled", "kill -s TERM $$$$"));
+  const auto pod = await_pod(
+      "signalled", [](const json& p) { return p["status"].value("phase", "") == "Failed"; });
+  const auto& terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"];
+  EXPECT_EQ(terminated["exitCode"], 143);
+  EXPECT_EQ(terminated["signal"], 15);
+  EXPECT_EQ(terminated["reason"], "Error");
+}
+
+TEST_F(LocalJobs, ActiveDeadlineStopsTheRunningContainer) {
+  create_job(shell_job("slow", "exec sleep 60", {}, {{"activeDeadlineSeconds", 1}}));
+  const auto running =
+      await_pod("slow", [](const json& p) { return p["status"].value("phase", "") == "Running"; });
+  const pid_t pid = container_pid(running);
+  ASSERT_GT(pid, 0);
+  const auto failed = await_job("slow", [](const json& j) { return has_condition(j, "Failed"); });
+  EXPECT_TRUE(has_condition(failed, "Failed", "DeadlineExceeded"));
+  EXPECT_TRUE(testing::eventually([&] { return process_gone(pid); }, kWait));
+  EXPECT_TRUE(testing::eventually([&] { return pods_of("slow").empty(); }, kWait))
+      << "active pods are deleted when the Job fails";
+}
+
+TEST_F(LocalJobs, DeletingAJobStopsAndDeletesItsPods) {
+  create_job(shell_job("deleted", "exec sleep 60"));
+  const auto running = await_pod(
+      "deleted", [](const json& p) { return p["status"].value("phase", "") == "Running"; });
+  const pid_t pid = container_pid(running);
+  ASSERT_GT(pid, 0);
+  EXPECT_FALSE(process_gone(pid));
+  ASSERT_TRUE(client_->remove(resources::kJobs, "default", "deleted").ok());
+  EXPECT_TRUE(testing::eventually([&] { return pods_of("deleted").empty(); }, kWait));
+  EXPECT_TRUE(testing::eventually([&] { return process_gone(pid); }, kWait));
+}
+
+TEST_F(LocalJobs, CompletionsRunOnePodAfterAnother) {
+  create_job(shell_job("twice", "true", {}, {{"completions", 2}}));
+  const auto done = await_job("twice", [](const json& j) { return has_condition(j, "Complete"); });
+  EXPECT_EQ(done["status"].value("succeeded", 0), 2);
+  EXPECT_EQ(pods_of("twice").size(), 2u);
+}
+
+TEST_F(LocalJobs, SuspendedJobStartsNothingUntilResumed) {
+  create_job(shell_job("later", "true", {}, {{"suspend", true}}));
+  const auto suspended =
+      await_job("later", [](const json& j) { return has_condition(j, "Suspended"); });
+  EXPECT_TRUE(has_condition(suspended, "Suspended", "JobSuspended"));
+  EXPECT_TRUE(pods_of("later").empty());
+  ASSERT_TRUE(client_
+                  ->patch(resources::kJobs, "default", "later", {{"spec", {{"suspend", false}}}},
+                          PatchType::kMerge)
+                  .ok());
+  const auto done = await_job("later", [](const json& j) { return has_condition(j, "Complete"); });
+  EXPECT_FALSE(has_condition(done, "Suspended"));
+}
+
+TEST_F(LocalJobs, FinishedJobIsDeletedAfterItsTtl) {
+  create_job(shell_job("short-lived", "true", {}, {{"ttlSecondsAfterFinished", 0}}));
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        auto job = client_->get(resources::kJobs, "default", "short-lived");
+        return !job.ok() && job.error().is_not_found();
+      },
+      kWait));
+  EXPECT_TRUE(testing::eventually([&] { return pods_of("short-lived").empty(); }, kWait));
+}
+
+TEST_F(LocalJobs, BarePodRunsToo) {
+  ASSERT_TRUE(
+      client_
+          ->create(
+              resources::kPods, "default",
+              {{"apiVersion", "v1"},
+               {"kind", "Pod"},
+               {"metadata", {{"name", "bare"}}},
+               {"spec",
+                {{"restartPolicy", "Never"},
+                 {"containers", {{{"name", "a"}, {"command", {"/bin/sh", "-c", "exit 7"}}}}}}}})
+          .ok());
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        auto pod = client_->get(resources::kPods, "default", "bare");
+        return pod.ok() && (*pod)["status"].value("phase", "") == "Failed" &&
+               (*pod)["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 7;
+      },
+      kWait));
+}
+
+TEST_F(LocalJobs, LogsTailAndFollow) {
+  create_job(shell_job("chatty", "echo one; echo two; echo three; sleep 0.3; echo four"));
+  const auto pod = await_pod(
+      "chatty", [](const json& p) { return p["status"].value("phase", "") != "Pending"; });
+  const auto name = pod["metadata"].value("name", "");
+  // follow=true streams until the container ends, so the body holds every line.
+  auto followed = get_log(name, "?follow=true");
+  ASSERT_TRUE(followed);
+  EXPECT_EQ(followed->status, 200);
+  EXPECT_EQ(followed->body, "one\ntwo\nthree\nfour\n");
+  auto tail = get_log(name, "?tailLines=2");
+  ASSERT_TRUE(tail);
+  EXPECT_EQ(tail->body, "three\nfour\n");
+  auto bad = get_log(name, "?container=other");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("container other is not valid for pod " + name), std::string::npos);
+}
+
+TEST_F(LocalJobs, InvalidJobsAreRejectedWithTheField) {
+  auto always = shell_job("always", "true");
+  always["spec"]["template"]["spec"]["restartPolicy"] = "Always";
+  auto result = client_->create(resources::kJobs, "default", always);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().http_status, 422);
+  EXPECT_NE(result.error().message.find("spec.template.spec.restartPolicy"), std::string::npos)
+      << result.error().message;
+
+  auto empty = shell_job("empty", "true");
+  empty["spec"]["template"]["spec"]["containers"] = json::array();
+  result = client_->create(resources::kJobs, "default", empty);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().http_status, 422);
+  EXPECT_NE(result.error().message.find("spec.template.spec.containers: Required value"),
+            std::string::npos)
+      << result.error().message;
+}
+
+TEST(LocalJobsRestart, StoppingTheServerEndsContainersAndRecordsHow) {
+  testing::TempDir dir;
+  std::string pod_name;
+  pid_t pid = -1;
+  {
+    auto server = testing::start_server(job_options(dir.path().string()));
+    ASSERT_NE(server, nullptr);
+    Client client(testing::config_for(*server));
+    ASSERT_TRUE(client
+                    .create(resources::kJobs, "default",
+                            shell_job("across", "exec sleep 60", {}, {{"backoffLimit", 0}}))
+                    .ok());
+    ASSERT_TRUE(testing::eventually(
+        [&] {
+          auto pods = client.list(resources::kPods, "default", {"job-name=across", ""});
+          if (!pods.ok() || (*pods)["items"].empty()) return false;
+          const auto& pod = (*pods)["items"][0];
+          pod_name = pod["metadata"].value("name", "");
+          pid = container_pid(pod);
+          return pod["status"].value("phase", "") == "Running";
+        },
+        kWait));
+    server->stop();  // SIGTERM to the container; its end is written before stop() returns
+  }
+  EXPECT_TRUE(process_gone(pid));
+  auto server = testing::start_server(job_options(dir.path().string()));
+  ASSERT_NE(server, nullptr);
+  Client client(testing::config_for(*server));
+  auto pod = client.get(resources::kPods, "default", pod_name);
+  ASSERT_TRUE(pod.ok()) << pod.error().to_string();
+  EXPECT_EQ((*pod)["status"]["phase"], "Failed");
+  EXPECT_EQ((*pod)["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 143);
+  // backoffLimit 0 and one failed pod: the Job fails once the new server's controller looks.
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        auto job = client.get(resources::kJobs, "default", "across");
+        return job.ok() && has_condition(*job, "Failed", "BackoffLimitExceeded");
+      },
+      kWait));
+}
+
+}  // namespace
+}  // namespace kopiur::kube
