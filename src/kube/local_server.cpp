@@ -6,14 +6,17 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
 #include <httplib.h>
 
 #include "kube/detail/job_controller.hpp"
+#include "kube/detail/json_access.hpp"
 #include "kube/detail/kubelet.hpp"
 #include "kube/detail/local_store.hpp"
+#include "kube/detail/log_files.hpp"
 #include "kube/detail/selector.hpp"
 #include "kube/detail/yaml_json.hpp"
 
@@ -89,14 +92,19 @@ json eval_path(const json& object, const std::string& path) {
 
 // The columns kubectl shows for Jobs that are not plain paths.
 json computed_cell(const json& object, const std::string& which) {
-  const auto& status = object.value("status", json::object());
+  namespace field = detail::field;
+  const auto& status = field::map(object, "status");
   if (which == "@job-completions") {
-    const auto completions = object.value("spec", json::object()).value("completions", 1);
-    return std::to_string(status.value("succeeded", 0)) + "/" + std::to_string(completions);
+    const auto& spec = field::map(object, "spec");
+    const auto succeeded = std::to_string(field::integer(status, "succeeded", 0));
+    if (!spec.contains("completions") || spec["completions"].is_null()) {
+      return succeeded + "/1 of " + std::to_string(field::integer(spec, "parallelism", 1));
+    }
+    return succeeded + "/" + std::to_string(field::integer(spec, "completions", 1));
   }
   for (const char* type : {"Failed", "Complete", "Suspended"}) {
-    for (const auto& c : status.value("conditions", json::array())) {
-      if (c.value("type", "") == type && c.value("status", "") == "True") return type;
+    for (const auto& c : field::list(status, "conditions")) {
+      if (field::text(c, "type") == type && field::text(c, "status") == "True") return type;
     }
   }
   return "Running";
@@ -145,7 +153,11 @@ json to_table(const ResourceType& rt, const std::vector<json>& objects, std::int
   for (const auto& object : objects) {
     json cells = json::array({object["metadata"].value("name", "")});
     for (const auto& [path, type] : paths) {
-      const auto value = path[0] == '@' ? computed_cell(object, path) : eval_path(object, path);
+      auto value = path[0] == '@' ? computed_cell(object, path) : eval_path(object, path);
+      if (rt.kind == "Pod" && path == ".status.phase" &&
+          detail::field::map(object, "metadata").contains("deletionTimestamp")) {
+        value = "Terminating";
+      }
       if (type == "date") {
         cells.push_back(value.is_string() ? age(value.get<std::string>()) : "<unknown>");
       } else if (value.is_null()) {
@@ -644,8 +656,18 @@ struct LocalApiServer::Impl {
   void workload_loop() {
     while (!stopped && !store.is_shut_down()) {
       const auto rv = store.current_rv();
-      const auto job_due = jobs->sync();
-      const auto pod_due = kubelet->sync();
+      auto job_due = std::chrono::system_clock::time_point::max();
+      auto pod_due = std::chrono::steady_clock::time_point::max();
+      // Both skip a malformed object themselves; this is the last line, so that nothing a user
+      // writes can end the server. The next change or tick runs the pass again.
+      try {
+        job_due = jobs->sync();
+      } catch (const std::exception&) {
+      }
+      try {
+        pod_due = kubelet->sync();
+      } catch (const std::exception&) {
+      }
       const auto now = std::chrono::steady_clock::now();
       auto wake = now + std::chrono::seconds(1);  // also catches time passing (deadlines, TTLs)
       if (job_due != std::chrono::system_clock::time_point::max()) {
@@ -697,12 +719,13 @@ struct LocalApiServer::Impl {
       return;
     }
     const auto path = kubelet->log_file(*pod, container);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    if (!std::filesystem::exists(path)) {
       std::string reason = "ContainerCreating";
-      for (const auto& cs : (*pod)["status"].value("containerStatuses", json::array())) {
-        if (cs.value("name", "") == container && cs["state"].contains("waiting")) {
-          reason = cs["state"]["waiting"].value("reason", reason);
+      for (const auto& cs :
+           detail::field::list(detail::field::map(*pod, "status"), "containerStatuses")) {
+        const auto& waiting = detail::field::map(detail::field::map(cs, "state"), "waiting");
+        if (detail::field::text(cs, "name") == container && !waiting.empty()) {
+          reason = detail::field::text(waiting, "reason", reason);
         }
       }
       send_error(res, err(400, "BadRequest",
@@ -710,58 +733,49 @@ struct LocalApiServer::Impl {
                               "\" is waiting to start: " + reason));
       return;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string text = buffer.str();
-    const auto offset = text.size();
-    if (req.has_param("tailLines")) {
-      const long want = std::strtol(req.get_param_value("tailLines").c_str(), nullptr, 10);
-      std::size_t start = text.size();
-      for (long lines = 0; start > 0 && lines <= want;) {
-        const auto nl = text.rfind('\n', start - 1);
-        if (nl == std::string::npos) {
-          start = 0;
-          break;
-        }
-        if (nl + 1 < text.size() && ++lines > want) break;
-        start = nl;
+    const auto number = [&](const char* name) -> std::optional<long long> {
+      if (!req.has_param(name)) return std::nullopt;
+      const auto text = req.get_param_value(name);
+      char* end = nullptr;
+      const long long value = std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || value < 0) return -1;
+      return value;
+    };
+    const auto tail_lines = number("tailLines");
+    const auto limit_bytes = number("limitBytes");
+    for (const auto& [name, value] :
+         {std::pair{"tailLines", tail_lines}, {"limitBytes", limit_bytes}}) {
+      if (value && *value < 0) {
+        send_error(res,
+                   err(400, "BadRequest", std::string(name) + " must be a non-negative integer"));
+        return;
       }
-      if (start > 0 || (want == 0 && !text.empty()))
-        text = text.substr(want == 0 ? text.size() : start + 1);
     }
-    if (req.has_param("limitBytes")) {
-      const long limit = std::strtol(req.get_param_value("limitBytes").c_str(), nullptr, 10);
-      if (limit > 0 && static_cast<std::size_t>(limit) < text.size())
-        text.resize(static_cast<std::size_t>(limit));
-    }
-    if (req.get_param_value("follow") != "true") {
-      res.status = 200;
-      res.set_content(text, "text/plain");
-      return;
-    }
-    // Follow: send what is there, then what the container appends, until it ends.
-    const auto uid = (*pod)["metadata"].value("uid", "");
-    auto sent = std::make_shared<std::size_t>(offset);
-    auto first = std::make_shared<std::string>(std::move(text));
+    // The file is streamed from the first line wanted, never read whole: logs can be large.
+    struct LogCursor {
+      std::uint64_t offset = 0;
+      std::uint64_t left = std::numeric_limits<std::uint64_t>::max();  // limitBytes
+    };
+    auto cursor = std::make_shared<LogCursor>();
+    if (tail_lines)
+      cursor->offset = detail::tail_offset(path, static_cast<std::size_t>(*tail_lines));
+    if (limit_bytes) cursor->left = static_cast<std::uint64_t>(*limit_bytes);
+    const bool follow = req.get_param_value("follow") == "true";
+    const auto uid = detail::field::text(detail::field::map(*pod, "metadata"), "uid");
     res.status = 200;
-    res.set_chunked_content_provider("text/plain", [this, path, uid, container, sent, first](
+    res.set_chunked_content_provider("text/plain", [this, path, uid, container, cursor, follow](
                                                        std::size_t, httplib::DataSink& sink) {
-      if (!first->empty()) {
-        const auto chunk = std::move(*first);
-        first->clear();
-        return sink.write(chunk.data(), chunk.size());
-      }
-      const bool running = kubelet->container_running(uid, container);
-      std::ifstream file(path, std::ios::binary);
-      file.seekg(static_cast<std::streamoff>(*sent));
-      std::string chunk(64 * 1024, '\0');
-      file.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      chunk.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, file.gcount())));
+      // Whether it still runs is asked before reading, so no output written just before it
+      // ended is missed.
+      const bool running = follow && kubelet->container_running(uid, container);
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(cursor->left, 64 * 1024));
+      const auto chunk = want == 0 ? std::string() : detail::read_range(path, cursor->offset, want);
       if (!chunk.empty()) {
-        *sent += chunk.size();
+        cursor->offset += chunk.size();
+        cursor->left -= chunk.size();
         return sink.write(chunk.data(), chunk.size());
       }
-      if (!running || stopped) {
+      if (!running || cursor->left == 0 || stopped) {
         sink.done();
         return true;
       }

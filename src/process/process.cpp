@@ -1,6 +1,7 @@
 #include "kopiur/process/process.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -127,6 +128,26 @@ std::string resolve_executable(const std::string& name, const std::string& path_
   return {};
 }
 
+unsigned long long start_ticks(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return 0;
+  char buf[1024];
+  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
+  const char* p = std::strrchr(buf, ')');
+  if (p == nullptr) return 0;
+  ++p;
+  // Fields 3..21 precede starttime (field 22).
+  for (int field = 3; field <= 21; ++field) {
+    while (*p == ' ') ++p;
+    while (*p != ' ' && *p != '\0') ++p;
+  }
+  return std::strtoull(p, nullptr, 10);
+}
+
 std::vector<std::string> current_environment() {
   std::vector<std::string> out;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
@@ -140,9 +161,10 @@ struct Process::State {
   std::optional<ExitStatus> status;  // set once reaped; signal() checks it under mu
 };
 
-Process::Process(pid_t pid, bool group, UniqueFd out, UniqueFd err)
+Process::Process(pid_t pid, bool group, bool kill_group_on_exit, UniqueFd out, UniqueFd err)
     : pid_(pid),
       group_(group),
+      kill_group_on_exit_(group && kill_group_on_exit),
       stdout_(std::move(out)),
       stderr_(std::move(err)),
       state_(std::make_unique<State>()) {}
@@ -221,8 +243,9 @@ SpawnResult Process::spawn(const SpawnOptions& options) {
     result.error = "exec: \"" + options.argv[0] + "\": " + errno_text(rc);
     return result;
   }
-  result.process = std::unique_ptr<Process>(
-      new Process(pid, options.new_session, std::move(out_read), std::move(err_read)));
+  result.process =
+      std::unique_ptr<Process>(new Process(pid, options.new_session, options.kill_group_on_exit,
+                                           std::move(out_read), std::move(err_read)));
   return result;
 }
 
@@ -246,6 +269,8 @@ ExitStatus Process::wait() {
   }
   std::lock_guard lock(state_->mu);
   if (state_->status) return *state_->status;
+  // The child is a zombie now, so its process group id cannot have been reused.
+  if (kill_group_on_exit_) ::kill(-pid_, SIGKILL);
   int raw = 0;
   ExitStatus status;
   if (::waitpid(pid_, &raw, 0) == pid_) {

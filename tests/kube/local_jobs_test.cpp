@@ -6,12 +6,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
 
 #include "kopiur/kube/client.hpp"
+#include "kopiur/process/process.hpp"
 
 #include "kube/test_util.hpp"
 
@@ -74,7 +77,11 @@ pid_t container_pid(const json& pod) {
 
 class LocalJobs : public ::testing::Test {
  protected:
-  void SetUp() override { start(job_options()); }
+  void SetUp() override {
+    auto options = job_options();
+    options.work_dir = (dir_.path() / "pods").string();
+    start(options);
+  }
 
   void start(const LocalApiServer::Options& options) {
     server_ = testing::start_server(options);
@@ -130,9 +137,70 @@ class LocalJobs : public ::testing::Test {
     return http.Get("/api/v1/namespaces/default/pods/" + pod + "/log" + query);
   }
 
+  // The pod directories the kubelet keeps (logs, termination messages).
+  std::size_t pod_dirs() const {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir_.path() / "pods", ec), end; !ec && it != end;
+         it.increment(ec)) {
+      n += it->is_directory() ? 1 : 0;
+    }
+    return n;
+  }
+
+  std::string file(const std::string& name) const { return (dir_.path() / name).string(); }
+
+  std::string read(const std::string& name) const {
+    std::ifstream in(file(name));
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  testing::TempDir dir_;
   std::unique_ptr<LocalApiServer> server_;
   std::unique_ptr<Client> client_;
 };
+
+// Records every Pod watch event (type and object) until stopped.
+class PodEvents {
+ public:
+  explicit PodEvents(Client& client)
+      : thread_([this, &client] {
+          WatchOptions options;
+          (void)client.watch(
+              resources::kPods, "default", options,
+              [this](WatchEvent&& event) {
+                std::lock_guard lock(mu_);
+                events_.push_back(std::move(event));
+                return true;
+              },
+              &cancel_);
+        }) {}
+  ~PodEvents() {
+    cancel_.cancel();
+    thread_.join();
+  }
+  bool saw(const std::function<bool(const WatchEvent&)>& pred) {
+    std::lock_guard lock(mu_);
+    return std::any_of(events_.begin(), events_.end(), pred);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<WatchEvent> events_;
+  CancelToken cancel_;
+  std::thread thread_;
+};
+
+bool process_ended(pid_t pid) {
+  // Gone, or a zombie nobody reaps (PID 1 in a container may not): either way it no longer runs.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto paren = text.rfind(')');
+  return text.empty() ||
+         (paren != std::string::npos && text.size() > paren + 2 && text[paren + 2] == 'Z');
+}
 
 TEST_F(LocalJobs, SuccessfulJobRecordsExitCodeMessageAndConditions) {
   const auto job = create_job(shell_job(
@@ -366,15 +434,19 @@ TEST_F(LocalJobs, SuspendedJobStartsNothingUntilResumed) {
   EXPECT_FALSE(has_condition(done, "Suspended"));
 }
 
-TEST_F(LocalJobs, FinishedJobIsDeletedAfterItsTtl) {
-  create_job(shell_job("short-lived", "true", {}, {{"ttlSecondsAfterFinished", 0}}));
+TEST_F(LocalJobs, FinishedJobIsDeletedAfterItsTtlWithItsPodsAndLogs) {
+  create_job(
+      shell_job("short-lived", "touch " + file("ran"), {}, {{"ttlSecondsAfterFinished", 0}}));
   EXPECT_TRUE(testing::eventually(
       [&] {
         auto job = client_->get(resources::kJobs, "default", "short-lived");
         return !job.ok() && job.error().is_not_found();
       },
       kWait));
+  EXPECT_TRUE(std::filesystem::exists(file("ran"))) << "the Job ran before it was deleted";
   EXPECT_TRUE(testing::eventually([&] { return pods_of("short-lived").empty(); }, kWait));
+  EXPECT_TRUE(testing::eventually([&] { return pod_dirs() == 0; }, kWait))
+      << "a deleted pod's directory (its log) goes with it";
 }
 
 TEST_F(LocalJobs, BarePodRunsToo) {
@@ -398,23 +470,271 @@ TEST_F(LocalJobs, BarePodRunsToo) {
       kWait));
 }
 
-TEST_F(LocalJobs, LogsTailAndFollow) {
-  create_job(shell_job("chatty", "echo one; echo two; echo three; sleep 0.3; echo four"));
+TEST_F(LocalJobs, LogsTailLimitAndErrors) {
+  create_job(shell_job("chatty", "printf 'a\\nb\\nc\\n'"));
   const auto pod = await_pod(
-      "chatty", [](const json& p) { return p["status"].value("phase", "") != "Pending"; });
+      "chatty", [](const json& p) { return p["status"].value("phase", "") == "Succeeded"; });
   const auto name = pod["metadata"].value("name", "");
-  // follow=true streams until the container ends, so the body holds every line.
-  auto followed = get_log(name, "?follow=true");
-  ASSERT_TRUE(followed);
-  EXPECT_EQ(followed->status, 200);
-  EXPECT_EQ(followed->body, "one\ntwo\nthree\nfour\n");
-  auto tail = get_log(name, "?tailLines=2");
-  ASSERT_TRUE(tail);
-  EXPECT_EQ(tail->body, "three\nfour\n");
-  auto bad = get_log(name, "?container=other");
-  ASSERT_TRUE(bad);
-  EXPECT_EQ(bad->status, 400);
-  EXPECT_NE(bad->body.find("container other is not valid for pod " + name), std::string::npos);
+  const auto body = [&](const std::string& query) {
+    auto r = get_log(name, query);
+    return r ? std::to_string(r->status) + ":" + r->body : std::string("no answer");
+  };
+  EXPECT_EQ(body(""), "200:a\nb\nc\n");
+  EXPECT_EQ(body("?tailLines=2"), "200:b\nc\n");
+  EXPECT_EQ(body("?tailLines=3"), "200:a\nb\nc\n");
+  EXPECT_EQ(body("?tailLines=9"), "200:a\nb\nc\n");
+  EXPECT_EQ(body("?tailLines=0"), "200:");
+  EXPECT_EQ(body("?limitBytes=3"), "200:a\nb");
+  EXPECT_EQ(body("?tailLines=1&limitBytes=1"), "200:c");
+  EXPECT_EQ(body("?follow=true"), "200:a\nb\nc\n") << "follow ends with a finished container";
+  for (const auto* bad : {"?tailLines=-1", "?tailLines=x", "?limitBytes=-5"}) {
+    EXPECT_EQ(body(bad).substr(0, 4), "400:") << bad;
+  }
+  auto other = get_log(name, "?container=other");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 400);
+  EXPECT_NE(other->body.find("container other is not valid for pod " + name), std::string::npos);
+}
+
+TEST_F(LocalJobs, FollowStreamsWhileTheContainerRuns) {
+  // The container prints, then waits for a file this test creates only after it has received
+  // the first line through the open follow stream.
+  const auto gate = file("gate");
+  create_job(shell_job(
+      "follow", "echo first; while [ ! -e " + gate + " ]; do sleep 0.02; done; echo second"));
+  const auto pod = await_pod(
+      "follow", [](const json& p) { return p["status"].value("phase", "") == "Running"; });
+  httplib::Client http("127.0.0.1", server_->port());
+  http.set_read_timeout(kWait);
+  std::string received;
+  bool opened_gate = false;
+  auto result = http.Get(
+      "/api/v1/namespaces/default/pods/" + pod["metadata"].value("name", "") + "/log?follow=true",
+      [&](const char* data, std::size_t length) {
+        received.append(data, length);
+        if (!opened_gate && received.find("first\n") != std::string::npos) {
+          std::ofstream(gate) << "open";
+          opened_gate = true;
+        }
+        return true;
+      });
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(opened_gate);
+  EXPECT_EQ(received, "first\nsecond\n");
+}
+
+TEST_F(LocalJobs, FallbackMessageIsTheLast80LinesOfTheLog) {
+  create_job(shell_job("noisy",
+                       "i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i+1)); done; exit 1",
+                       {{"terminationMessagePolicy", "FallbackToLogsOnError"}}));
+  const auto pod =
+      await_pod("noisy", [](const json& p) { return p["status"].value("phase", "") == "Failed"; });
+  const auto message =
+      pod["status"]["containerStatuses"][0]["state"]["terminated"].value("message", "");
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 80);
+  EXPECT_EQ(message.rfind("line20\n", 0), 0u) << message.substr(0, 40);
+  EXPECT_NE(message.find("line99\n"), std::string::npos);
+}
+
+TEST_F(LocalJobs, AContainersLeftoverProcessesEndWithIt) {
+  create_job(shell_job("leaves", "sleep 60 & echo $! > \"$KOPIUR_TERMINATION_MESSAGE_PATH\""));
+  const auto pod = await_pod(
+      "leaves", [](const json& p) { return p["status"].value("phase", "") == "Succeeded"; });
+  const auto message =
+      pod["status"]["containerStatuses"][0]["state"]["terminated"].value("message", "");
+  const pid_t leftover = static_cast<pid_t>(std::atol(message.c_str()));
+  ASSERT_GT(leftover, 0) << message;
+  EXPECT_TRUE(testing::eventually([&] { return process_ended(leftover); }, kWait));
+}
+
+TEST_F(LocalJobs, MultiContainerPodFailsWhenOneContainerFails) {
+  auto job = shell_job("pair", "exit 0");
+  job["spec"]["template"]["spec"]["containers"].push_back(
+      {{"name", "second"}, {"command", {"/bin/sh", "-c", "exit 2"}}});
+  create_job(job);
+  const auto pod =
+      await_pod("pair", [](const json& p) { return p["status"].value("phase", "") == "Failed"; });
+  std::map<std::string, int> codes;
+  for (const auto& cs : pod["status"]["containerStatuses"]) {
+    codes[cs.value("name", "")] = cs["state"]["terminated"].value("exitCode", -1);
+  }
+  EXPECT_EQ(codes["main"], 0);
+  EXPECT_EQ(codes["second"], 2);
+}
+
+TEST_F(LocalJobs, WorkQueueJobCompletesWhenAllPodsEndAndOneSucceeded) {
+  create_job(shell_job("queue", "true", {}, {{"parallelism", 2}}));
+  const auto done = await_job("queue", [](const json& j) { return has_condition(j, "Complete"); });
+  EXPECT_FALSE(done["spec"].contains("completions"))
+      << "parallelism alone leaves completions unset";
+  EXPECT_EQ(done["status"].value("succeeded", 0), 2);
+  EXPECT_EQ(pods_of("queue").size(), 2u);
+}
+
+TEST_F(LocalJobs, DeletedRunningPodIsStoppedRecordedAndCountedAsAFailure) {
+  PodEvents events(*client_);
+  // The container ignores SIGTERM, so only the SIGKILL after the grace period ends it.
+  create_job(shell_job("stubborn",
+                       "trap 'echo got TERM' TERM; echo started; while true; do sleep 0.05; done",
+                       {}, {{"template", {{"spec", {{"terminationGracePeriodSeconds", 1}}}}}}));
+  const auto running = await_pod(
+      "stubborn", [](const json& p) { return p["status"].value("phase", "") == "Running"; });
+  const auto pod_name = running["metadata"].value("name", "");
+  ASSERT_TRUE(client_->remove(resources::kPods, "default", pod_name).ok());
+  const auto failed =
+      await_job("stubborn", [](const json& j) { return has_condition(j, "Failed"); });
+  EXPECT_TRUE(has_condition(failed, "Failed", "BackoffLimitExceeded"));
+  EXPECT_EQ(failed["status"].value("failed", 0), 1);
+  // Watchers saw how it ended before the pod went away.
+  EXPECT_TRUE(testing::eventually([&] {
+    return events.saw([&](const WatchEvent& e) {
+      const auto& cs = e.object["status"].value("containerStatuses", json::array());
+      return e.object["metadata"].value("name", "") == pod_name && !cs.empty() &&
+             cs[0]["state"].contains("terminated") &&
+             cs[0]["state"]["terminated"].value("exitCode", 0) == 137 &&
+             cs[0]["state"]["terminated"].value("signal", 0) == 9;
+    });
+  }));
+  EXPECT_TRUE(testing::eventually([&] { return pods_of("stubborn").empty(); }, kWait));
+}
+
+TEST_F(LocalJobs, DeadlineFailureCountsTheStoppedPod) {
+  create_job(shell_job("late", "exec sleep 60", {}, {{"activeDeadlineSeconds", 1}}));
+  const auto counted = await_job("late", [](const json& j) {
+    return has_condition(j, "Failed") && j["status"].value("failed", 0) == 1;
+  });
+  EXPECT_TRUE(has_condition(counted, "Failed", "DeadlineExceeded"));
+  EXPECT_FALSE(counted["status"].contains("active"));
+}
+
+TEST_F(LocalJobs, HugeDurationsDoNotOverflow) {
+  create_job(
+      shell_job("patient", "true", {},
+                {{"activeDeadlineSeconds", 10000000000LL},
+                 {"ttlSecondsAfterFinished", 10000000000LL},
+                 {"template", {{"spec", {{"terminationGracePeriodSeconds", 9000000000LL}}}}}}));
+  const auto done = await_job("patient", [](const json& j) {
+    return has_condition(j, "Complete") || has_condition(j, "Failed");
+  });
+  EXPECT_TRUE(has_condition(done, "Complete")) << done["status"].dump();
+  EXPECT_TRUE(client_->get(resources::kJobs, "default", "patient").ok()) << "TTL not yet due";
+}
+
+TEST_F(LocalJobs, MalformedObjectsAreRejectedOrHarmless) {
+  const auto job_with = [](const std::string& name, const json& container_extra,
+                           const json& spec_extra = json::object()) {
+    return shell_job(name, "true", container_extra, spec_extra);
+  };
+  // Each is refused at the door with the field named.
+  const std::vector<std::pair<json, std::string>> refused = {
+      {job_with("b1", {{"env", {{{"name", "X"}, {"value", 3}}}}}), "env[0].value"},
+      {job_with("b2", {{"image", 5}}), ".image"},
+      {job_with("b3", {{"terminationMessagePolicy", 1}}), "terminationMessagePolicy"},
+      {job_with("b4", {{"workingDir", 1}}), "workingDir"},
+      {job_with("b5", {{"envFrom", {{{"prefix", 1}, {"configMapRef", {{"name", "c"}}}}}}}),
+       "envFrom[0].prefix"},
+      {job_with("b6", {{"env", {{{"name", "X"}, {"valueFrom", {{"secretKeyRef", "s"}}}}}}}),
+       "valueFrom.secretKeyRef"},
+      {job_with("b7",
+                {{"env",
+                  {{{"name", "X"},
+                    {"valueFrom",
+                     {{"secretKeyRef", {{"name", "s"}, {"key", "k"}, {"optional", "true"}}}}}}}}}),
+       "optional"},
+      {job_with("b8", {{"env", {{{"name", "X"}, {"valueFrom", {{"fieldRef", "metadata.name"}}}}}}}),
+       "fieldRef"},
+      {job_with("b9", json::object(), {{"suspend", "true"}}), "spec.suspend"},
+      {job_with("b10", json::object(),
+                {{"template", {{"spec", {{"terminationGracePeriodSeconds", "30"}}}}}}),
+       "terminationGracePeriodSeconds"},
+      {job_with("b11", json::object(), {{"template", {{"spec", {{"nodeName", 5}}}}}}), "nodeName"},
+      {job_with("b12", json::object(), {{"completionMode", "Indexed"}}), "Indexed"},
+      {job_with("b13", json::object(), {{"template", {{"metadata", {{"labels", {{"a", 1}}}}}}}}),
+       "labels"},
+  };
+  for (const auto& [job, field] : refused) {
+    auto result = client_->create(resources::kJobs, "default", job);
+    ASSERT_FALSE(result.ok()) << job.dump();
+    EXPECT_EQ(result.error().http_status, 422) << result.error().to_string();
+    EXPECT_NE(result.error().message.find(field), std::string::npos)
+        << field << " not named in: " << result.error().message;
+  }
+  auto bad_owner = client_->create(
+      resources::kPods, "default",
+      {{"apiVersion", "v1"},
+       {"kind", "Pod"},
+       {"metadata",
+        {{"name", "owned"}, {"ownerReferences", {{{"kind", "Job"}, {"controller", "true"}}}}}},
+       {"spec",
+        {{"restartPolicy", "Never"}, {"containers", {{{"name", "c"}, {"command", {"true"}}}}}}}});
+  ASSERT_FALSE(bad_owner.ok());
+  EXPECT_EQ(bad_owner.error().http_status, 400);
+
+  // Status is not validated (as on a cluster); garbage there must not hurt the controller.
+  create_job(shell_job("scribbled", "exec sleep 60"));
+  await_pod("scribbled", [](const json& p) { return p["status"].value("phase", "") == "Running"; });
+  EXPECT_TRUE(
+      client_
+          ->patch_status(
+              resources::kJobs, "default", "scribbled",
+              {{"status", {{"conditions", {5, "x"}}, {"startTime", 5}, {"failed", "many"}}}},
+              PatchType::kMerge)
+          .ok());
+  const auto pod_name = pods_of("scribbled")[0]["metadata"].value("name", "");
+  EXPECT_TRUE(client_
+                  ->patch_status(resources::kPods, "default", pod_name,
+                                 {{"status", {{"phase", 3}, {"containerStatuses", "broken"}}}},
+                                 PatchType::kMerge)
+                  .ok());
+  // Immutable fields of a Job stay so.
+  auto changed = client_->patch(
+      resources::kJobs, "default", "scribbled",
+      {{"spec",
+        {{"template",
+          {{"spec", {{"containers", {{{"name", "main"}, {"command", {"false"}}}}}}}}}}}},
+      PatchType::kMerge);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_NE(changed.error().message.find("spec.template: Invalid value: field is immutable"),
+            std::string::npos)
+      << changed.error().message;
+  // And the server still runs Jobs.
+  create_job(shell_job("after", "true"));
+  await_job("after", [](const json& j) { return has_condition(j, "Complete"); });
+  ASSERT_TRUE(client_->remove(resources::kJobs, "default", "scribbled").ok());
+}
+
+TEST_F(LocalJobs, RetriesWaitForTheBackoff) {
+  auto options = job_options();
+  options.job_backoff = std::chrono::milliseconds(400);
+  start(options);
+  // Each try appends its start time (ns); the second must come a backoff after the first ended.
+  create_job(shell_job("backoff", "date +%s%N >> " + file("starts") + "; exit 1", {},
+                       {{"backoffLimit", 1}}));
+  await_job("backoff", [](const json& j) { return has_condition(j, "Failed"); });
+  std::istringstream starts(read("starts"));
+  long long first = 0;
+  long long second = 0;
+  starts >> first >> second;
+  ASSERT_GT(second, 0) << read("starts");
+  EXPECT_GE(second - first, 400LL * 1000 * 1000) << "retried after " << (second - first) << " ns";
+}
+
+TEST_F(LocalJobs, CompletionsDoNotOverlap) {
+  create_job(shell_job("serial",
+                       "echo start $(date +%s%N) >> " + file("runs") +
+                           "; sleep 0.05; echo end $(date +%s%N) >> " + file("runs"),
+                       {}, {{"completions", 2}}));
+  await_job("serial", [](const json& j) { return has_condition(j, "Complete"); });
+  std::istringstream runs(read("runs"));
+  std::vector<std::pair<std::string, long long>> marks;
+  std::string what;
+  long long when = 0;
+  while (runs >> what >> when) marks.emplace_back(what, when);
+  ASSERT_EQ(marks.size(), 4u) << read("runs");
+  EXPECT_EQ(marks[0].first, "start");
+  EXPECT_EQ(marks[1].first, "end");
+  EXPECT_EQ(marks[2].first, "start");
+  EXPECT_GE(marks[2].second, marks[1].second) << "parallelism 1: the second starts after the first";
 }
 
 TEST_F(LocalJobs, InvalidJobsAreRejectedWithTheField) {
@@ -473,6 +793,63 @@ TEST(LocalJobsRestart, StoppingTheServerEndsContainersAndRecordsHow) {
       [&] {
         auto job = client.get(resources::kJobs, "default", "across");
         return job.ok() && has_condition(*job, "Failed", "BackoffLimitExceeded");
+      },
+      kWait));
+}
+
+// A server that died while a container ran: on the next start the container's processes (still
+// the same ones: pid and start time match) are killed and the pod is marked as lost.
+TEST(LocalJobsRestart, ContainersOfACrashedServerAreStoppedAndMarkedLost) {
+  testing::TempDir dir;
+  process::SpawnOptions spawn;
+  spawn.argv = {"/bin/sleep", "60"};
+  auto orphan = process::Process::spawn(spawn);
+  ASSERT_TRUE(orphan.process) << orphan.error;
+  const pid_t pid = orphan.process->pid();
+  {
+    // Without --run-jobs the server only stores what it is told: a pod "running" that process.
+    LocalApiServer::Options plain;
+    plain.data_dir = dir.path().string();
+    auto server = testing::start_server(plain);
+    ASSERT_NE(server, nullptr);
+    Client client(testing::config_for(*server));
+    ASSERT_TRUE(client
+                    .create(resources::kPods, "default",
+                            {{"apiVersion", "v1"},
+                             {"kind", "Pod"},
+                             {"metadata", {{"name", "left-behind"}}},
+                             {"spec",
+                              {{"restartPolicy", "Never"},
+                               {"containers", {{{"name", "c"}, {"command", {"sleep", "60"}}}}}}}})
+                    .ok());
+    const auto id =
+        "localkube://" + std::to_string(pid) + "." + std::to_string(process::start_ticks(pid));
+    ASSERT_TRUE(
+        client
+            .patch_status(
+                resources::kPods, "default", "left-behind",
+                {{"status",
+                  {{"phase", "Running"},
+                   {"containerStatuses",
+                    {{{"name", "c"},
+                      {"containerID", id},
+                      {"state", {{"running", {{"startedAt", "2026-01-01T00:00:00Z"}}}}}}}}}}},
+                PatchType::kMerge)
+            .ok());
+  }
+  auto server = testing::start_server(job_options(dir.path().string()));
+  ASSERT_NE(server, nullptr);
+  const auto status = orphan.process->wait_for(kWait);
+  ASSERT_TRUE(status.has_value()) << "the left-behind process was not stopped";
+  EXPECT_EQ(status->signal, SIGKILL);
+  Client client(testing::config_for(*server));
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        auto pod = client.get(resources::kPods, "default", "left-behind");
+        if (!pod.ok() || (*pod)["status"].value("phase", "") != "Failed") return false;
+        const auto& terminated = (*pod)["status"]["containerStatuses"][0]["state"]["terminated"];
+        return terminated.value("exitCode", 0) == 137 &&
+               terminated.value("reason", "") == "ContainerStatusUnknown";
       },
       kWait));
 }

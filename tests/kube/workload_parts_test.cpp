@@ -1,10 +1,15 @@
 // The pieces behind local Jobs, without a server: container env resolution with the kubelet's
 // error words, $(VAR) expansion, base64, and the API server's defaults for built-in objects.
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "kube/detail/base64.hpp"
 #include "kube/detail/builtin_objects.hpp"
 #include "kube/detail/local_store.hpp"
+#include "kube/detail/log_files.hpp"
 #include "kube/detail/pod_env.hpp"
 
 namespace kopiur::kube::detail {
@@ -119,14 +124,14 @@ TEST(BuiltinObjects, SecretStringDataBecomesData) {
   json secret = {{"metadata", {{"name", "s"}}},
                  {"data", {{"a", "YQ=="}}},
                  {"stringData", {{"b", "bee"}, {"a", "override"}}}};
-  ASSERT_TRUE(prepare_builtin(type_of("", "Secret"), secret, true).ok());
+  ASSERT_TRUE(prepare_builtin(type_of("", "Secret"), secret, nullptr).ok());
   EXPECT_FALSE(secret.contains("stringData"));
   EXPECT_EQ(secret["type"], "Opaque");
   EXPECT_EQ(base64_decode(secret["data"]["b"]), "bee");
   EXPECT_EQ(base64_decode(secret["data"]["a"]), "override");
 
   json bad = {{"metadata", {{"name", "s"}}}, {"data", {{"a", "not base64!"}}}};
-  const auto status = prepare_builtin(type_of("", "Secret"), bad, true);
+  const auto status = prepare_builtin(type_of("", "Secret"), bad, nullptr);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("data[a]"), std::string::npos);
 }
@@ -135,7 +140,7 @@ TEST(BuiltinObjects, PodDefaultsAndPendingStatus) {
   json pod = {{"metadata", {{"name", "p"}}},
               {"spec", {{"containers", {{{"name", "c"}, {"command", {"true"}}}}}}},
               {"status", {{"phase", "Succeeded"}}}};
-  ASSERT_TRUE(prepare_builtin(type_of("", "Pod"), pod, true).ok());
+  ASSERT_TRUE(prepare_builtin(type_of("", "Pod"), pod, nullptr).ok());
   EXPECT_EQ(pod["status"]["phase"], "Pending");  // a new pod has not run, whatever it says
   EXPECT_EQ(pod["spec"]["restartPolicy"], "Always");
   EXPECT_EQ(pod["spec"]["terminationGracePeriodSeconds"], 30);
@@ -143,14 +148,14 @@ TEST(BuiltinObjects, PodDefaultsAndPendingStatus) {
   EXPECT_EQ(pod["spec"]["containers"][0]["terminationMessagePolicy"], "File");
 
   json nameless = {{"metadata", {{"name", "p"}}}, {"spec", {{"containers", {{{"image", "x"}}}}}}};
-  const auto status = prepare_builtin(type_of("", "Pod"), nameless, true);
+  const auto status = prepare_builtin(type_of("", "Pod"), nameless, nullptr);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("spec.containers[0].name: Required value"),
             std::string::npos)
       << status.error().message;
   json numeric = {{"metadata", {{"name", "p"}}},
                   {"spec", {{"containers", {{{"name", "c"}, {"command", {"sleep", 5}}}}}}}};
-  EXPECT_FALSE(prepare_builtin(type_of("", "Pod"), numeric, true).ok());
+  EXPECT_FALSE(prepare_builtin(type_of("", "Pod"), numeric, nullptr).ok());
 }
 
 TEST(BuiltinObjects, JobDefaultsAndValidation) {
@@ -159,7 +164,7 @@ TEST(BuiltinObjects, JobDefaultsAndValidation) {
       {"spec",
        {{"template", {{"spec", {{"restartPolicy", "Never"}, {"containers", {{{"name", "c"}}}}}}}}}},
       {"status", {{"succeeded", 5}}}};
-  ASSERT_TRUE(prepare_builtin(type_of("batch", "Job"), job, true).ok());
+  ASSERT_TRUE(prepare_builtin(type_of("batch", "Job"), job, nullptr).ok());
   EXPECT_FALSE(job.contains("status"));
   EXPECT_EQ(job["spec"]["backoffLimit"], 6);
   EXPECT_EQ(job["spec"]["parallelism"], 1);
@@ -170,16 +175,41 @@ TEST(BuiltinObjects, JobDefaultsAndValidation) {
 
   json negative = job;
   negative["spec"]["backoffLimit"] = -1;
-  auto status = prepare_builtin(type_of("batch", "Job"), negative, true);
+  auto status = prepare_builtin(type_of("batch", "Job"), negative, nullptr);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("spec.backoffLimit"), std::string::npos);
 
   json defaulted_restart = job;
   defaulted_restart["spec"]["template"]["spec"].erase("restartPolicy");
-  status = prepare_builtin(type_of("batch", "Job"), defaulted_restart, true);
+  status = prepare_builtin(type_of("batch", "Job"), defaulted_restart, nullptr);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("valid values: \"OnFailure\", \"Never\""),
             std::string::npos);
+}
+
+TEST(LogFiles, TailStartCountsLinesFromTheEnd) {
+  EXPECT_EQ(tail_start("a\nb\nc\n", 2), 2u);
+  EXPECT_EQ(tail_start("a\nb\nc\n", 3), 0u);
+  EXPECT_EQ(tail_start("a\nb\nc\n", 4), 0u);
+  EXPECT_EQ(tail_start("a\nb\nc\n", 0), 6u);
+  EXPECT_EQ(tail_start("a\nb\nc", 1), 4u);  // an unfinished last line is a line
+  EXPECT_EQ(tail_start("", 5), 0u);
+  EXPECT_EQ(tail_start("\n\n", 1), 1u);
+}
+
+TEST(LogFiles, TailOffsetMatchesTailStartAcrossBlocks) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("kopiur-tail-" + std::to_string(::getpid()) + ".log");
+  std::string text;
+  for (int i = 0; i < 30000; ++i) text += "line " + std::to_string(i) + "\n";  // > 64 KiB
+  std::ofstream(path) << text;
+  for (const std::size_t lines : {0u, 1u, 2u, 100u, 9000u, 29999u, 30000u, 40000u}) {
+    EXPECT_EQ(tail_offset(path.string(), lines), tail_start(text, lines)) << lines;
+  }
+  EXPECT_EQ(read_range(path.string(), text.size() - 11, 100), "line 29999\n");
+  EXPECT_EQ(read_range(path.string(), text.size() + 5, 100), "");
+  std::filesystem::remove(path);
+  EXPECT_EQ(tail_offset(path.string(), 3), 0u);
 }
 
 TEST(Timestamps, FormatAndParseRoundTrip) {

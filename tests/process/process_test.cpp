@@ -114,6 +114,18 @@ std::unique_ptr<Process> start(const SpawnOptions& options) {
   return std::move(result.process);
 }
 
+// Runs `options` to its end with stdout on a pipe and returns what it printed; "<failed: ...>"
+// when it could not start or did not exit 0, so a comparison with the expected output fails.
+std::string stdout_of(SpawnOptions options) {
+  options.stdout_to = Redirect::pipe();
+  auto child = start(options);
+  if (child == nullptr) return "<failed: did not start>";
+  auto out = child->take_stdout();
+  auto text = read_all(out.get());
+  const auto status = child->wait();
+  return status.success() ? text : "<failed: " + status.describe() + ">";
+}
+
 // Kills a stray pid at scope exit, so a failing assertion leaves no `sleep 30` behind.
 struct KillOnExit {
   pid_t pid = 0;
@@ -247,23 +259,13 @@ TEST(Process, EnvironmentIsExactlyTheGivenOne) {
 TEST(Process, EmptyEnvironment) {
   SpawnOptions options;
   options.argv = {"/usr/bin/env"};
-  options.stdout_to = Redirect::pipe();
-  auto child = start(options);
-  ASSERT_NE(child, nullptr);
-  auto out = child->take_stdout();
-  EXPECT_EQ(read_all(out.get()), "");
-  EXPECT_TRUE(child->wait().success());
+  EXPECT_EQ(stdout_of(options), "");
 }
 
 TEST(Process, ArgumentsArePassedVerbatim) {
   SpawnOptions options = shell("printf '[%s]\\n' \"$0\" \"$@\"");
   options.argv.insert(options.argv.end(), {"zero", "two words", "", "$HOME;*"});
-  options.stdout_to = Redirect::pipe();
-  auto child = start(options);
-  ASSERT_NE(child, nullptr);
-  auto out = child->take_stdout();
-  EXPECT_EQ(read_all(out.get()), "[zero]\n[two words]\n[]\n[$HOME;*]\n");
-  EXPECT_TRUE(child->wait().success());
+  EXPECT_EQ(stdout_of(options), "[zero]\n[two words]\n[]\n[$HOME;*]\n");
 }
 
 TEST(Process, BareNameIsFoundInTheChildsPath) {
@@ -276,12 +278,7 @@ TEST(Process, BareNameIsFoundInTheChildsPath) {
   SpawnOptions options;
   options.argv = {"kopiur-hello"};
   options.env = {"PATH=" + dir.path().string()};
-  options.stdout_to = Redirect::pipe();
-  auto child = start(options);
-  ASSERT_NE(child, nullptr);
-  auto out = child->take_stdout();
-  EXPECT_EQ(read_all(out.get()), "hello from " + script + "\n");
-  EXPECT_TRUE(child->wait().success());
+  EXPECT_EQ(stdout_of(options), "hello from " + script + "\n");
 }
 
 TEST(Process, ParentsPathIsNotUsed) {
@@ -334,12 +331,7 @@ TEST(Process, NonExecutableEntriesInPathAreSkipped) {
   SpawnOptions options;
   options.argv = {"kopiur-tool"};
   options.env = {"PATH=" + path};
-  options.stdout_to = Redirect::pipe();
-  auto child = start(options);
-  ASSERT_NE(child, nullptr);
-  auto out = child->take_stdout();
-  EXPECT_EQ(read_all(out.get()), "second\n");
-  EXPECT_TRUE(child->wait().success());
+  EXPECT_EQ(stdout_of(options), "second\n");
 }
 
 TEST(Process, FileThatCannotBeExecutedIsAnError) {
@@ -367,12 +359,7 @@ TEST(Process, WorkingDirIsHonoured) {
   SpawnOptions options;
   options.argv = {"/bin/pwd", "-P"};
   options.working_dir = dir.path().string();
-  options.stdout_to = Redirect::pipe();
-  auto child = start(options);
-  ASSERT_NE(child, nullptr);
-  auto out = child->take_stdout();
-  EXPECT_EQ(read_all(out.get()), std::filesystem::canonical(dir.path()).string() + "\n");
-  EXPECT_TRUE(child->wait().success());
+  EXPECT_EQ(stdout_of(options), std::filesystem::canonical(dir.path()).string() + "\n");
 }
 
 TEST(Process, MissingWorkingDirIsAnErrorAndNothingRuns) {
@@ -464,12 +451,7 @@ TEST(Process, NullDiscardsStdout) {
 
 TEST(Process, NullDiscardsStderrByDefault) {
   auto options = shell("echo \"$(readlink /proc/$$/fd/2)\"; echo dropped >&2");
-  options.stdout_to = Redirect::pipe();
-  auto child = start(options);
-  ASSERT_NE(child, nullptr);
-  auto out = child->take_stdout();
-  EXPECT_EQ(read_all(out.get()), "/dev/null\n");
-  EXPECT_TRUE(child->wait().success());
+  EXPECT_EQ(stdout_of(options), "/dev/null\n");
 }
 
 TEST(Process, StdinIsDevNull) {
@@ -515,12 +497,7 @@ TEST(Process, DescriptorsBeyondStderrAreNotInherited) {
   // an extra entry (and pushes ls's own one above 3 if it is 3).
   SpawnOptions options;
   options.argv = {"/bin/ls", "/proc/self/fd"};
-  options.stdout_to = Redirect::pipe();
-  auto child = start(options);
-  ASSERT_NE(child, nullptr);
-  auto out = child->take_stdout();
-  EXPECT_THAT(split_lines(read_all(out.get())), ElementsAre("0", "1", "2", "3"));
-  EXPECT_TRUE(child->wait().success());
+  EXPECT_THAT(split_lines(stdout_of(options)), ElementsAre("0", "1", "2", "3"));
 }
 
 // --- signals ----------------------------------------------------------------------------------

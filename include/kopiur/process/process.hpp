@@ -86,6 +86,10 @@ struct SpawnOptions {
   Redirect stdout_to = Redirect::null();
   Redirect stderr_to = Redirect::null();
   bool new_session = true;  // setsid(): own session and process group
+  // With new_session: when the program ends, SIGKILL whatever it left behind in its process
+  // group (as a container's processes end with it). Done before reaping, while the group id
+  // still belongs to the child.
+  bool kill_group_on_exit = false;
 };
 
 class Process;
@@ -119,10 +123,11 @@ class Process {
 
  private:
   struct State;
-  Process(pid_t pid, bool group, UniqueFd out, UniqueFd err);
+  Process(pid_t pid, bool group, bool kill_group_on_exit, UniqueFd out, UniqueFd err);
 
   pid_t pid_;
   bool group_;
+  bool kill_group_on_exit_;
   UniqueFd stdout_;
   UniqueFd stderr_;
   std::unique_ptr<State> state_;
@@ -132,6 +137,10 @@ class Process {
 // the usual system default). Returns the path, or "" with *error in a runtime's words.
 std::string resolve_executable(const std::string& name, const std::string& path_value,
                                std::string* error);
+
+// start_ticks(): when process `pid` started, in clock ticks since boot (/proc/PID/stat), or 0 when
+// it does not exist. With the pid it identifies a process across pid reuse.
+unsigned long long start_ticks(pid_t pid);
 
 // current_environment(): this process's environment as "NAME=value" entries.
 std::vector<std::string> current_environment();

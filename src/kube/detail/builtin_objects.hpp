@@ -13,8 +13,10 @@ namespace kopiur::kube::detail {
 
 struct ResourceType;
 
-// prepare_builtin(): applies the defaults above; `creating` is true for a new object (metadata.uid
-// and creationTimestamp are already set). A 422 Invalid error names the field.
-Status prepare_builtin(const ResourceType& rt, nlohmann::json& object, bool creating);
+// prepare_builtin(): applies the defaults above and checks the types of every field the local
+// Job controller and kubelet read, so nothing malformed reaches them. `old` is the stored object
+// on an update (a Job's template, selector and completionMode are immutable), null on create
+// (metadata.uid and creationTimestamp are already set). A 422 Invalid error names the field.
+Status prepare_builtin(const ResourceType& rt, nlohmann::json& object, const nlohmann::json* old);
 
 }  // namespace kopiur::kube::detail

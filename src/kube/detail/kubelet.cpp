@@ -13,6 +13,8 @@
 #include "kopiur/process/process.hpp"
 
 #include "kube/detail/base64.hpp"
+#include "kube/detail/json_access.hpp"
+#include "kube/detail/log_files.hpp"
 #include "kube/detail/pod_env.hpp"
 
 namespace kopiur::kube::detail {
@@ -33,27 +35,18 @@ std::string read_head(const std::string& path, std::size_t limit) {
   return out;
 }
 
+// The FallbackToLogsOnError message: the log's last 80 lines, at most 2048 bytes. Only the end
+// of the file is read, however large the log is.
 std::string log_tail(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
-  std::size_t lines = 0;
-  std::size_t start = text.size();
-  while (start > 0) {
-    const auto nl = text.rfind('\n', start - 1);
-    // A trailing newline does not start a line of its own.
-    if (nl == std::string::npos) {
-      start = 0;
-      break;
-    }
-    if (nl + 1 < text.size() && ++lines > kFallbackLines) break;
-    start = nl;
-  }
-  if (start > 0) ++start;
-  text = text.substr(start);
-  if (text.size() > kFallbackBytes) text = text.substr(text.size() - kFallbackBytes);
-  return text;
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  const auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(0, in.tellg()));
+  const auto start = size > kFallbackBytes ? size - kFallbackBytes : 0;
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string text(static_cast<std::size_t>(size - start), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return text.substr(tail_start(text, kFallbackLines));
 }
 
 json condition(const char* type, bool ok, const std::string& time, const char* reason = nullptr) {
@@ -65,15 +58,16 @@ json condition(const char* type, bool ok, const std::string& time, const char* r
   return c;
 }
 
+constexpr std::int64_t kMaxGraceSeconds = 24 * 3600;
+
 std::optional<std::map<std::string, std::string>> decoded_data(const json& object,
                                                                bool base64_values) {
   std::map<std::string, std::string> out;
-  for (const char* field : {"data", "stringData"}) {
-    if (!object.contains(field) || !object[field].is_object()) continue;
-    for (const auto& [key, value] : object[field].items()) {
+  for (const char* section : {"data", "stringData"}) {
+    for (const auto& [key, value] : field::map(object, section).items()) {
       if (!value.is_string()) continue;
       const auto text = value.get<std::string>();
-      if (base64_values && std::string(field) == "data") {
+      if (base64_values && std::string(section) == "data") {
         out[key] = base64_decode(text).value_or(std::string{});
       } else {
         out[key] = text;
@@ -112,7 +106,7 @@ struct LocalKubelet::PodRun {
   std::vector<ContainerRun> containers;
   std::vector<std::thread> waiters;
   bool terminating = false;
-  bool deleted = false;
+  bool deleted = false;  // gone from the store: nothing to write any more
   bool killed = false;
   std::chrono::steady_clock::time_point kill_at;
 
@@ -132,9 +126,10 @@ LocalKubelet::LocalKubelet(LocalStore& store, Options options)
 LocalKubelet::~LocalKubelet() { stop(); }
 
 std::string LocalKubelet::pod_dir(const json& pod) const {
-  const auto& meta = pod["metadata"];
-  return (fs::path(options_.work_dir) / (meta.value("namespace", "") + "_" +
-                                         meta.value("name", "") + "_" + meta.value("uid", "")))
+  const auto& meta = field::map(pod, "metadata");
+  return (fs::path(options_.work_dir) /
+          (field::text(meta, "namespace") + "_" + field::text(meta, "name") + "_" +
+           field::text(meta, "uid")))
       .string();
 }
 
@@ -154,12 +149,12 @@ bool LocalKubelet::container_running(const std::string& pod_uid,
 }
 
 void LocalKubelet::write_status(const json& pod, const json& status) {
-  const auto& meta = pod["metadata"];
-  const auto uid = meta.value("uid", "");
+  const auto& meta = field::map(pod, "metadata");
+  const auto uid = field::text(meta, "uid");
   (void)store_.patch(
-      pods_, meta.value("namespace", ""), meta.value("name", ""),
+      pods_, field::text(meta, "namespace"), field::text(meta, "name"),
       [&](const json& current) -> Result<json> {
-        if (current["metadata"].value("uid", "") != uid) {
+        if (field::text(field::map(current, "metadata"), "uid") != uid) {
           return api_error(409, "Conflict", "the pod was replaced");
         }
         json next = current;
@@ -170,8 +165,8 @@ void LocalKubelet::write_status(const json& pod, const json& status) {
 }
 
 void LocalKubelet::write_status_locked(const PodRun& run) {
+  if (run.deleted) return;
   const bool all_done = run.done();
-  bool any_running = false;
   bool all_ok = true;
   json statuses = json::array();
   for (const auto& c : run.containers) {
@@ -188,16 +183,17 @@ void LocalKubelet::write_status_locked(const PodRun& run) {
       all_ok = all_ok && c.exit_code == 0;
     } else {
       state = {{"running", {{"startedAt", c.started_at}}}};
-      any_running = true;
     }
-    json status = {{"name", c.name},       {"image", c.image},           {"imageID", ""},
-                   {"ready", !c.finished}, {"started", !c.finished},     {"restartCount", 0},
-                   {"state", state},       {"lastState", json::object()}};
+    json status = {{"name", c.name},         {"image", c.image},
+                   {"imageID", ""},          {"ready", !c.finished && !run.terminating},
+                   {"started", !c.finished}, {"restartCount", 0},
+                   {"state", state},         {"lastState", json::object()}};
     if (!c.container_id.empty()) status["containerID"] = c.container_id;
     statuses.push_back(status);
   }
-  const bool ready = any_running && std::none_of(run.containers.begin(), run.containers.end(),
-                                                 [](const ContainerRun& c) { return c.finished; });
+  const bool ready =
+      !run.terminating && std::none_of(run.containers.begin(), run.containers.end(),
+                                       [](const ContainerRun& c) { return c.finished; });
   const char* not_ready_reason = all_done ? "PodCompleted" : "ContainersNotReady";
   json status = {
       {"phase", all_done ? (all_ok ? "Succeeded" : "Failed") : "Running"},
@@ -214,19 +210,28 @@ void LocalKubelet::write_status_locked(const PodRun& run) {
       {"startTime", run.start_time},
       {"containerStatuses", statuses},
       {"qosClass", "BestEffort"}};
-  if (run.deleted) return;
   write_status({{"metadata", {{"namespace", run.ns}, {"name", run.name}, {"uid", run.uid}}}},
                status);
 }
 
+// A pod this kubelet cannot run at all (a malformed spec that slipped past admission): it fails
+// with the reason, instead of stopping the loop that runs every other pod.
+void LocalKubelet::fail_pod(const json& pod, const std::string& message) {
+  json status = field::map(pod, "status");
+  status["phase"] = "Failed";
+  status["reason"] = "InvalidPodSpec";
+  status["message"] = "kopiur-localkube cannot run this pod: " + message;
+  write_status(pod, status);
+}
+
 void LocalKubelet::start_pod(const json& pod) {
-  const auto& meta = pod["metadata"];
-  const auto& spec = pod["spec"];
-  const auto ns = meta.value("namespace", "");
+  const auto& meta = field::map(pod, "metadata");
+  const auto& spec = field::map(pod, "spec");
+  const auto ns = field::text(meta, "namespace");
   const auto now = now_rfc3339();
   const auto waiting = [&](const std::string& container, const std::string& image,
                            const char* reason, const std::string& message) {
-    json status = pod.value("status", json::object());
+    json status = field::map(pod, "status");
     status["phase"] = "Pending";
     status["containerStatuses"] = {
         {{"name", container},
@@ -251,13 +256,13 @@ void LocalKubelet::start_pod(const json& pod) {
 
   auto run = std::make_unique<PodRun>();
   run->ns = ns;
-  run->name = meta.value("name", "");
-  run->uid = meta.value("uid", "");
+  run->name = field::text(meta, "name");
+  run->uid = field::text(meta, "uid");
   run->dir = pod_dir(pod);
   run->start_time = now;
-  run->grace = std::min<std::chrono::milliseconds>(
-      options_.max_grace,
-      std::chrono::seconds(spec.value("terminationGracePeriodSeconds", std::int64_t{30})));
+  const auto grace = std::clamp<std::int64_t>(
+      field::integer(spec, "terminationGracePeriodSeconds", 30), 0, kMaxGraceSeconds);
+  run->grace = std::min<std::chrono::milliseconds>(options_.max_grace, std::chrono::seconds(grace));
 
   // Resolve everything first: a missing Secret leaves the pod Pending (retried on the next
   // sync, as the kubelet does) instead of starting half of its containers.
@@ -268,9 +273,9 @@ void LocalKubelet::start_pod(const json& pod) {
     std::string start_error;
   };
   std::vector<Plan> plans;
-  for (const auto& container : spec.value("containers", json::array())) {
-    const auto name = container.value("name", "");
-    const auto image = container.value("image", "");
+  for (const auto& container : field::list(spec, "containers")) {
+    const auto name = field::text(container, "name");
+    const auto image = field::text(container, "image");
     auto env = container_env(pod, container, lookup);
     if (!env.ok()) {
       waiting(name, image, "CreateContainerConfigError", env.error().message);
@@ -282,7 +287,7 @@ void LocalKubelet::start_pod(const json& pod) {
     c.image = image;
     c.log_path = (fs::path(run->dir) / (name + ".log")).string();
     c.message_path = (fs::path(run->dir) / (name + ".termination-log")).string();
-    c.message_policy = container.value("terminationMessagePolicy", "File");
+    c.message_policy = field::text(container, "terminationMessagePolicy", "File");
     plan.env = options_.base_env;
     plan.env.push_back("HOSTNAME=" + run->name);
     if (!options_.kubeconfig_path.empty()) {
@@ -295,25 +300,31 @@ void LocalKubelet::start_pod(const json& pod) {
     }
     plan.env.push_back("KOPIUR_TERMINATION_MESSAGE_PATH=" + c.message_path);
     for (const char* list : {"command", "args"}) {
-      for (const auto& item : container.value(list, json::array())) {
-        if (item.is_string())
+      for (const auto& item : field::list(container, list)) {
+        if (item.is_string()) {
           plan.argv.push_back(expand_references(item.get<std::string>(), defined));
+        }
       }
     }
-    if (container.value("command", json::array()).empty()) {
+    if (field::list(container, "command").empty()) {
       plan.start_error = "container \"" + name +
                          "\" has no command: images are not run here, so the pod spec must name "
                          "the program in command";
     }
-    plan.working_dir = container.value("workingDir", "");
-    if (!plan.working_dir.empty() && !fs::is_directory(plan.working_dir)) {
+    plan.working_dir = field::text(container, "workingDir");
+    std::error_code ec;
+    if (!plan.working_dir.empty() && !fs::is_directory(plan.working_dir, ec)) {
       plan.working_dir.clear();  // the image's directory does not exist here: use the pod's
     }
     if (plan.working_dir.empty()) plan.working_dir = run->dir;
     run->containers.push_back(std::move(c));
     plans.push_back(std::move(plan));
   }
-  if (!spec.value("initContainers", json::array()).empty()) {
+  if (plans.empty()) {
+    fail_pod(pod, "it has no containers");
+    return;
+  }
+  if (!field::list(spec, "initContainers").empty()) {
     for (auto& plan : plans) {
       plan.start_error = "init containers are not supported by kopiur-localkube";
     }
@@ -339,10 +350,14 @@ void LocalKubelet::start_pod(const json& pod) {
       spawn.working_dir = plan.working_dir;
       spawn.stdout_to = process::Redirect::to_fd(log.get());
       spawn.stderr_to = process::Redirect::to_fd(log.get());
+      spawn.kill_group_on_exit = true;  // a container's processes end with it
       auto started = process::Process::spawn(spawn);
       if (started.process) {
         c.process = std::move(started.process);
-        c.container_id = "localkube://" + std::to_string(c.process->pid());
+        const auto pid = c.process->pid();
+        // The start time makes the id unique across pid reuse (see recover_lost()).
+        c.container_id =
+            "localkube://" + std::to_string(pid) + "." + std::to_string(process::start_ticks(pid));
         continue;
       }
       plan.start_error = started.error;
@@ -367,16 +382,18 @@ void LocalKubelet::start_pod(const json& pod) {
 void LocalKubelet::await_container(PodRun* run, std::size_t index) {
   auto& c = run->containers[index];
   const auto status = c.process->wait();
+  // Read the message before taking the lock: the files are this container's alone.
+  auto message = read_head(c.message_path, kMaxMessageBytes);
+  if (message.empty() && !status.success() && c.message_policy == "FallbackToLogsOnError") {
+    message = log_tail(c.log_path);
+  }
   std::lock_guard lock(mu_);
   c.finished = true;
   c.finished_at = now_rfc3339();
   c.exit_code = status.combined();
   c.signal = status.signal;
   c.reason = status.success() ? "Completed" : "Error";
-  c.message = read_head(c.message_path, kMaxMessageBytes);
-  if (c.message.empty() && !status.success() && c.message_policy == "FallbackToLogsOnError") {
-    c.message = log_tail(c.log_path);
-  }
+  c.message = std::move(message);
   write_status_locked(*run);
 }
 
@@ -387,60 +404,98 @@ void LocalKubelet::begin_termination(PodRun& run, std::chrono::steady_clock::tim
   for (auto& c : run.containers) {
     if (c.process && !c.finished) c.process->signal(SIGTERM);
   }
+  write_status_locked(run);  // no longer ready
+}
+
+// A pod left Running by an earlier run of this server: its processes are stopped if they still
+// run (the container id holds pid and start time, so a recycled pid is left alone), and the pod
+// is marked as the kubelet marks a container it lost.
+void LocalKubelet::recover_lost(const json& pod) {
+  json status = field::map(pod, "status");
+  json statuses = json::array();
+  for (const auto& cs : field::list(status, "containerStatuses")) {
+    json updated = cs;
+    const auto& running = field::map(field::map(cs, "state"), "running");
+    if (!running.empty()) {
+      const auto id = field::text(cs, "containerID");
+      const std::string prefix = "localkube://";
+      if (id.rfind(prefix, 0) == 0) {
+        const auto pid = static_cast<pid_t>(std::strtol(id.c_str() + prefix.size(), nullptr, 10));
+        const auto dot = id.find('.');
+        const auto ticks =
+            dot == std::string::npos ? 0ULL : std::strtoull(id.c_str() + dot + 1, nullptr, 10);
+        if (pid > 1 && ticks != 0 && process::start_ticks(pid) == ticks) ::kill(-pid, SIGKILL);
+      }
+      updated["state"] = {{"terminated",
+                           {{"exitCode", 137},
+                            {"reason", "ContainerStatusUnknown"},
+                            {"message",
+                             "The container could not be located when the pod was "
+                             "terminated"},
+                            {"startedAt", field::text(running, "startedAt")},
+                            {"finishedAt", now_rfc3339()}}}};
+      updated["ready"] = false;
+      updated["started"] = false;
+    }
+    statuses.push_back(updated);
+  }
+  status["phase"] = "Failed";
+  status["containerStatuses"] = statuses;
+  write_status(pod, status);
+}
+
+void LocalKubelet::remove_stale_dirs(const std::set<std::string>& pod_uids) {
+  std::error_code ec;
+  for (fs::directory_iterator it(options_.work_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_directory(ec)) continue;
+    const auto name = it->path().filename().string();
+    const auto uid = name.substr(name.rfind('_') + 1);
+    if (pod_uids.count(uid) != 0 || runs_.count(uid) != 0) continue;
+    std::error_code ignored;
+    fs::remove_all(it->path(), ignored);
+  }
 }
 
 std::chrono::steady_clock::time_point LocalKubelet::sync() {
   const auto now = std::chrono::steady_clock::now();
-  auto [pods, rv] = store_.list(pods_, "");
-  (void)rv;
-  std::set<std::string> live;  // uids of pods that exist and are not being deleted
+  auto pods = store_.list(pods_, "").first;
+  std::set<std::string> present;   // uids of pods in the store
+  std::set<std::string> deleting;  // ...of those, the ones being deleted
   std::vector<const json*> to_start;
+  std::vector<const json*> lost;
   {
     std::lock_guard lock(mu_);
     for (const auto& pod : pods) {
-      const auto& meta = pod["metadata"];
-      const auto uid = meta.value("uid", "");
-      if (meta.contains("deletionTimestamp")) continue;
-      live.insert(uid);
-      if (runs_.count(uid) != 0) continue;
-      const auto phase = pod.value("status", json::object()).value("phase", "Pending");
-      if (phase == "Succeeded" || phase == "Failed") continue;
-      const auto node = pod["spec"].value("nodeName", "");
-      if (!node.empty() && node != options_.node_name) continue;
-      if (phase == "Running") {
-        // Started by an earlier run of this server: the process is gone. Say so as the kubelet
-        // does for a container it lost.
-        json status = pod["status"];
-        status["phase"] = "Failed";
-        for (auto& cs : status["containerStatuses"]) {
-          if (!cs.contains("state") || !cs["state"].contains("running")) continue;
-          cs["state"] = {{"terminated",
-                          {{"exitCode", 137},
-                           {"reason", "ContainerStatusUnknown"},
-                           {"message",
-                            "The container could not be located when the pod was "
-                            "terminated"},
-                           {"startedAt", cs["state"]["running"].value("startedAt", "")},
-                           {"finishedAt", now_rfc3339()}}}};
-          cs["ready"] = false;
-          cs["started"] = false;
-        }
-        write_status(pod, status);
+      const auto& meta = field::map(pod, "metadata");
+      const auto uid = field::text(meta, "uid");
+      present.insert(uid);
+      if (meta.contains("deletionTimestamp")) {
+        deleting.insert(uid);
         continue;
       }
-      to_start.push_back(&pod);
+      if (runs_.count(uid) != 0) continue;
+      const auto phase = field::text(field::map(pod, "status"), "phase", "Pending");
+      if (phase == "Succeeded" || phase == "Failed") continue;
+      const auto node = field::text(field::map(pod, "spec"), "nodeName");
+      if (!node.empty() && node != options_.node_name) continue;
+      (phase == "Running" ? lost : to_start).push_back(&pod);
     }
   }
-  for (const auto* pod : to_start) start_pod(*pod);
+  for (const auto* pod : lost) recover_lost(*pod);
+  for (const auto* pod : to_start) {
+    try {
+      start_pod(*pod);
+    } catch (const std::exception& e) {
+      fail_pod(*pod, e.what());
+    }
+  }
 
   std::lock_guard lock(mu_);
   auto next = std::chrono::steady_clock::time_point::max();
   for (auto it = runs_.begin(); it != runs_.end();) {
     auto& run = *it->second;
-    if (live.count(run.uid) == 0) {
-      run.deleted = true;
-      begin_termination(run, now);
-    }
+    if (present.count(run.uid) == 0) run.deleted = true;
+    if (run.deleted || deleting.count(run.uid) != 0) begin_termination(run, now);
     if (run.terminating && !run.done()) {
       if (now >= run.kill_at && !run.killed) {
         run.killed = true;
@@ -456,12 +511,9 @@ std::chrono::steady_clock::time_point LocalKubelet::sync() {
       continue;
     }
     for (auto& waiter : run.waiters) waiter.join();  // each has recorded its end already
-    if (run.deleted) {
-      std::error_code ec;
-      fs::remove_all(run.dir, ec);
-    }
     it = runs_.erase(it);
   }
+  remove_stale_dirs(present);  // logs go with their pods
   return next;
 }
 

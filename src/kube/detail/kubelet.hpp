@@ -8,6 +8,11 @@
 // this machine, each container gets its own termination-message file, named in its environment
 // as KOPIUR_TERMINATION_MESSAGE_PATH, and KUBECONFIG pointing at the local server.
 //
+// A deleted pod's containers get SIGTERM, then SIGKILL after the grace period; while a finalizer
+// keeps the pod, their end is still recorded. When a container's main process ends, whatever it
+// left in its process group is killed. A pod left Running by a crashed server has its processes
+// killed (when still the same processes) and is marked ContainerStatusUnknown.
+//
 // What differs from a node: no images (a container without a command cannot start: StartError,
 // exit code 128), no volumes (paths are the host's), no restarts (restartPolicy Always behaves as
 // Never), no init containers (the pod fails with a message saying so).
@@ -20,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,6 +66,9 @@ class LocalKubelet {
   struct PodRun;
 
   void start_pod(const nlohmann::json& pod);
+  void fail_pod(const nlohmann::json& pod, const std::string& message);
+  void recover_lost(const nlohmann::json& pod);
+  void remove_stale_dirs(const std::set<std::string>& pod_uids);
   void await_container(PodRun* run, std::size_t index);
   void begin_termination(PodRun& run, std::chrono::steady_clock::time_point now);
   void write_status_locked(const PodRun& run);

@@ -1,5 +1,6 @@
 #include "kube/detail/local_store.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -103,9 +104,31 @@ Status check_shape(const json& object) {
       }
     }
   }
-  if (meta.contains("finalizers") && !meta["finalizers"].is_null() &&
-      !meta["finalizers"].is_array()) {
-    return api_error(400, "BadRequest", "metadata.finalizers must be a list");
+  if (meta.contains("finalizers") && !meta["finalizers"].is_null()) {
+    const auto& finalizers = meta["finalizers"];
+    if (!finalizers.is_array() || !std::all_of(finalizers.begin(), finalizers.end(),
+                                               [](const json& f) { return f.is_string(); })) {
+      return api_error(400, "BadRequest", "metadata.finalizers must be a list of strings");
+    }
+  }
+  if (meta.contains("ownerReferences") && !meta["ownerReferences"].is_null()) {
+    const auto& refs = meta["ownerReferences"];
+    if (!refs.is_array()) {
+      return api_error(400, "BadRequest", "metadata.ownerReferences must be a list");
+    }
+    for (const auto& ref : refs) {
+      const bool ok = ref.is_object() && ref.value("kind", json("")).is_string() &&
+                      ref.value("name", json("")).is_string() &&
+                      ref.value("uid", json("")).is_string() &&
+                      ref.value("apiVersion", json("")).is_string() &&
+                      ref.value("controller", json(false)).is_boolean() &&
+                      ref.value("blockOwnerDeletion", json(false)).is_boolean();
+      if (!ok) {
+        return api_error(400, "BadRequest",
+                         "metadata.ownerReferences entries are objects with string apiVersion, "
+                         "kind, name and uid, and boolean controller and blockOwnerDeletion");
+      }
+    }
   }
   return {};
 }
@@ -312,7 +335,7 @@ Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, j
   meta["creationTimestamp"] = now_rfc3339();
   meta["generation"] = 1;
   if (rt.has_status && rt.custom) object.erase("status");
-  if (auto prepared = prepare_builtin(rt, object, /*creating=*/true); !prepared.ok()) {
+  if (auto prepared = prepare_builtin(rt, object, /*old=*/nullptr); !prepared.ok()) {
     return prepared.error();
   }
   if (rt.kind == "CustomResourceDefinition") {
@@ -440,7 +463,7 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
     next["apiVersion"] = (*old)["apiVersion"];
     next["kind"] = (*old)["kind"];
     if (!status_only) {
-      if (auto prepared = prepare_builtin(rt, next, /*creating=*/false); !prepared.ok()) {
+      if (auto prepared = prepare_builtin(rt, next, old); !prepared.ok()) {
         return prepared.error();
       }
       if (auto status = validate_locked(rt, next); !status.ok()) return status.error();

@@ -1,5 +1,7 @@
 #include "kube/detail/pod_env.hpp"
 
+#include "kube/detail/json_access.hpp"
+
 namespace kopiur::kube::detail {
 namespace {
 
@@ -35,7 +37,7 @@ void put(EnvList& out, const std::string& name, std::string value) {
 
 // Reads `metadata.labels['key']`-style field paths and the simple ones the downward API offers.
 Result<std::string> field_value(const json& pod, const std::string& path) {
-  const auto& meta = pod.value("metadata", json::object());
+  const auto& meta = field::map(pod, "metadata");
   const auto bracket = [&](const char* prefix, const char* map) -> std::optional<std::string> {
     const std::string p = prefix;
     if (path.compare(0, p.size(), p) != 0 || path.size() < p.size() + 3) return std::nullopt;
@@ -43,17 +45,16 @@ Result<std::string> field_value(const json& pod, const std::string& path) {
     if (key.size() >= 2 && (key.front() == '\'' || key.front() == '"')) {
       key = key.substr(1, key.size() - 2);
     }
-    const auto values = meta.value(map, json::object());
-    return values.is_object() ? values.value(key, std::string{}) : std::string{};
+    return field::text(field::map(meta, map), key.c_str());
   };
-  if (path == "metadata.name") return meta.value("name", "");
-  if (path == "metadata.namespace") return meta.value("namespace", "");
-  if (path == "metadata.uid") return meta.value("uid", "");
+  if (path == "metadata.name") return field::text(meta, "name");
+  if (path == "metadata.namespace") return field::text(meta, "namespace");
+  if (path == "metadata.uid") return field::text(meta, "uid");
   if (auto v = bracket("metadata.labels", "labels")) return *v;
   if (auto v = bracket("metadata.annotations", "annotations")) return *v;
-  const auto& spec = pod.value("spec", json::object());
-  if (path == "spec.nodeName") return spec.value("nodeName", "");
-  if (path == "spec.serviceAccountName") return spec.value("serviceAccountName", "default");
+  const auto& spec = field::map(pod, "spec");
+  if (path == "spec.nodeName") return field::text(spec, "nodeName");
+  if (path == "spec.serviceAccountName") return field::text(spec, "serviceAccountName", "default");
   if (path == "status.hostIP" || path == "status.podIP" || path == "status.hostIPs" ||
       path == "status.podIPs") {
     return std::string("127.0.0.1");
@@ -63,9 +64,9 @@ Result<std::string> field_value(const json& pod, const std::string& path) {
 
 Result<std::string> key_value(const std::string& ns, const json& ref, const std::string& kind,
                               const ConfigLookup& lookup) {
-  const auto name = ref.value("name", "");
-  const auto key = ref.value("key", "");
-  const bool optional = ref.value("optional", false);
+  const auto name = field::text(ref, "name");
+  const auto key = field::text(ref, "key");
+  const bool optional = field::flag(ref, "optional");
   const auto data = lookup(kind, name);
   if (!data) {
     if (optional) return config_error("");
@@ -112,20 +113,20 @@ std::string expand_references(const std::string& text,
 }
 
 Result<EnvList> container_env(const json& pod, const json& container, const ConfigLookup& lookup) {
-  const auto ns = pod.value("metadata", json::object()).value("namespace", "");
+  const auto ns = field::text(field::map(pod, "metadata"), "namespace");
   EnvList out;
-  for (const auto& source : container.value("envFrom", json::array())) {
+  for (const auto& source : field::list(container, "envFrom")) {
     if (!source.is_object()) continue;
-    const auto prefix = source.value("prefix", "");
+    const auto prefix = field::text(source, "prefix");
     for (const char* kind : {"Secret", "ConfigMap"}) {
       const auto ref_key =
           std::string(kind == std::string("Secret") ? "secretRef" : "configMapRef");
-      if (!source.contains(ref_key) || !source[ref_key].is_object()) continue;
-      const auto& ref = source[ref_key];
-      const auto name = ref.value("name", "");
+      const auto& ref = field::map(source, ref_key.c_str());
+      if (ref.empty()) continue;
+      const auto name = field::text(ref, "name");
       const auto data = lookup(kind, name);
       if (!data) {
-        if (ref.value("optional", false)) continue;
+        if (field::flag(ref, "optional")) continue;
         return config_error(lower(kind) + " \"" + name + "\" not found");
       }
       for (const auto& [key, value] : *data) {
@@ -134,19 +135,18 @@ Result<EnvList> container_env(const json& pod, const json& container, const Conf
     }
   }
   std::map<std::string, std::string> defined(out.begin(), out.end());
-  for (const auto& entry : container.value("env", json::array())) {
-    if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string()) continue;
-    const auto name = entry["name"].get<std::string>();
+  for (const auto& entry : field::list(container, "env")) {
+    const auto name = field::text(entry, "name");
+    if (name.empty()) continue;
     std::string value;
-    if (entry.contains("valueFrom") && entry["valueFrom"].is_object()) {
-      const auto& from = entry["valueFrom"];
+    if (const auto& from = field::map(entry, "valueFrom"); !from.empty()) {
       Result<std::string> resolved = config_error("env " + name + ": valueFrom names no source");
       if (from.contains("secretKeyRef")) {
-        resolved = key_value(ns, from["secretKeyRef"], "Secret", lookup);
+        resolved = key_value(ns, field::map(from, "secretKeyRef"), "Secret", lookup);
       } else if (from.contains("configMapKeyRef")) {
-        resolved = key_value(ns, from["configMapKeyRef"], "ConfigMap", lookup);
+        resolved = key_value(ns, field::map(from, "configMapKeyRef"), "ConfigMap", lookup);
       } else if (from.contains("fieldRef")) {
-        resolved = field_value(pod, from["fieldRef"].value("fieldPath", ""));
+        resolved = field_value(pod, field::text(field::map(from, "fieldRef"), "fieldPath"));
       } else if (from.contains("resourceFieldRef")) {
         resolved = std::string("0");  // no resource accounting on a local machine
       }
@@ -156,7 +156,7 @@ Result<EnvList> container_env(const json& pod, const json& container, const Conf
       }
       value = *resolved;
     } else {
-      value = expand_references(entry.value("value", ""), defined);
+      value = expand_references(field::text(entry, "value"), defined);
     }
     defined[name] = value;
     put(out, name, std::move(value));
