@@ -5,13 +5,12 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kube/test_util.hpp"
+#include "kopiur/process/process.hpp"
 
-extern char** environ;
+#include "kube/test_util.hpp"
 
 namespace kopiur::kube {
 namespace {
@@ -200,13 +199,14 @@ TEST_F(KubectlTest, LocalkubeProgramServesKubectl) {
   if (::access(program.c_str(), X_OK) != 0) GTEST_SKIP() << program << " is not built";
   const auto kubeconfig = (dir_.path() / "program-kubeconfig").string();
   const auto data = (dir_.path() / "data").string();
-  std::vector<std::string> args = {program, "--listen",         "127.0.0.1:0", "--data-dir",
-                                   data,    "--kubeconfig-out", kubeconfig};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ), 0);
+  process::SpawnOptions spawn;
+  spawn.argv = {program, "--listen",         "127.0.0.1:0", "--data-dir",
+                data,    "--kubeconfig-out", kubeconfig};
+  spawn.env = process::current_environment();
+  spawn.stdout_to = process::Redirect::inherit();
+  spawn.stderr_to = process::Redirect::inherit();
+  auto started = process::Process::spawn(spawn);
+  ASSERT_TRUE(started.process) << started.error;
   const bool ready = testing::eventually([&] {
     std::ifstream in(kubeconfig);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -215,13 +215,12 @@ TEST_F(KubectlTest, LocalkubeProgramServesKubectl) {
   kubeconfig_ = kubeconfig;
   Output out;
   if (ready) out = kubectl("get namespaces");
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  started.process->signal(SIGTERM);
+  const auto status = started.process->wait();
   ASSERT_TRUE(ready) << "no kubeconfig written";
   EXPECT_EQ(out.code, 0) << out.text;
   EXPECT_NE(out.text.find("default"), std::string::npos) << out.text;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  EXPECT_TRUE(status.success()) << status.describe();
   EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(data) / "state.json"));
 }
 

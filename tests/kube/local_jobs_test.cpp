@@ -411,6 +411,8 @@ TEST_F(LocalJobs, DeletingAJobStopsAndDeletesItsPods) {
   ASSERT_TRUE(client_->remove(resources::kJobs, "default", "deleted").ok());
   EXPECT_TRUE(testing::eventually([&] { return pods_of("deleted").empty(); }, kWait));
   EXPECT_TRUE(testing::eventually([&] { return process_gone(pid); }, kWait));
+  EXPECT_TRUE(testing::eventually([&] { return pod_dirs() == 0; }, kWait))
+      << "the directory of a pod deleted while it ran goes once its process has ended";
 }
 
 TEST_F(LocalJobs, CompletionsRunOnePodAfterAnother) {
@@ -468,6 +470,32 @@ TEST_F(LocalJobs, BarePodRunsToo) {
                (*pod)["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 7;
       },
       kWait));
+}
+
+TEST_F(LocalJobs, DeletingARunningBarePodStopsItAndRemovesItsDirectory) {
+  ASSERT_TRUE(client_
+                  ->create(resources::kPods, "default",
+                           {{"apiVersion", "v1"},
+                            {"kind", "Pod"},
+                            {"metadata", {{"name", "bare-sleeper"}}},
+                            {"spec",
+                             {{"restartPolicy", "Never"},
+                              {"containers", {{{"name", "a"}, {"command", {"sleep", "60"}}}}}}}})
+                  .ok());
+  pid_t pid = -1;
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        auto pod = client_->get(resources::kPods, "default", "bare-sleeper");
+        if (!pod.ok() || (*pod)["status"].value("phase", "") != "Running") return false;
+        pid = container_pid(*pod);
+        return pid > 0;
+      },
+      kWait));
+  EXPECT_EQ(pod_dirs(), 1u);
+  // No finalizer: the pod is gone at once, and the kubelet stops its process afterwards.
+  ASSERT_TRUE(client_->remove(resources::kPods, "default", "bare-sleeper").ok());
+  EXPECT_TRUE(testing::eventually([&] { return process_gone(pid); }, kWait));
+  EXPECT_TRUE(testing::eventually([&] { return pod_dirs() == 0; }, kWait));
 }
 
 TEST_F(LocalJobs, LogsTailLimitAndErrors) {

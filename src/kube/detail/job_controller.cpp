@@ -120,20 +120,16 @@ LocalJobController::LocalJobController(LocalStore& store, Options options)
       pods_(store_.find("", "v1", "pods").value()) {}
 
 void LocalJobController::release(const json& pod) {
-  const auto uid = uid_of(pod);
-  (void)store_.patch(
-      pods_, field::text(meta_of(pod), "namespace"), name_of(pod),
-      [&](const json& current) -> Result<json> {
-        if (uid_of(current) != uid) return api_error(409, "Conflict", "the pod was replaced");
-        json next = current;
+  (void)store_.change_same(
+      pods_, pod,
+      [](json& current) {
         json kept = json::array();
         for (const auto& f : field::list(meta_of(current), "finalizers")) {
           if (!(f.is_string() && f.get<std::string>() == kTracking)) kept.push_back(f);
         }
-        next["metadata"]["finalizers"] = kept;
-        return next;
+        current["metadata"]["finalizers"] = kept;
       },
-      /*status_only=*/false, /*create_if_missing=*/false);
+      /*status_only=*/false);
 }
 
 void LocalJobController::collect_orphans(const std::vector<const json*>& pods) {
@@ -347,15 +343,8 @@ void LocalJobController::sync_job(const json& job, const std::vector<const json*
   }
   status["uncountedTerminatedPods"] = next_uncounted;
   if (status != old_status) {
-    const auto written = store_.patch(
-        jobs_, ns, name,
-        [&](const json& current) -> Result<json> {
-          if (uid_of(current) != uid) return api_error(409, "Conflict", "the job was replaced");
-          json updated = current;
-          updated["status"] = status;
-          return updated;
-        },
-        /*status_only=*/true, /*create_if_missing=*/false);
+    const auto written = store_.change_same(
+        jobs_, job, [&](json& current) { current["status"] = status; }, /*status_only=*/true);
     if (!written.ok()) return;  // not counted: keep the finalizers, the next pass retries
   }
   for (const auto* pod : to_release) release(*pod);

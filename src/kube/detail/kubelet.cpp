@@ -27,25 +27,14 @@ constexpr std::size_t kMaxMessageBytes = 4096;  // the kubelet's cap per contain
 constexpr std::size_t kFallbackLines = 80;      // FallbackToLogsOnError: the log's last lines...
 constexpr std::size_t kFallbackBytes = 2048;    // ...at most this many bytes
 
-std::string read_head(const std::string& path, std::size_t limit) {
-  std::ifstream in(path, std::ios::binary);
-  std::string out(limit, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(limit));
-  out.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
-  return out;
-}
-
 // The FallbackToLogsOnError message: the log's last 80 lines, at most 2048 bytes. Only the end
 // of the file is read, however large the log is.
 std::string log_tail(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {};
-  const auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(0, in.tellg()));
+  std::error_code ec;
+  const std::uint64_t size = fs::file_size(path, ec);
+  if (ec) return {};
   const auto start = size > kFallbackBytes ? size - kFallbackBytes : 0;
-  in.seekg(static_cast<std::streamoff>(start));
-  std::string text(static_cast<std::size_t>(size - start), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  const auto text = read_range(path, start, kFallbackBytes);
   return text.substr(tail_start(text, kFallbackLines));
 }
 
@@ -149,19 +138,8 @@ bool LocalKubelet::container_running(const std::string& pod_uid,
 }
 
 void LocalKubelet::write_status(const json& pod, const json& status) {
-  const auto& meta = field::map(pod, "metadata");
-  const auto uid = field::text(meta, "uid");
-  (void)store_.patch(
-      pods_, field::text(meta, "namespace"), field::text(meta, "name"),
-      [&](const json& current) -> Result<json> {
-        if (field::text(field::map(current, "metadata"), "uid") != uid) {
-          return api_error(409, "Conflict", "the pod was replaced");
-        }
-        json next = current;
-        next["status"] = status;
-        return next;
-      },
-      /*status_only=*/true, /*create_if_missing=*/false);
+  (void)store_.change_same(
+      pods_, pod, [&](json& current) { current["status"] = status; }, /*status_only=*/true);
 }
 
 void LocalKubelet::write_status_locked(const PodRun& run) {
@@ -383,7 +361,7 @@ void LocalKubelet::await_container(PodRun* run, std::size_t index) {
   auto& c = run->containers[index];
   const auto status = c.process->wait();
   // Read the message before taking the lock: the files are this container's alone.
-  auto message = read_head(c.message_path, kMaxMessageBytes);
+  auto message = read_range(c.message_path, 0, kMaxMessageBytes);
   if (message.empty() && !status.success() && c.message_policy == "FallbackToLogsOnError") {
     message = log_tail(c.log_path);
   }
@@ -511,9 +489,16 @@ std::chrono::steady_clock::time_point LocalKubelet::sync() {
       continue;
     }
     for (auto& waiter : run.waiters) waiter.join();  // each has recorded its end already
+    dirs_stale_ = dirs_stale_ || run.deleted;
     it = runs_.erase(it);
   }
-  remove_stale_dirs(present);  // logs go with their pods
+  // Logs go with their pods. The directory is scanned only when a pod went away since the last
+  // pass (or on the first pass), not on every change in the store.
+  dirs_stale_ = dirs_stale_ || !std::includes(present.begin(), present.end(), last_present_.begin(),
+                                              last_present_.end());
+  if (dirs_stale_) remove_stale_dirs(present);
+  dirs_stale_ = false;
+  last_present_ = std::move(present);
   return next;
 }
 

@@ -80,6 +80,8 @@ class LocalKubelet {
   ResourceType pods_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<PodRun>> runs_;  // by pod uid
+  std::set<std::string> last_present_;                   // pod uids seen by the previous sync()
+  bool dirs_stale_ = true;                               // a pod directory may have lost its pod
 };
 
 }  // namespace kopiur::kube::detail

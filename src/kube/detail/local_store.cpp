@@ -427,6 +427,24 @@ Result<json> LocalStore::patch(const ResourceType& rt, const std::string& ns,
   return commit_locked(rt, ns, name, &old, std::move(*next), status_only);
 }
 
+Result<json> LocalStore::change_same(const ResourceType& rt, const json& object,
+                                     const Change& change, bool status_only) {
+  const auto meta = object.value("metadata", json::object());
+  const auto uid = meta.value("uid", "");
+  return patch(
+      rt, meta.value("namespace", ""), meta.value("name", ""),
+      [&](const json& current) -> Result<json> {
+        if (current["metadata"].value("uid", "") != uid) {
+          return api_error(409, "Conflict",
+                           rt.qualified() + " \"" + meta.value("name", "") + "\" was replaced");
+        }
+        json next = current;
+        change(next);
+        return next;
+      },
+      status_only, /*create_if_missing=*/false);
+}
+
 Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string& ns,
                                        const std::string& name, const json* old, json next,
                                        bool status_only) {

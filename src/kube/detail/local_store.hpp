@@ -81,6 +81,12 @@ class LocalStore {
   Result<nlohmann::json> patch(const ResourceType& rt, const std::string& ns,
                                const std::string& name, const Patcher& patcher, bool status_only,
                                bool create_if_missing);
+  // change_same(): applies `change` to the stored object that `object` names (namespace, name),
+  // only while it is still that object (same metadata.uid), so a controller never writes to a
+  // namesake created after it read. 404 when gone, 409 when replaced.
+  using Change = std::function<void(nlohmann::json& object)>;
+  Result<nlohmann::json> change_same(const ResourceType& rt, const nlohmann::json& object,
+                                     const Change& change, bool status_only);
   // remove(): deletes, or only marks deletionTimestamp while finalizers remain.
   Result<nlohmann::json> remove(const ResourceType& rt, const std::string& ns,
                                 const std::string& name);
