@@ -12,13 +12,8 @@
 namespace kopiur::telemetry::metrics {
 namespace {
 
-thread_local SpanContext t_span;
-bool fake_span(TraceId& trace_id, SpanId& span_id) noexcept {
-  if (!t_span.valid()) return false;
-  trace_id = t_span.trace_id;
-  span_id = t_span.span_id;
-  return true;
-}
+using testing::fake_span;
+using testing::t_span;
 
 TEST(Concurrency, TwoRecordersAndAScraperAgreeOnTotals) {
   constexpr int kOps = 20000;

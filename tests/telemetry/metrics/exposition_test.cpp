@@ -8,18 +8,11 @@
 namespace kopiur::telemetry::metrics {
 namespace {
 
+using testing::fake_span;
+using testing::no_span;
+using testing::t_span;
+
 using testing::render;
-
-bool no_span(TraceId&, SpanId&) noexcept { return false; }
-
-// A span that tests switch on and off for the current thread.
-thread_local SpanContext t_span;
-bool fake_span(TraceId& trace_id, SpanId& span_id) noexcept {
-  if (!t_span.valid()) return false;
-  trace_id = t_span.trace_id;
-  span_id = t_span.span_id;
-  return true;
-}
 
 Resource test_resource() { return Resource({{"service.name", "svc"}, {"k8s.pod.name", "p-1"}}); }
 

@@ -5,11 +5,23 @@
 #include <string>
 #include <vector>
 
+#include "kopiur/telemetry/context.hpp"
 #include "kopiur/telemetry/metrics/collect.hpp"
 #include "kopiur/telemetry/metrics/meter.hpp"
 #include "kopiur/telemetry/metrics/prometheus.hpp"
 
 namespace kopiur::telemetry::metrics::testing {
+
+// Span probes for MeterProviderOptions::span_context: none at all, or the span a test switches
+// on and off for the current thread through t_span.
+inline bool no_span(TraceId&, SpanId&) noexcept { return false; }
+inline thread_local SpanContext t_span;
+inline bool fake_span(TraceId& trace_id, SpanId& span_id) noexcept {
+  if (!t_span.valid()) return false;
+  trace_id = t_span.trace_id;
+  span_id = t_span.span_id;
+  return true;
+}
 
 // "k=v,k=v" in the order collect() hands them (sorted by key).
 inline std::string attribute_key(std::span<const Attribute> attributes) {

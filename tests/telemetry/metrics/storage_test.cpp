@@ -12,10 +12,13 @@
 namespace kopiur::telemetry::metrics {
 namespace {
 
+using testing::fake_span;
+using testing::no_span;
+using testing::t_span;
+
 using testing::collect;
 using testing::render;
 
-bool no_span(TraceId&, SpanId&) noexcept { return false; }
 MeterProviderOptions quiet() { return {.span_context = &no_span}; }
 
 TEST(Storage, AttributeOrderDoesNotMatter) {
@@ -253,14 +256,6 @@ TEST(Storage, ObservableCallbacksRunAtCollectAndFailuresAreCounted) {
                 .at("instrument=obs_fail,reason=callback_failed")
                 .as_int,
             2);
-}
-
-thread_local SpanContext t_span;
-bool fake_span(TraceId& trace_id, SpanId& span_id) noexcept {
-  if (!t_span.valid()) return false;
-  trace_id = t_span.trace_id;
-  span_id = t_span.span_id;
-  return true;
 }
 
 TEST(Storage, ExemplarKeepsTheLatestInSpanObservation) {
