@@ -12,6 +12,7 @@
 #include "kopiur/api/repository.hpp"
 #include "kopiur/api/resource.hpp"
 #include "kopiur/api/restore.hpp"
+#include "kopiur/api/schema_check.hpp"
 
 namespace kopiur::api {
 namespace {
@@ -258,6 +259,67 @@ TEST(SchemaRules, FieldsOfTheOriginalRoundTrip) {
                  {"schedule", {{"quick", {{"cron", "@hourly"}}}, {"full", {{"cron", "@weekly"}}}}},
                  {"failurePolicy", {{"activeDeadlineSeconds", 3600}, {"backoffLimit", 1}}},
                  {"credentialProjection", {{"enabled", true}}}}));
+}
+
+// The schema check is what lets the local API server disagree with the generator the way a real
+// one would: a nullable enum without null in its list refuses an explicit null.
+TEST(SchemaCheck, ReportsWhatARealApiServerReports) {
+  const json schema = json::parse(R"({
+    "type": "object", "required": ["name", "count"],
+    "properties": {
+      "name": {"type": "string"},
+      "count": {"type": "integer", "minimum": 0},
+      "mode": {"type": "string", "enum": ["A", "B"], "nullable": true},
+      "fixed": {"type": "string", "enum": ["A", "B", null], "nullable": true},
+      "list": {"type": "array", "minItems": 1, "items": {"type": "boolean"}},
+      "map": {"type": "object", "additionalProperties": {"type": "string"}}
+    }})");
+  auto errors = check_schema(json{{"name", nullptr},
+                                  {"count", -1},
+                                  {"mode", nullptr},
+                                  {"fixed", nullptr},
+                                  {"list", {true, 3}},
+                                  {"map", {{"k", 1}}}},
+                             schema, "spec");
+  std::vector<std::string> text;
+  for (const auto& e : errors) text.push_back(e.to_string());
+  EXPECT_EQ(text, (std::vector<std::string>{
+                      "spec.name: Required value",
+                      "spec.count: Invalid value: -1: spec.count in body should be greater than "
+                      "or equal to 0",
+                      "spec.list[1]: Invalid value: \"integer\": spec.list[1] in body must be of "
+                      "type boolean: \"integer\"",
+                      "spec.map.k: Invalid value: \"integer\": spec.map.k in body must be of "
+                      "type string: \"integer\"",
+                      "spec.mode: Unsupported value: null: supported values: \"A\", \"B\"",
+                  }));
+  errors = check_schema(json{{"name", "n"}, {"count", 0}, {"list", json::array()}}, schema, "");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].to_string(),
+            "list: Invalid value: 0: list in body should have at least 1 items");
+}
+
+TEST(SchemaCheck, EveryKindRunsItBeforeTheDecoder) {
+  const json repo = {{"apiVersion", kApiVersion},
+                     {"kind", "Repository"},
+                     {"metadata", {{"name", "r"}}},
+                     {"spec",
+                      {{"backend", {{"filesystem", {{"path", "/r"}}}}},
+                       {"encryption", {{"passwordSecretRef", {{"name", "s"}, {"key", "k"}}}}},
+                       {"mode", "Sometimes"},
+                       {"bogus", 1}}}};
+  const auto errors = find_kind("Repository")->validate(repo);
+  ASSERT_EQ(errors.size(), 1u) << format_errors(errors);
+  EXPECT_EQ(errors[0].to_string(),
+            "spec.mode: Unsupported value: \"Sometimes\": supported values: \"ReadWrite\", "
+            "\"ReadOnly\", null");
+  auto fixed = repo;
+  fixed["spec"]["mode"] = nullptr;
+  EXPECT_EQ(format_errors(find_kind("Repository")->validate(fixed)),
+            "spec.bogus: unknown field (known fields: backend, encryption, create, "
+            "cacheDefaults, catalog, maintenance, mode, suspend)");
+  fixed["spec"].erase("bogus");
+  EXPECT_TRUE(find_kind("Repository")->validate(fixed).empty());
 }
 
 }  // namespace
