@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <regex>
 
 namespace kopiur::api {
 namespace {
@@ -36,6 +37,21 @@ std::string found_type(const json& value) {
 }
 
 std::string body_path(const std::string& path) { return path.empty() ? "body" : path; }
+
+// RFC 3339 date-time, as the API server's `date-time` format accepts it.
+bool is_date_time(const std::string& text) {
+  static const std::regex pattern(
+      R"(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))");
+  return std::regex_match(text, pattern);
+}
+
+void check_format(const json& value, const json& schema, const std::string& path,
+                  FieldErrors& errors) {
+  if (schema.value("format", std::string{}) != "date-time" || !value.is_string()) return;
+  if (is_date_time(value.get<std::string>())) return;
+  errors.push_back({path, "Invalid value: " + value.dump() + ": " + body_path(path) +
+                              " in body must be of type date-time: " + value.dump()});
+}
 
 void check_enum(const json& value, const json& schema, const std::string& path,
                 FieldErrors& errors) {
@@ -104,6 +120,7 @@ void check(const json& value, const json& schema, const std::string& path, Field
     return;
   }
   check_enum(value, schema, path, errors);
+  check_format(value, schema, path, errors);
   check_bounds(value, schema, path, errors);
   if (value.is_array() && schema.contains("items")) {
     for (std::size_t i = 0; i < value.size(); ++i) {

@@ -293,6 +293,13 @@ TEST(SchemaCheck, ReportsWhatARealApiServerReports) {
                       "type string: \"integer\"",
                       "spec.mode: Unsupported value: null: supported values: \"A\", \"B\"",
                   }));
+  const json when = {{"type", "string"}, {"format", "date-time"}};
+  EXPECT_TRUE(check_schema("2026-01-01T00:01:00Z", when).empty());
+  EXPECT_TRUE(check_schema("2026-01-01T00:01:00.5+02:00", when).empty());
+  errors = check_schema("yesterday", when, "t");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].to_string(),
+            "t: Invalid value: \"yesterday\": t in body must be of type date-time: \"yesterday\"");
   errors = check_schema(json{{"name", "n"}, {"count", 0}, {"list", json::array()}}, schema, "");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].to_string(),

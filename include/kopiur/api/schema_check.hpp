@@ -2,7 +2,8 @@
 //
 // check_schema(): validates a JSON value against a structural OpenAPI v3 schema the way a real
 // Kubernetes API server validates a custom resource, for the subset this project generates:
-// type, nullable, enum, required, minimum, minItems, properties, additionalProperties and items.
+// type, nullable, enum, required, minimum, minItems, format date-time, properties,
+// additionalProperties and items.
 // As on a real server, an explicit null in a field that is not nullable has been pruned before
 // validation (so it only matters when the field is required), while a nullable null still meets
 // `enum`. Errors use the server's wording, e.g.
