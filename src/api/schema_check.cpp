@@ -123,8 +123,17 @@ void check(const json& value, const json& schema, const std::string& path, Field
   check_format(value, schema, path, errors);
   check_bounds(value, schema, path, errors);
   if (value.is_array() && schema.contains("items")) {
+    const auto& items = schema["items"];
     for (std::size_t i = 0; i < value.size(); ++i) {
-      check(value[i], schema["items"], index_path(path, i), errors);
+      const auto item_path = index_path(path, i);
+      // A real API server prunes nulls from objects only; a null list item stays and fails.
+      if (value[i].is_null() && !items.value("nullable", false) && items.contains("type")) {
+        errors.push_back({item_path, "Invalid value: \"null\": " + item_path +
+                                         " in body must be of type " +
+                                         items["type"].get<std::string>() + ": \"null\""});
+        continue;
+      }
+      check(value[i], items, item_path, errors);
     }
   }
   if (value.is_object()) check_object(value, schema, path, errors);

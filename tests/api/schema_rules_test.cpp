@@ -293,6 +293,10 @@ TEST(SchemaCheck, ReportsWhatARealApiServerReports) {
                       "type string: \"integer\"",
                       "spec.mode: Unsupported value: null: supported values: \"A\", \"B\"",
                   }));
+  errors = check_schema(json{{"name", "n"}, {"count", 0}, {"list", {true, nullptr}}}, schema, "");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].to_string(),
+            "list[1]: Invalid value: \"null\": list[1] in body must be of type boolean: \"null\"");
   const json when = {{"type", "string"}, {"format", "date-time"}};
   EXPECT_TRUE(check_schema("2026-01-01T00:01:00Z", when).empty());
   EXPECT_TRUE(check_schema("2026-01-01T00:01:00.5+02:00", when).empty());

@@ -11,7 +11,8 @@
 // So the CRDs under deploy/crds/ cannot disagree with the C++ types: both come from here.
 //
 // Rules the mapping follows: a non-optional scalar or struct member is `required`; std::optional
-// members are optional and `nullable`; vectors and maps are optional (absent == empty);
+// members are optional and `nullable`; vectors and maps are optional (absent == empty) unless
+// marked non_empty() (required, minItems 1);
 // nlohmann::json members keep arbitrary content (x-kubernetes-preserve-unknown-fields). Enums
 // need an EnumTraits<E>::kNames array (values 0..N-1 in order). A struct may add cross-field
 // checks with `static void validate(const T&, const std::string& path, FieldErrors&)`, and may set

@@ -6,7 +6,8 @@
 // additionalProperties and items.
 // As on a real server, an explicit null in a field that is not nullable has been pruned before
 // validation (so it only matters when the field is required), while a nullable null still meets
-// `enum`. Errors use the server's wording, e.g.
+// `enum`; a null list item is not pruned and fails the item's type. Errors use the server's
+// wording, e.g.
 //   spec.mode: Unsupported value: "Sometimes": supported values: "ReadWrite", "ReadOnly"
 //   spec.backend: Required value
 // x-kubernetes-validations rules are not interpreted here: every rule this project generates
