@@ -199,6 +199,18 @@ TEST_F(KubectlCrdTest, EveryAddedFieldIsStoredAndServed) {
   ASSERT_EQ(out.code, 0) << out.text;
   out = kubectl("get backupconfig full -o jsonpath={.status.resolved.sources[0].sourcePath}");
   EXPECT_EQ(out.text, "/pvc/default/data");
+  out = kubectl("create -f " + write("backup.yaml", std::string(kHeader) +
+                                                        "kind: Backup\nmetadata:\n  name: full\n"
+                                                        "  namespace: default\nspec:\n"
+                                                        "  configRef:\n    name: full\n"));
+  ASSERT_EQ(out.code, 0) << out.text;
+  out = kubectl(
+      "patch backup full --subresource status --type merge -p "
+      "'{\"status\":{\"resolved\":{\"repository\":{\"kind\":\"ClusterRepository\","
+      "\"name\":\"full\"},\"sources\":[{\"pvc\":\"data\"}]}}}'");
+  ASSERT_EQ(out.code, 0) << out.text;
+  out = kubectl("get backup full -o jsonpath={.status.resolved.repository.kind}");
+  EXPECT_EQ(out.text, "ClusterRepository");
 
   // ClusterRepository's allowedNamespaces is required, as in the original.
   out = kubectl(
