@@ -98,7 +98,7 @@ TEST_F(KubectlCrdTest, ExactlyOneRulesHoldWithoutTheWebhook) {
       "spec.backend: Invalid value: \"object\": exactly one of s3, gcs, azure, b2, filesystem, "
       "sftp, webDav, rclone must be set";
   expect_rejected(repository("none", "    {}\n"), "repository none",
-                  {"Repository.kopiur.home-operations.com \"none\" is invalid", backend_rule});
+                  {"The Repository \"none\" is invalid: " + backend_rule});
   expect_rejected(repository("two", "    s3:\n      bucket: b\n    filesystem:\n      path: /r\n"),
                   "repository two", {backend_rule});
   // An explicit null is unset (a real API server prunes it: these members are not nullable).
