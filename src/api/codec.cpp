@@ -45,5 +45,31 @@ std::string index_path(const std::string& base, std::size_t index) {
   return base + "[" + std::to_string(index) + "]";
 }
 
+namespace {
+std::string exactly_one_message(const std::string_view* names, std::size_t count) {
+  std::string list;
+  for (std::size_t i = 0; i < count; ++i) {
+    list += (i == 0 ? "" : ", ") + std::string(names[i]);
+  }
+  return "exactly one of " + list + " must be set";
+}
+}  // namespace
+
+// `[has(self.a), has(self.b)].exists_one(x, x)`: true when exactly one member is present. A
+// real API server has pruned explicit nulls of these (non-nullable) members before CEL runs.
+nlohmann::json exactly_one_rule(const std::string_view* names, std::size_t count) {
+  std::string rule = "[";
+  for (std::size_t i = 0; i < count; ++i) {
+    rule += (i == 0 ? "has(self." : ", has(self.") + std::string(names[i]) + ")";
+  }
+  rule += "].exists_one(x, x)";
+  return {{"rule", rule}, {"message", exactly_one_message(names, count)}};
+}
+
+// What a real API server reports for a failed rule: the path, then this.
+std::string exactly_one_error(const std::string_view* names, std::size_t count) {
+  return "Invalid value: \"object\": " + exactly_one_message(names, count);
+}
+
 }  // namespace detail
 }  // namespace kopiur::api

@@ -6,12 +6,18 @@
 #include "kopiur/api/repository.hpp"
 #include "kopiur/api/resource.hpp"
 #include "kopiur/api/restore.hpp"
+#include "kopiur/api/schema_check.hpp"
 
 namespace kopiur::api {
 namespace {
 
+// What the API server answers for a write: the schema check first, as a real server runs it before
+// any validating webhook; then the decoder, which stands in for the webhook (cross-field rules,
+// the exactly-one groups of the schema's x-kubernetes-validations, cron shape, unknown fields).
 template <class K>
 FieldErrors validate_object(const nlohmann::json& in) {
+  static const nlohmann::json schema = object_schema<K>();
+  if (auto errors = check_schema(in, schema); !errors.empty()) return errors;
   K object;
   return from_json(in, object);
 }

@@ -85,53 +85,6 @@ std::string Backend::name() const {
   return found;
 }
 
-void Backend::validate(const Backend& backend, const std::string& path, FieldErrors& errors) {
-  std::vector<std::string> set;
-  std::string all;
-  std::apply(
-      [&](const auto&... f) {
-        (
-            [&] {
-              all += (all.empty() ? "" : ", ") + std::string(f.name);
-              if ((backend.*(f.member)).has_value()) set.emplace_back(f.name);
-            }(),
-            ...);
-      },
-      fields());
-  if (set.size() == 1) return;
-  if (set.empty()) {
-    errors.push_back(
-        {path, "exactly one backend must be set, none is (choose one of: " + all + ")"});
-    return;
-  }
-  std::string names;
-  for (const auto& name : set) names += (names.empty() ? "" : ", ") + name;
-  errors.push_back({path, "exactly one backend must be set, found " + std::to_string(set.size()) +
-                              " (" + names + ")"});
-}
-
-void ClusterRepositorySpec::validate(const ClusterRepositorySpec& spec, const std::string& path,
-                                     FieldErrors& errors) {
-  if (spec.allowed_namespaces.empty()) {
-    errors.push_back({join_path(path, "allowedNamespaces"),
-                      "required: list the namespaces that may use this repository, or \"*\""});
-  }
-}
-
-void BackupSource::validate(const BackupSource& source, const std::string& path,
-                            FieldErrors& errors) {
-  if (source.pvc.has_value() == source.pvc_selector.has_value()) {
-    errors.push_back({path, "set exactly one of pvc or pvcSelector"});
-  }
-}
-
-void BackupConfigSpec::validate(const BackupConfigSpec& spec, const std::string& path,
-                                FieldErrors& errors) {
-  if (spec.sources.empty()) {
-    errors.push_back({join_path(path, "sources"), "at least one source is required"});
-  }
-}
-
 void ScheduleSpec::validate(const ScheduleSpec& spec, const std::string& path,
                             FieldErrors& errors) {
   check_cron(spec.cron, join_path(path, "cron"), errors);
@@ -140,20 +93,6 @@ void ScheduleSpec::validate(const ScheduleSpec& spec, const std::string& path,
 void CronSchedule::validate(const CronSchedule& schedule, const std::string& path,
                             FieldErrors& errors) {
   check_cron(schedule.cron, join_path(path, "cron"), errors);
-}
-
-void RestoreSource::validate(const RestoreSource& source, const std::string& path,
-                             FieldErrors& errors) {
-  if (source.from_config.has_value() == source.backup_ref.has_value()) {
-    errors.push_back({path, "set exactly one of fromConfig or backupRef"});
-  }
-}
-
-void RestoreTarget::validate(const RestoreTarget& target, const std::string& path,
-                             FieldErrors& errors) {
-  if (target.pvc.has_value() == target.pvc_ref.has_value()) {
-    errors.push_back({path, "set exactly one of pvc or pvcRef"});
-  }
 }
 
 std::optional<std::int64_t> BackupStats::total_files() const {

@@ -28,9 +28,20 @@ using detail::ResourceType;
 using nlohmann::json;
 
 json status_body(const Error& error) {
-  return {{"kind", "Status"},         {"apiVersion", "v1"},       {"metadata", json::object()},
-          {"status", "Failure"},      {"message", error.message}, {"reason", error.reason},
-          {"code", error.http_status}};
+  json body = {{"kind", "Status"},         {"apiVersion", "v1"},       {"metadata", json::object()},
+               {"status", "Failure"},      {"message", error.message}, {"reason", error.reason},
+               {"code", error.http_status}};
+  if (error.details) {
+    json causes = json::array();
+    for (const auto& c : error.details->causes) {
+      causes.push_back({{"reason", c.reason}, {"message", c.message}, {"field", c.field}});
+    }
+    body["details"] = {{"name", error.details->name},
+                       {"group", error.details->group},
+                       {"kind", error.details->kind},
+                       {"causes", causes}};
+  }
+  return body;
 }
 
 void send_json(httplib::Response& res, int code, const json& body) {

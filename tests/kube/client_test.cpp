@@ -148,10 +148,14 @@ TEST_F(ClientTest, InvalidKopiurObjectsAreRejectedWithFieldPaths) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().http_status, 422);
   EXPECT_EQ(r.error().reason, "Invalid");
-  EXPECT_NE(r.error().message.find("spec.deletionPolicy: unsupported value \"Shred\""),
+  // A real API server's wording: the schema check runs before anything else.
+  EXPECT_NE(r.error().message.find("spec.deletionPolicy: Unsupported value: \"Shred\": supported "
+                                   "values: \"Delete\", \"Retain\", \"Orphan\", null"),
             std::string::npos)
       << r.error().message;
-  EXPECT_NE(r.error().message.find("spec.failurePolicy.backoffLimit: expected an integer"),
+  EXPECT_NE(r.error().message.find("spec.failurePolicy.backoffLimit: Invalid value: \"string\": "
+                                   "spec.failurePolicy.backoffLimit in body must be of type "
+                                   "integer: \"string\""),
             std::string::npos)
       << r.error().message;
   ASSERT_TRUE(client_->create(backups_, "default", backup("good")).ok());

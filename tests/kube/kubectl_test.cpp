@@ -10,51 +10,14 @@
 
 #include "kopiur/process/process.hpp"
 
+#include "kube/kubectl_fixture.hpp"
 #include "kube/test_util.hpp"
 
 namespace kopiur::kube {
 namespace {
 
-struct Output {
-  int code = -1;
-  std::string text;  // stdout and stderr
-};
-
-bool have_kubectl() { return std::system("kubectl version --client >/dev/null 2>&1") == 0; }
-
-class KubectlTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!have_kubectl()) GTEST_SKIP() << "kubectl is not installed";
-    server_ = testing::start_server();
-    ASSERT_NE(server_, nullptr);
-    kubeconfig_ = (dir_.path() / "kubeconfig").string();
-    ASSERT_TRUE(server_->write_kubeconfig(kubeconfig_).ok());
-  }
-
-  Output kubectl(const std::string& args) const {
-    const auto command = "kubectl --kubeconfig " + kubeconfig_ + " --cache-dir " +
-                         (dir_.path() / "cache").string() + " " + args + " 2>&1";
-    Output out;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return out;
-    std::array<char, 4096> buffer{};
-    while (const auto n = std::fread(buffer.data(), 1, buffer.size(), pipe)) {
-      out.text.append(buffer.data(), n);
-    }
-    const int status = ::pclose(pipe);
-    out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return out;
-  }
-
-  std::string path(const std::string& relative) const {
-    return testing::source_dir() + "/" + relative;
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<LocalApiServer> server_;
-  std::string kubeconfig_;
-};
+using Output = testing::KubectlOutput;
+using testing::KubectlTest;
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;

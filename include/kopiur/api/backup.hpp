@@ -52,21 +52,63 @@ struct EnumTraits<ConcurrencyPolicy> {
   static constexpr std::array<std::string_view, 3> kNames = {"Forbid", "Allow", "Replace"};
 };
 
+enum class GroupBy { kVolumeGroupSnapshot, kNone };
+template <>
+struct EnumTraits<GroupBy> {
+  static constexpr std::array<std::string_view, 2> kNames = {"VolumeGroupSnapshot", "None"};
+};
+
+enum class SourcePathStrategy { kPvcName, kPvcNamespacedName };
+template <>
+struct EnumTraits<SourcePathStrategy> {
+  static constexpr std::array<std::string_view, 2> kNames = {"PvcName", "PvcNamespacedName"};
+};
+
 // ---- BackupConfig ---------------------------------------------------------------------------
 
+struct NfsVolume {
+  std::string server;
+  std::string path;
+  static constexpr auto fields() {
+    return std::tuple{field("server", &NfsVolume::server, "NFS server host name or address."),
+                      field("path", &NfsVolume::path, "Exported path on that server.")};
+  }
+};
+
+// BackupSource: exactly one of pvc, pvcSelector or nfs; path and pathStrategy shape the source
+// path recorded in the snapshot.
 struct BackupSource {
   std::optional<std::string> pvc;
   std::optional<nlohmann::json> pvc_selector;
+  std::optional<NfsVolume> nfs;
   std::optional<std::string> path;
+  std::optional<SourcePathStrategy> path_strategy;
+  static constexpr std::array<std::string_view, 3> kExactlyOne = {"pvc", "pvcSelector", "nfs"};
   static constexpr auto fields() {
     return std::tuple{
         field("pvc", &BackupSource::pvc, "PersistentVolumeClaim to back up."),
         field("pvcSelector", &BackupSource::pvc_selector,
               "Label selector choosing several claims."),
-        field("path", &BackupSource::path, "Source path recorded in the snapshot."),
+        field("nfs", &BackupSource::nfs, "NFS export to back up, mounted by the mover."),
+        field("path", &BackupSource::path,
+              "Source path recorded in the snapshot; overrides pathStrategy."),
+        field("pathStrategy", &BackupSource::path_strategy,
+              "Default source path: PvcName (/pvc/<name>, default) or PvcNamespacedName "
+              "(/pvc/<namespace>/<name>, for same-named claims of several namespaces)."),
     };
   }
-  static void validate(const BackupSource& source, const std::string& path, FieldErrors& errors);
+};
+
+// Identity: overrides of the kopia identity (user@host) the snapshots of a BackupConfig carry.
+struct Identity {
+  std::optional<std::string> username;
+  std::optional<std::string> hostname;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("username", &Identity::username, "kopia user name; the object's name by default."),
+        field("hostname", &Identity::hostname, "kopia host name; the namespace by default."),
+    };
+  }
 };
 
 struct Retention {
@@ -90,21 +132,32 @@ struct Retention {
 
 struct BackupConfigSpec {
   RepositoryRef repository;
+  std::optional<Identity> identity;
   std::vector<BackupSource> sources;
   std::optional<Retention> retention;
   std::optional<CopyMethod> copy_method;
+  std::optional<GroupBy> group_by;
   std::optional<DeletionPolicy> default_deletion_policy;
   std::optional<std::string> volume_snapshot_class_name;
   std::optional<nlohmann::json> hooks;
   std::optional<nlohmann::json> mover;
   std::optional<nlohmann::json> policy;
+  std::optional<CredentialProjection> credential_projection;
   static constexpr auto fields() {
     return std::tuple{
         field("repository", &BackupConfigSpec::repository, "Repository to write to."),
-        field("sources", &BackupConfigSpec::sources, "What to back up (at least one)."),
+        field("identity", &BackupConfigSpec::identity,
+              "kopia identity overrides; else the ClusterRepository's identityDefaults, else "
+              "<name>@<namespace>."),
+        field("sources", &BackupConfigSpec::sources, "What to back up (at least one).",
+              non_empty()),
         field("retention", &BackupConfigSpec::retention, "Snapshot retention."),
         field("copyMethod", &BackupConfigSpec::copy_method,
-              "How the source is captured: Snapshot, Clone or Direct (default)."),
+              "How the source is captured: Snapshot, Clone or Direct (default).",
+              with_default("\"Direct\"")),
+        field("groupBy", &BackupConfigSpec::group_by,
+              "Several claims: VolumeGroupSnapshot (one consistent group snapshot, default) or "
+              "None (independent per-claim snapshots)."),
         field("defaultDeletionPolicy", &BackupConfigSpec::default_deletion_policy,
               "What deleting a Backup does to its snapshot: Delete, Retain or Orphan."),
         field("volumeSnapshotClassName", &BackupConfigSpec::volume_snapshot_class_name,
@@ -112,9 +165,46 @@ struct BackupConfigSpec {
         field("hooks", &BackupConfigSpec::hooks, "Commands run before and after a backup."),
         field("mover", &BackupConfigSpec::mover, "Mover Job overrides."),
         field("policy", &BackupConfigSpec::policy, "kopia policy (compression, ignore, ...)."),
+        field("credentialProjection", &BackupConfigSpec::credential_projection,
+              "Copy the repository's credential Secrets into this namespace for the mover."),
     };
   }
-  static void validate(const BackupConfigSpec& spec, const std::string& path, FieldErrors& errors);
+};
+
+// SnapshotIdentity: a kopia snapshot source, user@host:path.
+struct SnapshotIdentity {
+  std::optional<std::string> hostname;
+  std::optional<std::string> username;
+  std::optional<std::string> source_path;
+  static constexpr auto fields() {
+    return std::tuple{field("hostname", &SnapshotIdentity::hostname, "kopia host name."),
+                      field("username", &SnapshotIdentity::username, "kopia user name."),
+                      field("sourcePath", &SnapshotIdentity::source_path, "kopia source path.")};
+  }
+};
+
+// ResolvedSource: one claim (or export) a BackupConfig resolved to, with its source path.
+struct ResolvedSource {
+  std::optional<std::string> pvc;
+  std::optional<std::string> source_path;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("pvc", &ResolvedSource::pvc, "Claim name; unset for nfs."),
+        field("sourcePath", &ResolvedSource::source_path, "Source path recorded in the snapshot.")};
+  }
+};
+
+// ResolvedConfig: what a BackupConfig's identity and sources resolved to, pinned in status so a
+// template or selector change is visible before the next backup uses it.
+struct ResolvedConfig {
+  std::optional<SnapshotIdentity> identity;
+  std::vector<ResolvedSource> sources;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("identity", &ResolvedConfig::identity, "kopia identity used for new snapshots."),
+        field("sources", &ResolvedConfig::sources, "Claims (or exports) and their source paths."),
+    };
+  }
 };
 
 struct RetentionStatus {
@@ -132,6 +222,7 @@ struct RetentionStatus {
 };
 
 struct BackupConfigStatus {
+  std::optional<ResolvedConfig> resolved;
   std::optional<std::int64_t> consecutive_failures;
   std::optional<std::string> last_successful_backup;
   std::optional<std::string> last_success_time;
@@ -140,6 +231,7 @@ struct BackupConfigStatus {
   std::optional<std::int64_t> observed_generation;
   static constexpr auto fields() {
     return std::tuple{
+        field("resolved", &BackupConfigStatus::resolved, "Resolved identity and sources."),
         field("consecutiveFailures", &BackupConfigStatus::consecutive_failures,
               "Failed Backups after the newest Succeeded one "
               "(kopiur_backup_consecutive_failures)."),
@@ -255,18 +347,6 @@ struct BackupSchedule {
 
 // ---- Backup ---------------------------------------------------------------------------------
 
-struct FailurePolicy {
-  std::optional<std::int64_t> active_deadline_seconds;
-  std::optional<std::int64_t> backoff_limit;
-  static constexpr auto fields() {
-    return std::tuple{
-        field("activeDeadlineSeconds", &FailurePolicy::active_deadline_seconds,
-              "Mover Job deadline.", at_least(1)),
-        field("backoffLimit", &FailurePolicy::backoff_limit, "Mover Job retries.", at_least(0)),
-    };
-  }
-};
-
 struct BackupSpec {
   std::optional<LocalObjectRef> config_ref;
   std::optional<DeletionPolicy> deletion_policy;
@@ -319,17 +399,6 @@ struct Timing {
   }
 };
 
-struct SnapshotIdentity {
-  std::optional<std::string> hostname;
-  std::optional<std::string> username;
-  std::optional<std::string> source_path;
-  static constexpr auto fields() {
-    return std::tuple{field("hostname", &SnapshotIdentity::hostname, "kopia host name."),
-                      field("username", &SnapshotIdentity::username, "kopia user name."),
-                      field("sourcePath", &SnapshotIdentity::source_path, "kopia source path.")};
-  }
-};
-
 struct SnapshotInfo {
   std::optional<std::string> kopia_snapshot_id;
   std::optional<SnapshotIdentity> identity;
@@ -348,6 +417,18 @@ struct JobInfo {
   }
 };
 
+// ResolvedBackup: the repository and sources a Backup run was pinned to when it started.
+struct ResolvedBackup {
+  std::optional<RepositoryRef> repository;
+  std::vector<ResolvedSource> sources;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("repository", &ResolvedBackup::repository, "Repository written to."),
+        field("sources", &ResolvedBackup::sources, "Claims (or exports) and their source paths."),
+    };
+  }
+};
+
 struct BackupStatus {
   std::optional<BackupPhase> phase;
   std::optional<BackupOrigin> origin;
@@ -355,6 +436,7 @@ struct BackupStatus {
   std::optional<Timing> timing;
   std::optional<SnapshotInfo> snapshot;
   std::optional<JobInfo> job;
+  std::optional<ResolvedBackup> resolved;
   std::optional<std::string> log_tail;
   std::vector<Condition> conditions;
   std::optional<std::int64_t> observed_generation;
@@ -366,6 +448,7 @@ struct BackupStatus {
         field("timing", &BackupStatus::timing, "Start, completion and duration."),
         field("snapshot", &BackupStatus::snapshot, "The kopia snapshot."),
         field("job", &BackupStatus::job, "The mover Job."),
+        field("resolved", &BackupStatus::resolved, "Repository and sources the run used."),
         field("logTail", &BackupStatus::log_tail, "Last lines of the mover log on failure."),
         field("conditions", &BackupStatus::conditions, "SnapshotCreated, Ready, ..."),
         field("observedGeneration", &BackupStatus::observed_generation,

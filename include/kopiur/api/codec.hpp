@@ -11,11 +11,20 @@
 // So the CRDs under deploy/crds/ cannot disagree with the C++ types: both come from here.
 //
 // Rules the mapping follows: a non-optional scalar or struct member is `required`; std::optional
-// members are optional and `nullable`; vectors and maps are optional (absent == empty);
+// members are optional and `nullable`; vectors and maps are optional (absent == empty) unless
+// marked non_empty() (required, minItems 1);
 // nlohmann::json members keep arbitrary content (x-kubernetes-preserve-unknown-fields). Enums
 // need an EnumTraits<E>::kNames array (values 0..N-1 in order). A struct may add cross-field
 // checks with `static void validate(const T&, const std::string& path, FieldErrors&)`, and may set
 // `static constexpr bool kAllowUnknownFields = true` (ObjectMeta does) to ignore unknown keys.
+//
+// Nullable enums list null among their values, because a real API server runs the enum check on
+// an explicit null too. A struct whose members are alternatives declares them in
+// `static constexpr std::array kExactlyOne = {"s3", "gcs", ...}`: the schema then carries an
+// x-kubernetes-validations rule (CEL, Kubernetes >= 1.25) requiring exactly one of them, those
+// members are not nullable (so a real API server prunes an explicit null, which then counts as
+// unset), and decode() enforces the same rule with the API server's own wording:
+//   spec.backend: Invalid value: "object": exactly one of s3, gcs, ... must be set
 //
 // Thread-safety: stateless; all functions are re-entrant. Cost: one pass over the JSON, no
 // reflection at run time beyond the constexpr field tuple. Failure: decode() never throws on bad
@@ -57,6 +66,8 @@ struct FieldOpts {
   std::string_view format;              // OpenAPI format, e.g. "date-time"
   std::string_view default_value;       // JSON text of a schema default, e.g. "\"Forbid\""
   bool omit_empty = false;  // plain member that is optional: absent == T{}, omitted when T{}
+  bool required = false;    // a list or map that must be present (schema `required`)
+  std::optional<std::int64_t> min_items;  // list length lower bound (schema `minItems`)
 };
 
 // Builders for FieldOpts (designated initialisers trip -Wmissing-field-initializers on g++ 12).
@@ -78,6 +89,14 @@ constexpr FieldOpts with_format(std::string_view format) {
 constexpr FieldOpts with_default(std::string_view json_text) {
   FieldOpts o;
   o.default_value = json_text;
+  return o;
+}
+
+// A list that must be present and hold at least one item.
+constexpr FieldOpts non_empty() {
+  FieldOpts o;
+  o.required = true;
+  o.min_items = 1;
   return o;
 }
 
@@ -148,6 +167,20 @@ std::string json_type_name(const nlohmann::json& value);
 std::string join_path(const std::string& base, std::string_view key);
 std::string index_path(const std::string& base, std::size_t index);
 
+// The CEL rule and its message for a kExactlyOne group (codec.cpp).
+nlohmann::json exactly_one_rule(const std::string_view* names, std::size_t count);
+std::string exactly_one_error(const std::string_view* names, std::size_t count);
+
+template <class T>
+constexpr bool in_exactly_one(std::string_view name) {
+  if constexpr (requires { T::kExactlyOne; }) {
+    for (const auto member : T::kExactlyOne) {
+      if (member == name) return true;
+    }
+  }
+  return false;
+}
+
 template <class T>
 bool is_empty_value(const T& value) {
   if constexpr (IsOptional<T>::value) {
@@ -169,6 +202,12 @@ constexpr bool is_required_type() {
 template <class T>
 void check_minimum(const T& value, const FieldOpts& opts, const std::string& path,
                    FieldErrors& errors) {
+  if constexpr (IsContainer<T>::value) {
+    if (opts.min_items && static_cast<std::int64_t>(value.size()) < *opts.min_items) {
+      errors.push_back({path, "must have at least " + std::to_string(*opts.min_items) +
+                                  " item(s), got " + std::to_string(value.size())});
+    }
+  }
   if (!opts.minimum) return;
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     if (static_cast<std::int64_t>(value) < *opts.minimum) {
@@ -333,6 +372,8 @@ struct Codec<std::optional<T>> {
   static nlohmann::json schema() {
     auto s = Codec<T>::schema();
     s["nullable"] = true;
+    // A real API server checks `enum` on an explicit null too, so null must be listed.
+    if (s.contains("enum")) s["enum"].push_back(nullptr);
     return s;
   }
 };
@@ -428,9 +469,9 @@ struct Codec<T> {
                 const auto it = in.find(key);
                 if (it == in.end() || it->is_null()) {
                   member = M{};  // decoding into a used object must not keep stale values
-                  if constexpr (detail::is_required_type<M>()) {
-                    if (!f.opts.omit_empty) errors.push_back({child, "required field is missing"});
-                  }
+                  const bool required =
+                      f.opts.required || (detail::is_required_type<M>() && !f.opts.omit_empty);
+                  if (required) errors.push_back({child, "required field is missing"});
                   return;
                 }
                 const auto before = errors.size();
@@ -457,6 +498,17 @@ struct Codec<T> {
         }
       }
     }
+    if constexpr (requires { T::kExactlyOne; }) {
+      std::size_t set = 0;
+      for (const auto name : T::kExactlyOne) {
+        const auto it = in.find(std::string(name));
+        if (it != in.end() && !it->is_null()) ++set;
+      }
+      if (set != 1) {
+        errors.push_back(
+            {path, detail::exactly_one_error(T::kExactlyOne.data(), T::kExactlyOne.size())});
+      }
+    }
     if constexpr (requires { T::validate(v, path, errors); }) {
       T::validate(v, path, errors);
     }
@@ -477,15 +529,25 @@ struct Codec<T> {
                 if (!f.opts.default_value.empty()) {
                   prop["default"] = nlohmann::json::parse(f.opts.default_value);
                 }
+                if (f.opts.min_items) prop["minItems"] = *f.opts.min_items;
+                if (detail::in_exactly_one<T>(f.name)) {
+                  // Not nullable: a real API server then prunes an explicit null, so the
+                  // exactly-one rule sees it as unset, as decode() does.
+                  prop.erase("nullable");
+                }
                 s["properties"][std::string(f.name)] = std::move(prop);
-                if constexpr (detail::is_required_type<M>()) {
-                  if (!f.opts.omit_empty) required.emplace_back(f.name);
+                if (f.opts.required || (detail::is_required_type<M>() && !f.opts.omit_empty)) {
+                  required.emplace_back(f.name);
                 }
               }(),
               ...);
         },
         T::fields());
     if (!required.empty()) s["required"] = required;
+    if constexpr (requires { T::kExactlyOne; }) {
+      s["x-kubernetes-validations"] = nlohmann::json::array(
+          {detail::exactly_one_rule(T::kExactlyOne.data(), T::kExactlyOne.size())});
+    }
     if constexpr (requires { T::kAllowUnknownFields; }) {
       s["x-kubernetes-preserve-unknown-fields"] = true;
     }

@@ -40,7 +40,9 @@ struct KindInfo {
   // Phase names in order; empty when the kind has no status.phase.
   std::vector<std::string> phases;
   nlohmann::json (*schema)() = nullptr;
-  // validate(): decodes the whole object and returns every problem (empty == valid).
+  // validate(): what an API server reports for a write of this object: the schema check
+  // (schema_check.hpp, a real server's wording), then, when that passes, every problem decode()
+  // finds (empty == valid).
   FieldErrors (*validate)(const nlohmann::json&) = nullptr;
 
   std::string list_kind() const { return kind + "List"; }

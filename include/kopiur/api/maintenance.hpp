@@ -62,12 +62,17 @@ struct MaintenanceSpec {
   Ownership ownership;
   MaintenanceSchedule schedule;
   std::optional<nlohmann::json> mover;
+  std::optional<FailurePolicy> failure_policy;
+  std::optional<CredentialProjection> credential_projection;
   static constexpr auto fields() {
     return std::tuple{
         field("repository", &MaintenanceSpec::repository, "Repository to maintain."),
         field("ownership", &MaintenanceSpec::ownership, "Who owns maintenance."),
         field("schedule", &MaintenanceSpec::schedule, "When to run."),
         field("mover", &MaintenanceSpec::mover, "Mover Job overrides."),
+        field("failurePolicy", &MaintenanceSpec::failure_policy, "Mover Job limits."),
+        field("credentialProjection", &MaintenanceSpec::credential_projection,
+              "Copy the repository's credential Secrets into this namespace for the mover."),
     };
   }
 };

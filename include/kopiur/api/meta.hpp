@@ -139,4 +139,30 @@ struct RepositoryRef {
   static void validate(const RepositoryRef& ref, const std::string& path, FieldErrors& errors);
 };
 
+// FailurePolicy: limits of a mover Job (Backup, Restore, Maintenance, a Repository's maintenance).
+struct FailurePolicy {
+  std::optional<std::int64_t> active_deadline_seconds;
+  std::optional<std::int64_t> backoff_limit;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("activeDeadlineSeconds", &FailurePolicy::active_deadline_seconds,
+              "Mover Job deadline.", at_least(1)),
+        field("backoffLimit", &FailurePolicy::backoff_limit, "Mover Job retries.", at_least(0)),
+    };
+  }
+};
+
+// CredentialProjection: copy the repository's credential Secrets into the namespace where each
+// mover Job runs (off by default), as the original operator does for a shared ClusterRepository
+// whose Secrets live in one namespace.
+struct CredentialProjection {
+  bool enabled = false;
+  static constexpr auto fields() {
+    return std::tuple{field("enabled", &CredentialProjection::enabled,
+                            "Copy the repository's credential Secrets into the mover's namespace "
+                            "before each run (default false).",
+                            omit_empty())};
+  }
+};
+
 }  // namespace kopiur::api

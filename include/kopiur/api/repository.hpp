@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kopiur/api/codec.hpp"
+#include "kopiur/api/maintenance.hpp"
 #include "kopiur/api/meta.hpp"
 
 namespace kopiur::api {
@@ -76,6 +77,8 @@ struct Backend {
   std::optional<nlohmann::json> sftp;
   std::optional<nlohmann::json> web_dav;
   std::optional<nlohmann::json> rclone;
+  static constexpr std::array<std::string_view, 8> kExactlyOne = {
+      "s3", "gcs", "azure", "b2", "filesystem", "sftp", "webDav", "rclone"};
   static constexpr auto fields() {
     return std::tuple{
         field("s3", &Backend::s3, "S3-compatible object store."),
@@ -90,7 +93,6 @@ struct Backend {
   }
   // name(): the wire name of the configured backend ("s3", ...), or "" when none is set.
   std::string name() const;
-  static void validate(const Backend& backend, const std::string& path, FieldErrors& errors);
 };
 
 struct Encryption {
@@ -112,17 +114,103 @@ struct CatalogSpec {
   }
 };
 
+// EccSpec: Reed-Solomon parity kopia adds to every blob of a new repository, against bit rot in
+// the store (`kopia repository create --ecc --ecc-overhead-percent`). Creation time only.
+struct EccSpec {
+  std::optional<std::string> algorithm;
+  std::optional<std::int64_t> overhead_percent;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("algorithm", &EccSpec::algorithm, "ECC algorithm, e.g. REED-SOLOMON-CRC32 (--ecc)."),
+        field("overheadPercent", &EccSpec::overhead_percent,
+              "Parity overhead in percent (--ecc-overhead-percent).", at_least(0)),
+    };
+  }
+};
+
 struct CreateSpec {
   std::optional<bool> enabled;
   std::optional<std::string> hash;
   std::optional<std::string> encryption;
   std::optional<std::string> splitter;
+  std::optional<EccSpec> ecc;
   static constexpr auto fields() {
     return std::tuple{
         field("enabled", &CreateSpec::enabled, "Initialise the repository when it is missing."),
         field("hash", &CreateSpec::hash, "Hash algorithm for a new repository."),
         field("encryption", &CreateSpec::encryption, "Encryption algorithm for a new repository."),
         field("splitter", &CreateSpec::splitter, "Splitter for a new repository."),
+        field("ecc", &CreateSpec::ecc, "Error-correction parity for a new repository."),
+    };
+  }
+};
+
+enum class CacheVolumeMode { kEphemeral, kPersistent };
+template <>
+struct EnumTraits<CacheVolumeMode> {
+  static constexpr std::array<std::string_view, 2> kNames = {"Ephemeral", "Persistent"};
+};
+
+// CacheDefaults: the kopia cache of the movers that use this repository, unless a BackupConfig,
+// Restore or Maintenance overrides it in its `mover`.
+struct CacheDefaults {
+  std::optional<std::string> capacity;
+  std::optional<std::string> storage_class_name;
+  std::optional<std::int64_t> metadata_cache_size_mb;
+  std::optional<std::int64_t> content_cache_size_mb;
+  std::optional<CacheVolumeMode> mode;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("capacity", &CacheDefaults::capacity, "Size of the cache volume, e.g. 10Gi."),
+        field("storageClassName", &CacheDefaults::storage_class_name,
+              "StorageClass of the cache volume; the cluster default when unset."),
+        field("metadataCacheSizeMb", &CacheDefaults::metadata_cache_size_mb,
+              "kopia metadata cache budget in MiB (--metadata-cache-size-mb).", at_least(0)),
+        field("contentCacheSizeMb", &CacheDefaults::content_cache_size_mb,
+              "kopia content cache budget in MiB (--content-cache-size-mb).", at_least(0)),
+        field("mode", &CacheDefaults::mode,
+              "Ephemeral (default: fresh per run) or Persistent (a claim reused across runs)."),
+    };
+  }
+};
+
+// RepositoryMaintenance: the Maintenance object the repository manages for itself. Absent or
+// enabled means managed; `enabled: false` leaves maintenance to a Maintenance written by hand.
+struct RepositoryMaintenance {
+  std::optional<bool> enabled;
+  std::optional<MaintenanceSchedule> schedule;
+  std::optional<nlohmann::json> mover;
+  std::optional<FailurePolicy> failure_policy;
+  std::optional<TakeoverPolicy> takeover_policy;
+  std::optional<std::string> namespace_;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("enabled", &RepositoryMaintenance::enabled,
+              "Create and own a Maintenance for this repository (default true).",
+              with_default("true")),
+        field("schedule", &RepositoryMaintenance::schedule,
+              "Quick and full schedules of that Maintenance."),
+        field("mover", &RepositoryMaintenance::mover, "Its mover Job overrides."),
+        field("failurePolicy", &RepositoryMaintenance::failure_policy, "Its mover Job limits."),
+        field("takeoverPolicy", &RepositoryMaintenance::takeover_policy,
+              "Never, PromptCondition or Force, when another owner holds maintenance."),
+        field("namespace", &RepositoryMaintenance::namespace_,
+              "ClusterRepository: namespace of the Maintenance (the operator's by default)."),
+    };
+  }
+};
+
+// IdentityTemplate: how consumers of a ClusterRepository name their snapshots when they do not
+// set spec.identity. Templates see {{ .Namespace }} and {{ .ConfigName }}.
+struct IdentityTemplate {
+  std::optional<std::string> hostname_template;
+  std::optional<std::string> username_template;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("hostnameTemplate", &IdentityTemplate::hostname_template,
+              "Template of the kopia host name, e.g. {{ .Namespace }}."),
+        field("usernameTemplate", &IdentityTemplate::username_template,
+              "Template of the kopia user name, e.g. {{ .Namespace }}-{{ .ConfigName }}."),
     };
   }
 };
@@ -134,7 +222,9 @@ struct RepositorySpec {
   Backend backend;
   Encryption encryption;
   std::optional<CreateSpec> create;
+  std::optional<CacheDefaults> cache_defaults;
   std::optional<CatalogSpec> catalog;
+  std::optional<RepositoryMaintenance> maintenance;
   std::optional<RepositoryMode> mode;
   std::optional<bool> suspend;
 
@@ -148,7 +238,11 @@ struct RepositorySpec {
   static constexpr auto behaviour_fields() {
     return std::tuple{
         field("create", &RepositorySpec::create, "Whether and how to create a missing repository."),
+        field("cacheDefaults", &RepositorySpec::cache_defaults,
+              "kopia cache of the movers using this repository, unless they override it."),
         field("catalog", &RepositorySpec::catalog, "Catalog scan of existing snapshots."),
+        field("maintenance", &RepositorySpec::maintenance,
+              "The Maintenance this repository manages (managed unless enabled: false)."),
         field("mode", &RepositorySpec::mode, "ReadWrite (default) or ReadOnly."),
         field("suspend", &RepositorySpec::suspend, "Stop reconciling this repository."),
     };
@@ -158,18 +252,20 @@ struct RepositorySpec {
   static constexpr auto fields() { return std::tuple_cat(storage_fields(), behaviour_fields()); }
 };
 
-// ClusterRepositorySpec: a RepositorySpec plus the namespaces allowed to use it (required).
+// ClusterRepositorySpec: a RepositorySpec plus the namespaces allowed to use it (required, at
+// least one) and the identity defaults of its consumers.
 struct ClusterRepositorySpec : RepositorySpec {
   std::vector<std::string> allowed_namespaces;
+  std::optional<IdentityTemplate> identity_defaults;
   static constexpr auto fields() {
     return std::tuple_cat(
         storage_fields(),
         std::tuple{field("allowedNamespaces", &ClusterRepositorySpec::allowed_namespaces,
-                         "Namespaces that may use this repository; \"*\" allows all.")},
+                         "Namespaces that may use this repository; \"*\" allows all.", non_empty()),
+                   field("identityDefaults", &ClusterRepositorySpec::identity_defaults,
+                         "kopia identity of consumers that do not set their own.")},
         behaviour_fields());
   }
-  static void validate(const ClusterRepositorySpec& spec, const std::string& path,
-                       FieldErrors& errors);
 };
 
 struct StorageStats {
@@ -210,7 +306,6 @@ struct RepositoryStatus {
   std::optional<std::string> unique_id;
   std::optional<StorageStats> storage_stats;
   std::optional<CatalogStatus> catalog;
-  std::optional<std::int64_t> allowed_namespace_count;  // ClusterRepository only
   std::vector<Condition> conditions;
   std::optional<std::int64_t> observed_generation;
   static constexpr auto fields() {
@@ -220,13 +315,22 @@ struct RepositoryStatus {
         field("uniqueId", &RepositoryStatus::unique_id, "kopia repository unique ID."),
         field("storageStats", &RepositoryStatus::storage_stats, "Stored-size figures."),
         field("catalog", &RepositoryStatus::catalog, "Catalog scan figures."),
-        field("allowedNamespaceCount", &RepositoryStatus::allowed_namespace_count,
-              "ClusterRepository: number of allowed namespaces."),
         field("conditions", &RepositoryStatus::conditions,
               "Ready, Connected, MaintenanceConfigured, ..."),
         field("observedGeneration", &RepositoryStatus::observed_generation,
               "metadata.generation last reconciled."),
     };
+  }
+};
+
+// ClusterRepositoryStatus: a RepositoryStatus plus how many namespaces may use the repository.
+struct ClusterRepositoryStatus : RepositoryStatus {
+  std::optional<std::int64_t> allowed_namespace_count;
+  static constexpr auto fields() {
+    return std::tuple_cat(
+        RepositoryStatus::fields(),
+        std::tuple{field("allowedNamespaceCount", &ClusterRepositoryStatus::allowed_namespace_count,
+                         "Number of namespaces spec.allowedNamespaces admits.")});
   }
 };
 
@@ -246,7 +350,7 @@ struct ClusterRepository {
   static constexpr std::string_view kKind = "ClusterRepository";
   ObjectMeta metadata;
   ClusterRepositorySpec spec;
-  std::optional<RepositoryStatus> status;
+  std::optional<ClusterRepositoryStatus> status;
   static constexpr auto fields() {
     return std::tuple{field("metadata", &ClusterRepository::metadata, ""),
                       field("spec", &ClusterRepository::spec, "Desired state."),

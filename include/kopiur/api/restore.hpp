@@ -52,6 +52,7 @@ struct RestoreSource {
   std::optional<FromConfig> from_config;
   std::optional<LocalObjectRef> backup_ref;
   std::optional<SnapshotIdentity> identity;
+  static constexpr std::array<std::string_view, 2> kExactlyOne = {"fromConfig", "backupRef"};
   static constexpr auto fields() {
     return std::tuple{
         field("fromConfig", &RestoreSource::from_config, "Pick a snapshot of a BackupConfig."),
@@ -59,7 +60,6 @@ struct RestoreSource {
         field("identity", &RestoreSource::identity, "Override the snapshot source identity."),
     };
   }
-  static void validate(const RestoreSource& source, const std::string& path, FieldErrors& errors);
 };
 
 struct NewClaim {
@@ -80,13 +80,13 @@ struct NewClaim {
 struct RestoreTarget {
   std::optional<NewClaim> pvc;
   std::optional<LocalObjectRef> pvc_ref;
+  static constexpr std::array<std::string_view, 2> kExactlyOne = {"pvc", "pvcRef"};
   static constexpr auto fields() {
     return std::tuple{
         field("pvc", &RestoreTarget::pvc, "Create a new claim and restore into it."),
         field("pvcRef", &RestoreTarget::pvc_ref, "Restore into an existing claim."),
     };
   }
-  static void validate(const RestoreTarget& target, const std::string& path, FieldErrors& errors);
 };
 
 struct RestorePolicy {
@@ -100,22 +100,48 @@ struct RestorePolicy {
   }
 };
 
+// RestoreOptions: how kopia writes the restored files.
+struct RestoreOptions {
+  bool enable_file_deletion = false;
+  std::optional<bool> ignore_permission_errors;
+  std::optional<bool> write_files_atomically;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("enableFileDeletion", &RestoreOptions::enable_file_deletion,
+              "Delete files of the target that the snapshot lacks, making the target an exact "
+              "copy (default false: the restore only adds and overwrites).",
+              omit_empty()),
+        field("ignorePermissionErrors", &RestoreOptions::ignore_permission_errors,
+              "Carry on past permission errors, reported in a condition (default true).",
+              with_default("true")),
+        field("writeFilesAtomically", &RestoreOptions::write_files_atomically,
+              "Write each file to a temporary name and rename it (default true).",
+              with_default("true")),
+    };
+  }
+};
+
 struct RestoreSpec {
   RestoreSource source;
   RestoreTarget target;
   std::optional<RepositoryRef> repository;
+  std::optional<RestoreOptions> options;
   std::optional<RestorePolicy> policy;
   std::optional<FailurePolicy> failure_policy;
   std::optional<nlohmann::json> mover;
+  std::optional<CredentialProjection> credential_projection;
   static constexpr auto fields() {
     return std::tuple{
         field("source", &RestoreSpec::source, "Which snapshot."),
         field("target", &RestoreSpec::target, "Where to restore it."),
         field("repository", &RestoreSpec::repository,
               "Repository; defaults to the BackupConfig's."),
+        field("options", &RestoreSpec::options, "How the files are written."),
         field("policy", &RestoreSpec::policy, "Waiting and missing-snapshot behaviour."),
         field("failurePolicy", &RestoreSpec::failure_policy, "Mover Job limits."),
         field("mover", &RestoreSpec::mover, "Mover Job overrides."),
+        field("credentialProjection", &RestoreSpec::credential_projection,
+              "Copy the repository's credential Secrets into this namespace for the mover."),
     };
   }
 };

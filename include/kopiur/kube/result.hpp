@@ -13,14 +13,30 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace kopiur::kube {
+
+// StatusDetails: Kubernetes Status.details of a 422 Invalid: the object and one cause per field,
+// which is what lets kubectl print `The Repository "r" is invalid: spec.backend: ...`.
+struct StatusCause {
+  std::string reason;   // FieldValueRequired, FieldValueNotSupported, FieldValueInvalid, ...
+  std::string message;  // without the field path
+  std::string field;    // e.g. spec.backend
+};
+struct StatusDetails {
+  std::string name;
+  std::string group;
+  std::string kind;
+  std::vector<StatusCause> causes;
+};
 
 struct Error {
   std::string step;     // what was being done
   int http_status = 0;  // 0 when no HTTP answer was received
   std::string reason;   // Kubernetes Status reason, e.g. "NotFound", or "" for local failures
   std::string message;  // details
+  std::optional<StatusDetails> details{};  // set by the local API server on a 422 Invalid
 
   bool is_not_found() const { return http_status == 404; }
   bool is_conflict() const { return http_status == 409; }

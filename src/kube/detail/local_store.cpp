@@ -290,10 +290,21 @@ Status LocalStore::validate_locked(const ResourceType& rt, const json& object) c
   if (info == nullptr) return {};
   const auto errors = info->validate(object);
   if (errors.empty()) return {};
-  auto error =
-      api_error(422, "Invalid",
-                rt.kind + ".kopiur.home-operations.com \"" + object["metadata"].value("name", "") +
-                    "\" is invalid: " + api::format_errors(errors, true));
+  const auto name = object["metadata"].value("name", "");
+  auto error = api_error(422, "Invalid",
+                         rt.kind + "." + rt.group + " \"" + name +
+                             "\" is invalid: " + api::format_errors(errors, true));
+  // The causes, as a real API server lists them, so kubectl prints "The <Kind> "<name>" is
+  // invalid: <field>: <message>".
+  StatusDetails details{name, rt.group, rt.kind, {}};
+  for (const auto& e : errors) {
+    const auto& m = e.message;
+    const char* reason = m.rfind("Required value", 0) == 0      ? "FieldValueRequired"
+                         : m.rfind("Unsupported value", 0) == 0 ? "FieldValueNotSupported"
+                                                                : "FieldValueInvalid";
+    details.causes.push_back({reason, m, e.path});
+  }
+  error.details = std::move(details);
   return error;
 }
 
