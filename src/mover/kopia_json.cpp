@@ -49,8 +49,8 @@ SnapshotInfo snapshot_from(const json& m) {
   s.user_name = text(source, "userName", "source");
   s.path = text(source, "path", "source");
   s.start_time = text(m, "startTime", "manifest");
-  s.end_time = m.contains("endTime") && m["endTime"].is_string() ? m["endTime"].get<std::string>()
-                                                                 : "";
+  s.end_time =
+      m.contains("endTime") && m["endTime"].is_string() ? m["endTime"].get<std::string>() : "";
   const json& root = member(m, "rootEntry", "manifest");
   s.root_object = text(root, "obj", "rootEntry");
   const json stats = m.contains("stats") ? m["stats"] : json();

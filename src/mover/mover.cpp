@@ -65,8 +65,7 @@ void log_outcome(const OperationResult& r) {
 
 // Everything that happens inside the root span.
 void run_in_span(const MoverOptions& options, OperationResult& result) {
-  const auto loaded =
-      load_work_spec(options.work_spec_path, options.operation, options.secret_dir);
+  const auto loaded = load_work_spec(options.work_spec_path, options.operation, options.secret_dir);
   if (!loaded.errors.empty()) {
     FailureInfo f;
     f.error_class = ErrorClass::kInvalidSpec;

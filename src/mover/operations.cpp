@@ -116,13 +116,18 @@ Step maintenance(const WorkSpec& spec, const Kopia& kopia, OperationResult& resu
 Step run_steps(const WorkSpec& spec, const Kopia& kopia, OperationResult& result) {
   if (auto f = connect(spec, kopia)) return f;
   switch (spec.operation) {
-    case Operation::kConnect: return status(kopia, result);
-    case Operation::kCatalog: return catalog(kopia, result);
-    case Operation::kBackup: return backup(spec, kopia, result);
+    case Operation::kConnect:
+      return status(kopia, result);
+    case Operation::kCatalog:
+      return catalog(kopia, result);
+    case Operation::kBackup:
+      return backup(spec, kopia, result);
     case Operation::kSnapshotDelete:
       return failed(kopia.run({"snapshot", "delete"}, {spec.snapshot_id, "--delete"}));
-    case Operation::kRestore: return restore(spec, kopia, result);
-    case Operation::kMaintenance: return maintenance(spec, kopia, result);
+    case Operation::kRestore:
+      return restore(spec, kopia, result);
+    case Operation::kMaintenance:
+      return maintenance(spec, kopia, result);
   }
   return std::nullopt;
 }
@@ -164,8 +169,8 @@ void execute(const WorkSpec& spec, const Kopia& kopia, OperationResult& result) 
     result.result = Outcome::kSucceeded;
     return;
   }
-  result.result = failure->error_class == ErrorClass::kCancelled ? Outcome::kCancelled
-                                                                   : Outcome::kFailed;
+  result.result =
+      failure->error_class == ErrorClass::kCancelled ? Outcome::kCancelled : Outcome::kFailed;
   result.failure = std::move(failure);
 }
 

@@ -42,7 +42,10 @@ ojson catalog_json(const std::vector<SnapshotInfo>& snapshots, std::size_t liste
              {"snapshots", ojson::array()}};
   for (std::size_t i = 0; i < listed && i < snapshots.size(); ++i) {
     const auto& s = snapshots[i];
-    ojson e = {{"id", s.id}, {"host", s.host}, {"userName", s.user_name}, {"path", s.path},
+    ojson e = {{"id", s.id},
+               {"host", s.host},
+               {"userName", s.user_name},
+               {"path", s.path},
                {"startTime", s.start_time}};
     if (s.size_bytes) e["sizeBytes"] = *s.size_bytes;
     j["snapshots"].push_back(std::move(e));
@@ -54,7 +57,8 @@ ojson catalog_json(const std::vector<SnapshotInfo>& snapshots, std::size_t liste
 ojson build(const OperationResult& r, std::size_t listed, std::size_t tail_max,
             std::size_t message_max) {
   ojson j = {{"operation", r.operation}, {"result", outcome_name(r.result)}};
-  ojson timing = {{"startTime", r.start_time}, {"endTime", r.end_time},
+  ojson timing = {{"startTime", r.start_time},
+                  {"endTime", r.end_time},
                   {"durationSeconds", r.duration_seconds}};
   j["timing"] = timing;
   if (r.repository) {
@@ -86,25 +90,38 @@ ojson build(const OperationResult& r, std::size_t listed, std::size_t tail_max,
 
 std::string_view outcome_name(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kSucceeded: return "succeeded";
-    case Outcome::kFailed: return "failed";
-    case Outcome::kCancelled: return "cancelled";
+    case Outcome::kSucceeded:
+      return "succeeded";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kCancelled:
+      return "cancelled";
   }
   return "failed";
 }
 
 std::string_view error_class_name(ErrorClass c) {
   switch (c) {
-    case ErrorClass::kInvalidSpec: return "InvalidSpec";
-    case ErrorClass::kKopiaNotFound: return "KopiaNotFound";
-    case ErrorClass::kAuthFailure: return "AuthFailure";
-    case ErrorClass::kRepositoryNotInitialized: return "RepositoryNotInitialized";
-    case ErrorClass::kNotFound: return "NotFound";
-    case ErrorClass::kRepositoryUnavailable: return "RepositoryUnavailable";
-    case ErrorClass::kUnexpectedOutput: return "UnexpectedOutput";
-    case ErrorClass::kKilled: return "Killed";
-    case ErrorClass::kCancelled: return "Cancelled";
-    case ErrorClass::kUnknown: return "Unknown";
+    case ErrorClass::kInvalidSpec:
+      return "InvalidSpec";
+    case ErrorClass::kKopiaNotFound:
+      return "KopiaNotFound";
+    case ErrorClass::kAuthFailure:
+      return "AuthFailure";
+    case ErrorClass::kRepositoryNotInitialized:
+      return "RepositoryNotInitialized";
+    case ErrorClass::kNotFound:
+      return "NotFound";
+    case ErrorClass::kRepositoryUnavailable:
+      return "RepositoryUnavailable";
+    case ErrorClass::kUnexpectedOutput:
+      return "UnexpectedOutput";
+    case ErrorClass::kKilled:
+      return "Killed";
+    case ErrorClass::kCancelled:
+      return "Cancelled";
+    case ErrorClass::kUnknown:
+      return "Unknown";
   }
   return "Unknown";
 }
@@ -138,8 +155,10 @@ std::string render(const OperationResult& r, std::size_t limit) {
     } else if (message_max > 0) {
       message_max = message_max > over + 16 ? message_max - over - 16 : 0;
     } else {
-      return ojson{{"operation", r.operation}, {"result", outcome_name(r.result)},
-                   {"truncated", true}}.dump().substr(0, limit - 1);
+      return ojson{
+          {"operation", r.operation}, {"result", outcome_name(r.result)}, {"truncated", true}}
+          .dump()
+          .substr(0, limit - 1);
     }
   }
 }
@@ -156,8 +175,8 @@ std::string write_termination_message(const std::string& path, const std::string
 std::string utc_now() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      now.time_since_epoch()).count() % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];

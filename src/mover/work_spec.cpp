@@ -100,7 +100,8 @@ void read_repository(Reader& r, const json& root, WorkSpec& spec, const std::str
   if (r.object("repository", true) == nullptr) return;
   for (const auto& [key, value] : root.at("repository").items()) {
     if (key != "filesystem" && key != "create" && key != "passwordKey") {
-      errors.push_back("repository." + key + ": unsupported field (this mover supports the "
+      errors.push_back("repository." + key +
+                       ": unsupported field (this mover supports the "
                        "filesystem backend: repository.filesystem.path)");
     }
   }
@@ -123,8 +124,7 @@ void read_repository(Reader& r, const json& root, WorkSpec& spec, const std::str
   std::stringstream buffer;
   buffer << in.rdbuf();
   spec.password = buffer.str();
-  while (!spec.password.empty() &&
-         (spec.password.back() == '\n' || spec.password.back() == '\r')) {
+  while (!spec.password.empty() && (spec.password.back() == '\n' || spec.password.back() == '\r')) {
     spec.password.pop_back();
   }
   if (spec.password.empty()) {
@@ -142,7 +142,8 @@ void read_operation_fields(Reader& r, const json& root, WorkSpec& spec,
       if (r.object("backup.tags", false) != nullptr) {
         for (const auto& [k, v] : root.at("backup").at("tags").items()) {
           if (!v.is_string() || k.empty() || k.find(':') != std::string::npos) {
-            errors.push_back("backup.tags." + k + ": expected a string value and a key without ':'");
+            errors.push_back("backup.tags." + k +
+                             ": expected a string value and a key without ':'");
           } else {
             spec.tags[k] = v.get<std::string>();
           }

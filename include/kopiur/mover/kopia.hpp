@@ -29,9 +29,9 @@
 namespace kopiur::mover {
 
 struct KopiaOptions {
-  std::string binary = "kopia";   // a path, or a name looked up in the env's PATH
-  std::vector<std::string> env;   // NAME=value: kopia's whole environment
-  std::string config_file;        // passed as --config-file
+  std::string binary = "kopia";  // a path, or a name looked up in the env's PATH
+  std::vector<std::string> env;  // NAME=value: kopia's whole environment
+  std::string config_file;       // passed as --config-file
   std::chrono::milliseconds kill_grace{10000};
   std::size_t tail_bytes = 2048;  // failure tail bound (bytes)
   std::size_t tail_lines = 40;
@@ -42,17 +42,15 @@ struct KopiaOptions {
 struct KopiaRun {
   std::string command;  // the command words, e.g. "snapshot create"
   process::ExitStatus status;
-  std::string out;            // stdout (at most max_stdout_bytes)
+  std::string out;  // stdout (at most max_stdout_bytes)
   bool out_truncated = false;
-  std::string tail;           // stderr failure tail, '\n'-joined
-  std::string error_line;     // kopia's last "ERROR ..." line, without the prefix
-  std::string spawn_error;    // set when kopia could not start
-  bool cancelled = false;     // stopped because cancelled() turned true
+  std::string tail;         // stderr failure tail, '\n'-joined
+  std::string error_line;   // kopia's last "ERROR ..." line, without the prefix
+  std::string spawn_error;  // set when kopia could not start
+  bool cancelled = false;   // stopped because cancelled() turned true
   double seconds = 0;
 
-  [[nodiscard]] bool ok() const {
-    return spawn_error.empty() && !cancelled && status.success();
-  }
+  [[nodiscard]] bool ok() const { return spawn_error.empty() && !cancelled && status.success(); }
   // "kopia snapshot create: exit code 1: <error line>" and the like.
   [[nodiscard]] std::string describe() const;
 };
@@ -61,8 +59,7 @@ class Kopia {
  public:
   explicit Kopia(KopiaOptions options) : options_(std::move(options)) {}
   // Runs `kopia <command words> <args> --config-file=...`.
-  KopiaRun run(const std::vector<std::string>& command,
-               const std::vector<std::string>& args) const;
+  KopiaRun run(const std::vector<std::string>& command, const std::vector<std::string>& args) const;
   [[nodiscard]] const KopiaOptions& options() const { return options_; }
 
  private:

@@ -26,15 +26,15 @@
 namespace kopiur::mover {
 
 struct MoverOptions {
-  std::string operation;         // the positional OPERATION
-  std::string work_spec_path;    // --work-spec
-  std::string secret_dir;        // --secret-dir
+  std::string operation;                 // the positional OPERATION
+  std::string work_spec_path;            // --work-spec
+  std::string secret_dir;                // --secret-dir
   std::string termination_message_path;  // --termination-message-path
   std::string kopia_binary = "kopia";    // KOPIA_BIN, else "kopia" from PATH
-  std::string work_dir;          // kopia's config, cache and logs; empty: a fresh temp dir
+  std::string work_dir;                  // kopia's config, cache and logs; empty: a fresh temp dir
   std::vector<std::string> environment;  // the mover's own environment (NAME=value)
   std::chrono::milliseconds kill_grace{10000};
-  std::function<bool()> cancelled;       // true once SIGTERM/SIGINT arrived
+  std::function<bool()> cancelled;  // true once SIGTERM/SIGINT arrived
 };
 
 inline constexpr int kExitSucceeded = 0;

@@ -29,9 +29,9 @@ std::string_view outcome_name(Outcome outcome);  // "succeeded", "failed", "canc
 
 // Error classes the controller maps onto transient (retryable) or structural.
 enum class ErrorClass {
-  kInvalidSpec,            // the work spec or Secret is wrong
-  kKopiaNotFound,          // no kopia binary
-  kAuthFailure,            // invalid repository password
+  kInvalidSpec,    // the work spec or Secret is wrong
+  kKopiaNotFound,  // no kopia binary
+  kAuthFailure,    // invalid repository password
   kRepositoryNotInitialized,
   kNotFound,               // snapshot not found
   kRepositoryUnavailable,  // storage unreachable (retryable)
@@ -46,8 +46,8 @@ bool retryable(ErrorClass c);
 struct FailureInfo {
   ErrorClass error_class = ErrorClass::kUnknown;
   std::string message;
-  std::string tail;                 // kopia's stderr tail
-  std::optional<int> kopia_exit;    // kopia's exit code (128+signal when killed)
+  std::string tail;               // kopia's stderr tail
+  std::optional<int> kopia_exit;  // kopia's exit code (128+signal when killed)
 };
 
 struct OperationResult {
@@ -55,10 +55,10 @@ struct OperationResult {
   Outcome result = Outcome::kFailed;
   std::string start_time, end_time;  // RFC 3339 UTC
   double duration_seconds = 0;
-  std::optional<SnapshotInfo> snapshot;             // backup
-  std::optional<RepositoryStatus> repository;       // connect
-  std::optional<std::vector<SnapshotInfo>> catalog; // catalog
-  std::optional<std::int64_t> reclaimed_bytes;      // full maintenance
+  std::optional<SnapshotInfo> snapshot;              // backup
+  std::optional<RepositoryStatus> repository;        // connect
+  std::optional<std::vector<SnapshotInfo>> catalog;  // catalog
+  std::optional<std::int64_t> reclaimed_bytes;       // full maintenance
   std::string maintenance_mode;
   std::string restored;  // restore: kopia's "Restored N files, ..." line
   std::optional<FailureInfo> failure;
