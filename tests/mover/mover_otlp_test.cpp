@@ -28,15 +28,21 @@ std::string hex(const std::string& bytes) {
 
 struct SeenSpan {
   std::string name, trace_id, span_id, parent_span_id;
+  std::map<std::string, std::string> resource;
 };
 
 std::vector<SeenSpan> spans_of(const TestCollector& c) {
   std::vector<SeenSpan> out;
   for (const auto& req : c.traces()) {
     for (const auto& rs : req.resource_spans()) {
+      std::map<std::string, std::string> resource;
+      for (const auto& kv : rs.resource().attributes()) {
+        resource[kv.key()] = kv.value().string_value();
+      }
       for (const auto& ss : rs.scope_spans()) {
         for (const auto& s : ss.spans()) {
-          out.push_back({s.name(), hex(s.trace_id()), hex(s.span_id()), hex(s.parent_span_id())});
+          out.push_back(
+              {s.name(), hex(s.trace_id()), hex(s.span_id()), hex(s.parent_span_id()), resource});
         }
       }
     }
@@ -75,7 +81,13 @@ TEST_F(MoverOtlpTest, RootSpanJoinsTraceparentWithKopiaChildrenAndMetrics) {
   TestCollector collector;
   const auto r = run("backup", backup_spec(dir_.file("data")),
                      {{"OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint()},
-                      {"TRACEPARENT", std::string("00-") + kTraceId + "-" + kParentSpan + "-01"}});
+                      {"TRACEPARENT", std::string("00-") + kTraceId + "-" + kParentSpan + "-01"},
+                      // What the controller puts on the Job: who this pod is and what it serves.
+                      {"KOPIUR_POD_NAME", "backup-data-x7k2p"},
+                      {"KOPIUR_NAMESPACE", "team-a"},
+                      {"OTEL_RESOURCE_ATTRIBUTES",
+                       "k8s.job.name=backup-data,kopiur.object.kind=Backup,"
+                       "kopiur.object.name=data-1"}});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   // The mover flushed before exiting: everything is already at the collector.
   const auto spans = spans_of(collector);
@@ -84,6 +96,11 @@ TEST_F(MoverOtlpTest, RootSpanJoinsTraceparentWithKopiaChildrenAndMetrics) {
   ASSERT_NE(root, spans.end()) << "the root span never arrived";
   EXPECT_EQ(root->trace_id, kTraceId);
   EXPECT_EQ(root->parent_span_id, kParentSpan);
+  EXPECT_EQ(root->resource.at("service.name"), "kopiur-mover");
+  EXPECT_EQ(root->resource.at("k8s.pod.name"), "backup-data-x7k2p");
+  EXPECT_EQ(root->resource.at("k8s.namespace.name"), "team-a");
+  EXPECT_EQ(root->resource.at("k8s.job.name"), "backup-data");
+  EXPECT_EQ(root->resource.at("kopiur.object.name"), "data-1");
   std::size_t kopia_children = 0;
   for (const auto& s : spans) {
     if (s.name != "kopia") continue;
