@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <optional>
 
 #include <poll.h>
 #include <unistd.h>

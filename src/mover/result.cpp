@@ -1,6 +1,7 @@
 // The mover's result JSON, kept under the 4 KiB termination message limit.
 #include "kopiur/mover/result.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>

@@ -1,6 +1,7 @@
 // The work spec: JSON from the controller plus the mounted Secret, validated field by field.
 #include "kopiur/mover/work_spec.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <sstream>
