@@ -76,6 +76,15 @@ void run_in_span(const MoverOptions& options, OperationResult& result) {
     return;
   }
   const WorkDir work(options.work_dir);
+  if (work.path().empty()) {
+    result.failure = FailureInfo{ErrorClass::kUnknown,
+                                 "cannot create a work directory for kopia's "
+                                 "config and cache under " +
+                                     fs::temp_directory_path().string(),
+                                 "", std::nullopt};
+    result.result = Outcome::kFailed;
+    return;
+  }
   KopiaOptions ko;
   ko.binary = options.kopia_binary;
   ko.config_file = work.path() + "/repository.config";
