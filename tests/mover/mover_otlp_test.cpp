@@ -136,5 +136,21 @@ TEST_F(MoverOtlpTest, ExitsWithinTheFlushBoundWhenTheCollectorIsDown) {
   EXPECT_EQ(r.result["result"], "succeeded");
 }
 
+TEST_F(MoverOtlpTest, ExitsWithinTheFlushBoundWhenTheCollectorHangs) {
+  create_repository();
+  TestCollector collector;
+  collector.set_delay(std::chrono::seconds(60));  // accepts, never answers in time
+  auto env = base_env();
+  env["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.endpoint();
+  env["KOPIUR_TELEMETRY_SHUTDOWN_TIMEOUT_MS"] = "1000";
+  ChildProcess mover(program_path("kopiur-mover"), args("catalog", spec()), env);
+  // The bound is the shutdown timeout (1 s) plus the run itself; 20 s is a failure deadline.
+  const auto code = mover.wait(std::chrono::seconds(20));
+  ASSERT_TRUE(code.has_value()) << "the mover hung on a stalled collector";
+  const auto r = collect(*code, mover.out(), mover.err());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.result["result"], "succeeded") << "the result is written before the flush";
+}
+
 }  // namespace
 }  // namespace kopiur::test
