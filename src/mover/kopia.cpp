@@ -63,36 +63,9 @@ std::string KopiaRun::describe() const {
   return text;
 }
 
-KopiaRun Kopia::run(const std::vector<std::string>& command,
-                    const std::vector<std::string>& args) const {
-  KopiaRun result;
-  result.command = join(command);
-  const auto span = KOPIUR_INFO_SPAN("kopia", log::kv("command", result.command));
-  const auto entered = span.enter();
-  const auto started = Clock::now();
-
-  if (options_.cancelled && options_.cancelled()) {  // stopping: start nothing new
-    result.cancelled = true;
-    span.record_error(result.describe());
-    return result;
-  }
-  process::SpawnOptions spawn;
-  spawn.argv.push_back(options_.binary);
-  spawn.argv.insert(spawn.argv.end(), command.begin(), command.end());
-  spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
-  spawn.argv.push_back("--config-file=" + options_.config_file);
-  spawn.env = options_.env;
-  spawn.stdout_to = process::Redirect::pipe();
-  spawn.stderr_to = process::Redirect::pipe();
-  spawn.kill_group_on_exit = true;
-  KOPIUR_DEBUG("running kopia", log::kv("command", result.command));
-  auto spawned = process::Process::spawn(spawn);
-  if (!spawned.process) {
-    result.spawn_error = spawned.error;
-    span.record_error(result.describe());
-    return result;
-  }
-  auto& child = *spawned.process;
+// Reads kopia's stdout and stderr until both close, stopping kopia once cancelled() turns true:
+// SIGTERM to its process group, SIGKILL after the grace.
+void Kopia::stream(process::Process& child, KopiaRun& result) const {
   process::UniqueFd out = child.take_stdout();
   process::UniqueFd err = child.take_stderr();
   log::ChildOutputForwarder err_lines(
@@ -105,7 +78,7 @@ KopiaRun Kopia::run(const std::vector<std::string>& command,
     nfds_t n = 0;
     if (out.valid()) fds[n++] = {out.get(), POLLIN, 0};
     if (err.valid()) fds[n++] = {err.get(), POLLIN, 0};
-    const int ready = ::poll(fds, n, 100);
+    const int ready = ::poll(fds, n, 100);  // also the cancellation check's period
     for (nfds_t i = 0; ready > 0 && i < n; ++i) {
       if (fds[i].revents == 0) continue;
       if (fds[i].fd == out.get()) {
@@ -129,11 +102,42 @@ KopiaRun Kopia::run(const std::vector<std::string>& command,
       kill_sent = true;
     }
   }
-  result.status = child.wait();
   err_lines.finish();
   out_lines.finish();
   result.tail = err_lines.tail();
   result.error_line = last_error_line(err_lines.tail_lines());
+}
+
+KopiaRun Kopia::run(const std::vector<std::string>& command,
+                    const std::vector<std::string>& args) const {
+  KopiaRun result;
+  result.command = join(command);
+  const auto span = KOPIUR_INFO_SPAN("kopia", log::kv("command", result.command));
+  const auto entered = span.enter();
+  const auto started = Clock::now();
+  if (options_.cancelled && options_.cancelled()) {  // stopping: start nothing new
+    result.cancelled = true;
+    span.record_error(result.describe());
+    return result;
+  }
+  process::SpawnOptions spawn;
+  spawn.argv.push_back(options_.binary);
+  spawn.argv.insert(spawn.argv.end(), command.begin(), command.end());
+  spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
+  spawn.argv.push_back("--config-file=" + options_.config_file);
+  spawn.env = options_.env;
+  spawn.stdout_to = process::Redirect::pipe();
+  spawn.stderr_to = process::Redirect::pipe();
+  spawn.kill_group_on_exit = true;
+  KOPIUR_DEBUG("running kopia", log::kv("command", result.command));
+  auto spawned = process::Process::spawn(spawn);
+  if (!spawned.process) {
+    result.spawn_error = spawned.error;
+    span.record_error(result.describe());
+    return result;
+  }
+  stream(*spawned.process, result);
+  result.status = spawned.process->wait();
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   if (!result.ok()) span.record_error(result.describe());
   return result;

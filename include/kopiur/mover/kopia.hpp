@@ -63,6 +63,8 @@ class Kopia {
   [[nodiscard]] const KopiaOptions& options() const { return options_; }
 
  private:
+  void stream(process::Process& child, KopiaRun& result) const;
+
   KopiaOptions options_;
 };
 
