@@ -91,9 +91,11 @@ void run_in_span(const MoverOptions& options, OperationResult& result) {
   ko.env = kopia_environment(options.environment, work.path(), loaded.spec.password);
   ko.kill_grace = options.kill_grace;
   ko.cancelled = options.cancelled;
-  KOPIUR_INFO("mover operation starting", log::kv("operation", options.operation),
-              log::kv("kopia", options.kopia_binary),
-              log::kv("repository", loaded.spec.filesystem_path));
+  const auto& spec = loaded.spec;
+  KOPIUR_INFO(
+      "mover operation starting", log::kv("operation", options.operation),
+      log::kv("object", spec.object_kind + " " + spec.object_namespace + "/" + spec.object_name),
+      log::kv("kopia", options.kopia_binary), log::kv("repository", spec.filesystem_path));
   execute(loaded.spec, Kopia(std::move(ko)), result);
 }
 

@@ -156,10 +156,10 @@ std::string render(const OperationResult& r, std::size_t limit) {
     } else if (message_max > 0) {
       message_max = message_max > over + 16 ? message_max - over - 16 : 0;
     } else {
-      return ojson{
-          {"operation", r.operation}, {"result", outcome_name(r.result)}, {"truncated", true}}
-          .dump()
-          .substr(0, limit - 1);
+      // Only an absurd operation name (it comes from the command line) gets here.
+      const std::string op = std::string(telemetry::log::utf8_tail(r.operation, 64));
+      return ojson{{"operation", op}, {"result", outcome_name(r.result)}, {"truncated", true}}
+          .dump();
     }
   }
 }

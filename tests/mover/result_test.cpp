@@ -81,6 +81,14 @@ TEST(Result, HugeMessageStillFits) {
   EXPECT_FALSE(json::parse(text, nullptr, false).is_discarded());
 }
 
+TEST(Result, AbsurdOperationNameStillGivesValidJson) {
+  auto r = failed_with_tail(10);
+  r.operation = std::string(9000, 'o');
+  const std::string text = render(r);
+  EXPECT_LT(text.size(), kTerminationMessageLimit);
+  EXPECT_EQ(json::parse(text)["truncated"], true);
+}
+
 TEST(Result, ClassesAndRetry) {
   EXPECT_TRUE(retryable(ErrorClass::kKilled));
   EXPECT_FALSE(retryable(ErrorClass::kAuthFailure));
