@@ -3,6 +3,7 @@
 // `kopia` log target at info and debug, and the result file.
 #include <csignal>
 #include <fstream>
+#include <sstream>
 
 #include "mover/mover_fixture.hpp"
 #include "mover/tree_util.hpp"
@@ -213,6 +214,27 @@ TEST_F(MoverTest, KopiaTargetPrintsOnlyAtDebug) {
                   "kopia{command=\"repository connect filesystem\"}: kopia: Connected "
                   "to repository."))
       << debug.out;
+}
+
+TEST_F(MoverTest, KopiaLinesAreJsonEventsInTheInvocationsSpan) {
+  create_repository();
+  const auto r =
+      run("catalog", spec(), {{"RUST_LOG", "info,kopia=debug"}, {"KOPIUR_LOG_FORMAT", "json"}});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  bool found = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const json event = json::parse(line, nullptr, false);
+    ASSERT_FALSE(event.is_discarded()) << "every stdout line is one JSON event: " << line;
+    if (event.value("target", "") != "kopia") continue;
+    EXPECT_EQ(event["level"], "DEBUG");
+    EXPECT_EQ(event["span"]["name"], "kopia");
+    if (event["fields"]["message"] == "Connected to repository.") {
+      found = true;
+      EXPECT_EQ(event["span"]["command"], "repository connect filesystem");
+    }
+  }
+  EXPECT_TRUE(found) << r.out;
 }
 
 TEST_F(MoverTest, ResultGoesToTheKubeletsPathWhenNoFlagIsGiven) {
