@@ -16,11 +16,20 @@ echo "==> installing dependencies"
 ./tools/setup-deps.sh
 echo "==> building (build/release)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-targets="kopiur-controller kopiur-webhook kopiur-mover"
+targets="kopiur-controller kopiur-webhook kopiur-mover kopiur-kopia-standin"
 if [ -f src/bin/localkube/CMakeLists.txt ]; then targets="$targets kopiur-localkube"; fi
 cmake --build build/release -j "$(nproc)" --target $targets
 
 mkdir -p "$STATE"
+# Mover Jobs run `kopia` from PATH. kopia is not packaged for Debian: without a real one, the
+# project's kopia-compatible stand-in answers to that name (src/bin/kopia_standin/README.md).
+JOB_PATH="$PWD/build/release/src/bin:$PATH"
+if ! command -v kopia >/dev/null 2>&1; then
+  mkdir -p "$STATE/bin"
+  ln -sf "$PWD/build/release/src/bin/kopia_standin/kopiur-kopia-standin" "$STATE/bin/kopia"
+  JOB_PATH="$STATE/bin:$JOB_PATH"
+  echo "==> no kopia on PATH: mover Jobs use kopiur-kopia-standin as kopia"
+fi
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -42,7 +51,7 @@ if [ -x build/release/src/bin/localkube/kopiur-localkube ]; then
   # setsid: Ctrl-C reaches this script only, which then stops everything in order.
   # --run-jobs: Jobs (the mover's included) run as local processes; the programs just built are
   # first on their PATH, so a pod whose command is `kopiur-mover` runs this build.
-  PATH="$PWD/build/release/src/bin:$PATH" setsid build/release/src/bin/localkube/kopiur-localkube \
+  PATH="$JOB_PATH" setsid build/release/src/bin/localkube/kopiur-localkube \
     --listen "$API_ADDR" --kubeconfig-out "$KUBECONFIG" --data-dir "$STATE/data" --run-jobs \
     >"$STATE/localkube.log" 2>&1 &
   pids+=($!)

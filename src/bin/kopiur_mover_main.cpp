@@ -1,16 +1,19 @@
 // kopiur-mover: the short-lived Job that runs one kopia operation for the controller. It has no
 // HTTP endpoint: its metrics, spans and logs go out over OTLP and are flushed before it exits.
+// main() only wires flags, environment and signals to the kopiur_mover library.
 #include <cstdio>
+#include <cstdlib>
 
 #include "kopiur/app/cli.hpp"
 #include "kopiur/app/program.hpp"
 #include "kopiur/app/shutdown.hpp"
-#include "kopiur/telemetry/log/log.hpp"
+#include "kopiur/mover/mover.hpp"
+#include "kopiur/process/process.hpp"
 
 namespace {
 
 namespace app = kopiur::app;
-namespace log = kopiur::telemetry::log;
+namespace mover = kopiur::mover;
 
 app::ProgramSpec mover_spec() {
   app::ProgramSpec spec;
@@ -19,12 +22,26 @@ app::ProgramSpec mover_spec() {
   spec.usage = "kopiur-mover [FLAGS] OPERATION";
   spec.max_positional = 1;
   spec.positional_help =
-      "OPERATION: the kopia operation to run; the controller sets it on the Job.";
-  spec.flags = {{"work-spec", "PATH", "The operation's work spec (JSON) written by the controller",
-                 "/etc/kopiur/work.json"}};
-  spec.env = {{"TRACEPARENT", "W3C trace context of the reconcile that created this Job"}};
+      "OPERATION: connect, catalog, backup, snapshot-delete, restore or maintenance.";
+  spec.flags = {
+      {"work-spec", "PATH", "The operation's work spec (JSON) written by the controller",
+       "/etc/kopiur/work.json"},
+      {"secret-dir", "DIR", "The mounted Secret: one file per key (repository password)",
+       "/etc/kopiur/secret"},
+      {"termination-message-path", "PATH",
+       "Where the result JSON goes (default: $KOPIUR_TERMINATION_MESSAGE_PATH when set)",
+       "/dev/termination-log"},
+  };
+  spec.env = {{"TRACEPARENT", "W3C trace context of the reconcile that created this Job"},
+              {"KOPIA_BIN", "The kopia program to run (default: kopia from PATH)"},
+              {"KOPIUR_TERMINATION_MESSAGE_PATH", "Result path set by the local kubelet"}};
   app::add_telemetry_env_help(spec);
   return spec;
+}
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::string(value) : std::move(fallback);
 }
 
 }  // namespace
@@ -39,13 +56,18 @@ int main(int argc, char** argv) {
   auto shutdown = app::ShutdownSignal::install();
   auto telemetry = app::start_telemetry("kopiur-mover");
   if (!telemetry) return 1;
-  const std::string& operation = flags.positional().front();
-  // Everything the mover does happens inside one span that joins the controller's trace.
-  auto span = telemetry->root_span("mover", {log::kv("operation", operation)});
-  auto entered = span.enter();
-  span.record_error("unknown operation");
-  KOPIUR_ERROR("unknown mover operation; this build of kopiur-mover runs none yet",
-               log::kv("operation", operation));
-  telemetry->shutdown();
-  return 2;
+
+  mover::MoverOptions options;
+  options.operation = flags.positional().front();
+  options.work_spec_path = flags.get("work-spec");
+  options.secret_dir = flags.get("secret-dir");
+  options.termination_message_path =
+      flags.given("termination-message-path")
+          ? flags.get("termination-message-path")
+          : env_or("KOPIUR_TERMINATION_MESSAGE_PATH", flags.get("termination-message-path"));
+  options.kopia_binary = env_or("KOPIA_BIN", "kopia");
+  options.environment = kopiur::process::current_environment();
+  options.cancelled = [&shutdown] { return shutdown->requested(); };
+  // run() closes the root span, writes the result and flushes telemetry before it returns.
+  return mover::run(options, *telemetry);
 }

@@ -1,0 +1,256 @@
+// kopiur-mover end to end against the kopia stand-in: every operation, failures with their tail
+// and class, garbage output, a killed kopia, SIGTERM during a slow kopia, spec validation, the
+// `kopia` log target at info and debug, and the result file.
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include "mover/mover_fixture.hpp"
+#include "mover/tree_util.hpp"
+
+namespace kopiur::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+using MoverTest = MoverFixture;
+
+TEST_F(MoverTest, ConnectCreatesTheRepositoryAndReportsItsStatus) {
+  const auto r = run("connect", spec(true));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.result["operation"], "connect");
+  EXPECT_EQ(r.result["result"], "succeeded");
+  EXPECT_EQ(r.result["repository"]["uniqueId"].get<std::string>().size(), 64u);
+  EXPECT_EQ(r.result["repository"]["hostname"], "ns1");
+  EXPECT_EQ(r.result["repository"]["storageType"], "filesystem");
+  EXPECT_TRUE(r.result["timing"]["durationSeconds"].is_number());
+  // Without create, an uninitialised repository is a structural failure.
+  auto other = spec(false);
+  other["repository"]["filesystem"]["path"] = dir_.file("nothing-here");
+  const auto missing = run("connect", other);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.result["error"]["class"], "RepositoryNotInitialized");
+  EXPECT_EQ(missing.result["error"]["retryable"], false);
+}
+
+TEST_F(MoverTest, BackupThenRestoreIsByteIdentical) {
+  create_repository();
+  make_tree(dir_.path() / "data", {.files = 1000, .per_dir = 200, .big_file_bytes = 5000000});
+  const auto b = run("backup", backup_spec(dir_.file("data")));
+  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  const json& snap = b.result["snapshot"];
+  EXPECT_EQ(snap["id"].get<std::string>().size(), 32u);
+  EXPECT_EQ(snap["source"]["path"], dir_.file("data"));
+  EXPECT_EQ(snap["source"]["userName"], "pvc-data");
+  EXPECT_EQ(snap["files"], 1002);
+  EXPECT_GT(snap["sizeBytes"].get<std::int64_t>(), 5000000);
+
+  auto r = spec();
+  r["restore"] = {{"snapshotId", snap["id"]}, {"targetPath", dir_.file("restored")}};
+  const auto restored = run("restore", r);
+  ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  EXPECT_TRUE(has(restored.result["restore"]["summary"], "Restored 1002 files"));
+  EXPECT_EQ(compare_trees(dir_.path() / "data", dir_.path() / "restored"), "");
+}
+
+TEST_F(MoverTest, CatalogListsEverySource) {
+  create_repository();
+  make_tree(dir_.path() / "a", {.files = 10, .per_dir = 10});
+  make_tree(dir_.path() / "b", {.files = 20, .per_dir = 10});
+  ASSERT_EQ(run("backup", backup_spec(dir_.file("a"))).exit_code, 0);
+  ASSERT_EQ(run("backup", backup_spec(dir_.file("a"))).exit_code, 0);
+  auto other = backup_spec(dir_.file("b"));
+  other["identity"]["username"] = "pvc-other";
+  ASSERT_EQ(run("backup", other).exit_code, 0);
+  const auto c = run("catalog", spec());
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_EQ(c.result["catalog"]["snapshotCount"], 3);
+  EXPECT_EQ(c.result["catalog"]["sourceCount"], 2);
+  EXPECT_EQ(c.result["catalog"]["snapshots"].size(), 3u);
+  EXPECT_GT(c.result["catalog"]["logicalSizeBytes"].get<std::int64_t>(), 0);
+}
+
+TEST_F(MoverTest, SnapshotDeleteThenFullMaintenanceReclaims) {
+  create_repository();
+  make_tree(dir_.path() / "data", {.files = 10, .per_dir = 10});
+  ASSERT_EQ(run("backup", backup_spec(dir_.file("data"))).exit_code, 0);
+  fs::create_directories(dir_.file("other"));
+  std::ofstream(dir_.file("other/unique.bin"), std::ios::binary) << std::string(200000, 'q');
+  const auto doomed = run("backup", backup_spec(dir_.file("other")));
+  ASSERT_EQ(doomed.exit_code, 0);
+
+  auto del = spec();
+  del["snapshotDelete"] = {{"snapshotId", doomed.result["snapshot"]["id"]}};
+  const auto d = run("snapshot-delete", del);
+  ASSERT_EQ(d.exit_code, 0) << d.out << d.err;
+  const auto again = run("snapshot-delete", del);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.result["error"]["class"], "NotFound");
+
+  auto quick = spec();
+  quick["maintenance"] = {{"mode", "quick"}};
+  const auto q = run("maintenance", quick);
+  ASSERT_EQ(q.exit_code, 0) << q.out << q.err;
+  EXPECT_EQ(q.result["maintenance"]["mode"], "quick");
+  EXPECT_FALSE(q.result["maintenance"].contains("reclaimedBytes"));
+
+  auto full = spec();
+  full["maintenance"] = {{"mode", "full"}, {"safety", "none"}};
+  const auto f = run("maintenance", full);
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  EXPECT_GT(f.result["maintenance"]["reclaimedBytes"].get<std::int64_t>(), 200000);
+}
+
+TEST_F(MoverTest, KopiaFailureCarriesItsTailAndClass) {
+  create_repository();
+  make_tree(dir_.path() / "data", {.files = 3, .per_dir = 3});
+  const auto r =
+      run("backup", backup_spec(dir_.file("data")),
+          {{"KOPIA_STANDIN_INJECT", "fail"}, {"KOPIA_STANDIN_INJECT_ON", "snapshot create"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.result["result"], "failed");
+  EXPECT_EQ(r.result["error"]["class"], "RepositoryUnavailable");
+  EXPECT_EQ(r.result["error"]["retryable"], true);
+  EXPECT_EQ(r.result["error"]["kopiaExitCode"], 1);
+  EXPECT_TRUE(has(r.result["error"]["tail"], "line two of the error"));
+  EXPECT_TRUE(has(r.result["error"]["message"], "kopia snapshot create: exit code 1"));
+  // At info, kopia's lines are not printed as kopia events.
+  EXPECT_FALSE(has(r.out, " kopia: Injected failure")) << r.out;
+}
+
+TEST_F(MoverTest, GarbageJsonIsAnUnexpectedOutputErrorWithTheHead) {
+  create_repository();
+  make_tree(dir_.path() / "data", {.files = 3, .per_dir = 3});
+  const auto r =
+      run("backup", backup_spec(dir_.file("data")),
+          {{"KOPIA_STANDIN_INJECT", "garbage"}, {"KOPIA_STANDIN_INJECT_ON", "snapshot create"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.result["error"]["class"], "UnexpectedOutput");
+  EXPECT_TRUE(has(r.result["error"]["message"], "output begins: \"this is not JSON"))
+      << r.result_text;
+  EXPECT_FALSE(r.result.contains("snapshot"));
+}
+
+TEST_F(MoverTest, KilledKopiaIsReportedAsKilled) {
+  create_repository();
+  const auto r =
+      run("catalog", spec(),
+          {{"KOPIA_STANDIN_INJECT", "crash"}, {"KOPIA_STANDIN_INJECT_ON", "snapshot list"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.result["error"]["class"], "Killed");
+  EXPECT_EQ(r.result["error"]["kopiaExitCode"], 128 + SIGABRT);
+  EXPECT_TRUE(has(r.result["error"]["tail"], "panic: injected crash"));
+}
+
+TEST_F(MoverTest, SigtermStopsASlowKopiaAndStillWritesTheResult) {
+  create_repository();
+  make_tree(dir_.path() / "data", {.files = 3, .per_dir = 3});
+  auto env = base_env();
+  env["RUST_LOG"] = "info,kopia=debug";
+  env["KOPIA_STANDIN_INJECT"] = "slow=120";
+  env["KOPIA_STANDIN_INJECT_ON"] = "snapshot create";
+  ChildProcess mover(program_path("kopiur-mover"), args("backup", backup_spec(dir_.file("data"))),
+                     env);
+  ASSERT_TRUE(mover.wait_for_stdout([](const std::string& s) { return has(s, "injected delay"); },
+                                    std::chrono::seconds(60)))
+      << mover.out() << mover.err();
+  mover.signal(SIGTERM);
+  const auto code = mover.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << "the mover did not stop";
+  const auto r = collect(*code, mover.out(), mover.err());
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.result["result"], "cancelled");
+  EXPECT_EQ(r.result["error"]["class"], "Cancelled");
+  EXPECT_EQ(r.result["error"]["kopiaExitCode"], 128 + SIGTERM);
+}
+
+TEST_F(MoverTest, InvalidSpecNamesEveryBadFieldBeforeKopiaStarts) {
+  fs::remove(dir_.file("secret/KOPIA_PASSWORD"));
+  auto s = spec();
+  s["backup"] = {{"sourcePath", "relative/path"}, {"tags", {{"k", 3}}}};
+  s["repository"]["s3"] = {{"bucket", "b"}};
+  const auto r = run("backup", s, {{"KOPIA_BIN", "/nonexistent/kopia"}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.result["error"]["class"], "InvalidSpec");
+  const std::string msg = r.result["error"]["message"];
+  EXPECT_TRUE(has(msg, "backup.sourcePath: must be an absolute path")) << msg;
+  EXPECT_TRUE(has(msg, "backup.tags.k:")) << msg;
+  EXPECT_TRUE(has(msg, "repository.s3: unsupported field")) << msg;
+  EXPECT_TRUE(has(msg, "repository.passwordKey: the Secret has no key \"KOPIA_PASSWORD\"")) << msg;
+  EXPECT_FALSE(has(msg, "executable file not found")) << "kopia must not have been started";
+  const auto missing = run("restore", spec());
+  EXPECT_TRUE(has(missing.result["error"]["message"], "restore: required field is missing"));
+  const auto bad_op = run("explode", spec());
+  EXPECT_EQ(bad_op.exit_code, 2);
+  EXPECT_TRUE(has(bad_op.result["error"]["message"], "OPERATION: unsupported value \"explode\""));
+}
+
+TEST_F(MoverTest, MissingKopiaAndWrongPasswordAreClassified) {
+  const auto none = run("connect", spec(true), {{"KOPIA_BIN", "/nonexistent/kopia"}});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_EQ(none.result["error"]["class"], "KopiaNotFound");
+  create_repository();
+  write_file_atomically(dir_.file("secret/KOPIA_PASSWORD"), "not the password");
+  const auto wrong = run("catalog", spec());
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_EQ(wrong.result["error"]["class"], "AuthFailure");
+  EXPECT_TRUE(has(wrong.result["error"]["tail"], "invalid repository password"));
+}
+
+TEST_F(MoverTest, KopiaTargetPrintsOnlyAtDebug) {
+  create_repository();
+  const auto info = run("catalog", spec(), {{"RUST_LOG", "info"}});
+  ASSERT_EQ(info.exit_code, 0);
+  EXPECT_FALSE(has(info.out, "kopia: Connected to repository.")) << info.out;
+  const auto debug = run("catalog", spec(), {{"RUST_LOG", "info,kopia=debug"}});
+  ASSERT_EQ(debug.exit_code, 0);
+  // One kopia line, one event, inside the kopia invocation's span.
+  EXPECT_TRUE(has(debug.out,
+                  "kopia{command=\"repository connect filesystem\"}: kopia: Connected "
+                  "to repository."))
+      << debug.out;
+}
+
+TEST_F(MoverTest, KopiaLinesAreJsonEventsInTheInvocationsSpan) {
+  create_repository();
+  const auto r =
+      run("catalog", spec(), {{"RUST_LOG", "info,kopia=debug"}, {"KOPIUR_LOG_FORMAT", "json"}});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  bool found = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const json event = json::parse(line, nullptr, false);
+    ASSERT_FALSE(event.is_discarded()) << "every stdout line is one JSON event: " << line;
+    if (event.value("target", "") != "kopia") continue;
+    EXPECT_EQ(event["level"], "DEBUG");
+    EXPECT_EQ(event["span"]["name"], "kopia");
+    if (event["fields"]["message"] == "Connected to repository.") {
+      found = true;
+      EXPECT_EQ(event["span"]["command"], "repository connect filesystem");
+    }
+  }
+  EXPECT_TRUE(found) << r.out;
+}
+
+TEST_F(MoverTest, ResultGoesToTheKubeletsPathWhenNoFlagIsGiven) {
+  const std::string spec_file = dir_.file("work.json");
+  write_file_atomically(spec_file, spec(true).dump());
+  auto env = base_env();
+  env["KOPIUR_TERMINATION_MESSAGE_PATH"] = dir_.file("kubelet-message");
+  const auto r =
+      run_program(program_path("kopiur-mover"),
+                  {"connect", "--work-spec", spec_file, "--secret-dir", dir_.file("secret")}, env,
+                  std::chrono::seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string text = read_file(dir_.file("kubelet-message"));
+  EXPECT_LT(text.size(), 4096u);
+  EXPECT_EQ(json::parse(text)["result"], "succeeded");
+}
+
+}  // namespace
+}  // namespace kopiur::test
