@@ -31,25 +31,30 @@ function(kopiur_add_library name)
 endfunction()
 
 # kopiur_add_test(<name> SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary, discovered by ctest.
-# Labels: `unit` (the default; also run under ASan+UBSan), `integration` (real peers: Prometheus,
-# kubectl, child processes; release build only), `concurrency` (also built and run under TSan).
+# Labels: `unit` (the default), `integration` (real peers: Prometheus, kubectl, child programs),
+# `concurrency` (threads; worth a ThreadSanitizer run). A tree builds and registers only the tests
+# with a label in KOPIUR_TEST_LABELS (all by default), so each CI tree builds what it runs: the
+# release tree `integration`, the ASan+UBSan tree `unit`, the TSan tree `concurrency`. The target
+# `kopiur_tests` builds exactly the registered tests (and what they need, nothing else).
 # Tests find the source and build trees through KOPIUR_TEST_SOURCE_DIR / KOPIUR_TEST_BINARY_DIR.
 function(kopiur_add_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
-  if("concurrency" IN_LIST ARG_LABELS)
-    set_property(GLOBAL APPEND PROPERTY KOPIUR_CONCURRENCY_TESTS ${name})
-  endif()
-  # Sanitizer builds run unit tests only: integration binaries stay defined (so CMake code may
-  # refer to them) but are neither built by default nor registered with ctest.
-  set(registered ON)
-  if("integration" IN_LIST ARG_LABELS AND NOT KOPIUR_BUILD_INTEGRATION_TESTS)
-    set(registered OFF)
-    add_executable(${name} EXCLUDE_FROM_ALL ${ARG_SOURCES})
-  else()
+  # A test outside this tree's labels stays defined (CMake code may refer to it) but is neither
+  # built by default nor registered with ctest.
+  set(registered OFF)
+  foreach(label ${ARG_LABELS})
+    if(label IN_LIST KOPIUR_TEST_LABELS)
+      set(registered ON)
+    endif()
+  endforeach()
+  if(registered)
     add_executable(${name} ${ARG_SOURCES})
+    set_property(GLOBAL APPEND PROPERTY KOPIUR_REGISTERED_TESTS ${name})
+  else()
+    add_executable(${name} EXCLUDE_FROM_ALL ${ARG_SOURCES})
   endif()
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests
                                              ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/include)
@@ -57,17 +62,18 @@ function(kopiur_add_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
+  if(NOT registered)
+    return()
+  endif()
   # gtest_discover_tests cannot carry a list-valued property into the generated ctest file, so
   # the labels become one label ("unit-concurrency"; ctest -L takes a regex, so -L unit and
   # -L concurrency both select it) and the directories reach tests as compile definitions
   # (KOPIUR_TEST_SOURCE_DIR, KOPIUR_TEST_BINARY_DIR), so a test binary also runs on its own.
-  if(NOT registered)
-    return()
-  endif()
+  # Discovery runs when ctest starts (PRE_TEST), not after every link: a build runs no binary.
   list(JOIN ARG_LABELS "-" label)
   target_compile_definitions(${name} PRIVATE KOPIUR_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              KOPIUR_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
                        PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS ${label})
 endfunction()
 
