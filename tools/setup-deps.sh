@@ -15,6 +15,9 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev libspdlog-dev
   prometheus openssl curl ca-certificates procps nodejs
+  # the chart renderer (tools/chart-render: Go's text/template with Helm's libraries)
+  golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev
+  golang-github-xeipuuv-gojsonschema-dev
 )
 
 SUDO=""

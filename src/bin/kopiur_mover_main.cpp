@@ -34,7 +34,8 @@ app::ProgramSpec mover_spec() {
   };
   spec.env = {{"TRACEPARENT", "W3C trace context of the reconcile that created this Job"},
               {"KOPIA_BIN", "The kopia program to run (default: kopia from PATH)"},
-              {"KOPIUR_TERMINATION_MESSAGE_PATH", "Result path set by the local kubelet"}};
+              {"KOPIUR_TERMINATION_MESSAGE_PATH", "Result path set by the local kubelet"},
+              {"KOPIUR_LOCAL_MOUNTS", "Mount table set by the local kubelet (mountPath -> host)"}};
   app::add_telemetry_env_help(spec);
   return spec;
 }
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
           : env_or("KOPIUR_TERMINATION_MESSAGE_PATH", flags.get("termination-message-path"));
   options.kopia_binary = env_or("KOPIA_BIN", "kopia");
   options.environment = kopiur::process::current_environment();
+  options.local_mounts = env_or("KOPIUR_LOCAL_MOUNTS", "");
   options.cancelled = [&shutdown] { return shutdown->requested(); };
   // run() closes the root span, writes the result and flushes telemetry before it returns.
   return mover::run(options, *telemetry);

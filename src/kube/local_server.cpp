@@ -821,6 +821,11 @@ struct LocalApiServer::Impl {
     if (ec) return Error{"create work directory " + work_dir, 0, "", ec.message()};
     detail::LocalKubelet::Options kubelet_options;
     kubelet_options.work_dir = work_dir;
+    kubelet_options.volumes_dir = options.volumes_dir;
+    if (kubelet_options.volumes_dir.empty()) {
+      const auto base = options.data_dir.empty() ? work_dir : options.data_dir;
+      kubelet_options.volumes_dir = (std::filesystem::path(base) / "volumes").string();
+    }
     kubelet_options.kubeconfig_path = kubelet_kubeconfig();
     kubelet_options.max_grace = options.max_grace;
     for (const auto& name : options.inherited_env) {

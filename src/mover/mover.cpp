@@ -5,7 +5,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <variant>
 
+#include "kopiur/mover/local_mounts.hpp"
 #include "kopiur/mover/operations.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
@@ -65,7 +67,19 @@ void log_outcome(const OperationResult& r) {
 
 // Everything that happens inside the root span.
 void run_in_span(const MoverOptions& options, OperationResult& result) {
-  const auto loaded = load_work_spec(options.work_spec_path, options.operation, options.secret_dir);
+  const auto mounts = LocalMounts::parse(options.local_mounts.c_str());
+  if (const auto* error = std::get_if<std::string>(&mounts)) {
+    result.failure = FailureInfo{ErrorClass::kInvalidSpec, *error, "", std::nullopt};
+    result.result = Outcome::kFailed;
+    return;
+  }
+  const auto& paths = std::get<LocalMounts>(mounts);
+  auto loaded = load_work_spec(paths.resolve(options.work_spec_path), options.operation,
+                               paths.resolve(options.secret_dir));
+  for (auto* path :
+       {&loaded.spec.filesystem_path, &loaded.spec.source_path, &loaded.spec.target_path}) {
+    if (!path->empty()) *path = paths.resolve(*path);
+  }
   if (!loaded.errors.empty()) {
     FailureInfo f;
     f.error_class = ErrorClass::kInvalidSpec;

@@ -252,5 +252,51 @@ TEST_F(MoverTest, ResultGoesToTheKubeletsPathWhenNoFlagIsGiven) {
   EXPECT_EQ(json::parse(text)["result"], "succeeded");
 }
 
+// Under kopiur-localkube the Job's mounts are host directories named in KOPIUR_LOCAL_MOUNTS:
+// the container paths of the flags and of the work spec are translated through it, and a path
+// outside every mount stays as it is.
+TEST_F(MoverTest, ContainerPathsAreTranslatedThroughTheLocalMountTable) {
+  make_tree(dir_.path() / "pvc", {.files = 20, .per_dir = 10, .big_file_bytes = 0});
+  const json mounts = {{"/data", dir_.file("pvc")},
+                       {"/repository", dir_.file("repo-volume")},
+                       {"/etc/kopiur/secret", dir_.file("secret")},
+                       {"/restore", dir_.file("restore-volume")}};
+  auto env = base_env();
+  env["KOPIUR_LOCAL_MOUNTS"] = mounts.dump();
+  // Every path the mover is given is a container path; the work spec file itself is not under a
+  // mount, so it is read where it is.
+  const auto run_with_mounts = [&](const std::string& op, json work) {
+    work["repository"]["filesystem"]["path"] = "/repository/kopia";
+    write_file_atomically(dir_.file("work-" + op + ".json"), work.dump());
+    return run_program(
+        program_path("kopiur-mover"),
+        {op, "--work-spec", dir_.file("work-" + op + ".json"), "--secret-dir", "/etc/kopiur/secret",
+         "--termination-message-path", dir_.file(op + ".json")},
+        env, std::chrono::seconds(60));
+  };
+  const auto c = run_with_mounts("connect", spec(true));
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_TRUE(fs::is_directory(dir_.path() / "repo-volume/kopia"));
+
+  const auto b = run_with_mounts("backup", backup_spec("/data"));
+  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  const auto result = json::parse(read_file(dir_.file("backup.json")));
+  EXPECT_EQ(result["snapshot"]["source"]["path"], dir_.file("pvc"));
+
+  auto restore = spec();
+  restore["restore"] = {{"snapshotId", result["snapshot"]["id"]}, {"targetPath", "/restore/app"}};
+  const auto r = run_with_mounts("restore", restore);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(compare_trees(dir_.path() / "pvc", dir_.path() / "restore-volume/app"), "");
+}
+
+TEST_F(MoverTest, AMalformedMountTableIsAnInvalidSpecNamingTheVariable) {
+  const auto r = run("connect", spec(true), {{"KOPIUR_LOCAL_MOUNTS", "{not json"}});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.result_text.find("KOPIUR_LOCAL_MOUNTS must be a JSON object"), std::string::npos)
+      << r.result_text;
+  EXPECT_FALSE(fs::exists(repo())) << "kopia must not start";
+}
+
 }  // namespace
 }  // namespace kopiur::test

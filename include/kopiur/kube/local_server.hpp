@@ -46,6 +46,9 @@ class LocalApiServer {
     // Running workloads (off by default: a plain API server, as the client tests want).
     bool run_jobs = false;
     std::string work_dir;  // pods' logs and files; default <data_dir>/pods or a temporary dir
+    // PersistentVolumeClaims' data, <volumes_dir>/<namespace>/<claimName> (docs/kubernetes.md,
+    // "Volumes"); default <data_dir>/volumes, else <work_dir>/volumes.
+    std::string volumes_dir;
     std::chrono::milliseconds job_backoff{10000};  // first retry delay of a failed Job pod
     std::chrono::milliseconds max_grace{10000};    // cap on a pod's termination grace period
     // Environment variables every container starts with, taken from this process's environment

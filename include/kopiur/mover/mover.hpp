@@ -33,6 +33,7 @@ struct MoverOptions {
   std::string kopia_binary = "kopia";    // KOPIA_BIN, else "kopia" from PATH
   std::string work_dir;                  // kopia's config, cache and logs; empty: a fresh temp dir
   std::vector<std::string> environment;  // the mover's own environment (NAME=value)
+  std::string local_mounts;  // KOPIUR_LOCAL_MOUNTS (kopiur/mover/local_mounts.hpp); empty: none
   std::chrono::milliseconds kill_grace{10000};
   std::function<bool()> cancelled;  // true once SIGTERM/SIGINT arrived
 };

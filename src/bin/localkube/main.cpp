@@ -29,6 +29,10 @@ app::ProgramSpec localkube_spec() {
        ""},
       {"work-dir", "DIR", "Where pods' logs live (default: DATA-DIR/pods, else a temporary dir)",
        ""},
+      {"volumes-dir", "DIR",
+       "PersistentVolumeClaims' data as DIR/NAMESPACE/CLAIM (default: DATA-DIR/volumes, else "
+       "WORK-DIR/volumes)",
+       ""},
   };
   return spec;
 }
@@ -55,6 +59,7 @@ int main(int argc, char** argv) {
   options.data_dir = flags.get("data-dir");
   options.run_jobs = flags.enabled("run-jobs");
   options.work_dir = flags.get("work-dir");
+  options.volumes_dir = flags.get("volumes-dir");
   const std::string history = flags.get("watch-history");
   char* end = nullptr;
   options.watch_history = std::strtoul(history.c_str(), &end, 10);

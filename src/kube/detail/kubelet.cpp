@@ -16,6 +16,7 @@
 #include "kube/detail/json_access.hpp"
 #include "kube/detail/log_files.hpp"
 #include "kube/detail/pod_env.hpp"
+#include "kube/detail/pod_volumes.hpp"
 
 namespace kopiur::kube::detail {
 namespace {
@@ -259,6 +260,15 @@ void LocalKubelet::start_pod(const json& pod) {
       waiting(name, image, "CreateContainerConfigError", env.error().message);
       return;
     }
+    auto mounts = container_mounts(pod, container, run->dir, options_.volumes_dir, lookup);
+    if (mounts.error && mounts.error->unsupported) {
+      fail_pod(pod, mounts.error->message);
+      return;
+    }
+    if (mounts.error) {
+      waiting(name, image, "ContainerCreating", mounts.error->message);
+      return;
+    }
     Plan plan;
     ContainerRun c;
     c.name = name;
@@ -277,6 +287,9 @@ void LocalKubelet::start_pod(const json& pod) {
       defined[k] = v;
     }
     plan.env.push_back("KOPIUR_TERMINATION_MESSAGE_PATH=" + c.message_path);
+    if (!mounts.mounts.empty()) {
+      plan.env.push_back("KOPIUR_LOCAL_MOUNTS=" + local_mounts_env(mounts.mounts));
+    }
     for (const char* list : {"command", "args"}) {
       for (const auto& item : field::list(container, list)) {
         if (item.is_string()) {

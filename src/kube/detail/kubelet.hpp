@@ -39,6 +39,7 @@ class LocalKubelet {
  public:
   struct Options {
     std::string work_dir;         // per-pod directories: logs, termination messages
+    std::string volumes_dir;      // PersistentVolumeClaims: <volumes_dir>/<namespace>/<claim>
     std::string kubeconfig_path;  // given to containers as KUBECONFIG
     std::string node_name = "localkube";
     std::vector<std::string> base_env;           // "NAME=value" every container starts with
