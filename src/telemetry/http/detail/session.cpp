@@ -77,10 +77,9 @@ Request to_request(BeastRequest&& in) {
 
 // The wire form of a handler's answer: gzip when it pays (see docs/http.md), HEAD without a body
 // but with the GET's Content-Length.
-BeastResponse to_wire(const ServerOptions& options, const Request& request, Response response,
-                      unsigned version) {
+BeastResponse to_wire(const ServerOptions& options, const Request& request, Response response) {
   BeastResponse out;
-  out.version(version);
+  out.version(11);  // a server answers with its own version, also to 1.0 clients
   out.result(static_cast<unsigned>(response.status));
   bool encoded = false;
   for (const auto& [name, value] : response.headers) {
@@ -111,14 +110,6 @@ BeastResponse refusal(int status, std::string text) {
   out.body() = std::move(text);
   out.prepare_payload();
   return out;
-}
-
-// Whether the head in `buffer` (refused for its size) fails already in its request line.
-bool request_line_too_long(const beast::flat_buffer& buffer, std::size_t limit) {
-  const auto data = buffer.cdata();
-  const std::string_view seen(static_cast<const char*>(data.data()),
-                              std::min(data.size(), limit + 2));
-  return seen.find("\r\n") == std::string_view::npos && seen.size() > limit;
 }
 
 template <class Stream>
@@ -238,7 +229,9 @@ class Session final : public SessionBase {
       return close();
     }
     if (ec == bhttp::error::header_limit) {
-      if (request_line_too_long(buffer_, options_.max_request_line_bytes)) {
+      // Beast applies the limit to the request line first; until that is complete, the
+      // message has no target yet.
+      if (parser_->get().target().empty()) {
         return refuse(Refusal::kRequestLineTooLong, 414,
                       "request line longer than " +
                           std::to_string(options_.max_request_line_bytes) + " bytes\n");
@@ -279,15 +272,14 @@ class Session final : public SessionBase {
     BeastRequest message = parser_->release();
     parser_.reset();
     const bool keep_alive = message.keep_alive();
-    const unsigned version = message.version();
     auto request = std::make_shared<Request>(to_request(std::move(message)));
     if (!keep_alive) close_after_write_ = true;
-    asio::post(core_.pool(), [self = self(), request, version,
+    asio::post(core_.pool(), [self = self(), request,
                               guard = asio::make_work_guard(stream_.get_executor())] {
       std::shared_ptr<BeastResponse> response;
       try {
         response = std::make_shared<BeastResponse>(
-            to_wire(self->options_, *request, self->core_.handle(*request), version));
+            to_wire(self->options_, *request, self->core_.handle(*request)));
       } catch (...) {
         response = std::make_shared<BeastResponse>(refusal(500, "internal error\n"));
       }
