@@ -272,6 +272,30 @@ TEST(ServerHttp11, HeadOnAKeptAliveConnectionSendsNoBody) {
   EXPECT_EQ(put[0].header("allow"), "GET, HEAD, POST");
 }
 
+TEST(ServerHttp11, ExpectContinueGetsAnInterimAnswerBeforeTheBody) {
+  ServerOptions options;
+  options.max_body_bytes = 100;
+  auto server = serve(options);
+  ASSERT_TRUE(server);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  const auto interim = c.read_responses(1, kWait);
+  ASSERT_EQ(interim.size(), 1u);
+  EXPECT_EQ(interim[0].status, 100);
+  ASSERT_TRUE(c.send("hello"));
+  const auto final = c.read_responses(1, kWait);
+  ASSERT_EQ(final.size(), 1u);
+  EXPECT_EQ(final[0].body, "POST hello");
+
+  // Too large: refused at once, the body is never asked for.
+  ASSERT_TRUE(c.send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\nExpect: 100-continue\r\n\r\n"));
+  const auto refused = c.read_responses(1, kWait);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].status, 413);
+}
+
 TEST(ServerHttp11, Http10ClosesUnlessAskedToKeepAlive) {
   auto server = serve({});
   ASSERT_TRUE(server);

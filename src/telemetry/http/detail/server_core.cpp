@@ -1,10 +1,30 @@
 #include "telemetry/http/detail/server_core.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 #include <vector>
 
 namespace kopiur::telemetry::http::detail {
+namespace {
+
+// The connection to close for a new one: the longest idle, else the one that has been sending
+// its head (or TLS handshake) the longest; null when every connection is busy.
+std::shared_ptr<SessionBase> pick_victim(const std::vector<std::shared_ptr<SessionBase>>& alive) {
+  std::shared_ptr<SessionBase> idle;
+  std::shared_ptr<SessionBase> heading;
+  for (const auto& s : alive) {
+    const Phase p = s->phase();
+    if (p == Phase::kIdle && (!idle || s->since_ns() < idle->since_ns())) idle = s;
+    if ((p == Phase::kHead || p == Phase::kHandshake) &&
+        (!heading || s->since_ns() < heading->since_ns())) {
+      heading = s;
+    }
+  }
+  return idle ? idle : heading;
+}
+
+}  // namespace
 
 ServerCore::ServerCore(ServerOptions options) : options_(std::move(options)) {
   if (!options_.on_warning) {
@@ -41,25 +61,20 @@ ServerStats ServerCore::stats() const noexcept {
 }
 
 bool ServerCore::admit(const std::shared_ptr<SessionBase>& session) {
+  // Declared before the lock: if one of these is the last owner of a connection, its destructor
+  // (which takes the registry lock in forget()) runs after the lock is released.
+  std::vector<std::shared_ptr<SessionBase>> alive;
   std::shared_ptr<SessionBase> victim;
   {
     std::lock_guard lock(registry_mu_);
-    std::size_t open = 0;
-    std::shared_ptr<SessionBase> idle;
-    std::shared_ptr<SessionBase> heading;
+    alive.reserve(registry_.size());
     for (const auto& weak : registry_) {
-      auto s = weak.lock();
-      if (!s || s->phase() == Phase::kClosing) continue;
-      ++open;
-      const Phase p = s->phase();
-      if (p == Phase::kIdle && (!idle || s->since_ns() < idle->since_ns())) idle = s;
-      if ((p == Phase::kHead || p == Phase::kHandshake) &&
-          (!heading || s->since_ns() < heading->since_ns())) {
-        heading = s;
-      }
+      if (auto s = weak.lock()) alive.push_back(std::move(s));
     }
-    if (open >= options_.max_connections) {
-      victim = idle ? idle : heading;
+    const auto open = std::count_if(alive.begin(), alive.end(),
+                                    [](const auto& s) { return s->phase() != Phase::kClosing; });
+    if (static_cast<std::size_t>(open) >= options_.max_connections) {
+      victim = pick_victim(alive);
       if (!victim) {
         count(Refusal::kRefused);
         return false;

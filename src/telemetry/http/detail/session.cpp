@@ -202,6 +202,23 @@ class Session final : public SessionBase {
     }
     parser_->body_limit(limit);
     if (parser_->is_done()) return dispatch();
+    if (beast::iequals(head[bhttp::field::expect], "100-continue")) return send_continue();
+    start_body();
+  }
+
+  // The client waits for this before sending its body (and would otherwise wait a second or so).
+  void send_continue() {
+    auto interim =
+        std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+    tcp().expires_after(options_.write_timeout);
+    bhttp::async_write(stream_, *interim,
+                       [self = self(), interim](beast::error_code ec, std::size_t) {
+                         if (ec) return self->close();
+                         self->start_body();
+                       });
+  }
+
+  void start_body() {
     set_phase(Phase::kBody);
     body_start_ = Clock::now();
     body_read_ = 0;
