@@ -22,8 +22,8 @@ struct RawResponse {
 
 // Sends `request` to 127.0.0.1:port and reads until the server closes. Returns everything
 // received (empty if the server closed without answering). With `half_close` the client also
-// shuts down its sending side, as a client that gives up would (the server sees EOF early, and
-// httplib then drops an unanswered request).
+// shuts down its sending side, as a client that gives up would (the server sees EOF early and
+// closes without answering a request it has not fully received).
 [[nodiscard]] std::string exchange(std::uint16_t port, std::string_view request,
                                    bool half_close = false);
 
