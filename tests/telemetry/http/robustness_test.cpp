@@ -305,6 +305,17 @@ TEST(ServerHttp11, Http10ClosesUnlessAskedToKeepAlive) {
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].body, "ok");
   EXPECT_TRUE(c.wait_closed(kWait));
+
+  RawConnection kept(server->port());
+  ASSERT_TRUE(kept.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  const auto first = kept.read_responses(1, kWait);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].header("connection"), "keep-alive");
+  ASSERT_TRUE(kept.send("GET /echo HTTP/1.0\r\n\r\n"));
+  const auto second = kept.read_responses(1, kWait);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].body, "GET /echo?");
+  EXPECT_TRUE(kept.wait_closed(kWait));
 }
 
 TEST(ServerLimits, ConnectionCapClosesTheLongestIdleFirst) {

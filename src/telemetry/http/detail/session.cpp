@@ -289,6 +289,7 @@ class Session final : public SessionBase {
     BeastRequest message = parser_->release();
     parser_.reset();
     const bool keep_alive = message.keep_alive();
+    http10_ = message.version() == 10;
     auto request = std::make_shared<Request>(to_request(std::move(message)));
     if (!keep_alive) close_after_write_ = true;
     asio::post(core_.pool(), [self = self(), request,
@@ -309,6 +310,8 @@ class Session final : public SessionBase {
     busy_ = true;
     if (core_.stopping()) close_after_write_ = true;
     response->keep_alive(!close_after_write_);
+    // An HTTP/1.0 client that asked to keep the connection only does so when told.
+    if (http10_ && !close_after_write_) response->set(bhttp::field::connection, "keep-alive");
     tcp().expires_after(options_.write_timeout);
     bhttp::async_write(stream_, *response,
                        [self = self(), response](beast::error_code ec, std::size_t) {
@@ -367,6 +370,7 @@ class Session final : public SessionBase {
   std::size_t body_read_ = 0;
   std::size_t drained_ = 0;
   bool busy_ = false;
+  bool http10_ = false;
   bool close_after_write_ = false;
 };
 
