@@ -77,7 +77,7 @@ std::string Request::header(std::string_view name) const {
 class HttpServer::Impl final : public detail::ServerCore {
  public:
   explicit Impl(ServerOptions options)
-      : ServerCore(std::move(options)), acceptor_(io_), report_timer_(io_) {}
+      : ServerCore(std::move(options)), acceptor_(io_), accept_retry_(io_), report_timer_(io_) {}
 
   void route(std::string method, std::string path, Handler handler) {
     std::lock_guard lock(lifecycle_mu_);
@@ -120,6 +120,7 @@ class HttpServer::Impl final : public detail::ServerCore {
       stopping_ = true;
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      accept_retry_.cancel();
       report_timer_.cancel();
       close_all_soon();
     });
@@ -206,11 +207,17 @@ class HttpServer::Impl final : public detail::ServerCore {
     acceptor_.async_accept(asio::make_strand(io_),
                            [this](boost::system::error_code ec, tcp::socket socket) {
                              if (ec == asio::error::operation_aborted || stopping_) return;
-                             // Other errors (out of file descriptors, a connection reset before
-                             // accept) concern one connection; the listener goes on.
-                             if (!ec)
+                             if (!ec) {
                                detail::serve_connection(std::move(socket), *this, tls_ctx_.get());
-                             accept();
+                               return accept();
+                             }
+                             // Out of file descriptors (or memory) fails every accept at once until
+                             // a connection closes; retrying after a pause keeps that from spinning
+                             // the loop.
+                             accept_retry_.expires_after(std::chrono::milliseconds(50));
+                             accept_retry_.async_wait([this](boost::system::error_code wait_ec) {
+                               if (!wait_ec && !stopping_) accept();
+                             });
                            });
   }
 
@@ -230,6 +237,7 @@ class HttpServer::Impl final : public detail::ServerCore {
   std::map<std::string, std::map<std::string, Handler>, std::less<>> routes_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_;
   asio::steady_timer report_timer_;
   ServerStats reported_;
   std::unique_ptr<detail::TlsCredentials> tls_creds_;
