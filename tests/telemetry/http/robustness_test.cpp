@@ -3,6 +3,7 @@
 // cap, pipelining and HEAD on kept-alive connections, and the refusal counters and summary.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -337,6 +338,55 @@ TEST(ServerLimits, ConnectionCapClosesTheLongestIdleFirst) {
   const auto still = idle[2]->read_responses(1, kWait);
   ASSERT_EQ(still.size(), 1u);
   EXPECT_EQ(still[0].status, 200);
+}
+
+TEST(ServerLimits, AtTheCapWithEveryConnectionBusyTheNewOneIsRefused) {
+  ServerOptions options;
+  options.max_connections = 1;
+  auto server = std::make_unique<HttpServer>(local(options));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false;
+  bool release = false;
+  server->route("GET", "/busy", [&](const Request&) {
+    std::unique_lock lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return text("done");
+  });
+  ASSERT_EQ(server->start(), "");
+  RawConnection busy(server->port());
+  ASSERT_TRUE(busy.send(keep_alive_get("/busy")));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, kWait, [&] { return entered; }));
+  }
+  RawConnection extra(server->port());
+  EXPECT_TRUE(extra.wait_closed(kWait));
+  EXPECT_EQ(server->stats().connections_refused, 1u);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  const auto r = busy.read_responses(1, kWait);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].body, "done");
+}
+
+TEST(ServerDeadlines, AClientThatDoesNotReadItsAnswerIsCutOff) {
+  ServerOptions options;
+  options.write_timeout = 300ms;
+  auto server = std::make_unique<HttpServer>(local(options));
+  const std::string huge(16u << 20, 'x');  // far more than the socket buffers of a non-reader
+  server->route("GET", "/huge", [&](const Request&) { return text(huge); });
+  server->route("GET", "/healthz", [](const Request&) { return text("ok"); });
+  ASSERT_EQ(server->start(), "");
+  RawConnection reader_that_never_reads(server->port());
+  ASSERT_TRUE(reader_that_never_reads.send(keep_alive_get("/huge")));
+  EXPECT_TRUE(kopiur::test::wait_until([&] { return server->stats().write_timeouts == 1; }, kWait));
+  EXPECT_EQ(send(server->port(), "GET", "/healthz").body, "ok");
 }
 
 TEST(ServerLimits, RefusalsAreSummarisedPerIntervalNotLoggedPerRequest) {
