@@ -197,7 +197,9 @@ class HttpServer::Impl final : public detail::ServerCore {
     if (ec) {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
-      return detail::explain_bind_failure(address);
+      return ec.category() == boost::system::system_category()
+                 ? detail::describe_bind_error(address, ec.value())
+                 : detail::explain_bind_failure(address);
     }
     port_ = acceptor_.local_endpoint(ec).port();
     return {};
