@@ -297,6 +297,18 @@ TEST(ServerHttp11, ExpectContinueGetsAnInterimAnswerBeforeTheBody) {
   EXPECT_EQ(refused[0].status, 413);
 }
 
+TEST(ServerHttp11, ChunkedRequestBodyReachesTheHandler) {
+  auto server = serve({});
+  ASSERT_TRUE(server);
+  RawConnection c(server->port());
+  ASSERT_TRUE(
+      c.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  const auto r = c.read_responses(1, kWait);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].body, "POST hello world");
+}
+
 TEST(ServerHttp11, Http10ClosesUnlessAskedToKeepAlive) {
   auto server = serve({});
   ASSERT_TRUE(server);
