@@ -9,6 +9,16 @@ find_package(yaml-cpp REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
+# Boost.Asio and Boost.Beast (Debian's libboost-dev, header-only) carry kopiur_http's event loop.
+find_package(Boost 1.74 REQUIRED)
+add_library(kopiur_beast INTERFACE)
+target_link_libraries(kopiur_beast INTERFACE Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+target_compile_definitions(kopiur_beast INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+# Asio's handler invocation wraps mutex-synchronised code in std::atomic_thread_fence, which GCC
+# flags under ThreadSanitizer (-Wtsan); the mutexes are what TSan sees, so the warning is noise.
+if(KOPIUR_TSAN AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(kopiur_beast INTERFACE -Wno-tsan)
+endif()
 
 # cpp-httplib ships no CMake config. Debian builds it as a shared library (libcpp-httplib.so, with
 # OpenSSL and zlib); the header alone only declares the classes.

@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   http::Health health;
   http::ServerOptions options;
   options.address = flags.get("http-addr");
+  // TLS reloads that failed and the periodic summary of refused requests go to the log.
+  options.on_warning = [](std::string_view message) {
+    KOPIUR_WARN("http server", log::kv("detail", std::string(message)));
+  };
   http::HttpServer server(options);
   app::add_observability_routes(server, *telemetry, health);
   if (std::string error = server.start(); !error.empty()) {

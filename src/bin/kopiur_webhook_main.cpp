@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
 
   http::ServerOptions options;
   options.address = flags.get("listen");
+  // TLS reloads that failed and the periodic summary of refused requests go to the log.
+  options.on_warning = [](std::string_view message) {
+    KOPIUR_WARN("http server", log::kv("detail", std::string(message)));
+  };
   const std::string cert = flags.get("tls-cert");
   const std::string key = flags.get("tls-key");
   if (!cert.empty() && !key.empty()) {

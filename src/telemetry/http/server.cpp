@@ -1,27 +1,33 @@
 #include "kopiur/telemetry/http/server.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
-#include <cstdio>
 #include <exception>
 #include <map>
-#include <set>
 #include <thread>
 #include <utility>
+#include <vector>
 
-#include <httplib.h>
-#include <sys/socket.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "kopiur/telemetry/http/address.hpp"
 
 #include "telemetry/http/detail/bind_error.hpp"
-#include "telemetry/http/detail/connection_sweep.hpp"
-#include "telemetry/http/detail/gzip.hpp"
+#include "telemetry/http/detail/refusal_report.hpp"
+#include "telemetry/http/detail/server_core.hpp"
+#include "telemetry/http/detail/session.hpp"
 #include "telemetry/http/detail/tls_credentials.hpp"
 
 namespace kopiur::telemetry::http {
 namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -37,28 +43,41 @@ Response text_response(int status, std::string body) {
   return r;
 }
 
-// Methods cpp-httplib reads a request body for (and routes to per-method handler tables); any
-// other method it parses reaches us through the pre-routing hook, before a body would be read.
-constexpr std::string_view kBodyMethods[] = {"GET",   "HEAD",   "POST",   "PUT",
-                                             "PATCH", "DELETE", "OPTIONS"};
+// Options that make no sense, as a sentence naming the field; empty when all are usable.
+std::string check_options(const ServerOptions& o) {
+  if (o.worker_threads < 1) {
+    return "worker_threads must be at least 1, got " + std::to_string(o.worker_threads);
+  }
+  if (o.io_threads < 1) return "io_threads must be at least 1, got " + std::to_string(o.io_threads);
+  if (o.max_connections < 1) return "max_connections must be at least 1";
+  if (o.max_header_count < 1) return "max_header_count must be at least 1";
+  if (o.max_head_bytes < 64) return "max_head_bytes must be at least 64";
+  if (o.head_timeout.count() <= 0 || o.handshake_timeout.count() <= 0 ||
+      o.keep_alive_timeout.count() <= 0 || o.write_timeout.count() <= 0 ||
+      o.refusal_log_interval.count() <= 0) {
+    return "head_timeout, handshake_timeout, keep_alive_timeout, write_timeout and "
+           "refusal_log_interval must be positive";
+  }
+  return {};
+}
 
 }  // namespace
+
+std::uint64_t ServerStats::total() const noexcept {
+  return head_timeouts + body_timeouts + handshake_timeouts + handshake_failures + head_too_large +
+         request_line_too_long + body_too_large + bad_requests + write_timeouts +
+         connections_evicted + connections_refused;
+}
 
 std::string Request::header(std::string_view name) const {
   const auto it = headers.find(lower(name));
   return it == headers.end() ? std::string{} : it->second;
 }
 
-class HttpServer::Impl {
+class HttpServer::Impl final : public detail::ServerCore {
  public:
-  explicit Impl(ServerOptions options) : options_(std::move(options)) {
-    if (!options_.on_warning) {
-      options_.on_warning = [](std::string_view message) {
-        std::fprintf(stderr, "kopiur http server: %.*s\n", static_cast<int>(message.size()),
-                     message.data());
-      };
-    }
-  }
+  explicit Impl(ServerOptions options)
+      : ServerCore(std::move(options)), acceptor_(io_), accept_retry_(io_), report_timer_(io_) {}
 
   void route(std::string method, std::string path, Handler handler) {
     std::lock_guard lock(lifecycle_mu_);
@@ -77,31 +96,15 @@ class HttpServer::Impl {
     if (started_) return "server already started on port " + std::to_string(port_.load());
     HostPort address;
     if (std::string err = parse_host_port(options_.address, address); !err.empty()) return err;
-    if (options_.worker_threads < 1) {
-      return "worker_threads must be at least 1, got " + std::to_string(options_.worker_threads);
-    }
+    if (std::string err = check_options(options_); !err.empty()) return err;
     if (std::string err = detail::check_resolvable(address); !err.empty()) return err;
-    if (std::string err = make_server(); !err.empty()) return err;
+    if (std::string err = make_tls(); !err.empty()) return err;
+    if (std::string err = bind(address); !err.empty()) return err;
 
-    int port = address.port;
-    if (port == 0) {
-      port = server_->bind_to_any_port(address.host);
-    } else if (!server_->bind_to_port(address.host, port)) {
-      port = -1;
-    }
-    if (port <= 0) {
-      server_.reset();
-      return detail::explain_bind_failure(address);
-    }
-    port_ = static_cast<std::uint16_t>(port);
-    host_ = address.host;
-    thread_ = std::thread([this] {
-      server_->listen_after_bind();
-      listener_done_ = true;
-    });
-    // httplib's stop() only acts once its loop runs; waiting here makes stop() right after
-    // start() safe.
-    while (!server_->is_running() && !listener_done_) std::this_thread::yield();
+    start_pool();
+    accept();
+    schedule_report();
+    for (int i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
     started_ = true;
     return {};
   }
@@ -110,96 +113,24 @@ class HttpServer::Impl {
     std::lock_guard lock(lifecycle_mu_);
     if (!started_ || stopped_) return;
     stopped_ = true;
-    // Closes the listening socket; the loop then drains the worker pool, so in-flight requests
-    // finish before join() returns. Idle keep-alive connections and stalled handshakes are
-    // woken with end-of-stream instead of being waited out.
-    server_->stop();
-    (void)detail::shut_down_reads_of_accepted(host_, port_.load(), [this](int peer_port) {
-      std::lock_guard in_flight_lock(in_flight_mu_);
-      return in_flight_.contains(peer_port);
+    // The loop ends by itself once nothing is left to do: the listener and the report timer are
+    // gone, idle and half-received connections are closed, and requests being handled finish and
+    // write their answers (a handler's job holds the loop open until its answer is posted back).
+    asio::post(io_, [this] {
+      stopping_ = true;
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+      accept_retry_.cancel();
+      report_timer_.cancel();
+      close_all_soon();
     });
-    if (thread_.joinable()) thread_.join();
+    for (auto& t : io_threads_) t.join();
+    join_pool();
   }
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_.load(); }
 
- private:
-  void warn(std::string_view message) const noexcept {
-    try {
-      options_.on_warning(message);
-    } catch (...) {
-      // A throwing warning sink must not take the server down.
-    }
-  }
-
-  std::string make_server() {
-    if (options_.tls) {
-      if (options_.tls->cert_file.empty() || options_.tls->key_file.empty()) {
-        return "TLS needs both a certificate file and a key file";
-      }
-      tls_ = std::make_unique<detail::TlsCredentials>(
-          *options_.tls, options_.tls_reload_check,
-          [this](std::string_view message) { warn(message); });
-      if (std::string err = tls_->load(); !err.empty()) return err;
-      auto server =
-          std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) { return tls_->install(ctx); });
-      if (!server->is_valid()) return "cannot set up the TLS context (OpenSSL)";
-      server_ = std::move(server);
-    } else {
-      server_ = std::make_unique<httplib::Server>();
-    }
-    httplib::Server& s = *server_;
-    // Only SO_REUSEADDR: httplib's default also sets SO_REUSEPORT, which would let a second
-    // server share a port that is already in use instead of reporting it.
-    s.set_socket_options([](socket_t sock) {
-      const int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    });
-    const auto workers = static_cast<std::size_t>(options_.worker_threads);
-    // httplib takes ownership of the returned queue.
-    s.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-    s.set_keep_alive_timeout(std::max<time_t>(1, options_.keep_alive_timeout.count()));
-    s.set_read_timeout(5, 0);
-    s.set_write_timeout(5, 0);
-    s.set_payload_max_length(options_.max_body_bytes);
-    s.set_tcp_nodelay(true);
-
-    auto serve = [this](const httplib::Request& in, httplib::Response& out) { dispatch(in, out); };
-    s.Get(".*", serve);
-    s.Post(".*", serve);
-    s.Put(".*", serve);
-    s.Patch(".*", serve);
-    s.Delete(".*", serve);
-    s.Options(".*", serve);
-    // A request is in flight from the moment its head is parsed until its response is written
-    // (httplib calls the logger last): stop() leaves such connections alone.
-    s.set_logger([this](const httplib::Request& in, const httplib::Response&) {
-      std::lock_guard lock(in_flight_mu_);
-      if (auto it = in_flight_.find(in.remote_port); it != in_flight_.end()) in_flight_.erase(it);
-    });
-    s.set_pre_routing_handler([this](const httplib::Request& in, httplib::Response& out) {
-      {
-        std::lock_guard lock(in_flight_mu_);
-        in_flight_.insert(in.remote_port);
-      }
-      const bool has_table = std::find(std::begin(kBodyMethods), std::end(kBodyMethods),
-                                       in.method) != std::end(kBodyMethods);
-      // httplib would read a POST/PUT/PATCH/DELETE without Content-Length or chunking until the
-      // client closes (then answer 400); HTTP says such a body is empty, so serve it here.
-      const bool bodiless = !in.has_header("Content-Length") && !in.has_header("Transfer-Encoding");
-      if (has_table && !bodiless) return httplib::Server::HandlerResponse::Unhandled;
-      dispatch(in, out);
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    s.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& out, const std::exception_ptr&) {
-          out.status = 500;
-          out.set_content("internal error\n", "text/plain; charset=utf-8");
-        });
-    return {};
-  }
-
-  Response handle(const Request& request) const {
+  [[nodiscard]] Response handle(const Request& request) const override {
     const auto by_path = routes_.find(request.path);
     if (by_path == routes_.end()) return text_response(404, "not found: " + request.path + "\n");
     const auto& methods = by_path->second;
@@ -226,63 +157,95 @@ class HttpServer::Impl {
     }
   }
 
-  void dispatch(const httplib::Request& in, httplib::Response& out) const {
-    try {
-      Request request;
-      request.method = in.method;
-      request.path = in.path;
-      if (const auto q = in.target.find('?'); q != std::string::npos) {
-        request.query = in.target.substr(q + 1);
-      }
-      request.body = in.body;
-      for (const auto& [name, value] : in.headers) request.headers.emplace(lower(name), value);
-      take_over_encoding(in);
-      Response response = handle(request);
-      write(request, std::move(response), out);
-    } catch (...) {
-      out.status = 500;
-      out.set_content("internal error\n", "text/plain; charset=utf-8");
+ private:
+  std::string make_tls() {
+    if (!options_.tls) return {};
+    if (options_.tls->cert_file.empty() || options_.tls->key_file.empty()) {
+      return "TLS needs both a certificate file and a key file";
     }
+    tls_creds_ = std::make_unique<detail::TlsCredentials>(
+        *options_.tls, options_.tls_reload_check,
+        [this](std::string_view message) { warn(message); });
+    if (std::string err = tls_creds_->load(); !err.empty()) return err;
+    tls_ctx_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls_ctx_->set_options(asio::ssl::context::default_workarounds |
+                          asio::ssl::context::single_dh_use);
+    if (!tls_creds_->install(*tls_ctx_->native_handle())) {
+      return "cannot set up the TLS context (OpenSSL)";
+    }
+    return {};
   }
 
-  void write(const Request& request, Response response, httplib::Response& out) const {
-    out.status = response.status;
-    bool encoded = false;
-    for (const auto& [name, value] : response.headers) {
-      out.set_header(name, value);
-      encoded = encoded || lower(name) == "content-encoding";
+  std::string bind(const HostPort& address) {
+    boost::system::error_code ec;
+    const auto ip = asio::ip::make_address(address.host, ec);
+    tcp::endpoint endpoint;
+    if (!ec) {
+      endpoint = tcp::endpoint(ip, address.port);
+    } else {
+      tcp::resolver resolver(io_);
+      auto results = resolver.resolve(address.host, std::to_string(address.port),
+                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+      if (ec || results.empty()) return detail::check_resolvable(address);
+      endpoint = results.begin()->endpoint();
     }
-    if (options_.gzip && !encoded && response.body.size() >= kMinGzipBytes) {
-      out.set_header("Vary", "Accept-Encoding");
-      if (detail::accepts_gzip(request.header("accept-encoding"))) {
-        if (auto packed = detail::gzip_compress(response.body);
-            packed && packed->size() < response.body.size()) {
-          response.body = std::move(*packed);
-          out.set_header("Content-Encoding", "gzip");
-        }
-      }
+    // Only SO_REUSEADDR, never SO_REUSEPORT: a second server on a busy port must fail loudly.
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+      return ec.category() == boost::system::system_category()
+                 ? detail::describe_bind_error(address, ec.value())
+                 : detail::explain_bind_failure(address);
     }
-    out.set_content(response.body, response.content_type);
+    port_ = acceptor_.local_endpoint(ec).port();
+    return {};
   }
 
-  // httplib compresses text bodies by itself when the request's Accept-Encoding mentions gzip or
-  // br, ignoring q-values, size and a Content-Encoding the handler set. Encoding is decided here
-  // instead, so the header is removed from the request before httplib writes the response. The
-  // request object is httplib's own mutable local, handed to handlers by const reference.
-  static void take_over_encoding(const httplib::Request& in) {
-    const_cast<httplib::Request&>(in).headers.erase("Accept-Encoding");
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [this](boost::system::error_code ec, tcp::socket socket) {
+                             if (ec == asio::error::operation_aborted || stopping_) return;
+                             if (!ec) {
+                               detail::serve_connection(std::move(socket), *this, tls_ctx_.get());
+                               return accept();
+                             }
+                             // Out of file descriptors (or memory) fails every accept at once until
+                             // a connection closes; retrying after a pause keeps that from spinning
+                             // the loop.
+                             accept_retry_.expires_after(std::chrono::milliseconds(50));
+                             accept_retry_.async_wait([this](boost::system::error_code wait_ec) {
+                               if (!wait_ec && !stopping_) accept();
+                             });
+                           });
   }
 
-  ServerOptions options_;
+  // Refusals are summarised once per interval instead of logged per request, so a flood cannot
+  // turn into a flood of log lines.
+  void schedule_report() {
+    report_timer_.expires_after(options_.refusal_log_interval);
+    report_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping_) return;
+      const ServerStats now = stats();
+      if (std::string line = detail::describe_refusals(reported_, now); !line.empty()) warn(line);
+      reported_ = now;
+      schedule_report();
+    });
+  }
+
   std::map<std::string, std::map<std::string, Handler>, std::less<>> routes_;
-  std::unique_ptr<detail::TlsCredentials> tls_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_;
+  asio::steady_timer report_timer_;
+  ServerStats reported_;
+  std::unique_ptr<detail::TlsCredentials> tls_creds_;
+  std::unique_ptr<asio::ssl::context> tls_ctx_;
+  std::vector<std::thread> io_threads_;
   std::atomic<std::uint16_t> port_{0};
-  std::string host_;  // as bound, for finding our connections at stop()
-  std::mutex in_flight_mu_;
-  std::multiset<int> in_flight_;  // peer ports of connections with a request being served
-  std::atomic<bool> listener_done_{false};
   std::mutex lifecycle_mu_;
   bool started_ = false;
   bool stopped_ = false;
@@ -307,5 +270,7 @@ std::string HttpServer::start() {
 void HttpServer::stop() noexcept { impl_->stop(); }
 
 std::uint16_t HttpServer::port() const noexcept { return impl_->port(); }
+
+ServerStats HttpServer::stats() const noexcept { return impl_->stats(); }
 
 }  // namespace kopiur::telemetry::http

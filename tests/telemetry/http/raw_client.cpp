@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -119,6 +120,72 @@ std::optional<std::string> gunzip(std::string_view data) {
   inflateEnd(&zs);
   if (rc != Z_STREAM_END) return std::nullopt;
   return out;
+}
+
+RawConnection::RawConnection(std::uint16_t port) : fd_(connect_loopback(port)) {}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool RawConnection::send(std::string_view bytes) {
+  if (fd_ < 0) return false;
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool RawConnection::receive_until(std::chrono::steady_clock::time_point deadline) {
+  if (fd_ < 0 || peer_closed_) return false;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  pollfd p{fd_, POLLIN, 0};
+  // A passed deadline still looks once, without waiting.
+  if (poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count()))) <= 0) return false;
+  char buf[16384];
+  const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+  if (n <= 0) {
+    peer_closed_ = true;
+    return false;
+  }
+  pending_.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+std::vector<RawResponse> RawConnection::read_responses(std::size_t count,
+                                                       std::chrono::milliseconds timeout,
+                                                       bool head) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<RawResponse> out;
+  while (out.size() < count) {
+    const auto head_end = pending_.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      auto parsed = parse_response(pending_.substr(0, head_end + 4));
+      if (!parsed) break;
+      const std::string length = parsed->header("content-length");
+      const std::size_t body = head || length.empty() ? 0 : std::stoul(length);
+      if (pending_.size() >= head_end + 4 + body) {
+        parsed->body = pending_.substr(head_end + 4, body);
+        pending_.erase(0, head_end + 4 + body);
+        out.push_back(std::move(*parsed));
+        continue;
+      }
+    }
+    if (!receive_until(deadline)) break;
+  }
+  return out;
+}
+
+bool RawConnection::wait_closed(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!peer_closed_) {
+    if (!receive_until(deadline) && !peer_closed_) return false;
+  }
+  return true;
 }
 
 bool can_connect(std::uint16_t port) {

@@ -2,11 +2,13 @@
 // header (no client-side Accept-Encoding or decompression) and can send malformed requests.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kopiur::telemetry::http::testing {
 
@@ -20,8 +22,8 @@ struct RawResponse {
 
 // Sends `request` to 127.0.0.1:port and reads until the server closes. Returns everything
 // received (empty if the server closed without answering). With `half_close` the client also
-// shuts down its sending side, as a client that gives up would (the server sees EOF early, and
-// httplib then drops an unanswered request).
+// shuts down its sending side, as a client that gives up would (the server sees EOF early and
+// closes without answering a request it has not fully received).
 [[nodiscard]] std::string exchange(std::uint16_t port, std::string_view request,
                                    bool half_close = false);
 
@@ -42,5 +44,35 @@ struct RawResponse {
 
 // Whether a TCP connection to 127.0.0.1:port is accepted right now.
 [[nodiscard]] bool can_connect(std::uint16_t port);
+
+// One TCP connection to 127.0.0.1:port kept open across requests: for keep-alive, pipelining,
+// slow senders and watching the server close it. Every wait has a deadline.
+class RawConnection {
+ public:
+  explicit RawConnection(std::uint16_t port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  [[nodiscard]] bool connected() const noexcept { return fd_ >= 0; }
+  // Sends all of `bytes`; false if the connection is closed or broken.
+  bool send(std::string_view bytes);
+  // Reads until `count` complete responses (framed by Content-Length; `head` for answers to
+  // HEAD, which carry none) have arrived, the server closes, or `timeout` passes.
+  [[nodiscard]] std::vector<RawResponse> read_responses(std::size_t count,
+                                                        std::chrono::milliseconds timeout,
+                                                        bool head = false);
+  // True when the server closes the connection (end of stream or reset) within `timeout`;
+  // anything it sends meanwhile is kept for read_responses().
+  [[nodiscard]] bool wait_closed(std::chrono::milliseconds timeout);
+
+ private:
+  // One recv() waiting at most until `deadline`; false on timeout, close or error.
+  bool receive_until(std::chrono::steady_clock::time_point deadline);
+
+  int fd_ = -1;
+  bool peer_closed_ = false;
+  std::string pending_;
+};
 
 }  // namespace kopiur::telemetry::http::testing

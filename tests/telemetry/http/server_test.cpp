@@ -133,7 +133,7 @@ TEST_F(ServerTest, KnownPathWithAnotherMethodIs405WithAllow) {
   EXPECT_EQ(del.status, 405);
   EXPECT_EQ(del.header("allow"), "GET, HEAD, POST");
 
-  // Methods httplib has no handler table for take the same path.
+  // Methods without any route on the path (TRACE, OPTIONS) are answered the same way.
   const auto trace = send(port_, "TRACE", "/hello");
   EXPECT_EQ(trace.status, 405);
   EXPECT_EQ(trace.header("allow"), "GET, HEAD");

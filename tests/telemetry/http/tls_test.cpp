@@ -1,5 +1,6 @@
 // HttpServer over TLS: serving with a test CA's certificate, picking up rotated files, keeping
 // the old certificate when a reload fails, and actionable errors for bad files at start.
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -181,6 +182,46 @@ TEST_F(TlsTest, BadFilesAtStartAreActionableErrors) {
     HttpServer server(o);
     EXPECT_THAT(server.start(), HasSubstr("key file"));
   }
+}
+
+// The first bytes of a ClientHello whose record announces 512 bytes: a client stuck mid-handshake.
+const std::string kHalfClientHello("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+
+TEST_F(TlsTest, StalledHandshakesDoNotHoldUpOtherClients) {
+  ServerOptions o = options();
+  o.worker_threads = 1;
+  HttpServer server(o);
+  Health health;
+  add_health_routes(server, health);
+  ASSERT_EQ(server.start(), "");
+  std::vector<std::unique_ptr<testing::RawConnection>> stalled;
+  for (int i = 0; i < 6; ++i) {
+    stalled.push_back(std::make_unique<testing::RawConnection>(server.port()));
+    ASSERT_TRUE(stalled.back()->send(kHalfClientHello));
+  }
+  EXPECT_EQ(serial_seen(server.port()), 1001);
+  httplib::SSLClient client("127.0.0.1", server.port());
+  client.set_ca_cert_path(ca_file_.c_str());
+  client.enable_server_certificate_verification(true);
+  auto res = client.Get("/healthz");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  // The stalled clients are still waiting on their handshakes, not refused.
+  EXPECT_EQ(server.stats().handshake_timeouts, 0u);
+  EXPECT_EQ(server.stats().handshake_failures, 0u);
+  for (auto& c : stalled) EXPECT_FALSE(c->wait_closed(0ms));
+}
+
+TEST_F(TlsTest, StalledHandshakeIsCutOffAtItsDeadline) {
+  ServerOptions o = options();
+  o.handshake_timeout = 200ms;
+  HttpServer server(o);
+  ASSERT_EQ(server.start(), "");
+  testing::RawConnection stalled(server.port());
+  ASSERT_TRUE(stalled.send(kHalfClientHello));
+  EXPECT_TRUE(stalled.wait_closed(10s));
+  EXPECT_TRUE(test::wait_until([&] { return server.stats().handshake_timeouts == 1; }, 10s));
+  EXPECT_EQ(serial_seen(server.port()), 1001);
 }
 
 TEST_F(TlsTest, PlainTextAndGarbageOnTheTlsPortDoNotHurtTheServer) {

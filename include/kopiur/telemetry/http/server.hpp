@@ -4,7 +4,7 @@
 // (and the webhook's admission routes). Routes are exact paths; GET routes also answer HEAD;
 // unknown paths get 404 and known paths with another method 405. TLS certificate and key files
 // are re-read when they change on disk. Handlers run on the server's worker threads and must be
-// thread-safe.
+// thread-safe. Slow or stalled clients cost a socket and a timer, never a thread.
 //
 //   HttpServer server({.address = ":8080"});
 //   Health health;
@@ -15,7 +15,7 @@
 //   if (std::string err = server.start(); !err.empty()) { /* report err, exit */ }
 //   health.set_ready(true);
 //
-// Cost: one std::function call per request plus a copy of the body into the socket; gzip (zlib
+// Cost: one std::function call per request on the worker pool plus a copy of the body; gzip (zlib
 // level 6) only for bodies of kMinGzipBytes or more. Failures: start() returns an actionable
 // string (bad address, port in use, unreadable TLS files); a handler that throws yields a 500;
 // a failed TLS reload keeps the previous certificate and reports through on_warning. Nothing in
@@ -66,22 +66,68 @@ struct ServerOptions {
   std::string address = "0.0.0.0:8080";              // host:port; port 0 picks a free one
   std::optional<TlsFiles> tls;                       // HTTPS when set
   std::chrono::milliseconds tls_reload_check{2000};  // how often to stat the cert/key files
+  // Threads running handlers (a bounded pool; the event loop never waits for a handler).
   int worker_threads = 4;
+  // Threads running the event loop that reads and writes every connection.
+  int io_threads = 1;
   bool gzip = true;  // compress responses when the client sends Accept-Encoding: gzip
+
+  // Deadlines. A connection that misses one is closed and counted (see ServerStats).
+  // The request head (line and headers) must arrive within this of the connection, of its
+  // first byte after an idle keep-alive wait, or of the previous response when pipelined.
+  std::chrono::milliseconds head_timeout{10'000};
+  // The TLS handshake must finish within this of the connection.
+  std::chrono::milliseconds handshake_timeout{10'000};
   // An idle keep-alive connection is closed after this long (stop() closes idle ones at once).
-  std::chrono::seconds keep_alive_timeout{2};
-  std::size_t max_body_bytes = 16u << 20;  // larger request bodies get 413
+  std::chrono::milliseconds keep_alive_timeout{60'000};
+  // A request body must arrive at min_body_bytes_per_second after a grace of body_grace.
+  std::chrono::milliseconds body_grace{10'000};
+  std::size_t min_body_bytes_per_second = 1024;
+  // A response must be written (the client must read it) within this.
+  std::chrono::milliseconds write_timeout{30'000};
+
+  // Limits. Refusals answer with the status named and close the connection.
+  std::size_t max_head_bytes = 64u << 10;     // request line + headers -> 431
+  std::size_t max_header_count = 100;         // -> 431
+  std::size_t max_request_line_bytes = 8192;  // method + target + version -> 414
+  std::size_t max_body_bytes = 3u << 20;      // POST, PUT, ... bodies -> 413, rest unread
+  std::size_t max_get_body_bytes = 0;         // GET and HEAD bodies (the routes take none)
+  // Open connections; at the cap the longest idle one (else the oldest still sending its
+  // head) is closed for a new one, and with none of those the new one is refused.
+  std::size_t max_connections = 1024;
+  // Refusals are reported through on_warning at most once per interval, as a summary.
+  std::chrono::milliseconds refusal_log_interval{60'000};
+
   // Non-fatal problems found while serving (a TLS reload that failed, keeping the old
-  // certificate). Called from a server thread; must not throw. Default: a line on stderr.
+  // certificate; the periodic refusal summary). Called from a server thread; must not throw.
+  // Default: a line on stderr.
   std::function<void(std::string_view message)> on_warning;
+};
+
+// Connections and requests the server refused or cut off since start(), by cause.
+struct ServerStats {
+  std::uint64_t head_timeouts = 0;          // head not received within head_timeout
+  std::uint64_t body_timeouts = 0;          // body slower than min_body_bytes_per_second
+  std::uint64_t handshake_timeouts = 0;     // TLS handshake not finished within handshake_timeout
+  std::uint64_t handshake_failures = 0;     // not TLS, no common protocol, ...
+  std::uint64_t head_too_large = 0;         // 431: head over max_head_bytes or max_header_count
+  std::uint64_t request_line_too_long = 0;  // 414
+  std::uint64_t body_too_large = 0;         // 413
+  std::uint64_t bad_requests = 0;           // 400: not parseable as HTTP/1.x
+  std::uint64_t write_timeouts = 0;         // the client did not read its response in time
+  std::uint64_t connections_evicted = 0;    // closed at max_connections for a new one
+  std::uint64_t connections_refused = 0;    // at max_connections with nothing to evict
+  [[nodiscard]] std::uint64_t total() const noexcept;
 };
 
 // Responses smaller than this are sent uncompressed: gzip's framing would outweigh the saving.
 inline constexpr std::size_t kMinGzipBytes = 1024;
 
-// HttpServer. start() binds and serves on background threads; stop() (and the destructor) stops
-// accepting, lets in-flight requests finish, closes idle keep-alive connections at once and joins
-// the threads. stop() must not be called from a handler (it waits for the handlers).
+// HttpServer. start() binds and serves on background threads: io_threads run an event loop
+// (Boost.Asio) that reads and writes every connection, handlers run on worker_threads. stop()
+// (and the destructor) stops accepting, lets in-flight requests finish and write their answers,
+// closes idle and half-received connections at once and joins the threads. stop() must not be
+// called from a handler (it waits for the handlers).
 class HttpServer {
  public:
   explicit HttpServer(ServerOptions options);
@@ -90,8 +136,7 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Registers a handler for an exact path and method ("GET", "POST", ...). Before start() only:
-  // later calls are ignored with a warning. Bodies are read for GET, HEAD, POST, PUT, PATCH,
-  // DELETE and OPTIONS; other methods reach their handler with an empty body.
+  // later calls are ignored with a warning.
   void route(std::string method, std::string path, Handler handler);
 
   // Binds and starts serving. Returns an empty string on success, else an actionable error
@@ -101,6 +146,9 @@ class HttpServer {
 
   // The bound port (useful with port 0), 0 before start().
   [[nodiscard]] std::uint16_t port() const noexcept;
+
+  // Refusals and cut-off connections so far.
+  [[nodiscard]] ServerStats stats() const noexcept;
 
  private:
   class Impl;

@@ -51,6 +51,11 @@ std::string check_resolvable(const HostPort& address) {
          " (use an IP address such as 0.0.0.0, 127.0.0.1 or [::1], or a resolvable name)";
 }
 
+std::string describe_bind_error(const HostPort& address, int err) {
+  return "cannot bind " + format_host_port(address) + ": " + std::generic_category().message(err) +
+         hint_for(err);
+}
+
 std::string explain_bind_failure(const HostPort& address) {
   const std::string where = "cannot bind " + format_host_port(address) + ": ";
   AddrInfoPtr ai;
@@ -72,7 +77,7 @@ std::string explain_bind_failure(const HostPort& address) {
     if (rc == 0) return where + "the address was busy or unusable when the server tried it";
     last_errno = bind_errno;
   }
-  return where + std::generic_category().message(last_errno) + hint_for(last_errno);
+  return describe_bind_error(address, last_errno);
 }
 
 }  // namespace kopiur::telemetry::http::detail
