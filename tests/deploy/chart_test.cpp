@@ -138,6 +138,14 @@ TEST_F(Chart, LoggingEnvWithFallbackOnBothContainers) {
   }
 }
 
+// --set splits at commas as Helm's does: a filter with a comma needs "\,".
+TEST_F(Chart, SetSplitsAtUnescapedCommas) {
+  const Rendered r = ok({"--set", "logging.level=info\\,kopia=debug,logging.format=json"});
+  const auto env = container_env(r.find("Deployment", kController));
+  EXPECT_EQ(env.at("RUST_LOG"), "info,kopia=debug");
+  EXPECT_EQ(env.at("KOPIUR_LOG_FORMAT"), "json");
+}
+
 TEST_F(Chart, OtlpEnvOnBothContainers) {
   const Rendered r = with_values(
       "observability:\n  otlp:\n    enabled: true\n    endpoint: http://c:4317\n"

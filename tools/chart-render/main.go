@@ -3,8 +3,9 @@
 // same libraries Helm uses (text/template, sprig, sigs.k8s.io/yaml, gojsonschema):
 //
 //   - values: the chart's values.yaml, then each -f file, then each --set key=value (dotted path;
-//     true/false become booleans and integers numbers, as Helm's --set does), deep-merged; numbers
-//     read from YAML are float64, as in Helm;
+//     several separated by commas, "\," for a literal one; true/false become booleans and
+//     integers numbers, as Helm's --set does; no list indexes), deep-merged; numbers read from
+//     YAML are float64, as in Helm;
 //   - values.schema.json validates the merged values before anything renders;
 //   - the template set: every file under templates/ parsed together, sprig's functions without
 //     env/expandenv, plus Helm's include, tpl, required, fail, toYaml, fromYaml, toJson, fromJson,
@@ -141,11 +142,34 @@ func mergeInto(dst, src map[string]interface{}) {
 	}
 }
 
+// splitAssignments splits one --set argument at unescaped commas ("a=1,b=2"), as Helm does;
+// "\," is a literal comma.
+func splitAssignments(arg string) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(arg); i++ {
+		switch {
+		case arg[i] == '\\' && i+1 < len(arg) && arg[i+1] == ',':
+			cur.WriteByte(',')
+			i++
+		case arg[i] == ',':
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(arg[i])
+		}
+	}
+	return append(out, cur.String())
+}
+
 // setValue applies one --set a.b.c=value (Helm's strvals for scalars: bools, int64, strings).
 func setValue(values map[string]interface{}, assignment string) error {
 	eq := strings.Index(assignment, "=")
 	if eq <= 0 {
 		return fmt.Errorf("--set %q: expected key=value", assignment)
+	}
+	if strings.ContainsAny(assignment[:eq], "[]") {
+		return fmt.Errorf("--set %q: list indexes are not supported by chart-render; use -f", assignment)
 	}
 	keys := strings.Split(assignment[:eq], ".")
 	raw := assignment[eq+1:]
@@ -235,8 +259,10 @@ func loadValues(o options) (map[string]interface{}, error) {
 		mergeInto(values, user)
 	}
 	for _, s := range o.sets {
-		if err := setValue(values, s); err != nil {
-			return nil, err
+		for _, assignment := range splitAssignments(s) {
+			if err := setValue(values, assignment); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return values, nil

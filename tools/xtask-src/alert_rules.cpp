@@ -55,7 +55,8 @@ std::vector<AlertRule> alert_rules() {
       {"KopiurSnapshotDeletionFailures",
        "sum by (namespace) (increase(kopiur_snapshot_deletion_failures_total[1h])) > 0", "0m",
        "warning", "Snapshot deletions fail in namespace {{ $labels.namespace }}",
-       "{{ $value | printf \"%.0f\" }} kopia snapshot deletions failed in a finalizer in {{ $labels.namespace }} "
+       "{{ $value | printf \"%.0f\" }} kopia snapshot deletions failed in a finalizer in {{ "
+       "$labels.namespace }} "
        "over the last hour; the snapshots stay in the repository."},
       {"KopiurRepositoryWithoutMaintenance", "kopiur_repository_maintenance_configured == 0", "6h",
        "info", "{{ $labels.kind }} {{ $labels.namespace }}/{{ $labels.name }} has no Maintenance",
@@ -64,7 +65,8 @@ std::vector<AlertRule> alert_rules() {
       {"KopiurWebhookDenialSpike",
        "sum by (kind) (increase(kopiur_webhook_admission_total{decision=\"denied\"}[10m])) > 10",
        "5m", "warning", "The admission webhook denies many {{ $labels.kind }} requests",
-       "{{ $value | printf \"%.0f\" }} {{ $labels.kind }} admission requests were denied in the last 10 minutes."},
+       "{{ $value | printf \"%.0f\" }} {{ $labels.kind }} admission requests were denied in the "
+       "last 10 minutes."},
       {"KopiurWebhookDown", "absent(up{job=~\".*kopiur.*-webhook\"} == 1)", "5m", "critical",
        "The kopiur admission webhook is not being scraped successfully",
        "No webhook target has been up for 5 minutes. With failurePolicy Fail, creating or "
@@ -76,12 +78,14 @@ std::vector<AlertRule> alert_rules() {
        "sum by (operation) (increase(kopiur_mover_operations_total{result=\"failed\", "
        "operation=~\"connect|catalog|backup|snapshot-delete\"}[1h])) > 0",
        "0m", "warning", "kopiur mover {{ $labels.operation }} operations fail",
-       "{{ $value | printf \"%.0f\" }} mover {{ $labels.operation }} operations failed over the last hour."},
+       "{{ $value | printf \"%.0f\" }} mover {{ $labels.operation }} operations failed over the "
+       "last hour."},
       {"KopiurMaintenanceFailures",
        "sum (increase(kopiur_mover_operations_total{operation=\"maintenance\", "
        "result=\"failed\"}[6h])) > 0",
        "0m", "warning", "kopiur repository maintenance fails",
-       "{{ $value | printf \"%.0f\" }} maintenance runs failed over the last 6 hours; the repository is not being "
+       "{{ $value | printf \"%.0f\" }} maintenance runs failed over the last 6 hours; the "
+       "repository is not being "
        "compacted."},
   };
 }
