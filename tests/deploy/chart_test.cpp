@@ -70,6 +70,15 @@ TEST_F(Chart, DefaultsRenderTheCoreObjectsOnly) {
   }
 }
 
+// matchConditions on the webhook need Kubernetes 1.28 (beta, on by default).
+TEST_F(Chart, RequiresKubernetes128) {
+  const Rendered old = render_chart({"--kube-version", "v1.27.3"});
+  EXPECT_EQ(old.run.exit_code, 1);
+  EXPECT_NE(old.run.output.find("chart requires kubeVersion: >=1.28.0-0"), std::string::npos)
+      << old.run.output;
+  ok({"--kube-version", "v1.28.0"});
+}
+
 TEST_F(Chart, IncludesTheGeneratedCrds) {
   const Rendered r = ok({"--include-crds"});
   EXPECT_EQ(r.of_kind("CustomResourceDefinition").size(), 7u);

@@ -11,6 +11,7 @@
 //     env/expandenv, plus Helm's include, tpl, required, fail, toYaml, fromYaml, toJson, fromJson,
 //     lookup (always empty, as in `helm template`); missing keys render empty;
 //   - the objects .Values .Release .Chart .Capabilities .Files .Template;
+//   - Chart.yaml's kubeVersion is checked against --kube-version (default v1.30.0);
 //   - output: one "---" document per non-empty manifest with a "# Source:" line, crds/ first with
 //     --include-crds; templates whose name starts with "_" and NOTES.txt are not output.
 //
@@ -31,6 +32,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/Masterminds/semver"
 	sprig "github.com/Masterminds/sprig"
 	"github.com/xeipuuv/gojsonschema"
 	"sigs.k8s.io/yaml"
@@ -296,6 +298,25 @@ func validateSchema(chartDir, chartName string, values map[string]interface{}) e
 	return errors.New(strings.TrimSuffix(b.String(), "\n"))
 }
 
+// checkKubeVersion refuses a cluster version outside Chart.yaml's kubeVersion, as Helm does.
+func checkKubeVersion(meta chartMeta, kubeVersion string) error {
+	if meta.KubeVersion == "" {
+		return nil
+	}
+	constraint, err := semver.NewConstraint(meta.KubeVersion)
+	if err != nil {
+		return fmt.Errorf("Chart.yaml: kubeVersion %q: %v", meta.KubeVersion, err)
+	}
+	version, err := semver.NewVersion(kubeVersion)
+	if err != nil {
+		return fmt.Errorf("--kube-version %q: %v", kubeVersion, err)
+	}
+	if !constraint.Check(version) {
+		return fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", meta.KubeVersion, kubeVersion)
+	}
+	return nil
+}
+
 func toYAML(v interface{}) string {
 	data, err := yaml.Marshal(v)
 	if err != nil {
@@ -312,6 +333,9 @@ func render(o options) (string, error) {
 	var meta chartMeta
 	if err := yaml.Unmarshal(metaData, &meta); err != nil {
 		return "", fmt.Errorf("Chart.yaml: %v", err)
+	}
+	if err := checkKubeVersion(meta, o.kubeVersion); err != nil {
+		return "", err
 	}
 	values, err := loadValues(o)
 	if err != nil {
