@@ -35,5 +35,7 @@ std::vector<Generator> all_generators();
 GeneratorOutput generate_metrics_doc(const std::filesystem::path& root);
 GeneratorOutput generate_dashboards(const std::filesystem::path& root);
 GeneratorOutput generate_crds(const std::filesystem::path& root);
+GeneratorOutput generate_chart_crds(const std::filesystem::path& root);
+GeneratorOutput generate_alert_rules(const std::filesystem::path& root);
 
 }  // namespace kopiur::xtask

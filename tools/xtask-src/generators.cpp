@@ -10,6 +10,8 @@ std::vector<Generator> all_generators() {
       {"metrics-doc", generate_metrics_doc},
       {"dashboards", generate_dashboards},
       {"crds", generate_crds},
+      {"chart-crds", generate_chart_crds},
+      {"alert-rules", generate_alert_rules},
   };
 }
 
