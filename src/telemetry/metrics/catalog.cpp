@@ -260,6 +260,33 @@ const std::vector<MetricDefinition>& kopiur_metric_catalog() {
   return kCatalog;
 }
 
+const std::vector<MetricDefinition>& kopiur_runtime_metric_catalog() {
+  static const std::vector<MetricDefinition> kCatalog = {
+      {"kopiur_controller_workqueue_depth",
+       "kopiur_controller_workqueue_depth",
+       kGauge,
+       ValueType::Int64,
+       "{object}",
+       {"kind"},
+       "Objects waiting for a worker (ready now), by resource kind. Beyond the contract's 21.",
+       "controller work queue, at scrape time",
+       "controller",
+       {}},
+      {"kopiur_controller_workqueue_retries_total",
+       "kopiur_controller_workqueue_retries",
+       kCounter,
+       ValueType::Int64,
+       "{retry}",
+       {"kind"},
+       "Objects requeued with backoff after a failed reconcile, by resource kind. Beyond the "
+       "contract's 21.",
+       "controller error policy",
+       "controller",
+       {}},
+  };
+  return kCatalog;
+}
+
 const MetricDefinition* find_metric(std::string_view name) {
   for (const MetricDefinition& d : kopiur_metric_catalog()) {
     if (d.instrument_name == name || d.exported_name == name) return &d;
