@@ -53,6 +53,7 @@ class WorkQueue {
     std::size_t delayed = 0;     // waiting for their time
     std::size_t processing = 0;  // held by workers
     std::size_t requeued = 0;    // held by a worker and added again meanwhile
+    Clock::time_point busy_since{};  // when the queue last went from idle to having work
   };
   [[nodiscard]] Counts counts() const;
   // Calls visit(key) for every ready key (for per-kind depth metrics); under the queue's lock.
@@ -70,6 +71,7 @@ class WorkQueue {
   std::set<std::string> processing_;  // handed to a worker
   std::multimap<Clock::time_point, std::string> delayed_;
   std::unordered_map<std::string, std::multimap<Clock::time_point, std::string>::iterator> due_;
+  Clock::time_point busy_since_{};
   bool paused_ = false;
   bool shutdown_ = false;
 };

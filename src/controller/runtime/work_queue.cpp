@@ -80,6 +80,7 @@ WorkQueue::Counts WorkQueue::counts() const {
   }
   counts.delayed = delayed_.size();
   counts.processing = processing_.size();
+  counts.busy_since = busy_since_;
   for (const auto& key : processing_) counts.requeued += dirty_.count(key);
   return counts;
 }
