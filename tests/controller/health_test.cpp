@@ -1,14 +1,16 @@
 // /readyz and /healthz transitions with a ManualClock: not ready until synced, not ready when the
 // API server stops answering for 30 s; unhealthy when a leader's work makes no progress for the
 // stall timeout, healthy again once it moves.
+#include "kopiur/controller/health.hpp"
+
 #include <condition_variable>
 #include <mutex>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "kopiur/controller/health.hpp"
 #include "kopiur/kube/local_server.hpp"
+
 #include "kube/test_util.hpp"
 #include "support/wait.hpp"
 
@@ -26,8 +28,11 @@ TEST(Health, ReadyzFollowsCacheSyncAndApiReplies) {
   ManualClock clock;
   telemetry::metrics::MeterProvider provider;
   Runtime runtime(client, provider.meter(), {.clock = &clock});
-  runtime.add_kind({"Widget", kube::resources::kConfigMaps, {},
-                    [](ReconcileContext&) -> ReconcileResult { return Action::done(); }, {}});
+  runtime.add_kind({"Widget",
+                    kube::resources::kConfigMaps,
+                    {},
+                    [](ReconcileContext&) -> ReconcileResult { return Action::done(); },
+                    {}});
   const HealthOptions options;
   auto before = readiness(runtime, options);
   EXPECT_FALSE(before.ok);
@@ -68,7 +73,9 @@ TEST(Health, HealthzFailsWhenQueuedWorkMakesNoProgress) {
   bool open = false;
   bool entered = false;
   Runtime runtime(client, provider.meter(), {.workers = 1, .clock = &clock});
-  runtime.add_kind({"Widget", kube::resources::kConfigMaps, {},
+  runtime.add_kind({"Widget",
+                    kube::resources::kConfigMaps,
+                    {},
                     [&](ReconcileContext&) -> ReconcileResult {
                       std::unique_lock lock(mu);
                       entered = true;

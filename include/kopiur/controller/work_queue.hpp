@@ -49,10 +49,10 @@ class WorkQueue {
   void shutdown();
 
   struct Counts {
-    std::size_t ready = 0;       // waiting for a worker
-    std::size_t delayed = 0;     // waiting for their time
-    std::size_t processing = 0;  // held by workers
-    std::size_t requeued = 0;    // held by a worker and added again meanwhile
+    std::size_t ready = 0;           // waiting for a worker
+    std::size_t delayed = 0;         // waiting for their time
+    std::size_t processing = 0;      // held by workers
+    std::size_t requeued = 0;        // held by a worker and added again meanwhile
     Clock::time_point busy_since{};  // when the queue last went from idle to having work
   };
   [[nodiscard]] Counts counts() const;
