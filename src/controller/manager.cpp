@@ -2,6 +2,8 @@
 
 #include "kopiur/controller/manager.hpp"
 
+#include <exception>
+
 #include "kopiur/controller/health.hpp"
 #include "kopiur/controller/kinds.hpp"
 #include "kopiur/kube/config.hpp"
@@ -10,6 +12,31 @@
 namespace kopiur::controller {
 
 namespace log = telemetry::log;
+
+namespace {
+
+const telemetry::MetricDefinition& runtime_metric(std::string_view name) {
+  for (const auto& d : telemetry::kopiur_runtime_metric_catalog()) {
+    if (d.instrument_name == name) return d;
+  }
+  std::terminate();  // the catalog and this file are edited together
+}
+
+// Counts and times every API request of the client (kopiur_kube_client_*).
+void observe_requests(kube::Config& config, telemetry::metrics::Meter& meter) {
+  const auto& count = runtime_metric("kopiur_kube_client_requests");
+  const auto& latency = runtime_metric("kopiur_kube_client_request_duration");
+  auto requests = meter.create_counter_u64(count.instrument_name, count.unit, count.description);
+  auto duration = meter.create_histogram(latency.instrument_name, latency.unit, latency.description,
+                                         latency.bounds);
+  config.on_request = [requests, duration](const std::string& method, int status,
+                                           std::chrono::duration<double> took) {
+    requests.add(1, {{"verb", method}, {"code", std::to_string(status)}});
+    duration.record(took.count(), {{"verb", method}});
+  };
+}
+
+}  // namespace
 
 Manager::Connected Manager::connect(const ControllerConfig& config,
                                     telemetry::metrics::Meter meter) {
@@ -23,6 +50,7 @@ Manager::Connected Manager::connect(const ControllerConfig& config,
   if (config.mover_image.empty()) {
     KOPIUR_WARN("no mover image: set --mover-image or KOPIUR_MOVER_IMAGE, or no mover Job can run");
   }
+  observe_requests(*kube, meter);
   return {std::unique_ptr<Manager>(new Manager(config, kube::Client(*kube), meter)), {}};
 }
 

@@ -133,6 +133,12 @@ TEST(ControllerProgram, ReconcilesEveryKindAsLeaderWithSpansMetricsAndPhases) {
   }
   EXPECT_NE(text.find("kopiur_controller_reconcile_duration_seconds_bucket{kind=\"Backup\""),
             std::string::npos);
+  // Beyond the contract: the API client's requests (the readiness probe's GETs at least).
+  EXPECT_NE(text.find("kopiur_kube_client_requests_total{code=\"200\",verb=\"GET\"}"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("kopiur_kube_client_request_duration_seconds_count{verb=\"GET\"}"),
+            std::string::npos);
 
   // The phase gauge follows the status; deletion zeroes it.
   const std::string series =

@@ -292,6 +292,9 @@ TEST_F(RuntimeTest, AFollowerKeepsItsQueueAndReconcilesOnlyOnceLeading) {
   ASSERT_TRUE(
       wait_until([&] { return runtime->synced() && runtime->progress().queue.ready == 1; }, 10s));
   EXPECT_EQ(rec_.count("f"), 0);
+  EXPECT_NE(scrape().find("kopiur_controller_workqueue_depth{kind=\"Widget\"} 1"),
+            std::string::npos)
+      << scrape();
   runtime->set_leading(true);
   ASSERT_TRUE(wait_until([&] { return rec_.count("f") == 1; }, 10s));
 }

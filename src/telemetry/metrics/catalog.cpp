@@ -283,6 +283,28 @@ const std::vector<MetricDefinition>& kopiur_runtime_metric_catalog() {
        "controller error policy",
        "controller",
        {}},
+      {"kopiur_kube_client_requests_total",
+       "kopiur_kube_client_requests",
+       kCounter,
+       ValueType::Int64,
+       "{request}",
+       {"verb", "code"},
+       "Kubernetes API requests (watches excluded) by HTTP method and status code (0 = no "
+       "answer). Beyond the contract's 21.",
+       "controller API client",
+       "controller",
+       {}},
+      {"kopiur_kube_client_request_duration_seconds",
+       "kopiur_kube_client_request_duration",
+       kHistogram,
+       ValueType::Double,
+       "s",
+       {"verb"},
+       "Latency of Kubernetes API requests (watches excluded) by HTTP method. Beyond the "
+       "contract's 21.",
+       "controller API client",
+       "controller",
+       {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}},
   };
   return kCatalog;
 }
