@@ -6,6 +6,10 @@
 #include <functional>
 #include <map>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "kopiur/telemetry/log/log.hpp"
 
 namespace kopiur::controller {
@@ -44,6 +48,12 @@ const telemetry::MetricDefinition& runtime_metric(std::string_view name) {
     if (d.instrument_name == name) return d;
   }
   std::terminate();  // the catalog and this file are edited together
+}
+
+void release_free_memory() {
+#if defined(__GLIBC__)
+  (void)malloc_trim(0);
+#endif
 }
 
 Clock::duration::rep ticks(Clock::time_point t) { return t.time_since_epoch().count(); }
@@ -231,11 +241,11 @@ void Runtime::on_primary(Kind& kind, const kube::WatcherEvent& event) {
                                              {"name", key.substr(slash + 1)}}}};
         on_deleted(kind, stub);
       }
-      for (const auto& object : event.objects) on_applied(kind, object, true);
+      for (const auto& object : event.objects) on_applied(kind, object);
       break;
     }
     case kube::WatcherEvent::Type::kApplied:
-      on_applied(kind, event.object, false);
+      on_applied(kind, event.object);
       break;
     case kube::WatcherEvent::Type::kDeleted:
       on_deleted(kind, event.object);
@@ -243,7 +253,7 @@ void Runtime::on_primary(Kind& kind, const kube::WatcherEvent& event) {
   }
 }
 
-void Runtime::on_applied(Kind& kind, const json& object, bool listed) {
+void Runtime::on_applied(Kind& kind, const json& object) {
   const std::string ns = meta_string(object, "namespace");
   const std::string name = meta_string(object, "name");
   const auto& reg = kind.registration;
@@ -257,7 +267,6 @@ void Runtime::on_applied(Kind& kind, const json& object, bool listed) {
     if (!inserted && it->second == fingerprint) return;  // a status write: nothing to do
     it->second = fingerprint;
   }
-  (void)listed;
   queue_.add(ObjectRef{reg.kind, ns, name}.key());
 }
 
@@ -297,10 +306,17 @@ void Runtime::worker() {
 
 void Runtime::housekeeping() {
   auto next_probe = clock_->now();
+  bool trimmed = false;
   std::unique_lock lock(stop_mu_);
   while (!stopping_) {
     lock.unlock();
     phases_.sweep();
+    if (!trimmed && synced()) {
+      // The first lists parse every object and copy it into the caches; the allocator keeps the
+      // freed list buffers. Give them back once, so the resident size is the caches' own.
+      trimmed = true;
+      release_free_memory();
+    }
     if (clock_->now() >= next_probe) {
       // A cheap request: the API server answering at all is what readiness wants to know.
       auto version = client_.request("GET", "/version", nullptr, "");
