@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -277,6 +278,41 @@ TEST_F(RuntimeTest, PhaseGaugeFollowsTheReportedStatusAndIsDroppedAfterDeletion)
   clock_.advance(10min);
   ASSERT_TRUE(wait_until([&] { return scrape().find("name=\"p\"") == std::string::npos; }, 10s))
       << scrape();
+}
+
+TEST_F(RuntimeTest, NamespaceScopeReconcilesOnlyTheListedNamespaces) {
+  for (const char* ns : {"a", "b", "c"}) {
+    ASSERT_TRUE(
+        client_
+            ->create(kube::resources::kNamespaces, "",
+                     {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}})
+            .ok());
+  }
+  std::mutex mu;
+  std::set<std::string> seen;
+  auto runtime = make(
+      [&](ReconcileContext& ctx) -> ReconcileResult {
+        std::lock_guard lock(mu);
+        seen.insert(ctx.object()["metadata"]["namespace"].get<std::string>() + "/" + name_of(ctx));
+        return Action::done();
+      },
+      {.namespaces = {"a", "b"}});
+  runtime->start();
+  for (const char* ns : {"c", "a", "b"}) {  // "c" first: had it been watched, it would be seen
+    auto cm = config_map("w", "0");
+    cm["metadata"]["namespace"] = ns;
+    ASSERT_TRUE(client_->create(kube::resources::kConfigMaps, ns, cm).ok());
+  }
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::lock_guard lock(mu);
+        return seen.size() == 2;
+      },
+      10s));
+  ASSERT_TRUE(wait_until([&] { return runtime->progress().queue.processing == 0; }, 10s));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::set<std::string>{"a/w", "b/w"}));
+  EXPECT_EQ(runtime->cache("Widget")->get("c", "w"), nullptr);
 }
 
 TEST_F(RuntimeTest, AFollowerKeepsItsQueueAndReconcilesOnlyOnceLeading) {
