@@ -333,6 +333,11 @@ TEST_F(RuntimeTest, AFollowerKeepsItsQueueAndReconcilesOnlyOnceLeading) {
       << scrape();
   runtime->set_leading(true);
   ASSERT_TRUE(wait_until([&] { return rec_.count("f") == 1; }, 10s));
+  // Leading again after a pause: every cached object is reconciled once more (another leader may
+  // have moved it on meanwhile).
+  runtime->set_leading(false);
+  runtime->set_leading(true);
+  ASSERT_TRUE(wait_until([&] { return rec_.count("f") == 2; }, 10s));
 }
 
 }  // namespace

@@ -180,6 +180,17 @@ void Runtime::stop() {
 void Runtime::set_leading(bool leading) {
   if (leading_.exchange(leading) == leading) return;
   KOPIUR_INFO(leading ? "leading: reconciling" : "not leading: reconciling stopped");
+  if (leading) {
+    // Another leader may have moved things on meanwhile (status-only changes queue nothing, and
+    // its requeue timers were its own): a new leader reconciles every cached object once.
+    for (const auto& kind : kinds_) {
+      for (const auto& object : kind->cache->list()) {
+        queue_.add(ObjectRef{kind->registration.kind, meta_string(*object, "namespace"),
+                             meta_string(*object, "name")}
+                       .key());
+      }
+    }
+  }
   queue_.set_paused(!leading);
   touch_progress();
 }
