@@ -51,10 +51,10 @@ Manager::Connected Manager::connect(const ControllerConfig& config,
     KOPIUR_WARN("no mover image: set --mover-image or KOPIUR_MOVER_IMAGE, or no mover Job can run");
   }
   observe_requests(*kube, meter);
-  return {std::unique_ptr<Manager>(new Manager(config, kube::Client(*kube), meter)), {}};
+  return {std::make_unique<Manager>(Key{}, config, kube::Client(*kube), meter), {}};
 }
 
-Manager::Manager(const ControllerConfig& config, kube::Client client,
+Manager::Manager(Key /*key*/, const ControllerConfig& config, kube::Client client,
                  telemetry::metrics::Meter meter)
     : config_(config),
       client_(std::move(client)),

@@ -32,7 +32,16 @@ class Manager {
     std::string error;
   };
   static Connected connect(const ControllerConfig& config, telemetry::metrics::Meter meter);
+  // Only connect() can make the key, so only connect() constructs a Manager.
+  class Key {
+    friend class Manager;
+    Key() = default;
+  };
+  Manager(Key key, const ControllerConfig& config, kube::Client client,
+          telemetry::metrics::Meter meter);
   ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
 
   // /readyz and /healthz of the runtime (before the server starts).
   void add_health_routes(telemetry::http::HttpServer& server) const;
@@ -41,8 +50,6 @@ class Manager {
   void stop();
 
  private:
-  Manager(const ControllerConfig& config, kube::Client client, telemetry::metrics::Meter meter);
-
   ControllerConfig config_;
   kube::Client client_;
   kube::EventRecorder events_;
