@@ -315,6 +315,27 @@ TEST_F(RuntimeTest, NamespaceScopeReconcilesOnlyTheListedNamespaces) {
   EXPECT_EQ(runtime->cache("Widget")->get("c", "w"), nullptr);
 }
 
+// Each namespace's watch lists its own objects: one namespace's list must not take the other's
+// objects for deleted (their phase series would be zeroed and scheduled for removal).
+TEST_F(RuntimeTest, OneNamespacesListLeavesTheOthersObjectsAlone) {
+  for (const char* ns : {"a", "b"}) {
+    ASSERT_TRUE(
+        client_
+            ->create(kube::resources::kNamespaces, "",
+                     {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}})
+            .ok());
+    auto cm = config_map("w", "0");
+    cm["metadata"]["namespace"] = ns;
+    ASSERT_TRUE(client_->create(kube::resources::kConfigMaps, ns, cm).ok());
+  }
+  auto runtime = make([](ReconcileContext&) -> ReconcileResult { return Action::done(); },
+                      {.namespaces = {"a", "b"}, .leading = false});
+  runtime->start();
+  ASSERT_TRUE(wait_until([&] { return runtime->synced(); }, 10s));
+  EXPECT_EQ(runtime->phases().pending_drops(), 0U);
+  EXPECT_EQ(runtime->progress().queue.ready, 2U);
+}
+
 TEST_F(RuntimeTest, AFollowerKeepsItsQueueAndReconcilesOnlyOnceLeading) {
   auto runtime = make(
       [&](ReconcileContext& ctx) -> ReconcileResult {

@@ -29,7 +29,10 @@ namespace kopiur::controller {
 
 class ObjectCache {
  public:
-  using OnChange = std::function<void(const kube::WatcherEvent&)>;
+  // Called with the namespace of the watch that saw the event ("" = every namespace): a re-list
+  // (kRestarted) holds the current objects of that namespace only.
+  using OnChange =
+      std::function<void(const std::string& watched_namespace, const kube::WatcherEvent&)>;
   // namespaces empty (or a cluster-scoped resource): one watch over the whole cluster.
   ObjectCache(kube::Client client, kube::ResourceId resource, std::vector<std::string> namespaces,
               std::string label_selector, OnChange on_change);

@@ -168,7 +168,8 @@ class Runtime {
     std::mutex fingerprint_mu;
     std::unordered_map<std::string, std::size_t> fingerprints;  // cache key -> spec hash
   };
-  void on_primary(Kind& kind, const kube::WatcherEvent& event);
+  void on_primary(Kind& kind, const std::string& watched_namespace,
+                  const kube::WatcherEvent& event);
   void on_applied(Kind& kind, const nlohmann::json& object);
   void on_deleted(Kind& kind, const nlohmann::json& object);
   void on_related(Kind& kind, const RelatedWatch& watch, const kube::WatcherEvent& event);

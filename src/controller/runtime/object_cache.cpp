@@ -27,7 +27,10 @@ ObjectCache::ObjectCache(kube::Client client, kube::ResourceId resource,
           KOPIUR_WARN("watch failed; retrying with backoff", log::kv("resource", plural),
                       log::kv("namespace", ns), log::kv("error", error.to_string()));
         });
-    if (on_change) reflector->set_on_change(on_change);
+    if (on_change) {
+      reflector->set_on_change(
+          [on_change, ns](const kube::WatcherEvent& event) { on_change(ns, event); });
+    }
     kube::Store store = reflector->store();
     parts_.push_back({ns, std::move(reflector), std::move(store)});
   }

@@ -134,11 +134,15 @@ void Runtime::add_kind(KindRegistration registration) {
   Kind* raw = kind.get();
   kind->cache = std::make_unique<ObjectCache>(
       client_, raw->registration.resource, options_.namespaces, "",
-      [this, raw](const kube::WatcherEvent& event) { on_primary(*raw, event); });
+      [this, raw](const std::string& ns, const kube::WatcherEvent& event) {
+        on_primary(*raw, ns, event);
+      });
   for (const auto& watch : raw->registration.related) {
     kind->related.push_back(std::make_unique<ObjectCache>(
         client_, watch.resource, options_.namespaces, watch.label_selector,
-        [this, raw, &watch](const kube::WatcherEvent& event) { on_related(*raw, watch, event); }));
+        [this, raw, &watch](const std::string& /*ns*/, const kube::WatcherEvent& event) {
+          on_related(*raw, watch, event);
+        }));
   }
   kinds_.push_back(std::move(kind));
 }
@@ -232,16 +236,19 @@ Runtime::Kind* Runtime::find(const std::string& kind) const {
 
 void Runtime::touch_progress() { last_progress_.store(ticks(clock_->now())); }
 
-void Runtime::on_primary(Kind& kind, const kube::WatcherEvent& event) {
+void Runtime::on_primary(Kind& kind, const std::string& watched_namespace,
+                         const kube::WatcherEvent& event) {
   switch (event.type) {
     case kube::WatcherEvent::Type::kRestarted: {
+      // Objects of this watch's namespace that the re-list no longer has were deleted meanwhile.
+      const std::string prefix = watched_namespace.empty() ? "" : watched_namespace + "/";
       std::vector<std::string> gone;
       {
         std::lock_guard lock(kind.fingerprint_mu);
         std::unordered_map<std::string, bool> present;
         for (const auto& object : event.objects) present[kube::object_key(object)] = true;
         for (const auto& [key, hash] : kind.fingerprints) {
-          if (present.count(key) == 0) gone.push_back(key);
+          if (key.rfind(prefix, 0) == 0 && present.count(key) == 0) gone.push_back(key);
         }
       }
       for (const auto& key : gone) {
