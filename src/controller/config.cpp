@@ -71,7 +71,8 @@ std::vector<app::FlagSpec> controller_flags() {
   return {
       {"http-addr", "ADDR", "Address for /metrics, /healthz and /readyz", "0.0.0.0:8080"},
       {"kubeconfig", "PATH", "Kubeconfig to use (default: $KUBECONFIG, then in-cluster)", ""},
-      {"namespace", "NS[,NS...]", "Watch these namespaces only (comma list; default: all)", ""},
+      {"namespace", "NS[,NS...]",
+       "Watch these namespaces only (comma list, or the flag repeated; default: all)", "", true},
       {"cluster-scope", "", "Watch every namespace (the default)", ""},
       {"workers", "N", "Reconcile workers shared by all kinds, 1-64 (env KOPIUR_WORKER_THREADS)",
        "4"},

@@ -51,6 +51,9 @@ TEST(ControllerConfig, NamespacesAreACommaListAndEnvFillsWhatFlagsLeaveOut) {
   EXPECT_EQ(r.config->mover_image, "registry.example/kopiur:1");
   EXPECT_EQ(r.config->leader.lease_namespace, "backup-system");
   EXPECT_EQ(r.config->leader.identity, "kopiur-controller-0");
+  const auto repeated = parse({"--namespace", "apps", "--namespace=db,web"});
+  ASSERT_TRUE(repeated.config) << repeated.error;
+  EXPECT_EQ(repeated.config->namespaces, (std::vector<std::string>{"apps", "db", "web"}));
   // A flag wins over its variable.
   const auto flag = parse({"--workers", "8"}, {{"KOPIUR_WORKER_THREADS", "2"}});
   ASSERT_TRUE(flag.config) << flag.error;
