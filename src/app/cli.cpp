@@ -109,7 +109,8 @@ ParseResult parse_command_line(const ProgramSpec& spec, const std::vector<std::s
       }
       inline_value = args[++i];
     }
-    result.flags.values_[name] = *inline_value;
+    auto [it, first] = result.flags.values_.try_emplace(name, *inline_value);
+    if (!first) it->second = flag->repeatable ? it->second + "," + *inline_value : *inline_value;
   }
   return result;
 }

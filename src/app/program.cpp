@@ -13,6 +13,10 @@ void add_telemetry_env_help(ProgramSpec& spec) {
 void add_observability_routes(telemetry::http::HttpServer& server, telemetry::Telemetry& telemetry,
                               const telemetry::http::Health& health) {
   telemetry::http::add_health_routes(server, health);
+  add_metrics_route(server, telemetry);
+}
+
+void add_metrics_route(telemetry::http::HttpServer& server, telemetry::Telemetry& telemetry) {
   telemetry::http::add_metrics_route(server, "/metrics", [&telemetry](std::string_view accept) {
     auto scraped = telemetry.scrape(accept);
     return telemetry::http::ScrapeResult{std::move(scraped.content_type), std::move(scraped.body)};

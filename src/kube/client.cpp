@@ -253,7 +253,11 @@ Result<json> Client::request_text(const std::string& method, const std::string& 
     req.body = body;
     req.headers.emplace("Content-Type", content_type);
   }
+  const auto started = std::chrono::steady_clock::now();
   auto res = (*transport)->send(req);
+  if (config_.on_request) {
+    config_.on_request(method, res ? res->status : 0, std::chrono::steady_clock::now() - started);
+  }
   if (!res) return Error{step, 0, "", "no answer: " + httplib::to_string(res.error())};
   if (res->status < 200 || res->status >= 300) return http_error(step, res->status, res->body);
   auto parsed = json::parse(res->body, nullptr, false);

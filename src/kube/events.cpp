@@ -31,6 +31,15 @@ std::string micro_time_now() {
   return buf;
 }
 
+std::string time_now() {
+  const auto seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 ObjectReference ObjectReference::from(const nlohmann::json& object) {
   const auto meta = object.value("metadata", nlohmann::json::object());
   return {object.value("apiVersion", ""), object.value("kind", ""), meta.value("namespace", ""),
@@ -54,10 +63,9 @@ Status EventRecorder::publish(const ObjectReference& regarding, EventType type,
   std::lock_guard lock(mu_);
   if (const auto it = tracked_.find(key); it != tracked_.end()) {
     const auto count = it->second.count + 1;
-    const nlohmann::json patch = {
-        {"series", {{"count", count}, {"lastObservedTime", micro_time_now()}}}};
-    auto patched = client_.patch(resources::kEvents, it->second.namespace_, it->second.name, patch,
-                                 PatchType::kMerge);
+    const nlohmann::json patch = {{"count", count}, {"lastTimestamp", time_now()}};
+    auto patched = client_.patch(resources::kCoreEvents, it->second.namespace_, it->second.name,
+                                 patch, PatchType::kMerge);
     if (patched.ok()) {
       it->second.count = count;
       return {};
@@ -69,22 +77,27 @@ Status EventRecorder::publish(const ObjectReference& regarding, EventType type,
   const auto ns = regarding.namespace_.empty() ? std::string("default") : regarding.namespace_;
   const auto name =
       (regarding.name.empty() ? std::string("event") : regarding.name) + "." + random_suffix();
-  nlohmann::json regarding_json = {
+  nlohmann::json involved = {
       {"apiVersion", regarding.api_version}, {"kind", regarding.kind}, {"name", regarding.name}};
-  if (!regarding.namespace_.empty()) regarding_json["namespace"] = regarding.namespace_;
-  if (!regarding.uid.empty()) regarding_json["uid"] = regarding.uid;
-  const nlohmann::json event = {{"apiVersion", "events.k8s.io/v1"},
+  if (!regarding.namespace_.empty()) involved["namespace"] = regarding.namespace_;
+  if (!regarding.uid.empty()) involved["uid"] = regarding.uid;
+  const auto now = time_now();
+  // The legacy (core/v1) shape client-go's recorder writes: no eventTime, count + timestamps.
+  const nlohmann::json event = {{"apiVersion", "v1"},
                                 {"kind", "Event"},
                                 {"metadata", {{"name", name}, {"namespace", ns}}},
-                                {"eventTime", micro_time_now()},
-                                {"reportingController", controller_},
-                                {"reportingInstance", instance_},
-                                {"action", action},
+                                {"involvedObject", involved},
                                 {"reason", reason},
-                                {"note", trimmed_note},
+                                {"message", trimmed_note},
                                 {"type", type_name},
-                                {"regarding", regarding_json}};
-  auto created = client_.create(resources::kEvents, ns, event);
+                                {"action", action},
+                                {"source", {{"component", controller_}}},
+                                {"reportingComponent", controller_},
+                                {"reportingInstance", instance_},
+                                {"count", 1},
+                                {"firstTimestamp", now},
+                                {"lastTimestamp", now}};
+  auto created = client_.create(resources::kCoreEvents, ns, event);
   if (!created.ok()) return created.error();
   tracked_[key] = Tracked{ns, name, 1};
   order_.push_back(key);

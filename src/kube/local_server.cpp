@@ -2,6 +2,7 @@
 #include "kopiur/kube/local_server.hpp"
 
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -104,6 +105,12 @@ json eval_path(const json& object, const std::string& path) {
 // The columns kubectl shows for Jobs that are not plain paths.
 json computed_cell(const json& object, const std::string& which) {
   namespace field = detail::field;
+  if (which == "@event-object") {  // kind/name of what the Event is about, as kubectl prints it
+    const auto& involved = field::map(object, "involvedObject");
+    std::string kind = field::text(involved, "kind");
+    for (auto& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return kind + "/" + field::text(involved, "name");
+  }
   const auto& status = field::map(object, "status");
   if (which == "@job-completions") {
     const auto& spec = field::map(object, "spec");
@@ -150,6 +157,15 @@ json to_table(const ResourceType& rt, const std::vector<json>& objects, std::int
     if (rt.kind == "Namespace" || rt.kind == "Pod" || rt.kind == "PersistentVolumeClaim") {
       columns.push_back(plain_column("Status", "string"));
       paths.emplace_back(".status.phase", "string");
+    }
+    if (rt.kind == "Event" && rt.group.empty()) {
+      for (const auto& [name, path] :
+           {std::pair{"Type", ".type"}, std::pair{"Reason", ".reason"},
+            std::pair{"Object", "@event-object"}, std::pair{"Count", ".count"},
+            std::pair{"Message", ".message"}}) {
+        columns.push_back(plain_column(name, "string"));
+        paths.emplace_back(path, "string");
+      }
     }
     if (rt.kind == "Job") {
       columns.push_back(plain_column("Status", "string"));

@@ -34,6 +34,16 @@ TEST(Cli, ValuesInBothSpellings) {
   EXPECT_TRUE(r.flags.given("kubeconfig"));
 }
 
+TEST(Cli, RepeatedValueFlags) {
+  auto spec = test_spec();
+  spec.flags.push_back({"namespace", "NS", "Namespaces", "", true});
+  auto r = parse_command_line(
+      spec, {"--namespace", "a", "--http-addr=x:1", "--namespace=b,c", "--http-addr", "y:2"});
+  ASSERT_EQ(r.action, ParseResult::Action::Run);
+  EXPECT_EQ(r.flags.get("namespace"), "a,b,c");  // repeatable: joined
+  EXPECT_EQ(r.flags.get("http-addr"), "y:2");    // not repeatable: the last one
+}
+
 TEST(Cli, BooleanFlags) {
   EXPECT_TRUE(parse_command_line(test_spec(), {"--leader-elect"}).flags.enabled("leader-elect"));
   EXPECT_TRUE(

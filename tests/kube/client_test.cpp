@@ -268,19 +268,22 @@ TEST_F(ClientTest, RepeatedEventsAggregateIntoOneSeries) {
     ASSERT_TRUE(s.ok()) << s.error().to_string();
   }
   ASSERT_TRUE(recorder.publish(ref, EventType::kNormal, "Started", "Backup", "started").ok());
-  auto events = client_->list(resources::kEvents, "default");
+  auto events = client_->list(resources::kCoreEvents, "default");
   ASSERT_TRUE(events.ok());
   ASSERT_EQ((*events)["items"].size(), 2u);
   int seen = 0;
   for (const auto& e : (*events)["items"]) {
-    EXPECT_EQ(e["regarding"]["name"], "evt");
-    EXPECT_EQ(e["reportingController"], "kopiur-controller");
+    EXPECT_EQ(e["involvedObject"]["name"], "evt");
+    EXPECT_EQ(e["involvedObject"]["uid"], (*created)["metadata"]["uid"]);
+    EXPECT_EQ(e["source"]["component"], "kopiur-controller");
+    EXPECT_TRUE(e["lastTimestamp"].is_string());
     if (e["reason"] == "MaintenanceNotConfigured") {
       EXPECT_EQ(e["type"], "Warning");
-      EXPECT_EQ(e["series"]["count"], 3);
+      EXPECT_EQ(e["count"], 3);
+      EXPECT_EQ(e["message"], "no Maintenance refers to this repository");
       ++seen;
     } else {
-      EXPECT_FALSE(e.contains("series"));
+      EXPECT_EQ(e["count"], 1);
       ++seen;
     }
   }

@@ -46,6 +46,27 @@ TEST(Selector, FieldSelectorSupportsNameAndNamespace) {
   EXPECT_NE(error.find("not supported"), std::string::npos);
 }
 
+// kubectl describe lists an object's Events with these.
+TEST(Selector, FieldSelectorSupportsTheEventFieldsKubectlDescribeUses) {
+  std::string error;
+  const json event = {{"metadata", {{"name", "e"}, {"namespace", "n"}}},
+                      {"involvedObject", {{"kind", "Backup"}, {"name", "b"}, {"uid", "u"}}},
+                      {"source", {{"component", "kopiur-controller"}}},
+                      {"type", "Warning"}};
+  auto s = FieldSelector::parse(
+      "involvedObject.name=b,involvedObject.kind=Backup,involvedObject.uid=u,type=Warning,"
+      "source=kopiur-controller",
+      &error);
+  ASSERT_TRUE(s.has_value()) << error;
+  EXPECT_TRUE(s->matches(event));
+  auto other = FieldSelector::parse("involvedObject.name=c", &error);
+  ASSERT_TRUE(other.has_value());
+  EXPECT_FALSE(other->matches(event));
+  auto absent = FieldSelector::parse("involvedObject.fieldPath=", &error);
+  ASSERT_TRUE(absent.has_value());
+  EXPECT_TRUE(absent->matches(event));  // an absent field is ""
+}
+
 TEST(LocalServer, PersistsStateAcrossRestarts) {
   testing::TempDir dir;
   LocalApiServer::Options options;

@@ -98,6 +98,17 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
          join(def.labels) + " | " + cell(def.description) + " | " + cell(def.source) + " (" +
          std::string(def.component) + ") |\n";
   }
+  d += "\n## Beyond the contract\n\n";
+  d += "Exported by the controller runtime for operating it, in addition to the contract's " +
+       std::to_string(telemetry::kopiur_metric_catalog().size()) +
+       " metrics above (`kopiur_runtime_metric_catalog()`).\n\n";
+  d += "| Metric | Type | Labels | Description | Recorded by |\n";
+  d += "|---|---|---|---|---|\n";
+  for (const telemetry::MetricDefinition& def : telemetry::kopiur_runtime_metric_catalog()) {
+    d += "| `" + std::string(def.exported_name) + "` | " + kind_name(def.kind) + " | " +
+         join(def.labels) + " | " + cell(def.description) + " | " + cell(def.source) + " (" +
+         std::string(def.component) + ") |\n";
+  }
   d += "\n## Instruments\n\n";
   d += "How each metric is created on the Meter (`KopiurMetrics` in "
        "`include/kopiur/telemetry/catalog.hpp` holds a typed handle for each).\n\n";

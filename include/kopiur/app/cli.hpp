@@ -21,6 +21,9 @@ struct FlagSpec {
   std::string value_name;  // e.g. "ADDR"; empty for a boolean flag
   std::string help;
   std::string default_value;  // shown in --help and returned when the flag is absent
+  // A value flag given several times: true joins the values with ',' (`--namespace a
+  // --namespace b` reads as "a,b"); false keeps the last one.
+  bool repeatable = false;
 };
 
 // EnvSpec: an environment variable the program reads, listed in --help.

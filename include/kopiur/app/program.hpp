@@ -17,6 +17,10 @@ namespace kopiur::app {
 // Appends the telemetry variables (RUST_LOG, KOPIUR_LOG_FORMAT, OTEL_*, ...) to spec.env.
 void add_telemetry_env_help(ProgramSpec& spec);
 
+// add_metrics_route(): GET /metrics from the program's telemetry (for programs with their own
+// health routes, like the controller).
+void add_metrics_route(telemetry::http::HttpServer& server, telemetry::Telemetry& telemetry);
+
 // Registers GET /metrics (backed by telemetry.scrape) and the health routes on `server`.
 void add_observability_routes(telemetry::http::HttpServer& server, telemetry::Telemetry& telemetry,
                               const telemetry::http::Health& health);

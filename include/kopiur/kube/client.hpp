@@ -49,6 +49,9 @@ inline const ResourceId kPods{"", "v1", "pods", true};
 inline const ResourceId kPersistentVolumeClaims{"", "v1", "persistentvolumeclaims", true};
 inline const ResourceId kJobs{"batch", "v1", "jobs", true};
 inline const ResourceId kEvents{"events.k8s.io", "v1", "events", true};
+// core/v1 Events: what `kubectl get events` and `kubectl describe` read (a real server shows
+// events.k8s.io/v1 Events there too; the local server keeps the two groups apart).
+inline const ResourceId kCoreEvents{"", "v1", "events", true};
 inline const ResourceId kCustomResourceDefinitions{"apiextensions.k8s.io", "v1",
                                                    "customresourcedefinitions", false};
 }  // namespace resources

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "kopiur/kube/result.hpp"
@@ -30,6 +31,10 @@ struct Config {
   std::string token_file;  // re-read on every request, so rotated tokens are picked up
   std::string namespace_ = "default";
   std::chrono::seconds timeout{30};  // per request (watches use their own timeout)
+  // Called after every request that is not a watch: its method, the HTTP status (0 when no
+  // answer came) and how long it took. Must be cheap and thread-safe (request metrics).
+  std::function<void(const std::string& method, int status, std::chrono::duration<double> took)>
+      on_request{};
 };
 
 Result<Config> load_kubeconfig(const std::string& path, const std::string& context = "");

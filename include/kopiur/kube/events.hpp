@@ -1,9 +1,11 @@
 // File: kopiur/kube/events.hpp
 //
-// EventRecorder: publishes events.k8s.io/v1 Events about objects. A repeat of the same event
-// (same object, type, reason, action and note) does not create a new object: the first Event is
-// patched with series.count (2, 3, ...) and series.lastObservedTime, as client-go's recorder does,
-// so `kubectl describe` shows one line with a climbing count instead of a flood.
+// EventRecorder: publishes core/v1 Events about objects, the kind `kubectl get events`,
+// `kubectl events` and `kubectl describe` read (on a real cluster also visible as
+// events.k8s.io/v1). A repeat of the same event (same object, type, reason, action and note) does
+// not create a new object: the first Event is patched with the next count and lastTimestamp, as
+// client-go's recorder aggregates, so `kubectl describe` shows one line "(x3 over 2m)" instead of
+// a flood.
 //
 // Thread-safety: publish() may be called from any thread (one mutex around the repeat cache).
 // Cost: one API call per publish(). The cache keeps the most recent kMaxTracked distinct events.
@@ -61,5 +63,7 @@ class EventRecorder {
 
 // micro_time_now(): RFC 3339 with microseconds, the MicroTime format Events use.
 std::string micro_time_now();
+// time_now(): RFC 3339 in seconds, the Time format of firstTimestamp/lastTimestamp.
+std::string time_now();
 
 }  // namespace kopiur::kube

@@ -41,6 +41,11 @@ const std::vector<MetricDefinition>& kopiur_metric_catalog();
 // The definition with this instrument or exported name; nullptr when unknown.
 const MetricDefinition* find_metric(std::string_view name);
 
+// kopiur_runtime_metric_catalog: metrics beyond the contract's 21, exported by the controller
+// runtime for operating it (work-queue depth and retries). Not part of the contract's table;
+// find_metric() does not return them.
+const std::vector<MetricDefinition>& kopiur_runtime_metric_catalog();
+
 // KopiurMetrics: typed handles for every catalog metric, created on one Meter.
 struct KopiurMetrics {
   explicit KopiurMetrics(metrics::Meter& meter);

@@ -1,5 +1,6 @@
 #include "kube/detail/selector.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace kopiur::kube::detail {
@@ -145,6 +146,25 @@ bool LabelSelector::matches(const nlohmann::json& object) const {
   return requirements_.empty() || matches(labels_of(object));
 }
 
+namespace {
+// The field labels served: every kind's metadata ones, and those of Events (kubectl describe
+// lists an object's Events by involvedObject.*). Accepted on every resource; an object without
+// the field has "" there.
+const std::string kFieldLabels[] = {"metadata.name",
+                                    "metadata.namespace",
+                                    "involvedObject.kind",
+                                    "involvedObject.namespace",
+                                    "involvedObject.name",
+                                    "involvedObject.uid",
+                                    "involvedObject.apiVersion",
+                                    "involvedObject.resourceVersion",
+                                    "involvedObject.fieldPath",
+                                    "reason",
+                                    "type",
+                                    "source",
+                                    "reportingComponent"};
+}  // namespace
+
 std::optional<FieldSelector> FieldSelector::parse(const std::string& text, std::string* error) {
   FieldSelector selector;
   if (trim(text).empty()) return selector;
@@ -166,9 +186,11 @@ std::optional<FieldSelector> FieldSelector::parse(const std::string& text, std::
     }
     t.field = trim(term.substr(0, pos));
     t.value = trim(term.substr(pos + skip));
-    if (t.field != "metadata.name" && t.field != "metadata.namespace") {
+    if (std::find(std::begin(kFieldLabels), std::end(kFieldLabels), t.field) ==
+        std::end(kFieldLabels)) {
       *error = "field label not supported: " + t.field +
-               " (supported: metadata.name, metadata.namespace)";
+               " (supported: metadata.name, metadata.namespace and, for Events, "
+               "involvedObject.*, reason, type, source, reportingComponent)";
       return std::nullopt;
     }
     selector.terms_.push_back(std::move(t));
@@ -178,9 +200,18 @@ std::optional<FieldSelector> FieldSelector::parse(const std::string& text, std::
 
 bool FieldSelector::matches(const nlohmann::json& object) const {
   for (const auto& t : terms_) {
-    const auto meta = object.value("metadata", nlohmann::json::object());
-    const auto key = t.field == "metadata.name" ? "name" : "namespace";
-    const auto actual = meta.value(key, std::string{});
+    // "source" is the Event's source.component, as the API server indexes it.
+    const std::string path = t.field == "source" ? "source.component" : t.field;
+    const nlohmann::json* at = &object;
+    for (std::size_t start = 0; at != nullptr && start <= path.size();) {
+      const auto dot = path.find('.', start);
+      const auto key = path.substr(start, dot == std::string::npos ? dot : dot - start);
+      const auto it = at->is_object() ? at->find(key) : at->end();
+      at = at->is_object() && it != at->end() ? &*it : nullptr;
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    const std::string actual = at != nullptr && at->is_string() ? at->get<std::string>() : "";
     if ((actual == t.value) != t.equals) return false;
   }
   return true;

@@ -260,6 +260,55 @@ const std::vector<MetricDefinition>& kopiur_metric_catalog() {
   return kCatalog;
 }
 
+const std::vector<MetricDefinition>& kopiur_runtime_metric_catalog() {
+  static const std::vector<MetricDefinition> kCatalog = {
+      {"kopiur_controller_workqueue_depth",
+       "kopiur_controller_workqueue_depth",
+       kGauge,
+       ValueType::Int64,
+       "{object}",
+       {"kind"},
+       "Objects waiting for a worker (ready now), by resource kind. Beyond the contract's 21.",
+       "controller work queue, at scrape time",
+       "controller",
+       {}},
+      {"kopiur_controller_workqueue_retries_total",
+       "kopiur_controller_workqueue_retries",
+       kCounter,
+       ValueType::Int64,
+       "{retry}",
+       {"kind"},
+       "Objects requeued with backoff after a failed reconcile, by resource kind. Beyond the "
+       "contract's 21.",
+       "controller error policy",
+       "controller",
+       {}},
+      {"kopiur_kube_client_requests_total",
+       "kopiur_kube_client_requests",
+       kCounter,
+       ValueType::Int64,
+       "{request}",
+       {"verb", "code"},
+       "Kubernetes API requests (watches excluded) by HTTP method and status code (0 = no "
+       "answer). Beyond the contract's 21.",
+       "controller API client",
+       "controller",
+       {}},
+      {"kopiur_kube_client_request_duration_seconds",
+       "kopiur_kube_client_request_duration",
+       kHistogram,
+       ValueType::Double,
+       "s",
+       {"verb"},
+       "Latency of Kubernetes API requests (watches excluded) by HTTP method. Beyond the "
+       "contract's 21.",
+       "controller API client",
+       "controller",
+       {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}},
+  };
+  return kCatalog;
+}
+
 const MetricDefinition* find_metric(std::string_view name) {
   for (const MetricDefinition& d : kopiur_metric_catalog()) {
     if (d.instrument_name == name || d.exported_name == name) return &d;

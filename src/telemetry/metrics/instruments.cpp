@@ -44,4 +44,8 @@ void zero_matching(InstrumentStorage* storage, AttributeList attributes) noexcep
   storage->zero_matching(attributes);
 }
 
+std::size_t remove_matching(InstrumentStorage* storage, AttributeList attributes) noexcept {
+  return storage->remove_matching(attributes);
+}
+
 }  // namespace kopiur::telemetry::metrics::detail

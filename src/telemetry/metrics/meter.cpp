@@ -144,6 +144,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
     const InstrumentDescriptor& d = storage->descriptor();
     visitor.begin_instrument(d);
     for (Series* s = storage->first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
+      if (s->hidden.load(std::memory_order_acquire)) continue;  // removed
       if (d.kind == InstrumentKind::Histogram) {
         const HistogramCell& cell = *s->histogram;
         buckets.assign(d.bounds.size() + 1, 0);

@@ -79,5 +79,33 @@ TEST(Concurrency, TwoRecordersAndAScraperAgreeOnTotals) {
   EXPECT_GE(scrapes.load(), 3);
 }
 
+// A remover hiding series while a recorder sets them and a scraper collects: no race, and once
+// both stop, a final set shows exactly the series set after the last removal.
+TEST(Concurrency, RemoveWhileRecordingAndScraping) {
+  constexpr int kOps = 5000;
+  MeterProvider provider({.span_context = &fake_span});
+  auto gauge = provider.meter().create_gauge_i64("phase", "", "Phase.");
+  PrometheusReader reader(provider, Resource(Resource::Attributes{{"service.name", "t"}}));
+  std::atomic<bool> done{false};
+  std::thread recorder([&] {
+    for (int i = 0; i < kOps; ++i) gauge.set(i, {{"name", std::to_string(i % 16)}});
+    done = true;
+  });
+  std::thread remover([&] {
+    while (!done) (void)gauge.remove_matching({{"name", "3"}});
+  });
+  std::thread scraper([&] {
+    while (!done) (void)reader.scrape("");
+  });
+  recorder.join();
+  remover.join();
+  scraper.join();
+  (void)gauge.remove_matching({});
+  gauge.set(7, {{"name", "3"}});
+  const std::string text = reader.scrape("").body;
+  EXPECT_NE(text.find("phase{name=\"3\"} 7"), std::string::npos) << text;
+  EXPECT_EQ(text.find("phase{name=\"4\"}"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace kopiur::telemetry::metrics

@@ -172,6 +172,27 @@ TEST(Storage, ZeroMatchingClearsEveryPhaseOfOneResource) {
   EXPECT_EQ(matching, 3U);
 }
 
+TEST(Storage, RemoveMatchingDropsSeriesUntilTheyAreSetAgain) {
+  MeterProvider provider(quiet());
+  auto phase = provider.meter().create_gauge_i64("kopiur_resource_phase");
+  for (const char* p : {"Pending", "Running", "Failed"}) {
+    phase.set(1, {{"kind", "Backup"}, {"namespace", "ns"}, {"name", "x"}, {"phase", p}});
+    phase.set(1, {{"kind", "Backup"}, {"namespace", "ns"}, {"name", "y"}, {"phase", p}});
+  }
+  EXPECT_EQ(phase.remove_matching({{"kind", "Backup"}, {"namespace", "ns"}, {"name", "x"}}), 3U);
+  EXPECT_EQ(phase.remove_matching({{"kind", "Backup"}, {"namespace", "ns"}, {"name", "x"}}), 0U);
+  auto r = collect(provider);
+  ASSERT_EQ(r.numbers.at("kopiur_resource_phase").size(), 3U);
+  EXPECT_EQ(render(provider).find("name=\"x\""), std::string::npos);
+  // The same set recorded again is exported again, with the new value only.
+  phase.set(1, {{"kind", "Backup"}, {"namespace", "ns"}, {"name", "x"}, {"phase", "Failed"}});
+  r = collect(provider);
+  const auto& n = r.numbers.at("kopiur_resource_phase");
+  ASSERT_EQ(n.size(), 4U);
+  EXPECT_EQ(n.at("kind=Backup,name=x,namespace=ns,phase=Failed").as_int, 1);
+  EXPECT_EQ(n.count("kind=Backup,name=x,namespace=ns,phase=Pending"), 0U);
+}
+
 TEST(Storage, TwoHundredThousandSeriesOnOneInstrument) {
   constexpr int kSeries = 200000;
   MeterProvider provider(quiet());

@@ -91,6 +91,7 @@ void offer_exemplar(HistogramCellBase* cell, double value, const TraceId& trace_
                     const SpanId& span_id) noexcept;
 void reject_record(InstrumentStorage* storage, std::string_view reason) noexcept;
 void zero_matching(InstrumentStorage* storage, AttributeList attributes) noexcept;
+std::size_t remove_matching(InstrumentStorage* storage, AttributeList attributes) noexcept;
 
 inline void add_double(std::atomic<std::uint64_t>& bits, double delta) noexcept {
   std::uint64_t old = bits.load(std::memory_order_relaxed);
@@ -286,6 +287,13 @@ class Gauge {
   // Walks all series of this gauge: O(series), meant for deletions, not hot paths.
   void zero_matching(AttributeList subset) const noexcept {
     detail::zero_matching(storage_, subset);
+  }
+  // remove_matching: drops every series whose attributes include all of `subset` from the
+  // exposition (zeroed and hidden; the next set() or bind() of the same attributes brings the
+  // series back). Returns how many were removed. O(series) like zero_matching. A bound handle kept
+  // across a removal writes into the hidden series until its set is resolved again.
+  std::size_t remove_matching(AttributeList subset) const noexcept {
+    return detail::remove_matching(storage_, subset);
   }
 
  private:

@@ -63,6 +63,12 @@ bool same_set(const Series& series, AttributeList attributes) noexcept {
   return true;
 }
 
+// A removed series found again is shown again (one relaxed load when it was not removed).
+Series* shown(Series* s) noexcept {
+  if (s->hidden.load(std::memory_order_relaxed)) s->hidden.store(false, std::memory_order_release);
+  return s;
+}
+
 bool same_canonical(const Series& series, const std::vector<Attribute>& canonical) noexcept {
   if (series.attributes.size() != canonical.size()) return false;
   for (std::size_t i = 0; i < canonical.size(); ++i) {
@@ -238,18 +244,18 @@ InstrumentStorage::InstrumentStorage(InstrumentDescriptor descriptor, ProviderSt
 
 Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
   const std::uint64_t hash = hash_attributes(attributes);
-  if (Series* s = index_.find(hash, attributes)) return s;
+  if (Series* s = index_.find(hash, attributes)) return shown(s);
 
   // Slow path: a new set, a repeated key, or a set of more than 64 pairs.
   std::vector<Attribute> canonical = canonicalize(attributes);
   const std::uint64_t canonical_hash = hash_attributes(canonical);
   std::lock_guard lock(mutex_);
   if (canonical.size() <= 64) {
-    if (Series* s = index_.find(canonical_hash, canonical)) return s;
+    if (Series* s = index_.find(canonical_hash, canonical)) return shown(s);
   } else {
     for (Series* s = head_.load(std::memory_order_relaxed); s != nullptr;
          s = s->next.load(std::memory_order_relaxed)) {
-      if (s->hash == canonical_hash && same_canonical(*s, canonical)) return s;
+      if (s->hash == canonical_hash && same_canonical(*s, canonical)) return shown(s);
     }
   }
   const std::size_t limit = provider_->options().max_series_per_instrument;
@@ -305,15 +311,31 @@ Series* InstrumentStorage::overflow_locked() {
   return overflow_;
 }
 
+namespace {
+bool includes_all(const Series& s, AttributeList subset) noexcept {
+  return std::all_of(subset.begin(), subset.end(), [&](const Attribute& want) {
+    return std::any_of(s.attributes.begin(), s.attributes.end(), [&](const Attribute& have) {
+      return have.key == want.key && have.value == want.value;
+    });
+  });
+}
+}  // namespace
+
 void InstrumentStorage::zero_matching(AttributeList subset) noexcept {
   for (Series* s = first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
-    const bool matches = std::all_of(subset.begin(), subset.end(), [&](const Attribute& want) {
-      return std::any_of(s->attributes.begin(), s->attributes.end(), [&](const Attribute& have) {
-        return have.key == want.key && have.value == want.value;
-      });
-    });
-    if (matches) s->number.bits.store(0, std::memory_order_relaxed);  // 0 and 0.0 share bits
+    if (includes_all(*s, subset)) s->number.bits.store(0, std::memory_order_relaxed);
   }
+}
+
+std::size_t InstrumentStorage::remove_matching(AttributeList subset) noexcept {
+  std::size_t removed = 0;
+  for (Series* s = first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
+    if (!includes_all(*s, subset) || s->hidden.load(std::memory_order_relaxed)) continue;
+    s->number.bits.store(0, std::memory_order_relaxed);  // 0 and 0.0 share bits
+    s->hidden.store(true, std::memory_order_release);
+    ++removed;
+  }
+  return removed;
 }
 
 }  // namespace kopiur::telemetry::metrics::detail

@@ -9,6 +9,12 @@
 //   builds a new table under the mutex and publishes it; old tables stay alive (readers may still
 //   probe them) until the instrument dies, which costs at most the size of the newest table.
 // - Collect walks the creation-order list with acquire loads: it never blocks recorders.
+// - Removing a series (Gauge::remove_matching) only hides it: its value is zeroed and collect
+//   skips it, but it stays in the index and the list (handles may point into it), and the next
+//   unbound record or bind() of the same set shows it again. Memory is therefore kept per set
+//   ever seen (reused when the set returns); the exposition's cardinality is what shrinks. A record
+//   through a bound handle kept across the removal writes a hidden value until the set is resolved
+//   again; a removal racing an unbound record may hide that record in the same way.
 #pragma once
 
 #include <atomic>
@@ -60,6 +66,7 @@ struct Series {
   std::unique_ptr<HistogramCell> histogram;
   std::uint64_t id = 0;
   std::uint64_t hash = 0;
+  std::atomic<bool> hidden{false};    // removed: collect skips it until it is resolved again
   std::unique_ptr<char[]> text;       // keys and values, back to back
   std::vector<Attribute> attributes;  // sorted by key, views into text
   std::atomic<Series*> next{nullptr};
@@ -105,6 +112,8 @@ class InstrumentStorage {
     return count_.load(std::memory_order_acquire);
   }
   void zero_matching(AttributeList subset) noexcept;
+  // Hides (and zeroes) every series whose attributes include all of `subset`; returns how many.
+  std::size_t remove_matching(AttributeList subset) noexcept;
 
  private:
   Series* create_locked(const std::vector<Attribute>& canonical, std::uint64_t hash);
