@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -62,8 +63,9 @@ TEST(MoverJob, ShapeCommandLabelsOwnerLimitsAndWorkSpecSecret) {
   EXPECT_EQ(job["spec"]["ttlSecondsAfterFinished"], 24 * 3600);
   const json& c = job["spec"]["template"]["spec"]["containers"][0];
   EXPECT_EQ(c["image"], "registry.example/kopiur:1.0");
-  EXPECT_EQ(c["command"], json({"kopiur-mover", "backup", "--work-spec",
-                                "/etc/kopiur/work-spec/work-spec.json"}));
+  EXPECT_EQ(c["command"],
+            json({"kopiur-mover", "backup", "--work-spec", "/etc/kopiur/work-spec/work-spec.json",
+                  "--secret-dir", "/etc/kopiur/work-spec"}));
   EXPECT_EQ(c["terminationMessagePath"], "/dev/termination-log");
   EXPECT_EQ(c["volumeMounts"][0]["mountPath"], "/etc/kopiur/work-spec");
   EXPECT_EQ(job["spec"]["template"]["spec"]["volumes"][0]["secret"]["secretName"],
@@ -82,6 +84,27 @@ TEST(MoverJob, ShapeCommandLabelsOwnerLimitsAndWorkSpecSecret) {
   ASSERT_NE(env_entry(job, "KOPIUR_POD_NAME"), nullptr);
   EXPECT_EQ((*env_entry(job, "KOPIUR_POD_NAME"))["valueFrom"]["fieldRef"]["fieldPath"],
             "metadata.name");
+}
+
+// The mover's --secret-dir is the same mounted Secret: the password and credentials are files
+// there, while the OTLP headers stay out of the projected files (env only).
+TEST(MoverJob, SecretFilesAreProjectedNextToTheWorkSpecButHeadersAreNot) {
+  auto r = request();
+  r.secret_files = {{"KOPIA_PASSWORD", "pw-123"}, {"AWS_SECRET_ACCESS_KEY", "key-456"}};
+  const auto built =
+      build_mover_job(r, config({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"},
+                                 {"OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer t0ken"}}));
+  EXPECT_EQ(built.secret["stringData"]["KOPIA_PASSWORD"], "pw-123");
+  EXPECT_EQ(built.secret["stringData"]["AWS_SECRET_ACCESS_KEY"], "key-456");
+  const json& volume = built.job["spec"]["template"]["spec"]["volumes"][0];
+  std::set<std::string> projected;
+  for (const auto& item : volume["secret"]["items"]) projected.insert(item["path"]);
+  EXPECT_EQ(projected,
+            (std::set<std::string>{"work-spec.json", "KOPIA_PASSWORD", "AWS_SECRET_ACCESS_KEY"}));
+  const std::string job_text = built.job.dump();
+  for (const char* secret : {"pw-123", "key-456", "t0ken"}) {
+    EXPECT_EQ(job_text.find(secret), std::string::npos) << secret << " leaked into the Job";
+  }
 }
 
 TEST(MoverJob, EnvForEveryCombinationOfLoggingOtlpHeadersAndTrace) {

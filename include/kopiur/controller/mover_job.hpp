@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,10 @@ struct MoverJobRequest {
   nlohmann::json owner;
   std::string job_namespace;  // "" = the owner's namespace
   nlohmann::json work_spec;   // what the mover reads from --work-spec
-  std::string traceparent;    // of the reconcile span ("" = none)
+  // Files of the mover's --secret-dir (the same mounted Secret), e.g. {"KOPIA_PASSWORD", ...}:
+  // the repository password and backend credentials the work spec names by key.
+  std::map<std::string, std::string> secret_files{};
+  std::string traceparent;  // of the reconcile span ("" = none)
   std::int64_t backoff_limit = 0;
   std::int64_t active_deadline_seconds = 6 * 3600;
   std::int64_t ttl_seconds_after_finished = 24 * 3600;

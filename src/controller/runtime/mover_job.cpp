@@ -83,6 +83,15 @@ json container_env(const MoverJobRequest& request, const MoverJobConfig& config,
   return out;
 }
 
+// The Secret's keys the mover sees as files: the work spec and its --secret-dir files, never the
+// OTLP headers (those reach the process only through env).
+json secret_items(const MoverJobRequest& request) {
+  json items = json::array({{{"key", kWorkSpecKey}, {"path", kWorkSpecKey}}});
+  for (const auto& [key, value] : request.secret_files)
+    items.push_back({{"key", key}, {"path", key}});
+  return items;
+}
+
 }  // namespace
 
 MoverJob build_mover_job(const MoverJobRequest& request, const MoverJobConfig& config) {
@@ -105,19 +114,20 @@ MoverJob build_mover_job(const MoverJobRequest& request, const MoverJobConfig& c
                                {"secret",
                                 {{"secretName", request.job_name},
                                  {"defaultMode", 0400},
-                                 {"items", {{{"key", kWorkSpecKey}, {"path", kWorkSpecKey}}}}}}}});
+                                 {"items", secret_items(request)}}}}});
   for (const auto& v : request.volumes) volumes.push_back(v);
 
-  json container = {{"name", "mover"},
-                    {"image", config.image},
-                    {"imagePullPolicy", config.image_pull_policy},
-                    {"command",
-                     {"kopiur-mover", request.operation, "--work-spec",
-                      std::string(kWorkSpecDir) + "/" + kWorkSpecKey}},
-                    {"env", env},
-                    {"volumeMounts", mounts},
-                    {"terminationMessagePath", kTerminationMessagePath},
-                    {"terminationMessagePolicy", "FallbackToLogsOnError"}};
+  json container = {
+      {"name", "mover"},
+      {"image", config.image},
+      {"imagePullPolicy", config.image_pull_policy},
+      {"command",
+       {"kopiur-mover", request.operation, "--work-spec",
+        std::string(kWorkSpecDir) + "/" + kWorkSpecKey, "--secret-dir", std::string(kWorkSpecDir)}},
+      {"env", env},
+      {"volumeMounts", mounts},
+      {"terminationMessagePath", kTerminationMessagePath},
+      {"terminationMessagePolicy", "FallbackToLogsOnError"}};
   json pod_spec = {{"restartPolicy", "Never"}, {"containers", {container}}, {"volumes", volumes}};
   if (!request.service_account.empty()) pod_spec["serviceAccountName"] = request.service_account;
 
@@ -135,6 +145,7 @@ MoverJob build_mover_job(const MoverJobRequest& request, const MoverJobConfig& c
                {"ttlSecondsAfterFinished", request.ttl_seconds_after_finished},
                {"template", {{"metadata", {{"labels", labels}}}, {"spec", pod_spec}}}}}};
   json data = {{kWorkSpecKey, request.work_spec.dump()}};
+  for (const auto& [key, value] : request.secret_files) data[key] = value;
   if (headers) data[kOtlpHeadersKey] = *headers;
   out.secret = {{"apiVersion", "v1"},
                 {"kind", "Secret"},
