@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include "kopiur/telemetry/metrics/process.hpp"
+#include "kopiur/telemetry/utf8.hpp"
 
 #include "metrics_test_util.hpp"
 
@@ -72,6 +74,49 @@ TEST(Promtool, EveryInstrumentTypeWithNastyLabelsPassesTheLinter) {
   const CommandResult r = promtool_check(text);
   EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
   EXPECT_EQ(r.output, "") << "\n--- exposition ---\n" << text;
+}
+
+TEST(Promtool, InvalidUtf8InLabelValuesAndResourceIsReplaced) {
+  // One bad byte must not take the whole target down: it becomes U+FFFD where it enters.
+  ASSERT_TRUE(std::filesystem::exists(kPromtool)) << "promtool missing (Debian package prometheus)";
+  MeterProvider provider;
+  Meter m = provider.meter();
+  auto requests = m.create_counter_u64("kopiur_utf8_requests", "{request}", "Requests.");
+  requests.add(1, {{"path", "bad\xFFx"}});
+  requests.add(1, {{"path", "bad\xFFx"}});  // the same series again
+  requests.add(1, {{"path", "cut\xE2\x82"}, {"ok", "ünï"}});
+  m.create_histogram("kopiur_utf8_duration", "s", "Duration.")
+      .record(1, {{"k\xC0", "\xED\xA0\x80"}});
+  const std::map<std::string, std::string> vars = {
+      {"OTEL_RESOURCE_ATTRIBUTES", "bad=%FFx,worse=%C0%AF,fine=ok"}};
+  const ResourceBuild built =
+      build_resource({.service_name = "kopiur-test"}, [&](std::string_view name) {
+        const auto it = vars.find(std::string(name));
+        return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+      });
+  EXPECT_EQ(built.warnings.size(), 1U) << "warn once for the resource";
+  for (const std::string& w : built.warnings) {
+    EXPECT_NE(w.find("OTEL_RESOURCE_ATTRIBUTES"), std::string::npos) << w;
+    EXPECT_NE(w.find("UTF-8"), std::string::npos) << w;
+  }
+  EXPECT_EQ(built.resource.get("bad"), "\xEF\xBF\xBDx");
+  EXPECT_EQ(built.resource.get("fine"), "ok");
+
+  PrometheusReader reader(provider, built.resource);
+  for (const char* accept : {"text/plain", "application/openmetrics-text; version=1.0.0"}) {
+    SCOPED_TRACE(accept);
+    const std::string text = reader.scrape(accept).body;
+    EXPECT_TRUE(is_valid_utf8(text)) << text;
+    EXPECT_NE(text.find("kopiur_utf8_requests_total{path=\"bad\xEF\xBF\xBDx\"} 2"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("path=\"cut\xEF\xBF\xBD\xEF\xBF\xBD\""), std::string::npos) << text;
+    EXPECT_NE(text.find("bad=\"\xEF\xBF\xBDx\""), std::string::npos) << text;
+    if (accept == std::string_view("text/plain")) {
+      const CommandResult r = promtool_check(text);
+      EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
+    }
+  }
 }
 
 // Every sample line's label names, in order ("name{a="x",b="y"} 1" -> {a, b}). Values here hold

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "kopiur/telemetry/utf8.hpp"
+
 namespace kopiur::telemetry::metrics::detail {
 namespace {
 
@@ -72,6 +74,18 @@ bool same_canonical(const Series& series, const std::vector<Attribute>& canonica
     }
   }
   return true;
+}
+
+// The list with invalid UTF-8 in keys and values replaced by U+FFFD (one per bad byte); the
+// repaired texts live in `owned`. Returns the list unchanged (as a copy) when all is valid.
+std::vector<Attribute> repair_utf8(AttributeList attributes, std::vector<std::string>& owned) {
+  std::vector<Attribute> out(attributes.begin(), attributes.end());
+  owned.reserve(2 * out.size());  // no reallocation: views into short strings must stay valid
+  for (Attribute& a : out) {
+    if (!is_valid_utf8(a.key)) a.key = owned.emplace_back(sanitize_utf8(a.key));
+    if (!is_valid_utf8(a.value)) a.value = owned.emplace_back(sanitize_utf8(a.value));
+  }
+  return out;
 }
 
 // Sorted by key, one pair per key (the last one given wins).
@@ -240,8 +254,11 @@ Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
   const std::uint64_t hash = hash_attributes(attributes);
   if (Series* s = index_.find(hash, attributes)) return s;
 
-  // Slow path: a new set, a repeated key, or a set of more than 64 pairs.
-  std::vector<Attribute> canonical = canonicalize(attributes);
+  // Slow path: a new set, a repeated key, a set of more than 64 pairs, or invalid UTF-8. Bad
+  // bytes are repaired here, where a value enters the library, so every exporter sees valid
+  // UTF-8; such a set never matches the lock-free lookup and is found below under the mutex.
+  std::vector<std::string> repaired;
+  std::vector<Attribute> canonical = canonicalize(repair_utf8(attributes, repaired));
   const std::uint64_t canonical_hash = hash_attributes(canonical);
   std::lock_guard lock(mutex_);
   if (canonical.size() <= 64) {

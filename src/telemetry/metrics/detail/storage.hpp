@@ -8,6 +8,8 @@
 // - Lookups of existing sets are lock-free: an open-addressing table of atomic pointers. Growing
 //   builds a new table under the mutex and publishes it; old tables stay alive (readers may still
 //   probe them) until the instrument dies, which costs at most the size of the newest table.
+// - A set carrying invalid UTF-8 is stored repaired (U+FFFD per bad byte), so the caller's raw
+//   set never matches the lock-free lookup: it is found on the locked slow path every time.
 // - Collect walks the creation-order list with acquire loads: it never blocks recorders.
 #pragma once
 
