@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "kopiur/telemetry/metrics/prometheus.hpp"
+
 #include "telemetry/metrics/detail/storage.hpp"
 
 namespace kopiur::telemetry::metrics {
@@ -41,6 +43,22 @@ std::int64_t to_int(double value) noexcept {
   return std::llround(value);
 }
 
+// Every name an instrument's samples and family take in a Prometheus exposition, text or
+// OpenMetrics: two instruments sharing one would make Prometheus reject the whole scrape.
+std::vector<std::string> prometheus_names(const InstrumentDescriptor& descriptor) {
+  const std::string family = prometheus_family_name(descriptor);
+  switch (descriptor.kind) {
+    case InstrumentKind::Counter:
+      return {family, family + "_total"};
+    case InstrumentKind::Histogram:
+      return {family, family + "_bucket", family + "_sum", family + "_count"};
+    case InstrumentKind::UpDownCounter:
+    case InstrumentKind::Gauge:
+      break;
+  }
+  return {family};
+}
+
 }  // namespace
 
 ProviderState::ProviderState(MeterProviderOptions options) : options_(options) {
@@ -62,6 +80,12 @@ ProviderState::ProviderState(MeterProviderOptions options) : options_(options) {
   auto o = std::make_unique<InstrumentStorage>(std::move(overflow), this, true);
   rejected_ = r.get();
   overflow_ = o.get();
+  exported_names_ = {{"target_info", "the resource"}};  // the Prometheus reader's own family
+  for (const InstrumentStorage* self : {rejected_, overflow_}) {
+    for (std::string& n : prometheus_names(self->descriptor())) {
+      exported_names_.emplace_back(std::move(n), self->descriptor().name);
+    }
+  }
   instruments_.push_back(std::move(r));
   instruments_.push_back(std::move(o));
 }
@@ -74,6 +98,14 @@ InstrumentStorage* ProviderState::create(InstrumentDescriptor descriptor) {
     descriptor.bounds.clear();
   }
   std::lock_guard lock(mutex_);
+  // Creating a refused instrument again returns the same detached storage, warned about once.
+  for (const auto& existing : detached_) {
+    const InstrumentDescriptor& d = existing->descriptor();
+    if (d.name == descriptor.name && d.kind == descriptor.kind &&
+        d.value_type == descriptor.value_type) {
+      return existing.get();
+    }
+  }
   for (const auto& existing : instruments_) {
     const InstrumentDescriptor& d = existing->descriptor();
     if (d.name != descriptor.name) continue;
@@ -87,6 +119,20 @@ InstrumentStorage* ProviderState::create(InstrumentDescriptor descriptor) {
     detached_.push_back(std::make_unique<InstrumentStorage>(std::move(descriptor), this, false));
     return detached_.back().get();
   }
+  std::vector<std::string> names = prometheus_names(descriptor);
+  for (const std::string& name : names) {
+    const auto taken = std::find_if(exported_names_.begin(), exported_names_.end(),
+                                    [&](const auto& entry) { return entry.first == name; });
+    if (taken == exported_names_.end()) continue;
+    warnings_.push_back("instrument \"" + descriptor.name +
+                        "\" would export the Prometheus name \"" + name + "\", which \"" +
+                        taken->second +
+                        "\" already exports; the second one records but is not exported. Give it "
+                        "another name.");
+    detached_.push_back(std::make_unique<InstrumentStorage>(std::move(descriptor), this, false));
+    return detached_.back().get();
+  }
+  for (std::string& name : names) exported_names_.emplace_back(std::move(name), descriptor.name);
   instruments_.push_back(std::make_unique<InstrumentStorage>(std::move(descriptor), this, false));
   return instruments_.back().get();
 }

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kopiur/telemetry/metrics/meter.hpp"
@@ -149,11 +150,14 @@ class ProviderState {
  private:
   MeterProviderOptions options_;
   std::atomic<std::uint64_t> next_series_id_{1};
-  mutable std::mutex mutex_;  // instruments_, detached_, observables_, warnings_
+  mutable std::mutex mutex_;  // instruments_, detached_, observables_, warnings_, exported_names_
   std::vector<std::unique_ptr<InstrumentStorage>> instruments_;
   std::vector<std::unique_ptr<InstrumentStorage>> detached_;  // conflicting re-creations
   std::vector<Observable> observables_;
   std::vector<std::string> warnings_;
+  // Prometheus names taken (sample or family name -> the instrument taking it), so a second
+  // instrument exporting one of them (`a.b` after `a_b`) is detached instead of breaking scrapes.
+  std::vector<std::pair<std::string, std::string>> exported_names_;
   std::mutex observe_mutex_;  // one callback round at a time
   InstrumentStorage* rejected_ = nullptr;
   InstrumentStorage* overflow_ = nullptr;
