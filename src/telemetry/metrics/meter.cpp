@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include "kopiur/telemetry/metrics/prometheus.hpp"
 
@@ -58,6 +60,48 @@ std::vector<std::string> prometheus_names(const InstrumentDescriptor& descriptor
   }
   return {family};
 }
+
+// One shard's buckets, sum, min and max as of one moment: read between two even, equal values of
+// its sequence counter, retried while its writer is inside a record. A writer descheduled
+// mid-record is waited for with yields; one stuck there past kStuckWriter (stopped in a debugger,
+// say) gets its last read taken as it is, so collect never hangs.
+struct ShardSnapshot {
+  std::vector<std::uint64_t> buckets;
+  double sum = 0;
+  double min = 0;
+  double max = 0;
+};
+
+class ShardReader {
+ public:
+  const ShardSnapshot& read(const HistogramShard& shard, std::size_t bucket_count) {
+    constexpr auto kStuckWriter = std::chrono::milliseconds(200);
+    snap_.buckets.resize(bucket_count);
+    std::chrono::steady_clock::time_point give_up{};
+    for (std::uint32_t attempt = 1;; ++attempt) {
+      const std::uint32_t before = shard.sequence.load(std::memory_order_acquire);
+      for (std::size_t i = 0; i < bucket_count; ++i) {
+        snap_.buckets[i] = shard.buckets[i].load(std::memory_order_relaxed);
+      }
+      snap_.sum = shard.sum.load(std::memory_order_relaxed);
+      snap_.min = shard.min.load(std::memory_order_relaxed);
+      snap_.max = shard.max.load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);  // the data before the second look
+      const std::uint32_t after = shard.sequence.load(std::memory_order_relaxed);
+      if ((before & 1U) == 0 && before == after) break;
+      if (attempt % 64 == 0) {  // a writer inside for this long was likely descheduled
+        const auto now = std::chrono::steady_clock::now();
+        if (give_up == std::chrono::steady_clock::time_point{}) give_up = now + kStuckWriter;
+        if (now >= give_up) break;
+        std::this_thread::yield();
+      }
+    }
+    return snap_;
+  }
+
+ private:
+  ShardSnapshot snap_;
+};
 
 }  // namespace
 
@@ -185,6 +229,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
     for (const auto& s : instruments_) list.push_back(s.get());
   }
   std::vector<std::uint64_t> buckets;
+  ShardReader snapshot;
   Exemplar exemplar;
   for (InstrumentStorage* storage : list) {
     const InstrumentDescriptor& d = storage->descriptor();
@@ -198,12 +243,11 @@ void ProviderState::collect(CollectVisitor& visitor) {
         double max = -min;
         for (const HistogramShard* shard = cell.shards.load(std::memory_order_acquire);
              shard != nullptr; shard = shard->next) {
-          for (std::size_t i = 0; i < buckets.size(); ++i) {
-            buckets[i] += shard->buckets[i].load(std::memory_order_relaxed);
-          }
-          point.sum += shard->sum.load(std::memory_order_relaxed);
-          min = std::min(min, shard->min.load(std::memory_order_relaxed));
-          max = std::max(max, shard->max.load(std::memory_order_relaxed));
+          const ShardSnapshot& snap = snapshot.read(*shard, buckets.size());
+          for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] += snap.buckets[i];
+          point.sum += snap.sum;
+          min = std::min(min, snap.min);
+          max = std::max(max, snap.max);
         }
         for (const std::uint64_t b : buckets) point.count += b;  // always consistent with buckets
         point.bucket_counts = buckets;

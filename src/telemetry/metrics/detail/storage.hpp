@@ -11,6 +11,10 @@
 // - A set carrying invalid UTF-8 is stored repaired (U+FFFD per bad byte), so the caller's raw
 //   set never matches the lock-free lookup: it is found on the locked slow path every time.
 // - Collect walks the creation-order list with acquire loads: it never blocks recorders.
+// - Each histogram shard has one writer, which brackets every record with its sequence counter
+//   (odd inside). Collect reads a shard's buckets, sum, min and max between two equal even
+//   values, retrying (and yielding) while its writer is mid-record, so a point's _sum matches its
+//   _count; recorders never wait for collect.
 #pragma once
 
 #include <atomic>
