@@ -323,6 +323,21 @@ Series* InstrumentStorage::overflow_locked() {
 }
 
 void InstrumentStorage::zero_matching(AttributeList subset) noexcept {
+  // Stored values are repaired UTF-8 (find_or_create): compare with the repaired subset.
+  std::vector<std::string> repaired;
+  std::vector<Attribute> wanted;
+  const bool valid = std::all_of(subset.begin(), subset.end(), [](const Attribute& a) {
+    return is_valid_utf8(a.key) && is_valid_utf8(a.value);
+  });
+  if (!valid) {
+    try {
+      wanted = repair_utf8(subset, repaired);
+    } catch (...) {  // out of memory: drop the call and count it, as for a record
+      provider_->count_rejected(descriptor_.name, "out_of_memory");
+      return;
+    }
+    subset = wanted;
+  }
   for (Series* s = first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
     const bool matches = std::all_of(subset.begin(), subset.end(), [&](const Attribute& want) {
       return std::any_of(s->attributes.begin(), s->attributes.end(), [&](const Attribute& have) {
