@@ -1,6 +1,7 @@
 #include "kopiur/app/program.hpp"
 
 #include <cstdio>
+#include <stdexcept>
 
 #include <signal.h>
 
@@ -19,6 +20,8 @@ void add_observability_routes(telemetry::http::HttpServer& server, telemetry::Te
 void add_metrics_route(telemetry::http::HttpServer& server, telemetry::Telemetry& telemetry) {
   telemetry::http::add_metrics_route(server, "/metrics", [&telemetry](std::string_view accept) {
     auto scraped = telemetry.scrape(accept);
+    // The route answers 500 with this reason, so Prometheus records `up == 0`.
+    if (!scraped.ok()) throw std::runtime_error(scraped.error);
     return telemetry::http::ScrapeResult{std::move(scraped.content_type), std::move(scraped.body)};
   });
 }

@@ -70,7 +70,8 @@ class Telemetry {
     return dispatcher_;
   }
 
-  // The /metrics response for a scraper's Accept header (text 0.0.4 or OpenMetrics 1.0).
+  // The /metrics response for a scraper's Accept header (text 0.0.4 or OpenMetrics 1.0); a failed
+  // render has `error` set and an empty body (the route answers 500 with it).
   [[nodiscard]] metrics::ScrapeResult scrape(std::string_view accept_header) const noexcept;
   [[nodiscard]] bool otlp_enabled() const noexcept;
   // The one-line description of the effective configuration (also logged at start-up).

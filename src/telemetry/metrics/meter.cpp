@@ -3,8 +3,12 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <thread>
+
+#include "kopiur/telemetry/metrics/prometheus.hpp"
 
 #include "telemetry/metrics/detail/storage.hpp"
 
@@ -41,6 +45,64 @@ std::int64_t to_int(double value) noexcept {
   return std::llround(value);
 }
 
+// Every name an instrument's samples and family take in a Prometheus exposition, text or
+// OpenMetrics: two instruments sharing one would make Prometheus reject the whole scrape.
+std::vector<std::string> prometheus_names(const InstrumentDescriptor& descriptor) {
+  const std::string family = prometheus_family_name(descriptor);
+  switch (descriptor.kind) {
+    case InstrumentKind::Counter:
+      return {family, family + "_total"};
+    case InstrumentKind::Histogram:
+      return {family, family + "_bucket", family + "_sum", family + "_count"};
+    case InstrumentKind::UpDownCounter:
+    case InstrumentKind::Gauge:
+      break;
+  }
+  return {family};
+}
+
+// One shard's buckets, sum, min and max as of one moment: read between two even, equal values of
+// its sequence counter, retried while its writer is inside a record. A writer descheduled
+// mid-record is waited for with yields; one stuck there past kStuckWriter (stopped in a debugger,
+// say) gets its last read taken as it is, so collect never hangs.
+struct ShardSnapshot {
+  std::vector<std::uint64_t> buckets;
+  double sum = 0;
+  double min = 0;
+  double max = 0;
+};
+
+class ShardReader {
+ public:
+  const ShardSnapshot& read(const HistogramShard& shard, std::size_t bucket_count) {
+    constexpr auto kStuckWriter = std::chrono::milliseconds(200);
+    snap_.buckets.resize(bucket_count);
+    std::chrono::steady_clock::time_point give_up{};
+    for (std::uint32_t attempt = 1;; ++attempt) {
+      const std::uint32_t before = shard.sequence.load(std::memory_order_acquire);
+      for (std::size_t i = 0; i < bucket_count; ++i) {
+        snap_.buckets[i] = shard.buckets[i].load(std::memory_order_relaxed);
+      }
+      snap_.sum = shard.sum.load(std::memory_order_relaxed);
+      snap_.min = shard.min.load(std::memory_order_relaxed);
+      snap_.max = shard.max.load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);  // the data before the second look
+      const std::uint32_t after = shard.sequence.load(std::memory_order_relaxed);
+      if ((before & 1U) == 0 && before == after) break;
+      if (attempt % 64 == 0) {  // a writer inside for this long was likely descheduled
+        const auto now = std::chrono::steady_clock::now();
+        if (give_up == std::chrono::steady_clock::time_point{}) give_up = now + kStuckWriter;
+        if (now >= give_up) break;
+        std::this_thread::yield();
+      }
+    }
+    return snap_;
+  }
+
+ private:
+  ShardSnapshot snap_;
+};
+
 }  // namespace
 
 ProviderState::ProviderState(MeterProviderOptions options) : options_(options) {
@@ -62,6 +124,12 @@ ProviderState::ProviderState(MeterProviderOptions options) : options_(options) {
   auto o = std::make_unique<InstrumentStorage>(std::move(overflow), this, true);
   rejected_ = r.get();
   overflow_ = o.get();
+  exported_names_ = {{"target_info", "the resource"}};  // the Prometheus reader's own family
+  for (const InstrumentStorage* self : {rejected_, overflow_}) {
+    for (std::string& n : prometheus_names(self->descriptor())) {
+      exported_names_.emplace_back(std::move(n), self->descriptor().name);
+    }
+  }
   instruments_.push_back(std::move(r));
   instruments_.push_back(std::move(o));
 }
@@ -74,6 +142,14 @@ InstrumentStorage* ProviderState::create(InstrumentDescriptor descriptor) {
     descriptor.bounds.clear();
   }
   std::lock_guard lock(mutex_);
+  // Creating a refused instrument again returns the same detached storage, warned about once.
+  for (const auto& existing : detached_) {
+    const InstrumentDescriptor& d = existing->descriptor();
+    if (d.name == descriptor.name && d.kind == descriptor.kind &&
+        d.value_type == descriptor.value_type) {
+      return existing.get();
+    }
+  }
   for (const auto& existing : instruments_) {
     const InstrumentDescriptor& d = existing->descriptor();
     if (d.name != descriptor.name) continue;
@@ -87,6 +163,20 @@ InstrumentStorage* ProviderState::create(InstrumentDescriptor descriptor) {
     detached_.push_back(std::make_unique<InstrumentStorage>(std::move(descriptor), this, false));
     return detached_.back().get();
   }
+  std::vector<std::string> names = prometheus_names(descriptor);
+  for (const std::string& name : names) {
+    const auto taken = std::find_if(exported_names_.begin(), exported_names_.end(),
+                                    [&](const auto& entry) { return entry.first == name; });
+    if (taken == exported_names_.end()) continue;
+    warnings_.push_back("instrument \"" + descriptor.name +
+                        "\" would export the Prometheus name \"" + name + "\", which \"" +
+                        taken->second +
+                        "\" already exports; the second one records but is not exported. Give it "
+                        "another name.");
+    detached_.push_back(std::make_unique<InstrumentStorage>(std::move(descriptor), this, false));
+    return detached_.back().get();
+  }
+  for (std::string& name : names) exported_names_.emplace_back(std::move(name), descriptor.name);
   instruments_.push_back(std::make_unique<InstrumentStorage>(std::move(descriptor), this, false));
   return instruments_.back().get();
 }
@@ -139,6 +229,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
     for (const auto& s : instruments_) list.push_back(s.get());
   }
   std::vector<std::uint64_t> buckets;
+  ShardReader snapshot;
   Exemplar exemplar;
   for (InstrumentStorage* storage : list) {
     const InstrumentDescriptor& d = storage->descriptor();
@@ -153,12 +244,11 @@ void ProviderState::collect(CollectVisitor& visitor) {
         double max = -min;
         for (const HistogramShard* shard = cell.shards.load(std::memory_order_acquire);
              shard != nullptr; shard = shard->next) {
-          for (std::size_t i = 0; i < buckets.size(); ++i) {
-            buckets[i] += shard->buckets[i].load(std::memory_order_relaxed);
-          }
-          point.sum += shard->sum.load(std::memory_order_relaxed);
-          min = std::min(min, shard->min.load(std::memory_order_relaxed));
-          max = std::max(max, shard->max.load(std::memory_order_relaxed));
+          const ShardSnapshot& snap = snapshot.read(*shard, buckets.size());
+          for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] += snap.buckets[i];
+          point.sum += snap.sum;
+          min = std::min(min, snap.min);
+          max = std::max(max, snap.max);
         }
         for (const std::uint64_t b : buckets) point.count += b;  // always consistent with buckets
         point.bucket_counts = buckets;

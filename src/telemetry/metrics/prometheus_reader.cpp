@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <exception>
 #include <span>
 #include <string>
 #include <string_view>
@@ -374,6 +375,21 @@ void PrometheusReader::render(ExpositionFormat format, std::string& out) const {
   if (open_metrics) out.append("# EOF\n");
 }
 
+namespace {
+
+// The failure may be out of memory: the partial body is freed first, and a reason that cannot be
+// built falls back to one that fits std::string's inline buffer (no allocation).
+void fail_scrape(ScrapeResult& result, const char* what) noexcept {
+  std::string().swap(result.body);
+  try {
+    result.error = std::string("rendering the exposition failed: ") + what;
+  } catch (...) {
+    result.error = "out of memory";
+  }
+}
+
+}  // namespace
+
 ScrapeResult PrometheusReader::scrape(std::string_view accept_header) const noexcept {
   const ExpositionFormat format = negotiate_format(accept_header);
   ScrapeResult result;
@@ -381,9 +397,10 @@ ScrapeResult PrometheusReader::scrape(std::string_view accept_header) const noex
     result.content_type =
         format == ExpositionFormat::kOpenMetrics100 ? kOpenMetricsContentType : kTextContentType;
     render(format, result.body);
+  } catch (const std::exception& e) {
+    fail_scrape(result, e.what());
   } catch (...) {
-    result.content_type = std::string(kTextContentType);
-    result.body.clear();
+    fail_scrape(result, "unknown exception");
   }
   return result;
 }

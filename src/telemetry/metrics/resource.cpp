@@ -7,6 +7,7 @@
 #include <random>
 
 #include "kopiur/telemetry/env.hpp"
+#include "kopiur/telemetry/utf8.hpp"
 #include "kopiur/version.hpp"
 
 namespace kopiur::telemetry {
@@ -88,9 +89,25 @@ ResourceBuild build_resource(const ResourceOptions& options, const EnvLookup& en
     if (v && v->empty()) return std::nullopt;
     return v;
   };
-  const std::optional<std::string> pod = lookup(env::kPodName);
-  const std::optional<std::string> ns = lookup(env::kPodNamespace);
-  const std::optional<std::string> node = lookup(env::kNodeName);
+  // Every exported string must be valid UTF-8 (Prometheus drops the whole scrape otherwise):
+  // bad bytes become U+FFFD here, and one warning names the variables that had them.
+  std::string invalid_utf8_in;
+  auto repaired = [&](std::string_view variable, std::string value) {
+    if (is_valid_utf8(value)) return value;
+    if (invalid_utf8_in.find(variable) == std::string::npos) {
+      if (!invalid_utf8_in.empty()) invalid_utf8_in += ", ";
+      invalid_utf8_in += variable;
+    }
+    return sanitize_utf8(value);
+  };
+  auto lookup_utf8 = [&](std::string_view name) -> std::optional<std::string> {
+    std::optional<std::string> v = lookup(name);
+    if (v) v = repaired(name, std::move(*v));
+    return v;
+  };
+  const std::optional<std::string> pod = lookup_utf8(env::kPodName);
+  const std::optional<std::string> ns = lookup_utf8(env::kPodNamespace);
+  const std::optional<std::string> node = lookup_utf8(env::kNodeName);
 
   r.set("service.name", options.service_name.empty() ? "kopiur" : options.service_name);
   r.set("service.version",
@@ -128,11 +145,17 @@ ResourceBuild build_resource(const ResourceOptions& options, const EnvLookup& en
                                "digits)");
         continue;
       }
-      r.set(std::string(key), std::move(*value));
+      r.set(repaired(env::kResourceAttributes, std::string(key)),
+            repaired(env::kResourceAttributes, std::move(*value)));
     }
   }
-  if (const std::optional<std::string> name = lookup(env::kServiceName)) {
+  if (const std::optional<std::string> name = lookup_utf8(env::kServiceName)) {
     r.set("service.name", *name);
+  }
+  if (!invalid_utf8_in.empty()) {
+    out.warnings.push_back(invalid_utf8_in +
+                           ": invalid UTF-8 replaced by U+FFFD in the resource attributes "
+                           "(percent-encode UTF-8 bytes, e.g. %C3%A9 for \u00e9)");
   }
   return out;
 }

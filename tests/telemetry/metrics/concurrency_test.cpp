@@ -107,5 +107,46 @@ TEST(Concurrency, RemoveWhileRecordingAndScraping) {
   EXPECT_EQ(text.find("phase{name=\"4\"}"), std::string::npos) << text;
 }
 
+// Every value is 1.0, so in any one collected point _sum must equal _count. Two recorders keep
+// recording while the main thread collects; a point read in the middle of a record (bucket
+// bumped, sum not yet) would disagree. This is what Prometheus and OTLP deltas would see.
+TEST(Concurrency, EachHistogramPointHasASumMatchingItsCount) {
+  constexpr int kCollects = 20000;
+  MeterProvider provider({.span_context = &testing::no_span});
+  Meter meter = provider.meter();
+  auto hist = meter.create_histogram("ones", "s", "Ones.", {0.5, 2});
+  std::atomic<bool> stop{false};
+  auto recorder = [&] {
+    const BoundHistogram bound = hist.bind({});
+    while (!stop.load(std::memory_order_relaxed)) {
+      for (int i = 0; i < 64; ++i) bound.record(1.0);
+    }
+  };
+  std::thread a(recorder);
+  std::thread b(recorder);
+  int mismatches = 0;
+  std::uint64_t first_count = 0;
+  std::uint64_t last_count = 0;
+  for (int i = 0; i < kCollects; ++i) {
+    const testing::Recorder r = testing::collect(provider);
+    const auto series = r.histograms.find("ones");
+    if (series == r.histograms.end() || series->second.empty()) continue;
+    const testing::RecordedHistogram& h = series->second.begin()->second;
+    if (h.sum != static_cast<double>(h.count)) ++mismatches;
+    if (first_count == 0) first_count = h.count;
+    last_count = h.count;
+  }
+  stop.store(true);
+  a.join();
+  b.join();
+  EXPECT_GT(last_count, first_count) << "the recorders must record while we collect";
+  EXPECT_EQ(mismatches, 0) << "of " << kCollects << " collects";
+  const testing::Recorder final_point = testing::collect(provider);
+  const testing::RecordedHistogram& h = final_point.histograms.at("ones").at("");
+  EXPECT_EQ(h.sum, static_cast<double>(h.count));
+  EXPECT_EQ(h.min, 1.0);
+  EXPECT_EQ(h.max, 1.0);
+}
+
 }  // namespace
 }  // namespace kopiur::telemetry::metrics

@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include "kopiur/telemetry/metrics/process.hpp"
+#include "kopiur/telemetry/utf8.hpp"
 
 #include "metrics_test_util.hpp"
 
@@ -74,6 +76,49 @@ TEST(Promtool, EveryInstrumentTypeWithNastyLabelsPassesTheLinter) {
   EXPECT_EQ(r.output, "") << "\n--- exposition ---\n" << text;
 }
 
+TEST(Promtool, InvalidUtf8InLabelValuesAndResourceIsReplaced) {
+  // One bad byte must not take the whole target down: it becomes U+FFFD where it enters.
+  ASSERT_TRUE(std::filesystem::exists(kPromtool)) << "promtool missing (Debian package prometheus)";
+  MeterProvider provider;
+  Meter m = provider.meter();
+  auto requests = m.create_counter_u64("kopiur_utf8_requests", "{request}", "Requests.");
+  requests.add(1, {{"path", "bad\xFFx"}});
+  requests.add(1, {{"path", "bad\xFFx"}});  // the same series again
+  requests.add(1, {{"path", "cut\xE2\x82"}, {"ok", "ünï"}});
+  m.create_histogram("kopiur_utf8_duration", "s", "Duration.")
+      .record(1, {{"k\xC0", "\xED\xA0\x80"}});
+  const std::map<std::string, std::string> vars = {
+      {"OTEL_RESOURCE_ATTRIBUTES", "bad=%FFx,worse=%C0%AF,fine=ok"}};
+  const ResourceBuild built =
+      build_resource({.service_name = "kopiur-test"}, [&](std::string_view name) {
+        const auto it = vars.find(std::string(name));
+        return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+      });
+  EXPECT_EQ(built.warnings.size(), 1U) << "warn once for the resource";
+  for (const std::string& w : built.warnings) {
+    EXPECT_NE(w.find("OTEL_RESOURCE_ATTRIBUTES"), std::string::npos) << w;
+    EXPECT_NE(w.find("UTF-8"), std::string::npos) << w;
+  }
+  EXPECT_EQ(built.resource.get("bad"), "\xEF\xBF\xBDx");
+  EXPECT_EQ(built.resource.get("fine"), "ok");
+
+  PrometheusReader reader(provider, built.resource);
+  for (const char* accept : {"text/plain", "application/openmetrics-text; version=1.0.0"}) {
+    SCOPED_TRACE(accept);
+    const std::string text = reader.scrape(accept).body;
+    EXPECT_TRUE(is_valid_utf8(text)) << text;
+    EXPECT_NE(text.find("kopiur_utf8_requests_total{path=\"bad\xEF\xBF\xBDx\"} 2"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("path=\"cut\xEF\xBF\xBD\xEF\xBF\xBD\""), std::string::npos) << text;
+    EXPECT_NE(text.find("bad=\"\xEF\xBF\xBDx\""), std::string::npos) << text;
+    if (accept == std::string_view("text/plain")) {
+      const CommandResult r = promtool_check(text);
+      EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
+    }
+  }
+}
+
 // Every sample line's label names, in order ("name{a="x",b="y"} 1" -> {a, b}). Values here hold
 // no quotes, so a quote always opens or closes one.
 std::vector<std::string> label_names(std::string_view line) {
@@ -127,6 +172,65 @@ TEST(Promtool, CollidingAndReservedLabelNamesPassTheLinter) {
       const CommandResult r = promtool_check(text);
       EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
       EXPECT_EQ(r.output, "") << "\n--- exposition ---\n" << text;
+    }
+  }
+}
+
+// Every line starting with `prefix` ("# TYPE name ..."), one string per line.
+std::vector<std::string> lines_starting(const std::string& text, std::string_view prefix) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    const std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    if (line.substr(0, prefix.size()) == prefix) out.emplace_back(line);
+  }
+  return out;
+}
+
+TEST(Promtool, InstrumentsExportingTheSameFamilyNameKeepTheFirstAndWarn) {
+  // `a.b` and `a_b` both export `a_b`; a counter `c` exports `c_total`, as does a gauge named
+  // `c_total`; a histogram `h` exports `h_count`, as does a gauge named `h_count`. Two blocks for
+  // one name make Prometheus reject the whole scrape: the later instrument is not exported.
+  ASSERT_TRUE(std::filesystem::exists(kPromtool)) << "promtool missing (Debian package prometheus)";
+  MeterProvider provider;
+  Meter m = provider.meter();
+  m.create_gauge_i64("kopiur_clash.size", "", "Dotted.").set(1, {{"k", "first"}});
+  m.create_gauge_i64("kopiur_clash_size", "", "Underscored.").set(2, {{"k", "second"}});
+  m.create_counter_u64("kopiur_clash_requests", "", "Counter.").add(3);
+  m.create_gauge_i64("kopiur_clash_requests_total", "", "Gauge.").set(4);
+  m.create_histogram("kopiur_clash_latency", "", "Histogram.").record(1);
+  m.create_gauge_i64("kopiur_clash_latency_count", "", "Gauge.").set(5);
+  m.create_gauge_i64("kopiur_clash_size", "", "Underscored.").set(6);  // same one again
+  m.create_gauge_i64("kopiur_clash_other", "", "No clash.").set(7);
+  const std::vector<std::string> warnings = provider.warnings();
+  EXPECT_EQ(warnings.size(), 3U);
+  for (const char* name :
+       {"kopiur_clash_size", "kopiur_clash_requests_total", "kopiur_clash_latency_count"}) {
+    EXPECT_EQ(std::count_if(warnings.begin(), warnings.end(),
+                            [&](const std::string& w) {
+                              return w.find(std::string("\"") + name + "\"") != std::string::npos;
+                            }),
+              1)
+        << name;
+  }
+  PrometheusReader reader(provider, Resource(Resource::Attributes{{"service.name", "svc"}}));
+  for (const char* accept : {"text/plain", "application/openmetrics-text; version=1.0.0"}) {
+    SCOPED_TRACE(accept);
+    const std::string text = reader.scrape(accept).body;
+    std::vector<std::string> types = lines_starting(text, "# TYPE ");
+    for (std::string& t : types) t = t.substr(0, t.rfind(' '));
+    std::sort(types.begin(), types.end());
+    EXPECT_EQ(std::adjacent_find(types.begin(), types.end()), types.end()) << text;
+    EXPECT_NE(text.find("kopiur_clash_size{k=\"first\"} 1"), std::string::npos) << text;
+    EXPECT_EQ(text.find("second"), std::string::npos) << text;
+    EXPECT_NE(text.find("kopiur_clash_requests_total 3"), std::string::npos) << text;
+    EXPECT_NE(text.find("kopiur_clash_latency_count 1"), std::string::npos) << text;
+    EXPECT_NE(text.find("kopiur_clash_other 7"), std::string::npos) << text;
+    if (accept == std::string_view("text/plain")) {
+      const CommandResult r = promtool_check(text);
+      EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
     }
   }
 }

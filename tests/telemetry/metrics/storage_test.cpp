@@ -142,6 +142,20 @@ TEST(Storage, HistogramDefaultsToTheOtelBounds) {
   EXPECT_EQ(r.histograms.at("h").at("").buckets[2], 1U);  // (5, 10]
 }
 
+TEST(Storage, InvalidUtf8IsRepairedOnEveryPathIntoTheSeries) {
+  // Stored as U+FFFD; the raw bytes name the same series for set() and zero_matching().
+  MeterProvider provider(quiet());
+  auto phase = provider.meter().create_gauge_i64("kopiur_resource_phase");
+  phase.set(1, {{"name", "bad\xFF"}, {"phase", "Failed"}});
+  phase.set(1, {{"name", "bad\xFF"}, {"phase", "Failed"}});
+  phase.set(1, {{"name", "good"}, {"phase", "Failed"}});
+  EXPECT_EQ(collect(provider).numbers.at("kopiur_resource_phase").size(), 2U);
+  phase.zero_matching({{"name", "bad\xFF"}});
+  const auto n = collect(provider).numbers.at("kopiur_resource_phase");
+  EXPECT_EQ(n.at("name=bad\xEF\xBF\xBD,phase=Failed").as_int, 0);
+  EXPECT_EQ(n.at("name=good,phase=Failed").as_int, 1);
+}
+
 TEST(Storage, ZeroMatchingClearsEveryPhaseOfOneResource) {
   MeterProvider provider(quiet());
   auto phase = provider.meter().create_gauge_i64("kopiur_resource_phase");

@@ -14,13 +14,13 @@
 // Hot-path cost: a bound integer add is one relaxed atomic add; a bound double add is a relaxed
 // compare-and-swap loop on the value's bits (uncontended: one iteration); a gauge set is one
 // relaxed store; a histogram record is a branch-free bucket search plus relaxed load/store pairs
-// on the recording thread's own shard of the series (no locked instruction; count is derived from
-// the buckets), one call to the span-context source, and inside a span an exemplar write (a
-// thread's first record into a histogram series allocates that thread's shard, once). An
-// unbound call first hashes the caller's pairs in place and probes a lock-free index: no allocation
-// and no lock unless the set is new. Failures: nothing throws. Values an instrument cannot take (a
-// negative or NaN counter add, a NaN histogram record) are dropped and counted in
-// kopiur_telemetry_metric_rejected_records_total.
+// on the recording thread's own shard of the series, between two stores of the shard's sequence
+// counter (no locked instruction; count is derived from the buckets), one call to the span-context
+// source, and inside a span an exemplar write (a thread's first record into a histogram series
+// allocates that thread's shard, once). An unbound call first hashes the caller's pairs in place
+// and probes a lock-free index: no allocation and no lock unless the set is new. Failures: nothing
+// throws. Values an instrument cannot take (a negative or NaN counter add, a NaN histogram record)
+// are dropped and counted in kopiur_telemetry_metric_rejected_records_total.
 #pragma once
 
 #include <algorithm>
@@ -55,10 +55,14 @@ class InstrumentStorage;
 // shard (the one whose token it carries), so its updates are plain relaxed load + store pairs:
 // no locked read-modify-write on the hot path. Collect sums the shards. Cache-line aligned so two
 // threads' shards never share a line.
+// A record is wrapped in a sequence counter (odd while the writer is inside; two plain stores and
+// compiler-only fences on x86), so collect reads each shard's buckets, sum, min and max as one
+// snapshot and a point's _sum always agrees with its _count.
 struct alignas(64) HistogramShard {
   HistogramShard(const void* owner, std::size_t bucket_count);
-  const void* owner;               // the writer's thread token (address of a thread_local)
-  HistogramShard* next = nullptr;  // immutable once published
+  const void* owner;                       // the writer's thread token (address of a thread_local)
+  HistogramShard* next = nullptr;          // immutable once published
+  std::atomic<std::uint32_t> sequence{0};  // odd while the writer is inside a record
   std::unique_ptr<std::atomic<std::uint64_t>[]> buckets;  // bounds + 1, not cumulative
   // atomic<double> (not bits in an integer) keeps the value in SSE registers: plain movsd.
   std::atomic<double> sum{0};
@@ -152,6 +156,9 @@ inline void record_histogram(InstrumentStorage* storage, HistogramCellBase* cell
     shard = attach_shard(storage, cell);
     if (shard == nullptr) return;
   }
+  const std::uint32_t sequence = shard->sequence.load(std::memory_order_relaxed);
+  shard->sequence.store(sequence + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);  // the odd mark before the data
   std::atomic<std::uint64_t>& bucket = shard->buckets[index];
   bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   shard->sum.store(shard->sum.load(std::memory_order_relaxed) + value, std::memory_order_relaxed);
@@ -161,6 +168,7 @@ inline void record_histogram(InstrumentStorage* storage, HistogramCellBase* cell
   if (value > shard->max.load(std::memory_order_relaxed)) {
     shard->max.store(value, std::memory_order_relaxed);
   }
+  shard->sequence.store(sequence + 2, std::memory_order_release);  // the data before the even mark
   // Outside a span this is one call and one thread-local read.
   if (const SpanContextSource source = cell->span_context) {
     TraceId trace_id;

@@ -19,7 +19,9 @@
 // kopiur_telemetry_metric_overflow_records_total{instrument=...}: never silent.
 // Failures: nothing throws after construction. Re-creating an instrument with the same name and
 // kind returns the existing one; the same name with another kind or value type yields a working
-// instrument that no reader exports, plus a message in warnings().
+// instrument that no reader exports, plus a message in warnings(); so does a new name whose
+// Prometheus names (family, _total, _bucket/_sum/_count) meet an existing instrument's (`a.b`
+// after `a_b`), since two blocks with one name make Prometheus reject the whole scrape.
 #pragma once
 
 #include <cstddef>

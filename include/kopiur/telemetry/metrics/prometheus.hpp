@@ -17,8 +17,9 @@
 // Families with no series yet are omitted.
 // Thread-safety: scrape()/render() may run concurrently with each other and with recording.
 // Cost: one pass over the live cells writing into the caller's buffer; no allocation per series.
-// Failures: none reported; only std::bad_alloc can escape render() (scrape() returns an empty
-// body with the text content type instead).
+// Failures: render() throws what collecting or rendering throws (std::bad_alloc); scrape() never
+// throws and reports it in ScrapeResult::error (empty body), for the HTTP route to answer 500:
+// an empty 200 would make Prometheus see every series go stale instead of `up == 0`.
 #pragma once
 
 #include <atomic>
@@ -57,6 +58,8 @@ void append_escaped_label_value(std::string& out, std::string_view value);
 struct ScrapeResult {
   std::string content_type;
   std::string body;
+  std::string error{};  // empty when rendering succeeded; else why it failed (body empty)
+  [[nodiscard]] bool ok() const noexcept { return error.empty(); }
 };
 
 class PrometheusReader {
@@ -65,7 +68,8 @@ class PrometheusReader {
   PrometheusReader(const MeterProvider& provider, Resource resource);
 
   // scrape: collects and renders in the format the Accept header asks for, into a body reserved
-  // at the previous scrape's size (one allocation, no regrowth). Never throws.
+  // at the previous scrape's size (one allocation, no regrowth). Never throws: a failure is
+  // returned in `error`.
   [[nodiscard]] ScrapeResult scrape(std::string_view accept_header) const noexcept;
   // render: appends one exposition to `out` (reuse the buffer across scrapes to avoid regrowth).
   void render(ExpositionFormat format, std::string& out) const;

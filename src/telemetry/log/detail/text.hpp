@@ -17,9 +17,6 @@ inline std::string_view trim(std::string_view text) noexcept {
   return text.substr(first, last - first + 1);
 }
 
-// Length of the valid UTF-8 sequence starting at text[i], or 0 if it is invalid there.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept;
-
 // Appends `text` as the inside of a JSON string: quotes, backslashes and control characters
 // escaped, invalid UTF-8 replaced by U+FFFD.
 void append_json_escaped(std::string& out, std::string_view text);

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "kopiur/telemetry/utf8.hpp"
+
 namespace kopiur::telemetry::metrics::detail {
 namespace {
 
@@ -78,6 +80,18 @@ bool same_canonical(const Series& series, const std::vector<Attribute>& canonica
     }
   }
   return true;
+}
+
+// The list with invalid UTF-8 in keys and values replaced by U+FFFD (one per bad byte); the
+// repaired texts live in `owned`. Returns the list unchanged (as a copy) when all is valid.
+std::vector<Attribute> repair_utf8(AttributeList attributes, std::vector<std::string>& owned) {
+  std::vector<Attribute> out(attributes.begin(), attributes.end());
+  owned.reserve(2 * out.size());  // no reallocation: views into short strings must stay valid
+  for (Attribute& a : out) {
+    if (!is_valid_utf8(a.key)) a.key = owned.emplace_back(sanitize_utf8(a.key));
+    if (!is_valid_utf8(a.value)) a.value = owned.emplace_back(sanitize_utf8(a.value));
+  }
+  return out;
 }
 
 // Sorted by key, one pair per key (the last one given wins).
@@ -246,8 +260,11 @@ Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
   const std::uint64_t hash = hash_attributes(attributes);
   if (Series* s = index_.find(hash, attributes)) return shown(s);
 
-  // Slow path: a new set, a repeated key, or a set of more than 64 pairs.
-  std::vector<Attribute> canonical = canonicalize(attributes);
+  // Slow path: a new set, a repeated key, a set of more than 64 pairs, or invalid UTF-8. Bad
+  // bytes are repaired here, where a value enters the library, so every exporter sees valid
+  // UTF-8; such a set never matches the lock-free lookup and is found below under the mutex.
+  std::vector<std::string> repaired;
+  std::vector<Attribute> canonical = canonicalize(repair_utf8(attributes, repaired));
   const std::uint64_t canonical_hash = hash_attributes(canonical);
   std::lock_guard lock(mutex_);
   if (canonical.size() <= 64) {
@@ -322,6 +339,21 @@ bool includes_all(const Series& s, AttributeList subset) noexcept {
 }  // namespace
 
 void InstrumentStorage::zero_matching(AttributeList subset) noexcept {
+  // Stored values are repaired UTF-8 (find_or_create): compare with the repaired subset.
+  std::vector<std::string> repaired;
+  std::vector<Attribute> wanted;
+  const bool valid = std::all_of(subset.begin(), subset.end(), [](const Attribute& a) {
+    return is_valid_utf8(a.key) && is_valid_utf8(a.value);
+  });
+  if (!valid) {
+    try {
+      wanted = repair_utf8(subset, repaired);
+    } catch (...) {  // out of memory: drop the call and count it, as for a record
+      provider_->count_rejected(descriptor_.name, "out_of_memory");
+      return;
+    }
+    subset = wanted;
+  }
   for (Series* s = first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
     if (includes_all(*s, subset)) s->number.bits.store(0, std::memory_order_relaxed);
   }

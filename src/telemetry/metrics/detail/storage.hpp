@@ -8,13 +8,22 @@
 // - Lookups of existing sets are lock-free: an open-addressing table of atomic pointers. Growing
 //   builds a new table under the mutex and publishes it; old tables stay alive (readers may still
 //   probe them) until the instrument dies, which costs at most the size of the newest table.
+// - A set carrying invalid UTF-8 is stored repaired (U+FFFD per bad byte), so the caller's raw
+//   set never matches the lock-free lookup: it is found on the locked slow path every time.
 // - Collect walks the creation-order list with acquire loads: it never blocks recorders.
+<<<<<<< HEAD
 // - Removing a series (Gauge::remove_matching) only hides it: its value is zeroed and collect
 //   skips it, but it stays in the index and the list (handles may point into it), and the next
 //   unbound record or bind() of the same set shows it again. Memory is therefore kept per set
 //   ever seen (reused when the set returns); the exposition's cardinality is what shrinks. A record
 //   through a bound handle kept across the removal writes a hidden value until the set is resolved
 //   again; a removal racing an unbound record may hide that record in the same way.
+=======
+// - Each histogram shard has one writer, which brackets every record with its sequence counter
+//   (odd inside). Collect reads a shard's buckets, sum, min and max between two equal even
+//   values, retrying (and yielding) while its writer is mid-record, so a point's _sum matches its
+//   _count; recorders never wait for collect.
+>>>>>>> wip-telem
 #pragma once
 
 #include <atomic>
@@ -24,6 +33,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kopiur/telemetry/metrics/meter.hpp"
@@ -156,11 +166,14 @@ class ProviderState {
  private:
   MeterProviderOptions options_;
   std::atomic<std::uint64_t> next_series_id_{1};
-  mutable std::mutex mutex_;  // instruments_, detached_, observables_, warnings_
+  mutable std::mutex mutex_;  // instruments_, detached_, observables_, warnings_, exported_names_
   std::vector<std::unique_ptr<InstrumentStorage>> instruments_;
   std::vector<std::unique_ptr<InstrumentStorage>> detached_;  // conflicting re-creations
   std::vector<Observable> observables_;
   std::vector<std::string> warnings_;
+  // Prometheus names taken (sample or family name -> the instrument taking it), so a second
+  // instrument exporting one of them (`a.b` after `a_b`) is detached instead of breaking scrapes.
+  std::vector<std::pair<std::string, std::string>> exported_names_;
   std::mutex observe_mutex_;  // one callback round at a time
   InstrumentStorage* rejected_ = nullptr;
   InstrumentStorage* overflow_ = nullptr;
