@@ -36,7 +36,9 @@ std::string fixed_exposition() {
 }
 
 TEST(PrometheusScrape, RealPrometheusScrapesTheMetricsRoute) {
-  if (!PrometheusServer::available()) GTEST_SKIP() << "/usr/bin/prometheus is not installed";
+  ASSERT_TRUE(PrometheusServer::available())
+      << "/usr/bin/prometheus is missing: tools/setup-deps.sh installs it (Debian package "
+         "prometheus)";
 
   ServerOptions plain_options;
   plain_options.address = "127.0.0.1:0";
