@@ -11,19 +11,16 @@
 // - A set carrying invalid UTF-8 is stored repaired (U+FFFD per bad byte), so the caller's raw
 //   set never matches the lock-free lookup: it is found on the locked slow path every time.
 // - Collect walks the creation-order list with acquire loads: it never blocks recorders.
-<<<<<<< HEAD
 // - Removing a series (Gauge::remove_matching) only hides it: its value is zeroed and collect
 //   skips it, but it stays in the index and the list (handles may point into it), and the next
 //   unbound record or bind() of the same set shows it again. Memory is therefore kept per set
 //   ever seen (reused when the set returns); the exposition's cardinality is what shrinks. A record
 //   through a bound handle kept across the removal writes a hidden value until the set is resolved
 //   again; a removal racing an unbound record may hide that record in the same way.
-=======
 // - Each histogram shard has one writer, which brackets every record with its sequence counter
 //   (odd inside). Collect reads a shard's buckets, sum, min and max between two equal even
 //   values, retrying (and yielding) while its writer is mid-record, so a point's _sum matches its
 //   _count; recorders never wait for collect.
->>>>>>> wip-telem
 #pragma once
 
 #include <atomic>
