@@ -94,7 +94,9 @@ TEST_F(Chart, ControllerAndWebhookShape) {
   EXPECT_EQ(pod["containers"][0]["livenessProbe"]["httpGet"]["path"].as<std::string>(), "/healthz");
   EXPECT_EQ(pod["containers"][0]["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/readyz");
   EXPECT_EQ(pod["containers"][0]["ports"][0]["containerPort"].as<int>(), 8080);
-  EXPECT_EQ(container_args(c), std::vector<std::string>{"--http-addr=0.0.0.0:8080"});
+  EXPECT_EQ(container_args(c),
+            (std::vector<std::string>{"--http-addr=0.0.0.0:8080", "--workers=4",
+                                      "--mover-image=ghcr.io/kopiur/kopiur-mover:0.1.0"}));
   const YAML::Node w = r.find("Deployment", kWebhook);
   EXPECT_EQ(container_args(w),
             (std::vector<std::string>{"--listen=0.0.0.0:8443", "--tls-cert=/tls/tls.crt",
@@ -287,9 +289,10 @@ TEST_F(Chart, ObservabilityOverlayTurnsEverythingOn) {
 TEST_F(Chart, ReplicasAndScope) {
   const Rendered r =
       ok({"--set", "controller.replicaCount=2", "--set", "controller.watchNamespace=apps"});
-  EXPECT_EQ(
-      container_args(r.find("Deployment", kController)),
-      (std::vector<std::string>{"--http-addr=0.0.0.0:8080", "--namespace=apps", "--leader-elect"}));
+  EXPECT_EQ(container_args(r.find("Deployment", kController)),
+            (std::vector<std::string>{"--http-addr=0.0.0.0:8080", "--workers=4",
+                                      "--mover-image=ghcr.io/kopiur/kopiur-mover:0.1.0",
+                                      "--namespace=apps", "--leader-elect"}));
   EXPECT_TRUE(r.has("Role", "kopiur-leader-election"));
   EXPECT_FALSE(ok().has("Role", "kopiur-leader-election"));
 }

@@ -157,6 +157,15 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
        "span (`# {trace_id=\"…\",span_id=\"…\"} value timestamp`).\n";
   d += "- A family appears once its first series is recorded. Label values are escaped "
        "(`\\\\`, `\\\"`, `\\n`); invalid name and label characters become `_`.\n";
+  d += "- Invalid UTF-8 in an attribute key or value, or in a resource attribute "
+       "(`OTEL_RESOURCE_ATTRIBUTES=bad=%FFx`, `OTEL_SERVICE_NAME`, the downward-API variables), "
+       "is replaced where it enters, one U+FFFD per bad byte, so one bad byte never fails a whole "
+       "scrape or OTLP export; the resource logs one warning at start naming the variables.\n";
+  d += "- Two instruments whose Prometheus names meet (`a.b` and `a_b` both give `a_b`; a counter "
+       "`c` and a gauge `c_total`; a histogram `h` and a gauge `h_count`; anything named "
+       "`target_info`) would make Prometheus reject the whole scrape, so the one created later is "
+       "refused: it records but no reader (/metrics or OTLP) exports it, and "
+       "`MeterProvider::warnings()` says which name it wanted and who has it.\n";
   d += "- Attribute keys that become one label name (`a.b`, `a-b` and `a_b` all give `a_b`) are "
        "one label whose value joins theirs with `;`, in the byte order of the original keys "
        "(`a_b=\"dash;dot;under\"`), as the OpenTelemetry-to-Prometheus compatibility rules "
@@ -169,7 +178,8 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
        "counted in `kopiur_telemetry_metric_overflow_records_total`.\n";
   d += "- `kopiur_resource_phase` is zeroed when a resource is deleted (every phase of that "
        "kind/namespace/name set to 0, `Gauge::zero_matching`), so `== 1` alerts clear; the "
-       "series then stay at 0 for the life of the process.\n";
+       "controller then drops them (`Gauge::remove_matching`) after `--phase-series-grace` "
+       "(default 10 min), so cardinality does not grow with history.\n";
 
   GeneratorOutput out;
   out.files.push_back({"docs/metrics.md", std::move(d)});
