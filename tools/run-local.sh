@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Command A: runs kopiur locally on its embedded default, from a fresh Debian 12 machine.
-#   1. installs what it needs (tools/setup-deps.sh, apt-get) and builds the programs (build/release)
+#   1. installs what it needs (tools/setup-deps.sh, apt-get) and builds the programs (build/run)
 #   2. starts kopiur-localkube, the project's local Kubernetes API server, on 127.0.0.1
 #   3. applies deploy/crds/ and deploy/examples/ with kubectl
 #   4. starts kopiur-controller against it, serving /metrics, /healthz, /readyz on :8080
@@ -14,19 +14,22 @@ API_ADDR=${KOPIUR_LOCALKUBE_ADDR:-127.0.0.1:6443}
 
 echo "==> installing dependencies"
 ./tools/setup-deps.sh
-echo "==> building (build/release)"
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Its own tree: tools/test.sh configures build/release with other flags, so sharing it would
+# rebuild everything whenever one command follows the other.
+BUILD=build/run
+echo "==> building ($BUILD)"
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets="kopiur-controller kopiur-webhook kopiur-mover kopiur-kopia-standin"
 if [ -f src/bin/localkube/CMakeLists.txt ]; then targets="$targets kopiur-localkube"; fi
-cmake --build build/release -j "$(nproc)" --target $targets
+cmake --build "$BUILD" -j "$(nproc)" --target $targets
 
 mkdir -p "$STATE"
 # Mover Jobs run `kopia` from PATH. kopia is not packaged for Debian: without a real one, the
 # project's kopia-compatible stand-in answers to that name (src/bin/kopia_standin/README.md).
-JOB_PATH="$PWD/build/release/src/bin:$PATH"
+JOB_PATH="$PWD/$BUILD/src/bin:$PATH"
 if ! command -v kopia >/dev/null 2>&1; then
   mkdir -p "$STATE/bin"
-  ln -sf "$PWD/build/release/src/bin/kopia_standin/kopiur-kopia-standin" "$STATE/bin/kopia"
+  ln -sf "$PWD/$BUILD/src/bin/kopia_standin/kopiur-kopia-standin" "$STATE/bin/kopia"
   JOB_PATH="$STATE/bin:$JOB_PATH"
   echo "==> no kopia on PATH: mover Jobs use kopiur-kopia-standin as kopia"
 fi
@@ -45,13 +48,13 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 controller_args=(--http-addr "$HTTP_ADDR")
-if [ -x build/release/src/bin/localkube/kopiur-localkube ]; then
+if [ -x "$BUILD"/src/bin/localkube/kopiur-localkube ]; then
   export KUBECONFIG=$STATE/kubeconfig
   echo "==> starting kopiur-localkube on $API_ADDR (log: $STATE/localkube.log)"
   # setsid: Ctrl-C reaches this script only, which then stops everything in order.
   # --run-jobs: Jobs (the mover's included) run as local processes; the programs just built are
   # first on their PATH, so a pod whose command is `kopiur-mover` runs this build.
-  PATH="$JOB_PATH" setsid build/release/src/bin/localkube/kopiur-localkube \
+  PATH="$JOB_PATH" setsid "$BUILD"/src/bin/localkube/kopiur-localkube \
     --listen "$API_ADDR" --kubeconfig-out "$KUBECONFIG" --data-dir "$STATE/data" --run-jobs \
     >"$STATE/localkube.log" 2>&1 &
   pids+=($!)
@@ -70,7 +73,7 @@ else
 fi
 
 echo "==> starting kopiur-controller (log: $STATE/controller.log)"
-setsid build/release/src/bin/kopiur-controller "${controller_args[@]}" > >(tee "$STATE/controller.log") 2>&1 &
+setsid "$BUILD"/src/bin/kopiur-controller "${controller_args[@]}" > >(tee "$STATE/controller.log") 2>&1 &
 pids+=($!)
 
 cat <<INFO
