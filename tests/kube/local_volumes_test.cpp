@@ -3,13 +3,13 @@
 // in KOPIUR_LOCAL_MOUNTS, a missing Secret keeping the pod waiting, unsupported types refused.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "kopiur/kube/client.hpp"
 
 #include "kube/test_util.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kopiur::kube {
 namespace {
@@ -18,13 +18,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr auto kWait = std::chrono::seconds(20);  // a failure bound only
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 class LocalVolumes : public ::testing::Test {
  protected:
@@ -117,13 +110,13 @@ TEST_F(LocalVolumes, EachVolumeTypeIsAHostDirectoryNamedInTheMountTable) {
   ASSERT_TRUE(table.is_object()) << message;
 
   EXPECT_EQ(table.value("/data", ""), (dir_.path() / "volumes/default/app-data").string());
-  EXPECT_EQ(read(table.value("/data", "") + "/seed.txt"), "seeded");
+  EXPECT_EQ(test::read_file(table.value("/data", "") + "/seed.txt"), "seeded");
   const fs::path secret = table.value("/etc/kopiur/secret", "");
-  EXPECT_EQ(read(secret / "KOPIA_PASSWORD"), "s3cret");
+  EXPECT_EQ(test::read_file((secret / "KOPIA_PASSWORD").string()), "s3cret");
   EXPECT_EQ(fs::status(secret / "KOPIA_PASSWORD").permissions() & fs::perms::all,
             fs::perms::owner_read);
   const fs::path work = table.value("/etc/kopiur/work", "");
-  EXPECT_EQ(read(work / "work.json"), "{\"op\":1}");
+  EXPECT_EQ(test::read_file((work / "work.json").string()), "{\"op\":1}");
   EXPECT_FALSE(fs::exists(work / "other")) << "items lists only the keys to project";
   const std::string scratch = table.value("/scratch", "");
   EXPECT_TRUE(scratch.ends_with("/volumes/scratch/a/b")) << scratch;
@@ -140,7 +133,8 @@ TEST_F(LocalVolumes, AClaimKeepsItsDataAcrossPods) {
   await_pod("writer", [](const json& p) { return phase(p) == "Succeeded"; });
   auto deleted = client_->remove(resources::kPods, "default", "writer");
   ASSERT_TRUE(deleted.ok()) << deleted.error().to_string();
-  EXPECT_EQ(read(dir_.path() / "volumes/default/shared/file.txt"), "restored\n");
+  EXPECT_EQ(test::read_file((dir_.path() / "volumes/default/shared/file.txt").string()),
+            "restored\n");
 }
 
 TEST_F(LocalVolumes, AMissingSecretKeepsThePodWaitingUntilItExists) {
