@@ -11,6 +11,7 @@ find_package(gRPC CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 # Boost.Asio and Boost.Beast (Debian's libboost-dev, header-only) carry kopiur_http's event loop.
 find_package(Boost 1.74 REQUIRED)
+find_package(date CONFIG REQUIRED)  # date::date-tz: IANA time zones (schedules)
 add_library(kopiur_beast INTERFACE)
 target_link_libraries(kopiur_beast INTERFACE Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 target_compile_definitions(kopiur_beast INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)

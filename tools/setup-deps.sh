@@ -11,7 +11,7 @@ PACKAGES=(
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libfmt-dev libyaml-cpp-dev libcpp-httplib-dev libssl-dev zlib1g-dev
-  libcurl4-openssl-dev libboost-dev libhowardhinnant-date-dev
+  libcurl4-openssl-dev libboost-dev libhowardhinnant-date-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev libspdlog-dev
   prometheus openssl curl ca-certificates procps nodejs
