@@ -1,43 +1,99 @@
-#define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
-
 #include "kopiur/controller/kinds.hpp"
 
 #include "kopiur/api/kinds.hpp"
-#include "kopiur/telemetry/log/log.hpp"
+#include "kopiur/controller/flows.hpp"
 
 namespace kopiur::controller {
+
 namespace {
 
-namespace log = telemetry::log;
+using Flow = ReconcileResult (*)(FlowEnv&, ReconcileContext&);
+
+Flow flow_of(const std::string& kind) {
+  if (kind == "Repository" || kind == "ClusterRepository") return flows::repository;
+  if (kind == "BackupConfig") return flows::backup_config;
+  if (kind == "Backup") return flows::backup;
+  if (kind == "BackupSchedule") return flows::backup_schedule;
+  if (kind == "Restore") return flows::restore;
+  return flows::maintenance;
+}
 
 bool runs_movers(const std::string& kind) {
   return kind == "Repository" || kind == "ClusterRepository" || kind == "Backup" ||
          kind == "Restore" || kind == "Maintenance";
 }
 
-ReconcileResult observe_only(ReconcileContext& context) {
-  const auto& status = context.object().value("status", nlohmann::json::object());
-  const auto phase = status.is_object() ? status.value("phase", "") : std::string();
-  KOPIUR_INFO("reconciled", log::kv("phase", phase.empty() ? std::string("-") : phase),
-              log::kv("flow", "none yet"));
-  return Action::done();
+using nlohmann::json;
+using Owners = std::vector<std::pair<std::string, std::string>>;
+
+// The repository `ref` ({kind, name, namespace}) names, if it is of kind `kind`; a Repository's
+// namespace defaults to the referrer's.
+Owners repository_named(const json& ref, const std::string& kind, const std::string& from_ns) {
+  if (!ref.is_object() || ref.value("kind", "Repository") != kind) return {};
+  const std::string name = ref.value("name", "");
+  if (name.empty()) return {};
+  if (kind == "ClusterRepository") return {{"", name}};
+  const auto ns = ref.find("namespace");
+  return {{ns != ref.end() && ns->is_string() ? ns->get<std::string>() : from_ns, name}};
+}
+
+std::string ns_of(const json& o) {
+  return o.value("metadata", json::object()).value("namespace", "");
+}
+
+// Changes of other kinds that a kind's flow reads (docs/controller.md, "What requeues what"):
+// a repository follows the Maintenances naming it (kopiur_repository_maintenance_configured) and
+// the Backups written to it (a catalog scan after each backup); a BackupConfig follows its
+// Backups (consecutive failures, the kopiur_backup_* gauges); a BackupSchedule the Backups it
+// created (history limits, concurrency).
+std::vector<RelatedWatch> related_kinds(const std::string& kind) {
+  std::vector<RelatedWatch> out;
+  if (kind == "Repository" || kind == "ClusterRepository") {
+    out.push_back({kube::resource_for("Maintenance"), "", [kind](const json& m) {
+                     return repository_named(
+                         m.value("spec", json::object()).value("repository", json()), kind,
+                         ns_of(m));
+                   }});
+    out.push_back({kube::resource_for("Backup"), "", [kind](const json& b) {
+                     const auto resolved =
+                         b.value("status", json::object()).value("resolved", json::object());
+                     return repository_named(resolved.value("repository", json()), kind, ns_of(b));
+                   }});
+  } else if (kind == "BackupConfig") {
+    out.push_back({kube::resource_for("Backup"), "", [](const json& b) -> Owners {
+                     const auto ref = b.value("spec", json::object()).value("configRef", json());
+                     if (!ref.is_object() || ref.value("name", "").empty()) return {};
+                     return {{ns_of(b), ref.value("name", "")}};
+                   }});
+  } else if (kind == "BackupSchedule") {
+    out.push_back({kube::resource_for("Backup"), "kopiur.io/schedule", [](const json& b) -> Owners {
+                     const auto labels =
+                         b.value("metadata", json::object()).value("labels", json::object());
+                     const std::string schedule = labels.value("kopiur.io/schedule", "");
+                     if (schedule.empty()) return {};
+                     return {{ns_of(b), schedule}};
+                   }});
+  }
+  return out;
 }
 
 }  // namespace
 
-std::vector<KindRegistration> kind_registrations() {
+std::vector<KindRegistration> kind_registrations(FlowEnv& env) {
   std::vector<KindRegistration> out;
   for (const auto& info : api::kinds()) {
     KindRegistration r;
     r.kind = info.kind;
     r.resource = kube::resource_for(info.kind);
     r.phases = info.phases;
-    r.reconcile = observe_only;
+    const Flow flow = flow_of(info.kind);
+    r.reconcile = [&env, flow](ReconcileContext& context) { return flow(env, context); };
     if (runs_movers(info.kind)) {
       r.related.push_back(
           owned_by(info.kind, info.namespaced(), kube::resources::kJobs,
                    "app.kubernetes.io/managed-by=kopiur,kopiur.io/kind=" + info.kind));
     }
+    for (auto& watch : related_kinds(info.kind)) r.related.push_back(std::move(watch));
     out.push_back(std::move(r));
   }
   return out;

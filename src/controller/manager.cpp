@@ -64,8 +64,18 @@ Manager::Manager(Key /*key*/, const ControllerConfig& config, kube::Client clien
                               .workers = config.workers,
                               .phase_grace = config.phase_grace,
                               .events = &events_,
-                              .leading = !config.leader_elect}) {
-  for (auto& kind : kind_registrations()) runtime_.add_kind(std::move(kind));
+                              .leading = !config.leader_elect}),
+      flows_{.client = client_,
+             .runtime = &runtime_,
+             .events = &events_,
+             .mover = {.image = config.mover_image,
+                       .image_pull_policy = config.mover_pull_policy.empty()
+                                                ? std::string("IfNotPresent")
+                                                : config.mover_pull_policy,
+                       .env = telemetry::process_env()},
+             .clock = &wall_clock_,
+             .system_namespace = config.leader.lease_namespace} {
+  for (auto& kind : kind_registrations(flows_)) runtime_.add_kind(std::move(kind));
   if (config.leader_elect) {
     elector_.emplace(client_, config.leader,
                      [this](bool leading) { runtime_.set_leading(leading); });

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "kopiur/controller/config.hpp"
+#include "kopiur/controller/flow_env.hpp"
 #include "kopiur/controller/leader_election.hpp"
 #include "kopiur/controller/runtime.hpp"
 #include "kopiur/kube/events.hpp"
@@ -54,6 +55,8 @@ class Manager {
   kube::Client client_;
   kube::EventRecorder events_;
   Runtime runtime_;
+  SystemWallClock wall_clock_;
+  FlowEnv flows_;
   std::optional<LeaderElector> elector_;
 };
 

@@ -9,7 +9,8 @@
 //     Job's env or args.
 //   - Job <job>: image --mover-image, command `kopiur-mover OPERATION --work-spec
 //     /etc/kopiur/work-spec/work-spec.json`, labels tying it to its resource
-//     (app.kubernetes.io/managed-by=kopiur, kopiur.io/kind, kopiur.io/name, kopiur.io/operation),
+//     (app.kubernetes.io/managed-by=kopiur, kopiur.io/kind, kopiur.io/name, kopiur.io/operation,
+//     kopiur.io/job: the Job's own name, which its pods carry too),
 //     a controller owner reference, backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished,
 //     and the result read from the termination message (/dev/termination-log, policy
 //     FallbackToLogsOnError so a crash still leaves its log tail).

@@ -159,6 +159,8 @@ class Runtime {
   [[nodiscard]] Progress progress() const;
   [[nodiscard]] const Clock& clock() const { return *clock_; }
   [[nodiscard]] PhaseGauge& phases() { return phases_; }
+  // The catalog's metric handles (the flows record the per-resource gauges and counters).
+  [[nodiscard]] telemetry::KopiurMetrics& metrics() { return metrics_; }
 
  private:
   struct Kind {

@@ -102,7 +102,8 @@ MoverJob build_mover_job(const MoverJobRequest& request, const MoverJobConfig& c
                        {"app.kubernetes.io/managed-by", "kopiur"},
                        {"kopiur.io/kind", request.owner.value("kind", "")},
                        {"kopiur.io/name", owner_meta.value("name", "")},
-                       {"kopiur.io/operation", request.operation}};
+                       {"kopiur.io/operation", request.operation},
+                       {"kopiur.io/job", request.job_name}};
   json owners = json::array({owner_reference(request.owner)});
   std::optional<std::string> headers;
   json env = container_env(request, config, ns, headers);
