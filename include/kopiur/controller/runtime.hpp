@@ -23,6 +23,9 @@
 // kind cannot starve the others as long as reconciles do not wait for long work (Jobs run out of
 // process; a reconcile only starts and reads them).
 //
+// Start-up: no key reaches a worker before every cache (kinds and related resources) has listed,
+// so a flow reading another kind's cache never mistakes a cache still filling for a missing object.
+//
 // Leader election: a Runtime started paused (set_leading(false)) keeps its caches and queue warm
 // and its metrics current, but hands no key to a worker; set_leading(true) starts reconciling
 // from the queued state; set_leading(false) stops handing out keys at once (a reconcile already
@@ -182,6 +185,7 @@ class Runtime {
                    const ReconcileError& error);
   Kind* find(const std::string& kind) const;
   void touch_progress();
+  void update_gate();  // the queue hands out keys only when leading and every cache has listed
 
   kube::Client client_;
   RuntimeOptions options_;
@@ -202,6 +206,8 @@ class Runtime {
   std::vector<std::unique_ptr<Kind>> kinds_;
   std::vector<std::thread> threads_;
   std::atomic<bool> leading_;
+  std::mutex gate_mu_;
+  std::atomic<bool> caches_listed_{false};
   std::atomic<Clock::duration::rep> last_progress_;
   std::atomic<Clock::duration::rep> last_api_reply_;
   std::atomic<std::uint64_t> reconciles_{0};

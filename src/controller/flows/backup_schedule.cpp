@@ -96,7 +96,7 @@ Plan plan(const schedule::CronExpr& cron, const date::time_zone* zone, const api
   if (status && status->last_schedule && status->last_schedule->time) {
     last = parse_rfc3339(*status->last_schedule->time);
   }
-  const auto created = parse_rfc3339(s.metadata.creation_timestamp.value_or(""));
+  const auto created = parse_rfc3339(s.metadata.creation_timestamp);
   const bool run_on_create = s.spec.schedule.run_on_create.value_or(false);
   if (!last && run_on_create) {
     p.run = to_instant(now);

@@ -107,7 +107,7 @@ Runtime::Runtime(kube::Client client, telemetry::metrics::Meter meter, RuntimeOp
       last_progress_(ticks(clock_->now())),
       last_api_reply_(ticks(clock_->now())) {
   if (options_.workers == 0) options_.workers = 1;
-  queue_.set_paused(!options_.leading);
+  queue_.set_paused(true);  // until every cache has listed (housekeeping opens the gate)
   depth_probe_->queue = &queue_;
   const auto& depth = runtime_metric("kopiur_controller_workqueue_depth");
   meter.create_observable_gauge_i64(
@@ -195,8 +195,13 @@ void Runtime::set_leading(bool leading) {
       }
     }
   }
-  queue_.set_paused(!leading);
+  update_gate();
   touch_progress();
+}
+
+void Runtime::update_gate() {
+  std::lock_guard lock(gate_mu_);
+  queue_.set_paused(!leading_.load() || !caches_listed_);
 }
 
 bool Runtime::synced() const { return not_synced_reason().empty(); }
@@ -329,6 +334,16 @@ void Runtime::housekeeping() {
   while (!stopping_) {
     lock.unlock();
     phases_.sweep();
+    if (!caches_listed_.load() && synced()) {
+      // Flows read other kinds' caches: no reconcile runs before every cache has listed, or a
+      // BackupSchedule could find its BackupConfig "missing" only because its cache is empty.
+      {
+        std::lock_guard gate(gate_mu_);
+        caches_listed_.store(true);
+      }
+      update_gate();
+      KOPIUR_INFO("caches synced: reconciling");
+    }
     if (!trimmed && synced()) {
       // The first lists parse every object and copy it into the caches; the allocator keeps the
       // freed list buffers. Give them back once, so the resident size is the caches' own.
@@ -342,8 +357,10 @@ void Runtime::housekeeping() {
       next_probe = clock_->now() + options_.api_probe_interval;
     }
     lock.lock();
-    stop_cv_.wait_for(
-        lock, std::min<Clock::duration>(clock_->real_wait(next_probe), std::chrono::seconds(1)));
+    const Clock::duration tick = caches_listed_.load()
+                                     ? Clock::duration(std::chrono::seconds(1))
+                                     : Clock::duration(std::chrono::milliseconds(10));
+    stop_cv_.wait_for(lock, std::min<Clock::duration>(clock_->real_wait(next_probe), tick));
   }
 }
 

@@ -115,7 +115,8 @@ TEST_F(ScheduleTest, MissedRunsWhileTheControllerWasDownRunOnceNotInABurst) {
   runtime_->stop();
   wall_.advance(72h);  // three days, 72 missed runs
   restart();
-  ASSERT_TRUE(test::wait_until([&] { return backups_of("hourly") == 1; }, 30s));
+  ASSERT_TRUE(test::wait_until([&] { return backups_of("hourly") == 1; }, 30s))
+      << get("BackupSchedule", "team-a", "hourly").dump();
   EXPECT_EQ(next_of("hourly", first_next).empty(), false);
   clock_.advance(1min);  // any further reconcile creates nothing more before the next hour
   EXPECT_FALSE(test::wait_until([&] { return backups_of("hourly") > 1; }, 1s));
@@ -164,7 +165,9 @@ TEST_F(ScheduleTest, FailedBackupsBeyondTheHistoryLimitAreDeletedOldestFirst) {
   }
   wall_.set(at("2027-01-10T09:30:00Z"));
   start();
-  create(schedule("limited", "0 0 1 1 *", "", {{"failedJobsHistoryLimit", 1}}));
+  auto limited = schedule("limited", "0 0 1 1 *", "");
+  limited["spec"]["failedJobsHistoryLimit"] = 1;
+  create(limited);
   EXPECT_TRUE(wait_gone("Backup", "team-a", "old-1"));
   EXPECT_TRUE(wait_gone("Backup", "team-a", "old-2"));
   EXPECT_FALSE(get("Backup", "team-a", "old-3").is_null());
