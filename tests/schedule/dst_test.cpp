@@ -84,6 +84,11 @@ TEST(NextRunDst, LordHoweHalfHourShift) {
   // Autumn: 01:30-02:00 repeats; 01:45 runs once, at its first occurrence (+11) = 14:45Z.
   EXPECT_EQ(runs("45 1 * * *", "2026-04-03T12:00:00Z", 3, "Australia/Lord_Howe"),
             S({"2026-04-03T14:45:00Z", "2026-04-04T14:45:00Z", "2026-04-05T15:15:00Z"}));
+  // Hourly keeps local :00, so each change day has one 90-minute interval.
+  EXPECT_EQ(runs("0 * * * *", "2026-10-03T14:00:00Z", 3, "Australia/Lord_Howe"),
+            S({"2026-10-03T14:30:00Z", "2026-10-03T16:00:00Z", "2026-10-03T17:00:00Z"}));
+  EXPECT_EQ(runs("0 * * * *", "2026-04-04T13:30:00Z", 3, "Australia/Lord_Howe"),
+            S({"2026-04-04T14:00:00Z", "2026-04-04T15:30:00Z", "2026-04-04T16:30:00Z"}));
   // Every 30 minutes keeps a 30-minute real rhythm through both changes.
   EXPECT_EQ(runs("*/30 * * * *", "2026-10-03T14:00:00Z", 4, "Australia/Lord_Howe"),
             S({"2026-10-03T14:30:00Z", "2026-10-03T15:00:00Z", "2026-10-03T15:30:00Z",

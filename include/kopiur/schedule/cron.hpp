@@ -42,6 +42,8 @@ struct CronExpr {
   // True when every hour 0-23 is selected: such a job follows real time across DST changes
   // (see next_run.hpp).
   [[nodiscard]] bool every_hour() const { return hours.all(); }
+
+  bool operator==(const CronExpr&) const = default;
 };
 
 struct CronParse {
