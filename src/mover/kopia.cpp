@@ -3,6 +3,7 @@
 
 #define KOPIUR_LOG_TARGET "kopiur_mover"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <optional>
@@ -144,13 +145,17 @@ KopiaRun Kopia::run(const std::vector<std::string>& command,
 }
 
 std::vector<std::string> kopia_environment(const std::vector<std::string>& parent,
-                                           const std::string& work_dir,
-                                           const std::string& password) {
+                                           const std::string& work_dir, const std::string& password,
+                                           const std::vector<std::string>& credentials) {
   std::vector<std::string> env;
   std::string path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   for (const auto& entry : parent) {
     if (entry.rfind("PATH=", 0) == 0) path = entry;
     if (entry.rfind("KOPIA_", 0) != 0) continue;
+    const auto named = [&](const std::string& c) {
+      return entry.compare(0, c.find('=') + 1, c, 0, c.find('=') + 1) == 0;
+    };
+    if (std::any_of(credentials.begin(), credentials.end(), named)) continue;
     if (entry.rfind("KOPIA_PASSWORD=", 0) == 0 || entry.rfind("KOPIA_CONFIG_PATH=", 0) == 0 ||
         entry.rfind("KOPIA_LOG_DIR=", 0) == 0 || entry.rfind("KOPIA_CACHE_DIRECTORY=", 0) == 0 ||
         entry.rfind("KOPIA_CHECK_FOR_UPDATES=", 0) == 0) {
@@ -164,6 +169,7 @@ std::vector<std::string> kopia_environment(const std::vector<std::string>& paren
   env.push_back("KOPIA_CHECK_FOR_UPDATES=false");
   env.push_back("KOPIA_LOG_DIR=" + work_dir + "/logs");
   env.push_back("KOPIA_CACHE_DIRECTORY=" + work_dir + "/cache");
+  env.insert(env.end(), credentials.begin(), credentials.end());
   return env;
 }
 

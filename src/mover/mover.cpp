@@ -77,7 +77,7 @@ void run_in_span(const MoverOptions& options, OperationResult& result) {
   auto loaded = load_work_spec(paths.resolve(options.work_spec_path), options.operation,
                                paths.resolve(options.secret_dir));
   for (auto* path :
-       {&loaded.spec.filesystem_path, &loaded.spec.source_path, &loaded.spec.target_path}) {
+       {&loaded.spec.backend.filesystem_path, &loaded.spec.source_path, &loaded.spec.target_path}) {
     if (!path->empty()) *path = paths.resolve(*path);
   }
   if (!loaded.errors.empty()) {
@@ -102,14 +102,17 @@ void run_in_span(const MoverOptions& options, OperationResult& result) {
   KopiaOptions ko;
   ko.binary = options.kopia_binary;
   ko.config_file = work.path() + "/repository.config";
-  ko.env = kopia_environment(options.environment, work.path(), loaded.spec.password);
+  ko.env = kopia_environment(options.environment, work.path(), loaded.spec.password,
+                             loaded.spec.backend.env);
   ko.kill_grace = options.kill_grace;
   ko.cancelled = options.cancelled;
   const auto& spec = loaded.spec;
   KOPIUR_INFO(
       "mover operation starting", log::kv("operation", options.operation),
       log::kv("object", spec.object_kind + " " + spec.object_namespace + "/" + spec.object_name),
-      log::kv("kopia", options.kopia_binary), log::kv("repository", spec.filesystem_path));
+      log::kv("kopia", options.kopia_binary),
+      log::kv("repository", spec.backend.type == "filesystem" ? spec.backend.filesystem_path
+                                                              : spec.backend.location));
   execute(loaded.spec, Kopia(std::move(ko)), result);
 }
 

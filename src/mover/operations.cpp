@@ -43,15 +43,15 @@ std::vector<std::string> identity_flags(const WorkSpec& spec) {
 }
 
 Step connect(const WorkSpec& spec, const Kopia& kopia) {
-  std::vector<std::string> args = {"--path=" + spec.filesystem_path};
+  std::vector<std::string> args = connect_flags(spec.backend);
   const auto identity = identity_flags(spec);
   args.insert(args.end(), identity.begin(), identity.end());
-  const KopiaRun run = kopia.run({"repository", "connect", "filesystem"}, args);
+  const KopiaRun run = kopia.run({"repository", "connect", spec.backend.type}, args);
   if (run.ok()) return std::nullopt;
   Step failure = failed(run);
   if (spec.create && failure->error_class == ErrorClass::kRepositoryNotInitialized) {
-    KOPIUR_INFO("repository not initialised; creating it", log::kv("path", spec.filesystem_path));
-    return failed(kopia.run({"repository", "create", "filesystem"}, args));
+    KOPIUR_INFO("repository not initialised; creating it", log::kv("backend", spec.backend.type));
+    return failed(kopia.run({"repository", "create", spec.backend.type}, args));
   }
   return failure;
 }

@@ -99,16 +99,7 @@ class Reader {
 void read_repository(Reader& r, const json& root, WorkSpec& spec, const std::string& secret_dir,
                      std::vector<std::string>& errors) {
   if (r.object("repository", true) == nullptr) return;
-  for (const auto& [key, value] : root.at("repository").items()) {
-    if (key != "filesystem" && key != "create" && key != "passwordKey") {
-      errors.push_back("repository." + key +
-                       ": unsupported field (this mover supports the "
-                       "filesystem backend: repository.filesystem.path)");
-    }
-  }
-  if (r.object("repository.filesystem", true) != nullptr) {
-    spec.filesystem_path = r.absolute_path("repository.filesystem.path");
-  }
+  spec.backend = read_backend(root.at("repository"), secret_dir, errors);
   spec.create = r.boolean("repository.create", false);
   const std::string key = r.string("repository.passwordKey", false, "KOPIA_PASSWORD");
   if (key.empty() || key.find('/') != std::string::npos || key == "." || key == "..") {

@@ -300,3 +300,48 @@ TEST_F(MoverTest, AMalformedMountTableIsAnInvalidSpecNamingTheVariable) {
 
 }  // namespace
 }  // namespace kopiur::test
+
+namespace kopiur::test {
+namespace {
+
+// An object-store backend reaches kopia as `repository connect s3` with kopia's flags; its
+// credentials reach kopia only through the environment, never its command line. A recording
+// kopia (a script) shows what the real one would receive; the stand-in, which keeps filesystem
+// repositories only, answers like kopia with an unreachable storage.
+TEST_F(MoverTest, S3CredentialsReachKopiaThroughItsEnvironmentOnly) {
+  write_file_atomically(dir_.file("secret/AWS_ACCESS_KEY_ID"), "AKIAEXAMPLE");
+  write_file_atomically(dir_.file("secret/AWS_SECRET_ACCESS_KEY"), "wJalrXUtnFEMI-secret");
+  const std::string record = dir_.file("recorded");
+  const std::string script = dir_.file("kopia-recorder");
+  write_file_atomically(script,
+                        "#!/bin/sh\n"
+                        "printf '%s\\n' \"$@\" > \"$KOPIA_TEST_RECORD.args\"\n"
+                        "env > \"$KOPIA_TEST_RECORD.env\"\n"
+                        "echo 'ERROR error connecting to storage: dial tcp: connection refused' "
+                        ">&2\n"
+                        "exit 1\n");
+  fs::permissions(script, fs::perms::owner_all);
+  json work = {{"repository",
+                {{"s3", {{"bucket", "backups"}, {"endpoint", "minio:9000"}, {"disableTLS", true}}},
+                 {"create", true}}}};
+  const auto r = run("connect", work, {{"KOPIA_BIN", script}, {"KOPIA_TEST_RECORD", record}});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.result["error"]["class"], "RepositoryUnavailable") << r.result_text;
+  EXPECT_EQ(r.result["error"]["retryable"], true);
+  const std::string args = read_file(record + ".args");
+  EXPECT_TRUE(has(args, "repository\nconnect\ns3\n")) << args;
+  EXPECT_TRUE(has(args, "--bucket=backups\n--endpoint=minio:9000\n--disable-tls\n")) << args;
+  EXPECT_FALSE(has(args, "wJalrXUtnFEMI-secret")) << args;
+  const std::string env = read_file(record + ".env");
+  EXPECT_TRUE(has(env, "AWS_ACCESS_KEY_ID=AKIAEXAMPLE\n")) << env;
+  EXPECT_TRUE(has(env, "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-secret\n")) << env;
+
+  const auto standin = run("connect", work);
+  EXPECT_EQ(standin.exit_code, 1);
+  EXPECT_EQ(standin.result["error"]["class"], "RepositoryUnavailable") << standin.result_text;
+  EXPECT_TRUE(has(standin.result["error"]["tail"], "the s3 backend needs kopia itself"))
+      << standin.result_text;
+}
+
+}  // namespace
+}  // namespace kopiur::test

@@ -37,7 +37,8 @@ TEST_F(WorkSpecTest, BackupSpecIsRead) {
                        "backup");
   ASSERT_TRUE(l.errors.empty()) << joined(l);
   EXPECT_EQ(l.spec.operation, Operation::kBackup);
-  EXPECT_EQ(l.spec.filesystem_path, "/repo");
+  EXPECT_EQ(l.spec.backend.filesystem_path, "/repo");
+  EXPECT_EQ(l.spec.backend.type, "filesystem");
   EXPECT_EQ(l.spec.password, "pw") << "trailing newline stripped";
   EXPECT_EQ(l.spec.hostname, "h");
   EXPECT_EQ(l.spec.source_path, "/data");

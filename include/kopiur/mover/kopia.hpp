@@ -70,9 +70,10 @@ class Kopia {
 
 // The environment kopia gets: PATH from `parent`, HOME, KOPIA_PASSWORD, KOPIA_CHECK_FOR_UPDATES=
 // false, KOPIA_LOG_DIR and KOPIA_CACHE_DIRECTORY under work_dir, and every other KOPIA_* entry of
-// `parent` (the operator's knobs for kopia) except KOPIA_PASSWORD and KOPIA_CONFIG_PATH.
+// `parent` (the operator's knobs for kopia) except KOPIA_PASSWORD and KOPIA_CONFIG_PATH, then
+// the backend's `credentials` (NAME=value; they win over a same-named entry of `parent`).
 std::vector<std::string> kopia_environment(const std::vector<std::string>& parent,
-                                           const std::string& work_dir,
-                                           const std::string& password);
+                                           const std::string& work_dir, const std::string& password,
+                                           const std::vector<std::string>& credentials = {});
 
 }  // namespace kopiur::mover

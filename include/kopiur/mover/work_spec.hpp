@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "kopiur/mover/backend.hpp"
+
 namespace kopiur::mover {
 
 enum class Operation { kConnect, kCatalog, kBackup, kSnapshotDelete, kRestore, kMaintenance };
@@ -27,9 +29,9 @@ std::optional<Operation> parse_operation(std::string_view name);
 struct WorkSpec {
   Operation operation = Operation::kConnect;
   // repository
-  std::string filesystem_path;  // repository.filesystem.path
-  bool create = false;          // repository.create: connect creates an uninitialised repository
-  std::string password;         // from the Secret file named by repository.passwordKey
+  Backend backend;       // repository.<backend> and its credentials (backend.hpp)
+  bool create = false;   // repository.create: connect creates an uninitialised repository
+  std::string password;  // from the Secret file named by repository.passwordKey
   // identity (optional): kopia's --override-hostname / --override-username
   std::string hostname;
   std::string username;

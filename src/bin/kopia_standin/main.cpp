@@ -6,6 +6,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,22 @@ int dispatch(const ks::Args& args) {
   return kTable.at(args.command)(args);
 }
 
+// kopia's other storage types exist in kopia but not here: answer as kopia does when it cannot
+// reach a storage (so the mover classifies it as RepositoryUnavailable), saying why.
+bool other_storage(const std::vector<std::string>& argv) {
+  static const std::set<std::string> kStorages = {"s3",   "gcs",    "azure",  "b2",
+                                                  "sftp", "webdav", "rclone", "gdrive"};
+  if (argv.size() < 3 || argv[0] != "repository") return false;
+  if (argv[1] != "connect" && argv[1] != "create") return false;
+  if (kStorages.count(argv[2]) == 0) return false;
+  std::fprintf(stderr,
+               "ERROR error connecting to storage: kopiur-kopia-standin keeps filesystem "
+               "repositories only; the %s backend needs kopia itself (put it on PATH or set "
+               "KOPIA_BIN)\n",
+               argv[2].c_str());
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +79,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
+  if (other_storage(argv_list)) return 1;
   try {
     return dispatch(ks::parse_args(argv_list));
   } catch (const ks::UsageError& e) {

@@ -45,33 +45,54 @@ AccessResult access_repository(const FlowEnv& env, const json& repository,
   out.object = repository;
   const auto spec = repository.value("spec", json::object());
   const std::string backend = backend_name(spec);
-  if (backend != "filesystem") {
-    return ReconcileError::structural(
-        "BackendNotSupported",
-        describe(repository) + " uses the " + (backend.empty() ? "(none)" : backend) +
-            " backend; this version of kopiur-mover supports the filesystem backend only: use "
-            "spec.backend.filesystem (a path, optionally on a claim)");
-  }
-  const auto fs = spec["backend"]["filesystem"];
-  std::string path = fs.value("path", "");
-  if (const auto claim = fs.value("claimName", std::string()); !claim.empty()) {
-    out.volumes.push_back(
-        {{"name", "repository"}, {"persistentVolumeClaim", {{"claimName", claim}}}});
-    out.volume_mounts.push_back({{"name", "repository"}, {"mountPath", kRepositoryMount}});
-    while (!path.empty() && path.front() == '/') path.erase(path.begin());
-    path = std::string(kRepositoryMount) + (path.empty() ? "" : "/" + path);
+  if (backend.empty()) {
+    return ReconcileError::structural("InvalidSpec", describe(repository) +
+                                                         " has no backend; set exactly one of "
+                                                         "spec.backend.filesystem, s3, gcs, ...");
   }
   const auto create = spec.value("create", json::object());
-  out.work_spec_repository = {{"filesystem", {{"path", path}}},
-                              {"create", create.value("enabled", false)},
+  out.work_spec_repository = {{"create", create.value("enabled", false)},
                               {"passwordKey", kPasswordFile}};
+  // A Repository's Secrets live beside it; a ClusterRepository's in the controller's namespace.
+  const std::string secret_ns = out.namespace_.empty() ? env.system_namespace : out.namespace_;
+  if (backend == "filesystem") {
+    const auto fs = spec["backend"]["filesystem"];
+    std::string path = fs.value("path", "");
+    if (const auto claim = fs.value("claimName", std::string()); !claim.empty()) {
+      out.volumes.push_back(
+          {{"name", "repository"}, {"persistentVolumeClaim", {{"claimName", claim}}}});
+      out.volume_mounts.push_back({{"name", "repository"}, {"mountPath", kRepositoryMount}});
+      while (!path.empty() && path.front() == '/') path.erase(path.begin());
+      path = std::string(kRepositoryMount) + (path.empty() ? "" : "/" + path);
+    }
+    out.work_spec_repository["filesystem"] = {{"path", path}};
+  } else {
+    // The backend's settings go to the mover as they are; its credentials Secret's keys become
+    // files of the Job's Secret (the names the mover reads: docs/mover.md, "Backends").
+    json settings = spec["backend"][backend];
+    const std::string creds =
+        settings.value("credentialsSecretRef", json::object()).value("name", "");
+    settings.erase("credentialsSecretRef");
+    out.work_spec_repository[backend] = settings;
+    if (!creds.empty()) {
+      auto secret = env.client.get(kube::resources::kSecrets, secret_ns, creds);
+      if (!secret.ok()) {
+        return ReconcileError::from_api(
+            secret.error(), "MissingCredentialsSecret",
+            "cannot read Secret " + secret_ns + "/" + creds + " (the " + backend +
+                " credentials of " + describe(repository) + ")",
+            "create it with the keys docs/mover.md lists for the " + backend + " backend");
+      }
+      for (const auto& [key, value] : secret->value("data", json::object()).items()) {
+        if (auto bytes = kube::secret_value(*secret, key)) out.secret_files[key] = *bytes;
+      }
+    }
+  }
 
   const auto ref =
       spec.value("encryption", json::object()).value("passwordSecretRef", json::object());
   const std::string secret_name = ref.value("name", "");
   const std::string secret_key = ref.value("key", "");
-  // A Repository's Secret lives beside it; a ClusterRepository's in the controller's namespace.
-  const std::string secret_ns = out.namespace_.empty() ? env.system_namespace : out.namespace_;
   auto secret = env.client.get(kube::resources::kSecrets, secret_ns, secret_name);
   if (!secret.ok()) {
     return ReconcileError::from_api(
