@@ -22,12 +22,13 @@ struct Field {
 };
 
 // A Secret file holding a credential: exported as `env` (kopia reads the variable), or passed as
-// `--<flag>=<path of the file>` when kopia wants a file.
+// `--<flag>=<path of the file>` when kopia wants a file, or (env_is_path) as `env=<path>`.
 struct Credential {
   const char* file;
   const char* env;   // nullptr when passed as a file flag
   const char* flag;  // nullptr when passed through the environment
   bool required;
+  bool env_is_path = false;
 };
 
 struct Definition {
@@ -91,7 +92,7 @@ const std::vector<Definition>& definitions() {
        "remotePath",
        {{"remotePath", "--remote-path", Kind::kString, true},
         {"rcloneExe", "--rclone-exe", Kind::kString, false}},
-       {{"RCLONE_CONFIG", "RCLONE_CONFIG", nullptr, false}}},
+       {{"RCLONE_CONFIG", "RCLONE_CONFIG", nullptr, false, true}}},
   };
   return defs;
 }
@@ -168,7 +169,7 @@ void read_credentials(const Definition& def, const std::string& path, const std:
       continue;
     }
     if (c.env != nullptr) {
-      out.env.push_back(std::string(c.env) + "=" + value);
+      out.env.push_back(std::string(c.env) + "=" + (c.env_is_path ? file : value));
     } else {
       out.flags.push_back(std::string(c.flag) + "=" + file);
     }

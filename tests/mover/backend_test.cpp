@@ -101,6 +101,11 @@ TEST_F(BackendTest, AzureNeedsAKeyOrASasTokenAndWebDavCredentialsAreOptional) {
   ASSERT_TRUE(errors_.empty()) << all_errors();
   EXPECT_THAT(az.env, ElementsAre("AZURE_STORAGE_SAS_TOKEN=sv=2024"));
 
+  secret("RCLONE_CONFIG", "[remote]\ntype = s3\n");
+  const auto rclone = read({{"rclone", {{"remotePath", "remote:bucket"}}}});
+  ASSERT_TRUE(errors_.empty()) << all_errors();
+  EXPECT_THAT(rclone.env, ElementsAre("RCLONE_CONFIG=" + dir_.file("RCLONE_CONFIG")));
+
   const auto dav = read({{"webDav", {{"url", "https://dav.example/backups"}}}});
   ASSERT_TRUE(errors_.empty()) << all_errors();
   EXPECT_EQ(dav.type, "webdav");
