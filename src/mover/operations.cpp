@@ -6,11 +6,14 @@
 #include <chrono>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "kopiur/telemetry/log/log.hpp"
 
 namespace kopiur::mover {
 
 namespace log = telemetry::log;
+using json = nlohmann::json;
 
 namespace {
 
@@ -96,11 +99,39 @@ Step restore(const WorkSpec& spec, const Kopia& kopia, OperationResult& result) 
   return std::nullopt;
 }
 
+// With an owner in the spec: the repository's maintenance owner must be it, or become it when
+// takeover is allowed (`kopia maintenance set --owner=me`, "me" being the identity connected as).
+Step claim_maintenance(const WorkSpec& spec, const Kopia& kopia) {
+  if (spec.owner.empty()) return std::nullopt;
+  const KopiaRun info = kopia.run({"maintenance", "info"}, {"--json"});
+  if (auto f = failed(info)) return f;
+  const json doc = json::parse(info.out, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("owner") ||
+      !doc["owner"].is_string()) {
+    return unexpected_output(info, "maintenance info: expected an object with a string owner");
+  }
+  const std::string current = doc["owner"].get<std::string>();
+  if (current == spec.owner) return std::nullopt;
+  if (!current.empty() && !spec.takeover) {
+    FailureInfo f;
+    f.error_class = ErrorClass::kMaintenanceNotOwned;
+    f.message = "maintenance of this repository is owned by " + current + ", not " + spec.owner +
+                "; set spec.ownership.takeoverPolicy: Force on the Maintenance to take it over, "
+                "or make spec.ownership.owner " +
+                current;
+    return f;
+  }
+  KOPIUR_INFO("taking over repository maintenance", log::kv("from", current),
+              log::kv("owner", spec.owner));
+  return failed(kopia.run({"maintenance", "set"}, {"--owner=me"}));
+}
+
 Step maintenance(const WorkSpec& spec, const Kopia& kopia, OperationResult& result) {
   result.maintenance_mode = spec.full ? "full" : "quick";
   const auto started = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
+  if (auto f = claim_maintenance(spec, kopia)) return f;
   std::vector<std::string> args = {"--safety=" + spec.safety};
   if (spec.full) args.push_back("--full");
   if (auto f = failed(kopia.run({"maintenance", "run"}, args))) return f;
@@ -152,6 +183,8 @@ FailureInfo classify(const KopiaRun& run) {
     f.error_class = ErrorClass::kAuthFailure;
   } else if (contains(e, "repository not initialized")) {
     f.error_class = ErrorClass::kRepositoryNotInitialized;
+  } else if (contains(e, "maintenance must be run by designated user")) {
+    f.error_class = ErrorClass::kMaintenanceNotOwned;
   } else if (contains(e, "snapshot not found") || contains(e, "no snapshots matched")) {
     f.error_class = ErrorClass::kNotFound;
   } else if (contains(e, "error connecting to storage") || contains(e, "connection refused") ||

@@ -121,6 +121,8 @@ std::string_view error_class_name(ErrorClass c) {
       return "Killed";
     case ErrorClass::kCancelled:
       return "Cancelled";
+    case ErrorClass::kMaintenanceNotOwned:
+      return "MaintenanceNotOwned";
     case ErrorClass::kUnknown:
       return "Unknown";
   }

@@ -163,6 +163,15 @@ void read_operation_fields(Reader& r, const json& root, WorkSpec& spec,
         errors.push_back("maintenance.safety: unsupported value \"" + spec.safety +
                          "\": expected one of [full, none]");
       }
+      spec.owner = r.string("maintenance.owner", false);
+      if (!spec.owner.empty()) {
+        const auto at = spec.owner.find('@');
+        if (at == std::string::npos || at == 0 || at + 1 == spec.owner.size() ||
+            spec.owner.find('@', at + 1) != std::string::npos) {
+          errors.push_back("maintenance.owner: expected user@host, got \"" + spec.owner + "\"");
+        }
+      }
+      spec.takeover = r.boolean("maintenance.takeover", false);
       return;
     }
     case Operation::kConnect:
@@ -221,6 +230,11 @@ LoadedWorkSpec parse_work_spec(std::string_view json_text, std::string_view oper
     out.spec.object_name = r.string("object.name", false);
   }
   read_operation_fields(r, root, out.spec, errors);
+  // A maintenance owner is the identity the mover connects as (kopia compares the two).
+  if (const auto at = out.spec.owner.find('@'); at != std::string::npos) {
+    if (out.spec.username.empty()) out.spec.username = out.spec.owner.substr(0, at);
+    if (out.spec.hostname.empty()) out.spec.hostname = out.spec.owner.substr(at + 1);
+  }
   return out;
 }
 

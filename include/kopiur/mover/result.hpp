@@ -38,6 +38,7 @@ enum class ErrorClass {
   kUnexpectedOutput,       // --json of an unexpected shape
   kKilled,                 // kopia died from a signal (retryable)
   kCancelled,              // the mover was asked to stop
+  kMaintenanceNotOwned,    // another identity owns the repository's maintenance
   kUnknown,
 };
 std::string_view error_class_name(ErrorClass c);

@@ -45,6 +45,11 @@ struct WorkSpec {
   // maintenance
   bool full = false;
   std::string safety = "full";
+  // maintenance.owner (user@host): the mover connects as that identity, and takes maintenance
+  // over from another owner only with maintenance.takeover (the Maintenance's takeoverPolicy
+  // Force); without an owner it runs as whoever it connects as.
+  std::string owner;
+  bool takeover = false;
   // the kopiur object this run serves (logs and the result)
   std::string object_kind, object_namespace, object_name;
 };

@@ -25,6 +25,7 @@ const std::set<std::string> kCommands = {
     "snapshot restore",
     "maintenance run",
     "maintenance info",
+    "maintenance set",
 };
 
 // Flags that take a value (the short -p is --password); every other known flag is boolean.
@@ -54,6 +55,7 @@ const std::set<std::string> kValueFlags = {
     "block-hash",
     "encryption",
     "object-splitter",
+    "owner",
 };
 const std::set<std::string> kBoolFlags = {
     "json",

@@ -16,5 +16,6 @@ int snapshot_delete(const Args& args);
 int snapshot_restore(const Args& args);
 int maintenance_run(const Args& args);
 int maintenance_info(const Args& args);
+int maintenance_set(const Args& args);
 
 }  // namespace kopia_standin

@@ -30,6 +30,7 @@ constexpr const char* kUsage =
     "  snapshot restore ID TARGET\n"
     "  maintenance run [--full] [--safety=full|none]\n"
     "  maintenance info [--json]\n"
+    "  maintenance set --owner=me|USER@HOST\n"
     "Global: --config-file=PATH (KOPIA_CONFIG_PATH), --password=PASS (KOPIA_PASSWORD)\n";
 
 int dispatch(const ks::Args& args) {
@@ -44,6 +45,7 @@ int dispatch(const ks::Args& args) {
       {"snapshot restore", ks::snapshot_restore},
       {"maintenance run", ks::maintenance_run},
       {"maintenance info", ks::maintenance_info},
+      {"maintenance set", ks::maintenance_set},
   };
   if (auto code = ks::inject(args.command)) return *code;
   return kTable.at(args.command)(args);

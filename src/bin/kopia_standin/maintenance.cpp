@@ -76,7 +76,12 @@ int maintenance_run(const Args& args) {
   Connection c = load_connection(args);
   Repository repo = Repository::open(c.storage_path, resolve_password(args, c.config_file));
   ojson state = repo.maintenance_state();
-  if (state.empty()) state = default_state(c.username + "@" + c.hostname);
+  const std::string me = c.username + "@" + c.hostname;
+  if (state.empty()) state = default_state(me);
+  // kopia (repo/maintenance): only the designated owner runs maintenance.
+  if (state["owner"].get<std::string>() != me) {
+    throw Error("maintenance must be run by designated user: " + state["owner"].get<std::string>());
+  }
   const bool full = args.flag("full");
   std::fputs(full ? "Running full maintenance...\n" : "Running quick maintenance...\n", stderr);
   const std::string start = format_time(now());
@@ -102,6 +107,24 @@ int maintenance_run(const Args& args) {
   state["schedule"]["nextQuickMaintenance"] = format_time({std::time(nullptr) + 3600, 0});
   repo.save_maintenance_state(state);
   std::fputs(full ? "Finished full maintenance.\n" : "Finished quick maintenance.\n", stderr);
+  return 0;
+}
+
+int maintenance_set(const Args& args) {
+  Connection c = load_connection(args);
+  Repository repo = Repository::open(c.storage_path, resolve_password(args, c.config_file));
+  ojson state = repo.maintenance_state();
+  const std::string me = c.username + "@" + c.hostname;
+  if (state.empty()) state = default_state(me);
+  const auto owner = args.value("owner");
+  if (!owner) throw UsageError("maintenance set: nothing to set (--owner)");
+  const std::string wanted = *owner == "me" ? me : *owner;
+  if (wanted.find('@') == std::string::npos) {
+    throw Error("invalid owner: " + wanted + " (expected user@host or me)");
+  }
+  state["owner"] = wanted;
+  repo.save_maintenance_state(state);
+  std::fprintf(stderr, "Setting maintenance owner to %s\n", wanted.c_str());
   return 0;
 }
 
