@@ -1,6 +1,7 @@
 // kopiur-mover: the short-lived Job that runs one kopia operation for the controller. It has no
 // HTTP endpoint: its metrics, spans and logs go out over OTLP and are flushed before it exits.
 // main() only wires flags, environment and signals to the kopiur_mover library.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
@@ -31,6 +32,10 @@ app::ProgramSpec mover_spec() {
       {"termination-message-path", "PATH",
        "Where the result JSON goes (default: $KOPIUR_TERMINATION_MESSAGE_PATH when set)",
        "/dev/termination-log"},
+      {"kill-grace-seconds", "N",
+       "After SIGTERM, how long kopia may take to stop before SIGKILL (keep it under the pod's "
+       "terminationGracePeriodSeconds)",
+       "10"},
   };
   spec.env = {{"TRACEPARENT", "W3C trace context of the reconcile that created this Job"},
               {"KOPIA_BIN", "The kopia program to run (default: kopia from PATH)"},
@@ -70,6 +75,15 @@ int main(int argc, char** argv) {
   options.environment = kopiur::process::current_environment();
   options.local_mounts = env_or("KOPIUR_LOCAL_MOUNTS", "");
   options.cancelled = [&shutdown] { return shutdown->requested(); };
+  const std::string grace = flags.get("kill-grace-seconds");
+  char* end = nullptr;
+  const long seconds = std::strtol(grace.c_str(), &end, 10);
+  if (grace.empty() || *end != '\0' || seconds < 0 || seconds > 3600) {
+    std::fprintf(stderr, "kopiur-mover: --kill-grace-seconds: expected 0-3600, got \"%s\"\n",
+                 grace.c_str());
+    return 2;
+  }
+  options.kill_grace = std::chrono::seconds(seconds);
   // run() closes the root span, writes the result and flushes telemetry before it returns.
   return mover::run(options, *telemetry);
 }

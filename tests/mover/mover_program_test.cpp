@@ -383,3 +383,47 @@ TEST_F(MoverTest, MaintenanceRunsOnlyAsItsOwnerUnlessTakingOver) {
 
 }  // namespace
 }  // namespace kopiur::test
+
+namespace kopiur::test {
+namespace {
+
+// A kopia that ignores SIGTERM is killed once the grace is over; the result still says
+// cancelled and names the signal.
+TEST_F(MoverTest, KopiaIgnoringSigtermIsKilledAfterTheGrace) {
+  const std::string script = dir_.file("stubborn-kopia");
+  write_file_atomically(script,
+                        "#!/bin/sh\n"
+                        "trap '' TERM\n"
+                        "echo 'stubborn kopia started' >&2\n"
+                        "while :; do sleep 1; done\n");
+  fs::permissions(script, fs::perms::owner_all);
+  auto env = base_env();
+  env["KOPIA_BIN"] = script;
+  env["RUST_LOG"] = "info,kopia=debug";
+  auto a = args("connect", spec());
+  a.push_back("--kill-grace-seconds");
+  a.push_back("1");
+  ChildProcess mover(program_path("kopiur-mover"), a, env);
+  ASSERT_TRUE(
+      mover.wait_for_stdout([](const std::string& s) { return has(s, "stubborn kopia started"); },
+                            std::chrono::seconds(30)))
+      << mover.out() << mover.err();
+  mover.signal(SIGTERM);
+  const auto code = mover.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << "the mover did not stop";
+  const auto r = collect(*code, mover.out(), mover.err());
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(r.result["result"], "cancelled") << r.result_text;
+  EXPECT_EQ(r.result["error"]["kopiaExitCode"], 128 + SIGKILL) << r.result_text;
+
+  auto bad = args("connect", spec());
+  bad.push_back("--kill-grace-seconds=soon");
+  const auto rejected =
+      run_program(program_path("kopiur-mover"), bad, base_env(), std::chrono::seconds(30));
+  EXPECT_EQ(rejected.exit_code, 2);
+  EXPECT_TRUE(has(rejected.err, "--kill-grace-seconds: expected 0-3600, got \"soon\""))
+      << rejected.err;
+}
+
+}  // namespace
+}  // namespace kopiur::test
