@@ -18,6 +18,8 @@ PACKAGES=(
   # the chart renderer (tools/chart-render: Go's text/template with Helm's libraries)
   golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev
   golang-github-xeipuuv-gojsonschema-dev
+  # the RUST_LOG differential test (tracing-subscriber, built offline from Debian's crates)
+  cargo rustc librust-tracing-subscriber-dev
 )
 
 SUDO=""
