@@ -469,6 +469,12 @@ struct LocalApiServer::Impl {
       reply(req, res, t.rt, store.get(t.rt, t.ns, t.name), 200);
       return;
     }
+    const auto dry = dry_run_of(req);
+    if (!dry.ok()) {
+      send_error(res, dry.error());
+      return;
+    }
+    const bool dry_run = *dry;
     if (t.name.empty() && method != "POST") {
       send_error(res, err(405, "MethodNotAllowed",
                           method + " on a collection is not supported by the local server"));
@@ -484,7 +490,7 @@ struct LocalApiServer::Impl {
         send_error(res, body.error());
         return;
       }
-      reply(req, res, t.rt, store.create(t.rt, t.ns, std::move(*body)), 201);
+      reply(req, res, t.rt, store.create(t.rt, t.ns, std::move(*body), dry_run), 201);
       return;
     }
     if (method == "PUT") {
@@ -493,19 +499,53 @@ struct LocalApiServer::Impl {
         send_error(res, body.error());
         return;
       }
-      reply(req, res, t.rt, store.update(t.rt, t.ns, t.name, std::move(*body), !t.sub.empty()),
-            200);
+      reply(req, res, t.rt,
+            store.update(t.rt, t.ns, t.name, std::move(*body), !t.sub.empty(), dry_run), 200);
       return;
     }
     if (method == "PATCH") {
-      patch(t, req, res);
+      patch(t, req, res, dry_run);
       return;
     }
     if (method == "DELETE") {
-      reply(req, res, t.rt, store.remove(t.rt, t.ns, t.name), 200);
+      // kubectl sends a delete's dry run in the DeleteOptions body, not as a parameter.
+      auto delete_dry = delete_options_dry_run(req);
+      if (!delete_dry.ok()) {
+        send_error(res, delete_dry.error());
+        return;
+      }
+      reply(req, res, t.rt, store.remove(t.rt, t.ns, t.name, dry_run || *delete_dry), 200);
       return;
     }
     send_error(res, err(405, "MethodNotAllowed", "unsupported method " + method));
+  }
+
+  // dryRun=All: the write is checked and answered but not carried out. Any other value is
+  // refused, so an unknown dry-run mode can never turn into a real write.
+  static Result<bool> dry_run_of(const httplib::Request& req) {
+    if (!req.has_param("dryRun")) return false;
+    const auto value = req.get_param_value("dryRun");
+    if (value == "All") return true;
+    return err(400, "BadRequest",
+               "dryRun: Unsupported value: \"" + value + "\": supported values: \"All\"");
+  }
+
+  static Result<bool> delete_options_dry_run(const httplib::Request& req) {
+    if (req.body.empty()) return false;
+    const auto body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return err(400, "BadRequest", "the DeleteOptions body is not a JSON object");
+    }
+    const auto it = body.find("dryRun");
+    if (it == body.end() || it->is_null()) return false;
+    if (!it->is_array()) return err(400, "BadRequest", "DeleteOptions.dryRun must be a list");
+    for (const auto& v : *it) {
+      if (v != "All") {
+        return err(400, "BadRequest",
+                   "dryRun: Unsupported value: " + v.dump() + ": supported values: \"All\"");
+      }
+    }
+    return !it->empty();
   }
 
   static Result<json> parse_body(const httplib::Request& req) {
@@ -528,6 +568,13 @@ struct LocalApiServer::Impl {
     if (!body.is_object()) {
       return err(400, "BadRequest",
                  "the request body must be an object, got " + std::string(body.type_name()));
+    }
+    // A null metadata field is an unset one, as for a real server (`kubectl create
+    // --dry-run=client -o yaml` writes `creationTimestamp: null`).
+    if (auto meta = body.find("metadata"); meta != body.end() && meta->is_object()) {
+      for (auto it = meta->begin(); it != meta->end();) {
+        it = it->is_null() ? meta->erase(it) : std::next(it);
+      }
     }
     if (auto shape = detail::check_shape(body); !shape.ok()) return shape.error();
     return body;
@@ -567,7 +614,7 @@ struct LocalApiServer::Impl {
     send_json(res, code, *result);
   }
 
-  void patch(const Target& t, const httplib::Request& req, httplib::Response& res) {
+  void patch(const Target& t, const httplib::Request& req, httplib::Response& res, bool dry_run) {
     const auto type = req.get_header_value("Content-Type");
     const bool status_only = !t.sub.empty();
     std::string yaml_error;
@@ -591,7 +638,7 @@ struct LocalApiServer::Impl {
                   next.merge_patch(applied);
                   return next;
                 },
-                status_only, /*create_if_missing=*/!status_only),
+                status_only, /*create_if_missing=*/!status_only, dry_run),
             200);
       return;
     }
@@ -639,7 +686,8 @@ struct LocalApiServer::Impl {
                               "or application/apply-patch+yaml"));
       return;
     }
-    reply(req, res, t.rt, store.patch(t.rt, t.ns, t.name, patcher, status_only, false), 200);
+    reply(req, res, t.rt, store.patch(t.rt, t.ns, t.name, patcher, status_only, false, dry_run),
+          200);
   }
 
   void list_or_watch(const Target& t, const httplib::Request& req, httplib::Response& res) {

@@ -308,7 +308,8 @@ Status LocalStore::validate_locked(const ResourceType& rt, const json& object) c
   return error;
 }
 
-Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, json object) {
+Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, json object,
+                                bool dry_run) {
   std::lock_guard lock(mu_);
   auto& meta = meta_of(object);
   std::string name = meta.value("name", "");
@@ -382,11 +383,12 @@ Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, j
                            {"lastTransitionTime", now_rfc3339()}}}}};
   }
   if (auto status = validate_locked(rt, object); !status.ok()) return status.error();
-  return commit_locked(rt, ns, name, nullptr, std::move(object), false);
+  return commit_locked(rt, ns, name, nullptr, std::move(object), false, dry_run);
 }
 
 Result<json> LocalStore::update(const ResourceType& rt, const std::string& ns,
-                                const std::string& name, json object, bool status_only) {
+                                const std::string& name, json object, bool status_only,
+                                bool dry_run) {
   std::lock_guard lock(mu_);
   const auto it = objects_.find(make_key(rt, ns, name));
   if (it == objects_.end()) return api_error(404, "NotFound", not_found_message(rt, name));
@@ -405,12 +407,12 @@ Result<json> LocalStore::update(const ResourceType& rt, const std::string& ns,
                          "latest version and try again");
   }
   const json old = it->second;
-  return commit_locked(rt, ns, name, &old, std::move(object), status_only);
+  return commit_locked(rt, ns, name, &old, std::move(object), status_only, dry_run);
 }
 
 Result<json> LocalStore::patch(const ResourceType& rt, const std::string& ns,
                                const std::string& name, const Patcher& patcher, bool status_only,
-                               bool create_if_missing) {
+                               bool create_if_missing, bool dry_run) {
   std::unique_lock lock(mu_);
   const auto it = objects_.find(make_key(rt, ns, name));
   if (it == objects_.end()) {
@@ -422,7 +424,7 @@ Result<json> LocalStore::patch(const ResourceType& rt, const std::string& ns,
     meta["name"] = name;
     if (rt.namespaced) meta["namespace"] = ns;
     lock.unlock();
-    return create(rt, ns, std::move(*created));
+    return create(rt, ns, std::move(*created), dry_run);
   }
   const json old = it->second;
   auto next = patcher(old);
@@ -435,7 +437,7 @@ Result<json> LocalStore::patch(const ResourceType& rt, const std::string& ns,
                          "\": the object has been modified; please apply your changes to the "
                          "latest version and try again");
   }
-  return commit_locked(rt, ns, name, &old, std::move(*next), status_only);
+  return commit_locked(rt, ns, name, &old, std::move(*next), status_only, dry_run);
 }
 
 Result<json> LocalStore::change_same(const ResourceType& rt, const json& object,
@@ -458,7 +460,7 @@ Result<json> LocalStore::change_same(const ResourceType& rt, const json& object,
 
 Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string& ns,
                                        const std::string& name, const json* old, json next,
-                                       bool status_only) {
+                                       bool status_only, bool dry_run) {
   if (old != nullptr) {
     if (status_only) {
       json merged = *old;
@@ -503,6 +505,7 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
   }
   next["apiVersion"] = rt.api_version();
   next["kind"] = rt.kind;
+  if (dry_run) return next;  // checked and computed; nothing stored, no resourceVersion used
   meta_of(next)["resourceVersion"] = std::to_string(++rv_);
   const auto key = make_key(rt, ns, name);
   if (old != nullptr && next["metadata"].contains("deletionTimestamp") && !has_finalizers(next)) {
@@ -520,12 +523,19 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
 }
 
 Result<json> LocalStore::remove(const ResourceType& rt, const std::string& ns,
-                                const std::string& name) {
+                                const std::string& name, bool dry_run) {
   std::lock_guard lock(mu_);
   const auto key = make_key(rt, ns, name);
   const auto it = objects_.find(key);
   if (it == objects_.end()) return api_error(404, "NotFound", not_found_message(rt, name));
   json object = it->second;
+  if (dry_run) {
+    if (has_finalizers(object) && !object["metadata"].contains("deletionTimestamp")) {
+      object["metadata"]["deletionTimestamp"] = now_rfc3339();
+      object["metadata"]["deletionGracePeriodSeconds"] = 0;
+    }
+    return object;
+  }
   if (has_finalizers(object)) {
     if (!object["metadata"].contains("deletionTimestamp")) {
       object["metadata"]["deletionTimestamp"] = now_rfc3339();

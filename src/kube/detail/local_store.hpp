@@ -70,17 +70,21 @@ class LocalStore {
   // list(): every object of the type in ns ("" = all namespaces), plus the list's resourceVersion.
   std::pair<std::vector<nlohmann::json>, std::int64_t> list(const ResourceType& rt,
                                                             const std::string& ns) const;
+  // Writes take `dry_run`: everything is checked and the answer computed as for a real write
+  // (defaults, generated name and uid, validation, conflicts), but nothing is stored, no
+  // resourceVersion is used and no watch event is sent (Kubernetes' dryRun=All).
   Result<nlohmann::json> create(const ResourceType& rt, const std::string& ns,
-                                nlohmann::json object);
+                                nlohmann::json object, bool dry_run = false);
   // update(): replaces the object (or only its status when status_only). A non-empty
   // metadata.resourceVersion that is not current yields 409 Conflict.
   Result<nlohmann::json> update(const ResourceType& rt, const std::string& ns,
-                                const std::string& name, nlohmann::json object, bool status_only);
+                                const std::string& name, nlohmann::json object, bool status_only,
+                                bool dry_run = false);
   // patch(): computes the new object from the current one under the lock (no lost updates).
   using Patcher = std::function<Result<nlohmann::json>(const nlohmann::json& current)>;
   Result<nlohmann::json> patch(const ResourceType& rt, const std::string& ns,
                                const std::string& name, const Patcher& patcher, bool status_only,
-                               bool create_if_missing);
+                               bool create_if_missing, bool dry_run = false);
   // change_same(): applies `change` to the stored object that `object` names (namespace, name),
   // only while it is still that object (same metadata.uid), so a controller never writes to a
   // namesake created after it read. 404 when gone, 409 when replaced.
@@ -89,7 +93,7 @@ class LocalStore {
                                      const Change& change, bool status_only);
   // remove(): deletes, or only marks deletionTimestamp while finalizers remain.
   Result<nlohmann::json> remove(const ResourceType& rt, const std::string& ns,
-                                const std::string& name);
+                                const std::string& name, bool dry_run = false);
 
   // events_since(): events after rv for one resource, or nullopt when rv is older than the
   // retained history (the caller answers 410 Gone).
@@ -107,7 +111,7 @@ class LocalStore {
 
   Result<nlohmann::json> commit_locked(const ResourceType& rt, const std::string& ns,
                                        const std::string& name, const nlohmann::json* old,
-                                       nlohmann::json next, bool status_only);
+                                       nlohmann::json next, bool status_only, bool dry_run = false);
   Status validate_locked(const ResourceType& rt, const nlohmann::json& object) const;
   void record_locked(const std::string& type, const ResourceType& rt, const nlohmann::json& obj);
   void erase_locked(const ResourceType& rt, const Key& key, nlohmann::json object);
