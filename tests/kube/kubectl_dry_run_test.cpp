@@ -90,3 +90,60 @@ TEST(LocalServerDryRun, UnknownDryRunValuesAreRefusedNotWritten) {
 
 }  // namespace
 }  // namespace kopiur::kube
+
+namespace kopiur::kube {
+namespace {
+
+// The stored-only kinds a chart installs are validated as a real server validates them.
+TEST(LocalServerConfigObjects, DeploymentsServicesRbacAndWebhooksAreValidated) {
+  auto server = testing::start_server();
+  ASSERT_NE(server, nullptr);
+  Client client(testing::config_for(*server));
+  auto expect_invalid = [&](const std::string& path, const nlohmann::json& object,
+                            const std::vector<std::string>& messages) {
+    auto r = client.request("POST", path + "?dryRun=All", object, "application/json");
+    ASSERT_FALSE(r.ok()) << object.dump();
+    EXPECT_EQ(r.error().http_status, 422) << r.error().to_string();
+    for (const auto& m : messages) {
+      EXPECT_NE(r.error().message.find(m), std::string::npos)
+          << m << " not in " << r.error().message;
+    }
+  };
+  nlohmann::json container = {{"name", "c"}, {"image", "i"}};
+  nlohmann::json deployment = {
+      {"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", {{"name", "d"}}}};
+  deployment["spec"]["selector"]["matchLabels"] = {{"app", "a"}};
+  deployment["spec"]["template"]["metadata"]["labels"] = {{"app", "b"}};
+  deployment["spec"]["template"]["spec"]["containers"] = nlohmann::json::array({container});
+  expect_invalid("/apis/apps/v1/namespaces/default/deployments", deployment,
+                 {"Deployment.apps \"d\" is invalid: spec.template.metadata.labels",
+                  "`selector` does not match template `labels`"});
+  nlohmann::json port;
+  port["port"] = 70000;
+  nlohmann::json svc = {{"apiVersion", "v1"}, {"kind", "Service"}, {"metadata", {{"name", "s"}}}};
+  svc["spec"]["ports"] = nlohmann::json::array({port});
+  expect_invalid("/api/v1/namespaces/default/services", svc,
+                 {"spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535"});
+  nlohmann::json rule;
+  rule["apiGroups"] = nlohmann::json::array({""});
+  rule["resources"] = nlohmann::json::array({"pods"});
+  nlohmann::json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                         {"kind", "ClusterRole"},
+                         {"metadata", {{"name", "r"}}}};
+  role["rules"] = nlohmann::json::array({rule});
+  expect_invalid("/apis/rbac.authorization.k8s.io/v1/clusterroles", role,
+                 {"rules[0].verbs: Required value"});
+  nlohmann::json hook;
+  hook["name"] = "validate";
+  hook["clientConfig"]["url"] = "https://x";
+  hook["admissionReviewVersions"] = nlohmann::json::array({"v1"});
+  nlohmann::json vwc = {{"apiVersion", "admissionregistration.k8s.io/v1"},
+                        {"kind", "ValidatingWebhookConfiguration"},
+                        {"metadata", {{"name", "w"}}}};
+  vwc["webhooks"] = nlohmann::json::array({hook});
+  expect_invalid("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations", vwc,
+                 {"webhooks[0].name: Invalid value: \"validate\"", "webhooks[0].sideEffects"});
+}
+
+}  // namespace
+}  // namespace kopiur::kube

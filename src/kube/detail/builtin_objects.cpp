@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kube/detail/base64.hpp"
+#include "kube/detail/config_objects.hpp"
 #include "kube/detail/local_store.hpp"
 
 namespace kopiur::kube::detail {
@@ -160,6 +161,8 @@ std::string container_error(const json& container, const std::string& at) {
   return {};
 }
 
+}  // namespace
+
 // The checks and defaults of a pod spec, at `path` (for error messages).
 Status prepare_pod_spec(const std::string& kind, const json& object, json& spec,
                         const std::string& path) {
@@ -195,6 +198,8 @@ Status prepare_pod_spec(const std::string& kind, const json& object, json& spec,
   set_default(spec, "securityContext", json::object());
   return {};
 }
+
+namespace {
 
 Status prepare_job(json& job, bool creating, const json* old) {
   if (creating) job.erase("status");  // the Job controller owns it
@@ -332,7 +337,7 @@ Status prepare_builtin(const ResourceType& rt, json& object, const json* old) {
   if (rt.group.empty() && rt.kind == "Secret") return prepare_secret(object);
   if (rt.group.empty() && rt.kind == "Pod") return prepare_pod(object, creating);
   if (rt.group == "batch" && rt.kind == "Job") return prepare_job(object, creating, old);
-  return {};
+  return prepare_config_object(rt, object);
 }
 
 }  // namespace kopiur::kube::detail

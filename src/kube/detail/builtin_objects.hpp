@@ -5,6 +5,8 @@
 // Job controller rely on (a Pod has containers with names; a Job's pods restart Never/OnFailure).
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "kopiur/kube/result.hpp"
@@ -18,5 +20,10 @@ struct ResourceType;
 // on an update (a Job's template, selector and completionMode are immutable), null on create
 // (metadata.uid and creationTimestamp are already set). A 422 Invalid error names the field.
 Status prepare_builtin(const ResourceType& rt, nlohmann::json& object, const nlohmann::json* old);
+
+// prepare_pod_spec(): the checks and defaults of a pod spec at `path` (error messages name it),
+// for Pods, Job and Deployment templates. `kind` and `object` name the object in a 422.
+Status prepare_pod_spec(const std::string& kind, const nlohmann::json& object, nlohmann::json& spec,
+                        const std::string& path);
 
 }  // namespace kopiur::kube::detail

@@ -168,6 +168,16 @@ LocalStore::LocalStore(Options options) : options_(std::move(options)) {
         builtin("batch", "v1", "Job", "jobs", true, true),
         builtin("events.k8s.io", "v1", "Event", "events", true, false, {"ev"}),
         builtin("coordination.k8s.io", "v1", "Lease", "leases", true, false),
+        // Stored and validated only (config_objects.hpp): what a chart installs.
+        builtin("", "v1", "Service", "services", true, true, {"svc"}),
+        builtin("apps", "v1", "Deployment", "deployments", true, true, {"deploy"}),
+        builtin("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, false),
+        builtin("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings",
+                false, false),
+        builtin("rbac.authorization.k8s.io", "v1", "Role", "roles", true, false),
+        builtin("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, false),
+        builtin("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration",
+                "validatingwebhookconfigurations", false, false),
         builtin("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
                 "customresourcedefinitions", false, true, {"crd", "crds"})}) {
     resources_[rt.key()] = rt;
