@@ -343,6 +343,7 @@ std::vector<std::string> env_problems(const std::string& program,
   std::vector<std::string> problems;
   const auto otlp = telemetry::otlp::parse_otlp_config(lookup);
   if (!otlp.ok()) problems.push_back(program + ": " + otlp.errors_message());
+  for (const auto& w : otlp.warnings) problems.push_back(program + ": " + w);
   telemetry::log::TracingConfig config;
   config.service_name = program;
   config.env = lookup;

@@ -118,6 +118,7 @@ TelemetryInit init_telemetry(TelemetryOptions options) {
   tracing.is_tty = options.is_tty;
   tracing.extra_layers = std::move(layers);
   tracing.deferred_warnings = resource.warnings;
+  for (const auto& w : otlp_config.warnings) tracing.deferred_warnings.push_back(w);
   if (!otlp_config.ok()) tracing.deferred_errors.push_back(otlp_config.errors_message());
   tracing.otlp_summary = otlp::summary(otlp_config.config);
   tracing.shutdown_timeout = t->shutdown_timeout_;

@@ -16,6 +16,10 @@ namespace {
 
 using detail::trim;
 
+constexpr std::size_t kMaxMetadataBytes = 8192;
+// OTEL_EXPORTER_OTLP_TIMEOUT=0: no limit (a year is far enough and cannot overflow a deadline).
+constexpr std::chrono::milliseconds kNoLimit = std::chrono::hours(24 * 365);
+
 std::string quoted(std::string_view name, std::string_view value) {
   return std::string(name) + "=\"" + std::string(value) + "\"";
 }
@@ -27,9 +31,12 @@ std::optional<std::string> get(const EnvLookup& env, std::string_view name) {
   return value;
 }
 
+// Two kinds of problems, as the OpenTelemetry environment specification asks: a value that
+// leaves no way to export (endpoint, protocol, TLS material) turns OTLP off; any other invalid
+// value is a warning and is treated as unset (its default applies). Strict mode makes both fatal.
 class Parser {
  public:
-  explicit Parser(const EnvLookup& env) : env_(env) {}
+  Parser(const EnvLookup& env, bool strict) : env_(env), strict_(strict) {}
 
   std::optional<Endpoint> endpoint(std::string_view name) {
     const auto value = get(env_, name);
@@ -44,15 +51,19 @@ class Parser {
     return std::get<Endpoint>(std::move(parsed));
   }
 
-  // A duration in milliseconds, > 0.
-  void millis(std::string_view name, std::chrono::milliseconds& out) {
+  // A duration in milliseconds, > 0 (or 0 = no limit, where zero_means_no_limit).
+  void millis(std::string_view name, std::chrono::milliseconds& out,
+              bool zero_means_no_limit = false) {
     const auto value = get(env_, name);
     if (!value) return;
     const auto parsed = detail::parse_uint(trim(*value));
+    if (parsed && *parsed == 0 && zero_means_no_limit) {
+      out = kNoLimit;
+      return;
+    }
     if (!parsed || *parsed == 0) {
-      errors_.push_back(quoted(name, *value) +
-                        " is not a positive whole number of milliseconds; e.g. " +
-                        std::string(name) + "=" + std::to_string(out.count()) + " (the default)");
+      recoverable(quoted(name, *value) + " is not a positive whole number of milliseconds; e.g. " +
+                  std::string(name) + "=" + std::to_string(out.count()) + " (the default)");
       return;
     }
     out = std::chrono::milliseconds{*parsed};
@@ -63,8 +74,8 @@ class Parser {
     if (!value) return;
     const auto parsed = detail::parse_uint(trim(*value));
     if (!parsed || *parsed == 0) {
-      errors_.push_back(quoted(name, *value) + " is not a positive whole number; e.g. " +
-                        std::string(name) + "=" + std::to_string(out) + " (the default)");
+      recoverable(quoted(name, *value) + " is not a positive whole number; e.g. " +
+                  std::string(name) + "=" + std::to_string(out) + " (the default)");
       return;
     }
     out = *parsed;
@@ -77,18 +88,31 @@ class Parser {
     count(queue, out.max_queue_size);
     count(batch_size, out.max_export_batch_size);
     if (out.max_export_batch_size > out.max_queue_size) {
-      errors_.push_back(std::string(batch_size) + "=" + std::to_string(out.max_export_batch_size) +
-                        " is larger than " + std::string(queue) + "=" +
-                        std::to_string(out.max_queue_size) + "; a batch must fit in the queue");
+      recoverable(std::string(batch_size) + "=" + std::to_string(out.max_export_batch_size) +
+                  " is larger than " + std::string(queue) + "=" +
+                  std::to_string(out.max_queue_size) + "; a batch must fit in the queue");
+      out.max_export_batch_size = out.max_queue_size;
     }
   }
 
+  // No way to export: OTLP off (or, strict, refuse to start).
   void add(std::string error) { errors_.push_back(std::move(error)); }
+  // Treated as unset, with a warning (an error in strict mode).
+  void recoverable(std::string problem) {
+    if (strict_) {
+      errors_.push_back(std::move(problem));
+    } else {
+      warnings_.push_back(std::move(problem) + "; using the default");
+    }
+  }
   std::vector<std::string> take_errors() { return std::move(errors_); }
+  std::vector<std::string> take_warnings() { return std::move(warnings_); }
 
  private:
   const EnvLookup& env_;
+  bool strict_;
   std::vector<std::string> errors_;
+  std::vector<std::string> warnings_;
 };
 
 void parse_protocol(const EnvLookup& env, Parser& parser) {
@@ -107,23 +131,37 @@ void parse_headers(const EnvLookup& env, Parser& parser, KeyValues& out) {
   if (!value) return;
   auto list = detail::parse_key_values(*value);
   for (const auto& bad : list.bad_entries) {
-    parser.add(std::string(env::kOtlpHeaders) + " entry " + bad +
-               "; the format is key=value,key2=value2 with values percent-encoded");
+    parser.recoverable(std::string(env::kOtlpHeaders) + " entry " + bad +
+                       " is skipped; the format is key=value,key2=value2 with values "
+                       "percent-encoded");
   }
+  std::size_t metadata_size = 0;
   for (auto& [key, header_value] : list.pairs) {
     // gRPC metadata keys are lower-case; HTTP header names are case-insensitive anyway.
     std::string lower = detail::to_lower(key);
     if (!detail::valid_metadata_key(lower)) {
-      parser.add(std::string(env::kOtlpHeaders) + " entry key \"" + key +
-                 "\" is not a valid header name; use letters, digits, '-', '_' or '.' (and no "
-                 "-bin suffix)");
+      parser.recoverable(std::string(env::kOtlpHeaders) + " entry key \"" + key +
+                         "\" is not a valid header name (skipped); use letters, digits, '-', '_' "
+                         "or '.' (and no -bin suffix)");
       continue;
     }
     if (!detail::valid_metadata_value(header_value)) {
-      parser.add(std::string(env::kOtlpHeaders) + " entry \"" + key +
-                 "\" has a value with control or non-ASCII characters; percent-encode them");
+      parser.recoverable(std::string(env::kOtlpHeaders) + " entry \"" + key +
+                         "\" has a value with control or non-ASCII characters (skipped); "
+                         "percent-encode them");
       continue;
     }
+    // gRPC refuses metadata over 8 KiB (HPACK counts 32 bytes per entry): such a header would
+    // stall every export until its deadline, so it is refused here.
+    const std::size_t size = lower.size() + header_value.size() + 32;
+    if (metadata_size + size > kMaxMetadataBytes) {
+      parser.recoverable(std::string(env::kOtlpHeaders) + " entry \"" + key + "\" (" +
+                         std::to_string(header_value.size()) +
+                         " bytes) does not fit in gRPC's 8 KiB metadata limit (skipped); shorten "
+                         "it");
+      continue;
+    }
+    metadata_size += size;
     out.emplace_back(std::move(lower), std::move(header_value));
   }
 }
@@ -179,16 +217,19 @@ std::string OtlpConfigResult::errors_message() const {
 
 OtlpConfigResult parse_otlp_config(const EnvLookup& env) {
   OtlpConfigResult result;
-  Parser parser(env);
-
+  std::optional<std::string> bad_strict;
   if (const auto strict = env(env::kOtelStrict)) {
     if (const auto flag = parse_flag(*strict)) {
       result.strict = *flag;
     } else {
-      parser.add(quoted(env::kOtelStrict, *strict) +
-                 " is not a boolean; set it to true (fail fast on telemetry misconfiguration) or "
-                 "false");
+      bad_strict = *strict;
     }
+  }
+  Parser parser(env, result.strict);
+  if (bad_strict) {
+    parser.recoverable(quoted(env::kOtelStrict, *bad_strict) +
+                       " is not a boolean (treated as false); set it to true (fail fast on "
+                       "telemetry misconfiguration) or false");
   }
 
   OtlpConfig config;
@@ -207,20 +248,21 @@ OtlpConfigResult parse_otlp_config(const EnvLookup& env) {
   if (!any_endpoint_set) {
     // OTLP off: the other variables are not read, so nothing about them can be wrong.
     result.errors = parser.take_errors();
+    result.warnings = parser.take_warnings();
     return result;
   }
 
   parse_protocol(env, parser);
   parse_headers(env, parser, config.headers);
-  parser.millis(env::kOtlpTimeout, config.timeout);
+  parser.millis(env::kOtlpTimeout, config.timeout, /*zero_means_no_limit=*/true);
 
   if (const auto value = get(env, env::kOtlpCompression)) {
     const auto compression = detail::to_lower(trim(*value));
     if (compression == "gzip") {
       config.compression = Compression::Gzip;
     } else if (compression != "none") {
-      parser.add(quoted(env::kOtlpCompression, *value) +
-                 " is not supported; use gzip, or none (the default)");
+      parser.recoverable(quoted(env::kOtlpCompression, *value) +
+                         " is not supported; use gzip, or none (the default)");
     }
   }
 
@@ -230,7 +272,8 @@ OtlpConfigResult parse_otlp_config(const EnvLookup& env) {
     if (const auto flag = parse_flag(*value)) {
       config.insecure = *flag;
     } else {
-      parser.add(quoted(env::kOtlpInsecure, *value) + " is not a boolean; use true or false");
+      parser.recoverable(quoted(env::kOtlpInsecure, *value) +
+                         " is not a boolean; use true or false");
     }
   }
   if (config.insecure) {
@@ -254,8 +297,9 @@ OtlpConfigResult parse_otlp_config(const EnvLookup& env) {
     } else if (preference == "lowmemory") {
       config.temporality = Temporality::LowMemory;
     } else {
-      parser.add(quoted(env::kOtlpMetricsTemporality, *value) +
-                 " is not a temporality; use cumulative (the default), delta or lowmemory");
+      parser.recoverable(quoted(env::kOtlpMetricsTemporality, *value) +
+                         " is not a temporality; use cumulative (the default), delta or "
+                         "lowmemory");
     }
   }
 
@@ -270,6 +314,7 @@ OtlpConfigResult parse_otlp_config(const EnvLookup& env) {
   // resource's: build_resource() reads them (and warns about bad entries) for every reader.
 
   result.errors = parser.take_errors();
+  result.warnings = parser.take_warnings();
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }
@@ -291,7 +336,9 @@ std::string summary(const std::optional<OtlpConfig>& config) {
     if (i > 0) out += ",";
     out += config->headers[i].first + "=<redacted>";
   }
-  out += "], timeout=" + std::to_string(config->timeout.count()) + "ms";
+  out += "], timeout=" + (config->timeout == kNoLimit
+                              ? std::string("none")
+                              : std::to_string(config->timeout.count()) + "ms");
   out += ", compression=";
   out += config->compression == Compression::Gzip ? "gzip" : "none";
   if (!config->certificate_file.empty()) out += ", ca=" + config->certificate_file;

@@ -147,33 +147,47 @@ struct BadValue {
   std::string variable;
   std::string value;
   std::vector<std::string> message_mentions;
+  // Fatal: no way to export (OTLP off). Otherwise the value is treated as unset with a warning
+  // (the OpenTelemetry environment specification), unless strict mode is on.
+  bool fatal = false;
 };
 
 std::vector<BadValue> bad_values() {
   const std::string kEndpointFix = "http://otel-collector.observability.svc:4317";
   return {
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", {"not a URL", kEndpointFix}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector:4317", {"scheme \"ftp\"", "https://"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://", {"no host"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://:4317", {"no host"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:0", {"invalid port \"0\""}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:70000", {"invalid port"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:43x7", {"invalid port"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:", {"empty port"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/v1/traces", {"path", "host:port"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317?x=1", {"query"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://user:pw@collector:4317", {"user info"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://coll ector:4317", {"invalid character"}},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1:4317", {"IPv6"}},
-      {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "traces:4317", {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}},
-      {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "udp://m", {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"}},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", {"not a URL", kEndpointFix}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector:4317", {"scheme \"ftp\"", "https://"}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://", {"no host"}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://:4317", {"no host"}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:0", {"invalid port \"0\""}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:70000", {"invalid port"}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:43x7", {"invalid port"}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:", {"empty port"}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT",
+       "http://collector:4318/v1/traces",
+       {"path", "host:port"},
+       true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317?x=1", {"query"}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://user:pw@collector:4317", {"user info"}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://coll ector:4317", {"invalid character"}, true},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1:4317", {"IPv6"}, true},
+      {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+       "traces:4317",
+       {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+       true},
+      {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+       "udp://m",
+       {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"},
+       true},
       {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
        "http://l/v1/logs",
-       {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"}},
+       {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"},
+       true},
       {"OTEL_EXPORTER_OTLP_PROTOCOL",
        "http/protobuf",
-       {"only OTLP over gRPC is compiled in", "4317", "\"grpc\""}},
-      {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", {"only OTLP over gRPC"}},
+       {"only OTLP over gRPC is compiled in", "4317", "\"grpc\""},
+       true},
+      {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", {"only OTLP over gRPC"}, true},
       {"OTEL_EXPORTER_OTLP_HEADERS", "authorization", {"\"authorization\"", "no '='"}},
       {"OTEL_EXPORTER_OTLP_HEADERS", "a=1,=2", {"\"=2\"", "empty key"}},
       {"OTEL_EXPORTER_OTLP_HEADERS", "a=100%", {"\"a=100%\"", "percent-encoding"}},
@@ -183,10 +197,9 @@ std::vector<BadValue> bad_values() {
       {"OTEL_EXPORTER_OTLP_HEADERS", "k=a%0Ab", {"\"k\"", "control"}},
       {"KOPIUR_OTEL_STRICT", "maybe", {"KOPIUR_OTEL_STRICT=\"maybe\"", "true", "false"}},
       {"OTEL_EXPORTER_OTLP_TIMEOUT", "10s", {"milliseconds", "10000"}},
-      {"OTEL_EXPORTER_OTLP_TIMEOUT", "0", {"positive"}},
       {"OTEL_EXPORTER_OTLP_TIMEOUT", "-5", {"positive"}},
       {"OTEL_EXPORTER_OTLP_COMPRESSION", "zstd", {"gzip", "none"}},
-      {"OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem", {"cannot be read"}},
+      {"OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem", {"cannot be read"}, true},
       {"OTEL_EXPORTER_OTLP_INSECURE", "sometimes", {"not a boolean"}},
       {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
        "sometimes",
@@ -218,7 +231,21 @@ TEST_P(OtlpMisconfiguration, EveryBadValueIsOneActionableError) {
     if (strict && bad.variable != "KOPIUR_OTEL_STRICT") env.emplace("KOPIUR_OTEL_STRICT", "true");
     const auto result = parse(env);
     SCOPED_TRACE(bad.variable + "=" + bad.value);
-    EXPECT_FALSE(result.config.has_value()) << "a bad value must turn OTLP off";
+    const bool effective_strict = strict && bad.variable != "KOPIUR_OTEL_STRICT";
+    if (!bad.fatal && !effective_strict) {
+      // Treated as unset: OTLP stays on with the default, and a warning says why.
+      EXPECT_TRUE(result.config.has_value()) << result.errors_message();
+      EXPECT_TRUE(result.errors.empty()) << result.errors_message();
+      ASSERT_EQ(result.warnings.size(), 1u);
+      const auto& warning = result.warnings.front();
+      EXPECT_NE(warning.find(bad.variable), std::string::npos) << warning;
+      for (const auto& mention : bad.message_mentions) {
+        EXPECT_NE(warning.find(mention), std::string::npos)
+            << "missing '" << mention << "': " << warning;
+      }
+      continue;
+    }
+    EXPECT_FALSE(result.config.has_value()) << "a fatal or strict problem must turn OTLP off";
     ASSERT_EQ(result.errors.size(), 1u) << result.errors_message();
     const auto& error = result.errors.front();
     EXPECT_NE(error.find(bad.variable), std::string::npos) << error;
@@ -268,7 +295,41 @@ TEST(OtlpConfig, SeveralMistakesAreReportedTogether) {
                              {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"},
                              {"OTEL_BSP_MAX_QUEUE_SIZE", "x"}});
   EXPECT_FALSE(result.config);
-  EXPECT_EQ(result.errors.size(), 3u) << result.errors_message();
+  EXPECT_EQ(result.errors.size(), 2u) << result.errors_message();
+  EXPECT_EQ(result.warnings.size(), 1u);
+}
+
+// One bad header entry, a bad number or an unknown strict value no longer turn every signal off:
+// each is skipped or defaulted with a warning. Timeout 0 means no limit.
+TEST(OtlpConfig, InvalidValuesAreTreatedAsUnsetNotAllOrNothing) {
+  const auto result = parse({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"},
+                             {"OTEL_EXPORTER_OTLP_HEADERS", "a=b,c,api-key=k%20v,=v,x=%ZZ"},
+                             {"OTEL_METRIC_EXPORT_INTERVAL", "abc"},
+                             {"OTEL_EXPORTER_OTLP_TIMEOUT", "0"},
+                             {"KOPIUR_OTEL_STRICT", "on"}});
+  ASSERT_TRUE(result.config.has_value()) << result.errors_message();
+  EXPECT_FALSE(result.strict);
+  EXPECT_EQ(result.config->headers, (KeyValues{{"a", "b"}, {"api-key", "k v"}}));
+  EXPECT_EQ(result.config->metric_export_interval, std::chrono::milliseconds{60000});
+  EXPECT_GE(result.config->timeout, std::chrono::hours(24));
+  EXPECT_NE(summary(result.config).find("timeout=none"), std::string::npos);
+  EXPECT_EQ(result.warnings.size(), 5u);
+}
+
+TEST(OtlpConfig, AHeaderOverGrpcsMetadataLimitIsRefusedAtStart) {
+  const std::string huge(70 * 1024, 'x');
+  const auto result = parse({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"},
+                             {"OTEL_EXPORTER_OTLP_HEADERS", "small=1,token=" + huge}});
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_EQ(result.config->headers, (KeyValues{{"small", "1"}}));
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].find("8 KiB metadata limit"), std::string::npos)
+      << result.warnings[0];
+  const auto strict = parse({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"},
+                             {"KOPIUR_OTEL_STRICT", "true"},
+                             {"OTEL_EXPORTER_OTLP_HEADERS", "token=" + huge}});
+  EXPECT_FALSE(strict.config.has_value());
+  EXPECT_EQ(strict.errors.size(), 1u);
 }
 
 TEST(OtlpConfig, InsecureContradictsHttps) {

@@ -7,9 +7,11 @@
 // OTEL_RESOURCE_ATTRIBUTES entry is skipped there with a warning and never turns OTLP off.
 // parse_otlp_config() validates every variable at once and returns either a config (OTLP on),
 // nothing (OTLP off: no endpoint configured), or the list of everything wrong with it. Each error
-// names the variable, the bad value and the fix. The caller decides what an error means: without
-// strict mode it logs errors_message() once and runs without OTLP; with KOPIUR_OTEL_STRICT it
-// prints the message on stderr and exits non-zero.
+// names the variable, the bad value and the fix. Only a value that leaves no way to export (an
+// endpoint, the protocol, the TLS material) is an error; any other invalid value is a warning and
+// is treated as unset (OTEL_EXPORTER_OTLP_TIMEOUT=0 means no limit), unless strict mode is on. The
+// caller decides what an error means: without strict mode it logs errors_message() once and runs
+// without OTLP; with KOPIUR_OTEL_STRICT it prints the message on stderr and exits non-zero.
 //
 // Thread-safety: pure functions over the lookup; a config is a plain value.
 // Cost: start-up only (reads the CA file named by OTEL_EXPORTER_OTLP_CERTIFICATE).
@@ -91,6 +93,9 @@ struct OtlpConfig {
 struct OtlpConfigResult {
   std::optional<OtlpConfig> config;
   std::vector<std::string> errors;
+  // Invalid values treated as unset (defaults used), as the OpenTelemetry environment
+  // specification asks; logged as warnings. Strict mode turns them into errors instead.
+  std::vector<std::string> warnings;
   bool strict = false;
 
   [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
