@@ -111,7 +111,9 @@ TelemetryInit init_telemetry(TelemetryOptions options) {
 
   // 4. The logger. Everything found so far is said once it is live, never lost.
   log::TracingConfig tracing;
-  tracing.service_name = options.service_name;
+  // The resource's service.name (OTEL_SERVICE_NAME may override the program's name).
+  tracing.service_name =
+      std::string(t->resource_.get("service.name").value_or(options.service_name));
   tracing.default_target = default_target_for(options);
   tracing.env = env;
   tracing.sink = options.sink;
@@ -133,7 +135,7 @@ TelemetryInit init_telemetry(TelemetryOptions options) {
     log::Dispatcher::ScopedDefault use(t->dispatcher_);
     setup.emit_pending(tracing.service_name, tracing.otlp_summary);
   }
-  t->summary_ = fmt::format("service={} otlp=[{}]", options.service_name, tracing.otlp_summary);
+  t->summary_ = fmt::format("service={} otlp=[{}]", tracing.service_name, tracing.otlp_summary);
 
   // 5. One meter provider, two readers.
   t->provider_ = std::make_unique<metrics::MeterProvider>();

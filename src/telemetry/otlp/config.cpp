@@ -320,7 +320,7 @@ OtlpConfigResult parse_otlp_config(const EnvLookup& env) {
 }
 
 std::string summary(const std::optional<OtlpConfig>& config) {
-  if (!config) return "OTLP off";
+  if (!config) return "off";
   std::string out = "OTLP on (grpc):";
   auto signal = [&out](std::string_view name, const std::optional<Endpoint>& endpoint) {
     out += " ";

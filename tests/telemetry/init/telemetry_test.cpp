@@ -56,7 +56,15 @@ TEST(InitTelemetry, NoOtlpConfiguredStillLogs) {
   }
   EXPECT_EQ(count_containing(b.sink->lines(), "probe line"), 1u) << b.sink->text();
   // The start-up line states the effective configuration.
-  EXPECT_EQ(count_containing(b.sink->lines(), "OTLP off"), 1u) << b.sink->text();
+  EXPECT_EQ(count_containing(b.sink->lines(), "otlp=off"), 1u) << b.sink->text();
+}
+
+// The start-up line names the service as the resource does: OTEL_SERVICE_NAME wins.
+TEST(InitTelemetry, StartupLineNamesTheServiceTheResourceNames) {
+  auto b = build({{"OTEL_SERVICE_NAME", "backup-controller-eu"}});
+  ASSERT_NE(b.init.telemetry, nullptr) << b.init.fatal_error;
+  EXPECT_EQ(count_containing(b.sink->lines(), "service=backup-controller-eu"), 1u)
+      << b.sink->text();
 }
 
 TEST(InitTelemetry, StrictMisconfigurationFailsBeforeAnythingIsInstalled) {

@@ -376,7 +376,7 @@ TEST(OtlpConfig, SummaryRedactsHeaderValues) {
   EXPECT_NE(text.find("authorization=<redacted>"), std::string::npos) << text;
   EXPECT_NE(text.find("http://collector:4317"), std::string::npos) << text;
   EXPECT_NE(text.find("gzip"), std::string::npos) << text;
-  EXPECT_EQ(summary(std::nullopt), "OTLP off");
+  EXPECT_EQ(summary(std::nullopt), "off");
 }
 
 TEST(OtlpConfig, ProcessEnvReadsTheRealEnvironment) {
