@@ -13,6 +13,7 @@
 #include "kopiur/telemetry/log/log.hpp"
 #include "kopiur/telemetry/metrics/process.hpp"
 #include "kopiur/telemetry/otlp/config.hpp"
+#include "kopiur/telemetry/otlp/grpc_log.hpp"
 #include "kopiur/telemetry/otlp/log_layer.hpp"
 #include "kopiur/telemetry/otlp/metrics_reader.hpp"
 #include "kopiur/telemetry/otlp/mover_env.hpp"
@@ -136,6 +137,8 @@ TelemetryInit init_telemetry(TelemetryOptions options) {
     setup.emit_pending(tracing.service_name, tracing.otlp_summary);
   }
   t->summary_ = fmt::format("service={} otlp=[{}]", tracing.service_name, tracing.otlp_summary);
+  // gRPC's own diagnostics join the logger (target grpc) once there is a logger to join.
+  if (t->otlp_) otlp::route_grpc_logs();
 
   // 5. One meter provider, two readers.
   t->provider_ = std::make_unique<metrics::MeterProvider>();

@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include <grpc/support/log.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -57,6 +58,28 @@ TEST(InitTelemetry, NoOtlpConfiguredStillLogs) {
   EXPECT_EQ(count_containing(b.sink->lines(), "probe line"), 1u) << b.sink->text();
   // The start-up line states the effective configuration.
   EXPECT_EQ(count_containing(b.sink->lines(), "otlp=off"), 1u) << b.sink->text();
+}
+
+// gRPC's own log lines (a failed handshake) reach the logger under target grpc, not stderr.
+TEST(InitTelemetry, GrpcDiagnosticsGoThroughTheLogger) {
+  auto b =
+      build({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"}, {"KOPIUR_LOG_FORMAT", "json"}});
+  ASSERT_NE(b.init.telemetry, nullptr) << b.init.fatal_error;
+  {
+    log::Dispatcher::ScopedDefault use(b.init.telemetry->dispatcher());
+    gpr_log(GPR_ERROR, "Handshake failed with error %d", 7);
+  }
+  bool found = false;
+  for (const auto& line : b.sink->lines()) {
+    if (line.find("Handshake failed with error 7") == std::string::npos) continue;
+    const auto event = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(event.is_discarded()) << line;
+    EXPECT_EQ(event.value("target", ""), "grpc") << line;
+    EXPECT_EQ(event.value("level", ""), "ERROR") << line;
+    found = true;
+  }
+  EXPECT_TRUE(found) << b.sink->text();
+  b.init.telemetry->shutdown();
 }
 
 // The start-up line names the service as the resource does: OTEL_SERVICE_NAME wins.
