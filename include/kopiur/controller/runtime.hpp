@@ -170,6 +170,8 @@ class Runtime {
     KindRegistration registration;
     std::unique_ptr<ObjectCache> cache;
     std::vector<std::unique_ptr<ObjectCache>> related;
+    // Kinds whose related watch names this kind's resource: told of its changes (wire_related).
+    std::vector<std::pair<Kind*, const RelatedWatch*>> followers;
     std::mutex fingerprint_mu;
     std::unordered_map<std::string, std::size_t> fingerprints;  // cache key -> spec hash
   };
@@ -185,7 +187,8 @@ class Runtime {
                    const ReconcileError& error);
   Kind* find(const std::string& kind) const;
   void touch_progress();
-  void update_gate();  // the queue hands out keys only when leading and every cache has listed
+  void update_gate();
+  void wire_related();  // the queue hands out keys only when leading and every cache has listed
 
   kube::Client client_;
   RuntimeOptions options_;

@@ -137,14 +137,35 @@ void Runtime::add_kind(KindRegistration registration) {
       [this, raw](const std::string& ns, const kube::WatcherEvent& event) {
         on_primary(*raw, ns, event);
       });
-  for (const auto& watch : raw->registration.related) {
-    kind->related.push_back(std::make_unique<ObjectCache>(
-        client_, watch.resource, options_.namespaces, watch.label_selector,
-        [this, raw, &watch](const std::string& /*ns*/, const kube::WatcherEvent& event) {
-          on_related(*raw, watch, event);
-        }));
-  }
   kinds_.push_back(std::move(kind));
+}
+
+// A related watch of a resource that is itself a registered kind follows that kind's cache
+// instead of opening a second watch: its events arrive after that cache holds the change, so a
+// flow requeued by a Backup's change reads the same Backup from cache("Backup"), never an older
+// one. Other resources (Jobs, Secrets) get a cache of their own.
+void Runtime::wire_related() {
+  auto same = [](const kube::ResourceId& a, const kube::ResourceId& b) {
+    return a.group == b.group && a.version == b.version && a.plural == b.plural;
+  };
+  for (auto& kind : kinds_) {
+    Kind* raw = kind.get();
+    for (const auto& watch : raw->registration.related) {
+      Kind* source = nullptr;
+      for (auto& other : kinds_) {
+        if (same(other->registration.resource, watch.resource)) source = other.get();
+      }
+      if (source != nullptr) {
+        source->followers.push_back({raw, &watch});
+        continue;
+      }
+      raw->related.push_back(std::make_unique<ObjectCache>(
+          client_, watch.resource, options_.namespaces, watch.label_selector,
+          [this, raw, &watch](const std::string& /*ns*/, const kube::WatcherEvent& event) {
+            on_related(*raw, watch, event);
+          }));
+    }
+  }
 }
 
 void Runtime::start() {
@@ -157,6 +178,7 @@ void Runtime::start() {
               log::kv("kinds", static_cast<std::int64_t>(kinds_.size())),
               log::kv("workers", static_cast<std::int64_t>(options_.workers)),
               log::kv("leading", leading_.load()));
+  wire_related();
   for (auto& kind : kinds_) {
     kind->cache->start();
     for (auto& related : kind->related) related->start();
@@ -274,6 +296,7 @@ void Runtime::on_primary(Kind& kind, const std::string& watched_namespace,
       on_deleted(kind, event.object);
       break;
   }
+  for (const auto& [follower, watch] : kind.followers) on_related(*follower, *watch, event);
 }
 
 void Runtime::on_applied(Kind& kind, const json& object) {

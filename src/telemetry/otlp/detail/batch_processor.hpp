@@ -72,7 +72,7 @@ class BatchProcessor {
 
   bool flush(std::chrono::milliseconds timeout) noexcept {
     std::unique_lock lock(mutex_);
-    if (!worker_.joinable()) return queue_.empty();
+    if (worker_exited_) return queue_.empty();
     const std::uint64_t target = enqueued_;
     flush_target_ = std::max(flush_target_, target);
     wake_.notify_one();
@@ -82,9 +82,9 @@ class BatchProcessor {
   void shutdown(std::chrono::milliseconds timeout) noexcept {
     {
       std::unique_lock lock(mutex_);
-      if (!worker_.joinable() || shutdown_called_) {
+      if (shutdown_called_) {
         lock.unlock();
-        if (worker_.joinable() && std::this_thread::get_id() != worker_.get_id()) join_once();
+        join_once();
         return;
       }
       shutdown_called_ = true;
@@ -102,9 +102,12 @@ class BatchProcessor {
   }
 
  private:
+  // worker_ is touched only here, under join_mutex_ (flush and shutdown read the worker's state
+  // through worker_exited_ under mutex_), so overlapping flush/shutdown calls cannot race on it.
+  // A shutdown from the worker itself (an export callback) never joins its own thread.
   void join_once() {
     std::lock_guard lock(join_mutex_);
-    if (worker_.joinable()) worker_.join();
+    if (worker_.joinable() && std::this_thread::get_id() != worker_.get_id()) worker_.join();
   }
 
   void run() {
