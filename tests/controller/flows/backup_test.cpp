@@ -1,0 +1,450 @@
+// The Backup and BackupConfig flows against the local API server with real mover Jobs (the kopia
+// stand-in as kopia): a manual Backup's lifecycle and the config's gauges after each step; fail,
+// fail, succeed; deletion under each policy; a controller restart in the middle of a run; bad
+// input ending in structural errors.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "kopiur/api/kinds.hpp"
+#include "kopiur/controller/flow_support.hpp"
+#include "kopiur/controller/flows.hpp"
+
+#include "flow_fixture.hpp"
+#include "support/wait.hpp"
+
+namespace kopiur::controller::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+constexpr const char* kApi = "kopiur.home-operations.com/v1alpha1";
+constexpr const char* kNs = "team-a";
+
+// Failure injection reaches the stand-in through the Jobs' environment, which the local kubelet
+// copies from this process when a pod starts; the guard restores "no injection".
+class Inject {
+ public:
+  Inject(const std::string& what, const std::string& on) {
+    setenv("KOPIA_STANDIN_INJECT", what.c_str(), 1);
+    setenv("KOPIA_STANDIN_INJECT_ON", on.c_str(), 1);
+  }
+  ~Inject() {
+    setenv("KOPIA_STANDIN_INJECT", "", 1);
+    unsetenv("KOPIA_STANDIN_INJECT_ON");
+  }
+  Inject(const Inject&) = delete;
+  Inject& operator=(const Inject&) = delete;
+};
+
+Predicate config_status(const std::string& key, const json& value) {
+  return [key, value](const json& o) {
+    const auto s = o.value("status", json::object());
+    return s.contains(key) && s[key] == value;
+  };
+}
+
+class BackupFlowTest : public FlowTest {
+ protected:
+  // A Ready filesystem Repository "repo" and a claim "data" holding three files (21 bytes).
+  void setup() {
+    start();
+    create_password_secret(kNs, "repo-pass");
+    repo_dir_ = dir("repo");
+    create(repository(kNs, "repo", repo_dir_));
+    make_ready("repo");
+    const auto data = create_claim(kNs, "data");
+    write(data + "/a.txt", "hello");
+    write(data + "/b.txt", "goodbye");
+    fs::create_directories(data + "/sub");
+    write(data + "/sub/c.txt", "seventeen");
+  }
+
+  // The Repository flow connects and reports Ready; where it does not run (its own tests cover
+  // it) the status is written here, and the backup Job creates the repository (spec.create).
+  void make_ready(const std::string& name) {
+    const bool reconciled = test::wait_until(
+        [&] { return !phase_of_status(get("Repository", kNs, name)).empty(); }, 3s, 20ms);
+    if (!reconciled) {
+      auto done =
+          client_->patch_status(kube::resource_for("Repository"), kNs, name,
+                                {{"status", {{"phase", "Ready"}}}}, kube::PatchType::kMerge);
+      ASSERT_TRUE(done.ok()) << done.error().to_string();
+    }
+    ASSERT_FALSE(wait_for("Repository", kNs, name, phase_is("Ready")).is_null());
+  }
+
+  static void write(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+  }
+
+  static json config(const std::string& name, const json& spec_extra = json::object()) {
+    json spec = {{"repository", {{"kind", "Repository"}, {"name", "repo"}}},
+                 {"sources", {{{"pvc", "data"}}}}};
+    spec.update(spec_extra);
+    return {{"apiVersion", kApi},
+            {"kind", "BackupConfig"},
+            {"metadata", {{"name", name}, {"namespace", kNs}}},
+            {"spec", spec}};
+  }
+
+  static json backup(const std::string& name, const std::string& config_name,
+                     const json& spec_extra = json::object(),
+                     const json& meta_extra = json::object()) {
+    json spec = {{"configRef", {{"name", config_name}}}};
+    spec.update(spec_extra);
+    json meta = {{"name", name}, {"namespace", kNs}};
+    meta.update(meta_extra);
+    return {{"apiVersion", kApi}, {"kind", "Backup"}, {"metadata", meta}, {"spec", spec}};
+  }
+
+  // Creates a Backup and waits for its final phase.
+  json run_backup(const std::string& name, const std::string& config_name,
+                  const std::string& phase = "Succeeded", const json& spec_extra = json::object(),
+                  const json& meta_extra = json::object()) {
+    create(backup(name, config_name, spec_extra, meta_extra));
+    return wait_for("Backup", kNs, name, phase_is(phase));
+  }
+
+  std::optional<double> gauge(const std::string& which, const std::string& name) {
+    return metric("kopiur_backup_" + which, {{"namespace", kNs}, {"name", name}});
+  }
+
+  bool snapshot_in_repository(const std::string& id) const {
+    return fs::exists(fs::path(repo_dir_) / "manifests" / id);
+  }
+
+  static std::int64_t unix_of(const json& rfc3339_time) {
+    const auto t = parse_rfc3339(rfc3339_time.get<std::string>());
+    EXPECT_TRUE(t.has_value()) << rfc3339_time;
+    return t ? std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count() : 0;
+  }
+
+  std::string repo_dir_;
+};
+
+TEST_F(BackupFlowTest, AManualBackupRunsAJobAndItsConfigKeysTheGauges) {
+  setup();
+  create(config("nightly"));
+  auto cfg = wait_for("BackupConfig", kNs, "nightly", condition_is("Ready", "True"));
+  ASSERT_FALSE(cfg.is_null());
+  EXPECT_EQ(cfg["status"]["resolved"],
+            json::parse(R"({"identity":{"hostname":"team-a","username":"nightly"},
+                            "sources":[{"pvc":"data","sourcePath":"/pvc/data"}]})"));
+  EXPECT_EQ(cfg["status"]["consecutiveFailures"], 0);
+  EXPECT_EQ(condition_status(cfg["status"], "RepositoryReachable"), "True");
+  EXPECT_TRUE(has_finalizer(cfg, "kopiur.io/metrics-cleanup"));
+  // No Backup yet: the failure count is known (0), the figures of a success are not.
+  EXPECT_EQ(gauge("consecutive_failures", "nightly"), 0);
+  EXPECT_FALSE(gauge("last_success_timestamp_seconds", "nightly"));
+  EXPECT_FALSE(gauge("size_bytes", "nightly"));
+  EXPECT_FALSE(gauge("duration_seconds", "nightly"));
+
+  json running;
+  {
+    Inject slow("slow=2", "snapshot create");  // long enough to see Running
+    create(backup("b1", "nightly"));
+    running = wait_for("Backup", kNs, "b1", phase_is("Running"));
+  }
+  ASSERT_FALSE(running.is_null());
+  const auto& rs = running["status"];
+  EXPECT_EQ(rs["origin"], "manual");
+  EXPECT_EQ(rs["job"]["name"], "b1-backup");
+  EXPECT_EQ(rs["resolved"], json::parse(R"({"repository":{"kind":"Repository","name":"repo",
+      "namespace":"team-a"},"sources":[{"pvc":"data","sourcePath":"/pvc/data"}]})"));
+  EXPECT_TRUE(rs["timing"].contains("startTime"));
+  EXPECT_EQ(condition_status(rs, "SnapshotCreated"), "False");
+  EXPECT_TRUE(has_finalizer(running, kSnapshotFinalizer));
+  EXPECT_EQ(metric("kopiur_resource_phase",
+                   {{"kind", "Backup"}, {"namespace", kNs}, {"name", "b1"}, {"phase", "Running"}}),
+            1);
+
+  auto done = wait_for("Backup", kNs, "b1", phase_is("Succeeded"));
+  ASSERT_FALSE(done.is_null());
+  const auto& st = done["status"];
+  EXPECT_EQ(st["stats"]["sizeBytes"], 21) << st.dump();
+  const std::string id = st["snapshot"].value("kopiaSnapshotID", "");
+  EXPECT_FALSE(id.empty());
+  EXPECT_TRUE(snapshot_in_repository(id));
+  EXPECT_EQ(st["snapshot"]["identity"]["hostname"], "team-a");
+  EXPECT_EQ(st["snapshot"]["identity"]["username"], "nightly");
+  EXPECT_TRUE(st["timing"].contains("completionTime"));
+  EXPECT_GE(st["timing"].value("durationSeconds", -1), 0);
+  EXPECT_EQ(condition_status(st, "SnapshotCreated"), "True");
+  EXPECT_TRUE(has_event(kNs, "b1", "BackupSucceeded"));
+  EXPECT_EQ(list("Job", kNs, "kopiur.io/job=b1-backup").size(), 1u);
+
+  cfg = wait_for("BackupConfig", kNs, "nightly", config_status("lastSuccessfulBackup", "b1"));
+  ASSERT_FALSE(cfg.is_null());
+  EXPECT_EQ(cfg["status"]["lastSuccessTime"], st["timing"]["completionTime"]);
+  EXPECT_EQ(gauge("last_success_timestamp_seconds", "nightly"),
+            unix_of(st["timing"]["completionTime"]));
+  EXPECT_EQ(gauge("size_bytes", "nightly"), 21);
+  EXPECT_EQ(gauge("duration_seconds", "nightly"), st["timing"]["durationSeconds"].get<double>());
+  EXPECT_EQ(gauge("consecutive_failures", "nightly"), 0);
+  // The mover reports no cached/non-cached split: the file counts are unknown, the gauge absent.
+  EXPECT_FALSE(st["stats"].contains("filesNew"));
+  EXPECT_FALSE(gauge("files", "nightly"));
+  // Nothing is keyed by the Backup's own name.
+  EXPECT_FALSE(gauge("size_bytes", "b1"));
+}
+
+TEST_F(BackupFlowTest, SourcePathsFollowTheStrategyAndTheOverride) {
+  setup();
+  create(config("ns-path", {{"sources", {{{"pvc", "data"}, {"pathStrategy", "PvcNamespacedName"}}}},
+                            {"identity", {{"hostname", "h1"}}}}));
+  create(config("override", {{"sources", {{{"pvc", "data"}, {"path", "/srv/app/"}}}}}));
+  auto a = wait_for("BackupConfig", kNs, "ns-path", condition_is("Ready", "True"));
+  auto b = wait_for("BackupConfig", kNs, "override", condition_is("Ready", "True"));
+  ASSERT_FALSE(a.is_null());
+  ASSERT_FALSE(b.is_null());
+  EXPECT_EQ(a["status"]["resolved"]["sources"][0]["sourcePath"], "/pvc/team-a/data");
+  EXPECT_EQ(a["status"]["resolved"]["identity"]["hostname"], "h1");
+  EXPECT_EQ(a["status"]["resolved"]["identity"]["username"], "ns-path");
+  EXPECT_EQ(b["status"]["resolved"]["sources"][0]["sourcePath"], "/srv/app");
+  // The override path is where the Job mounts the claim, and the snapshot's source.
+  auto done = run_backup("o1", "override");
+  ASSERT_FALSE(done.is_null());
+  EXPECT_EQ(done["status"]["resolved"]["sources"][0]["sourcePath"], "/srv/app");
+  EXPECT_EQ(done["status"]["stats"]["sizeBytes"], 21);
+}
+
+TEST_F(BackupFlowTest, FailFailSucceedCountsConsecutiveFailuresThenResets) {
+  setup();
+  create(config("cfg"));
+  ASSERT_FALSE(wait_for("BackupConfig", kNs, "cfg", condition_is("Ready", "True")).is_null());
+  {
+    Inject fail("fail", "snapshot create");
+    auto f1 = run_backup("f1", "cfg", "Failed");
+    ASSERT_FALSE(f1.is_null());
+    EXPECT_FALSE(f1["status"].value("logTail", "").empty()) << f1["status"].dump();
+    EXPECT_EQ(condition_status(f1["status"], "SnapshotCreated"), "False");
+    EXPECT_TRUE(f1["status"]["timing"].contains("completionTime"));
+    EXPECT_FALSE(f1["status"].contains("snapshot"));
+    EXPECT_TRUE(has_event(kNs, "f1", "BackupFailed"));
+    ASSERT_FALSE(
+        wait_for("BackupConfig", kNs, "cfg", config_status("consecutiveFailures", 1)).is_null());
+    EXPECT_EQ(gauge("consecutive_failures", "cfg"), 1);
+    EXPECT_FALSE(gauge("last_success_timestamp_seconds", "cfg"));
+
+    ASSERT_FALSE(run_backup("f2", "cfg", "Failed").is_null());
+    ASSERT_FALSE(
+        wait_for("BackupConfig", kNs, "cfg", config_status("consecutiveFailures", 2)).is_null());
+    EXPECT_EQ(gauge("consecutive_failures", "cfg"), 2);
+    EXPECT_EQ(metric("kopiur_resource_phase",
+                     {{"kind", "Backup"}, {"namespace", kNs}, {"name", "f2"}, {"phase", "Failed"}}),
+              1);
+  }
+  auto s3 = run_backup("s3", "cfg");
+  ASSERT_FALSE(s3.is_null());
+  auto cfg = wait_for("BackupConfig", kNs, "cfg", config_status("lastSuccessfulBackup", "s3"));
+  ASSERT_FALSE(cfg.is_null());
+  EXPECT_EQ(cfg["status"]["consecutiveFailures"], 0);
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
+  EXPECT_EQ(gauge("last_success_timestamp_seconds", "cfg"),
+            unix_of(s3["status"]["timing"]["completionTime"]));
+  EXPECT_EQ(gauge("size_bytes", "cfg"), 21);
+}
+
+TEST_F(BackupFlowTest, DeletionFollowsThePolicy) {
+  setup();
+  create(config("cfg"));
+  ASSERT_FALSE(wait_for("BackupConfig", kNs, "cfg", condition_is("Ready", "True")).is_null());
+  const std::map<std::string, std::string> ns_label = {{"namespace", kNs}};
+
+  // Delete (the default): a snapshot-delete Job removes the snapshot, then the finalizer goes.
+  auto del = run_backup("del", "cfg");
+  ASSERT_FALSE(del.is_null());
+  const std::string del_id = del["status"]["snapshot"]["kopiaSnapshotID"];
+  ASSERT_TRUE(snapshot_in_repository(del_id));
+  ASSERT_TRUE(remove("Backup", kNs, "del"));
+  ASSERT_TRUE(wait_gone("Backup", kNs, "del"));
+  EXPECT_FALSE(snapshot_in_repository(del_id));
+  EXPECT_TRUE(has_event(kNs, "del", "SnapshotDeleted"));
+  EXPECT_FALSE(metric("kopiur_orphaned_snapshots_total", ns_label));
+
+  // Orphan: the snapshot stays and is counted, once.
+  auto orphan = run_backup("orphan", "cfg", "Succeeded", {{"deletionPolicy", "Orphan"}});
+  ASSERT_FALSE(orphan.is_null());
+  const std::string orphan_id = orphan["status"]["snapshot"]["kopiaSnapshotID"];
+  ASSERT_TRUE(remove("Backup", kNs, "orphan"));
+  ASSERT_TRUE(wait_gone("Backup", kNs, "orphan"));
+  EXPECT_TRUE(snapshot_in_repository(orphan_id));
+  EXPECT_EQ(metric("kopiur_orphaned_snapshots_total", ns_label), 1);
+
+  // The skip-cleanup annotation overrides Delete, and counts as orphaned too.
+  auto skip = run_backup("skip", "cfg", "Succeeded", json::object(),
+                         {{"annotations", {{"kopiur.io/skip-cleanup", "true"}}}});
+  ASSERT_FALSE(skip.is_null());
+  ASSERT_TRUE(remove("Backup", kNs, "skip"));
+  ASSERT_TRUE(wait_gone("Backup", kNs, "skip"));
+  EXPECT_TRUE(snapshot_in_repository(skip["status"]["snapshot"]["kopiaSnapshotID"]));
+  EXPECT_EQ(metric("kopiur_orphaned_snapshots_total", ns_label), 2);
+
+  // Retain (here the config's default): kept, not counted as orphaned.
+  patch("BackupConfig", kNs, "cfg", {{"spec", {{"defaultDeletionPolicy", "Retain"}}}});
+  auto keep = run_backup("keep", "cfg");
+  ASSERT_FALSE(keep.is_null());
+  ASSERT_TRUE(remove("Backup", kNs, "keep"));
+  ASSERT_TRUE(wait_gone("Backup", kNs, "keep"));
+  EXPECT_TRUE(snapshot_in_repository(keep["status"]["snapshot"]["kopiaSnapshotID"]));
+  EXPECT_EQ(metric("kopiur_orphaned_snapshots_total", ns_label), 2);
+  EXPECT_FALSE(metric("kopiur_snapshot_deletion_failures_total", ns_label));
+}
+
+TEST_F(BackupFlowTest, AFailedSnapshotDeletionIsCountedAnnouncedAndRetriedWithBackoff) {
+  setup();
+  create(config("cfg"));
+  auto b = run_backup("b", "cfg");
+  ASSERT_FALSE(b.is_null());
+  const std::string id = b["status"]["snapshot"]["kopiaSnapshotID"];
+  const std::map<std::string, std::string> ns_label = {{"namespace", kNs}};
+  {
+    Inject fail("fail", "snapshot delete");
+    ASSERT_TRUE(remove("Backup", kNs, "b"));
+    auto failing = wait_for("Backup", kNs, "b", condition_is("SnapshotDeleted", "False"));
+    ASSERT_FALSE(failing.is_null());
+    EXPECT_EQ(failing["status"]["phase"], "Deleting");
+    EXPECT_EQ(failing["status"]["job"]["attempts"], 1);
+  }
+  EXPECT_EQ(metric("kopiur_snapshot_deletion_failures_total", ns_label), 1);
+  bool hint = false;
+  for (const auto& e : events_for(kNs, "b")) {
+    if (e.value("reason", "") == "SnapshotDeletionFailed" &&
+        e.value("note", e.value("message", "")).find("kopiur.io/skip-cleanup=true") !=
+            std::string::npos) {
+      hint = true;
+    }
+  }
+  EXPECT_TRUE(hint) << events_for(kNs, "b").dump();
+  EXPECT_TRUE(snapshot_in_repository(id));
+  // The failed Job is deleted; the Backup waits out the backoff.
+  EXPECT_TRUE(wait_gone("Job", kNs, "b-delete"));
+  EXPECT_TRUE(get("Backup", kNs, "b").is_object());
+
+  // After the backoff (both clocks: the wall clock the backoff is measured on, the steady clock
+  // of the requeue timer) the retry deletes the snapshot and the Backup goes.
+  wall_.advance(1min);
+  clock_.advance(1min);
+  ASSERT_TRUE(wait_gone("Backup", kNs, "b"));
+  EXPECT_FALSE(snapshot_in_repository(id));
+  EXPECT_EQ(metric("kopiur_snapshot_deletion_failures_total", ns_label), 1);
+  EXPECT_FALSE(metric("kopiur_orphaned_snapshots_total", ns_label));
+}
+
+TEST_F(BackupFlowTest, ARestartDuringARunNeitherDuplicatesTheJobNorLosesTheResult) {
+  setup();
+  create(config("cfg"));
+  ASSERT_FALSE(wait_for("BackupConfig", kNs, "cfg", condition_is("Ready", "True")).is_null());
+  {
+    Inject slow("slow=3", "snapshot create");
+    create(backup("r1", "cfg"));
+    ASSERT_FALSE(wait_for("Backup", kNs, "r1", phase_is("Running")).is_null());
+    restart();
+  }
+  auto done = wait_for("Backup", kNs, "r1", phase_is("Succeeded"));
+  ASSERT_FALSE(done.is_null());
+  EXPECT_EQ(list("Job", kNs, "kopiur.io/job=r1-backup").size(), 1u);
+  EXPECT_EQ(done["status"]["job"]["attempts"], 1);
+  EXPECT_EQ(done["status"]["stats"]["sizeBytes"], 21);
+  const auto completed = unix_of(done["status"]["timing"]["completionTime"]);
+  ASSERT_FALSE(
+      wait_for("BackupConfig", kNs, "cfg", config_status("lastSuccessfulBackup", "r1")).is_null());
+  EXPECT_EQ(gauge("last_success_timestamp_seconds", "cfg"), completed);
+
+  // A second restart starts from empty metrics: the config's first reconcile reseeds them from
+  // the Backups in the cluster.
+  restart();
+  EXPECT_TRUE(test::wait_until(
+      [&] { return gauge("last_success_timestamp_seconds", "cfg") == completed; }, 30s, 20ms))
+      << scrape();
+  EXPECT_EQ(gauge("size_bytes", "cfg"), 21);
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
+  EXPECT_EQ(gauge("duration_seconds", "cfg"),
+            done["status"]["timing"]["durationSeconds"].get<double>());
+  EXPECT_EQ(list("Job", kNs, "kopiur.io/job=r1-backup").size(), 1u);
+}
+
+TEST_F(BackupFlowTest, AMissingConfigIsAStructuralErrorWithoutAHotLoop) {
+  setup();
+  create(backup("lost", "nope"));
+  auto pending = wait_for("Backup", kNs, "lost", condition_is("SnapshotCreated", "False"));
+  ASSERT_FALSE(pending.is_null());
+  EXPECT_EQ(pending["status"]["phase"], "Pending");
+  const std::string message = pending["status"]["conditions"][0].value("message", "");
+  EXPECT_NE(message.find("spec.configRef"), std::string::npos) << message;
+  EXPECT_TRUE(test::wait_until([&] { return has_event(kNs, "lost", "ConfigNotFound"); }, 10s));
+  const auto errors = [&] {
+    return metric("kopiur_controller_reconcile_errors_total",
+                  {{"kind", "Backup"}, {"class", "structural"}})
+        .value_or(0);
+  };
+  const double before = errors();
+  EXPECT_GE(before, 1);
+  // A barrier: another Backup's whole run. Meanwhile the failing one waits out its backoff.
+  create(config("cfg"));
+  ASSERT_FALSE(run_backup("other", "cfg").is_null());
+  EXPECT_LE(errors(), before + 1);  // at most the requeue its finalizer write caused
+  EXPECT_EQ(phase_of_status(get("Backup", kNs, "lost")), "Pending");
+
+  // Fixing the reference (a spec change requeues at once) runs the backup.
+  patch("Backup", kNs, "lost", {{"spec", {{"configRef", {{"name", "cfg"}}}}}});
+  ASSERT_FALSE(wait_for("Backup", kNs, "lost", phase_is("Succeeded")).is_null());
+
+  // A Backup that never got a snapshot just loses its finalizer.
+  create(backup("never", "nope"));
+  ASSERT_FALSE(
+      wait_for("Backup", kNs, "never", condition_is("SnapshotCreated", "False")).is_null());
+  ASSERT_TRUE(remove("Backup", kNs, "never"));
+  EXPECT_TRUE(wait_gone("Backup", kNs, "never"));
+}
+
+TEST_F(BackupFlowTest, UnsupportedSourcesAndInvalidConfigsAreStructuralErrorsNamingTheField) {
+  setup();
+  create(config("nfs", {{"sources", {{{"nfs", {{"server", "nas"}, {"path", "/export"}}}}}}}));
+  auto cfg = wait_for("BackupConfig", kNs, "nfs", condition_is("Ready", "False"));
+  ASSERT_FALSE(cfg.is_null());
+  std::string message;
+  for (const auto& c : cfg["status"]["conditions"]) {
+    if (c["type"] == "Ready") message = c.value("message", "");
+  }
+  EXPECT_NE(message.find("spec.sources[0].nfs"), std::string::npos) << message;
+  EXPECT_EQ(gauge("consecutive_failures", "nfs"), 0);
+  create(backup("n1", "nfs"));
+  auto pending = wait_for("Backup", kNs, "n1", condition_is("SnapshotCreated", "False"));
+  ASSERT_FALSE(pending.is_null());
+  EXPECT_EQ(pending["status"]["conditions"][0]["reason"], "SourceNotSupported");
+
+  // A cached spec the API types reject (written while the webhook was down): the reconcile ends
+  // in InvalidSpec with a Ready=False condition, never an exception.
+  json bad = get("BackupConfig", kNs, "nfs");
+  bad["spec"]["sources"] = "data";
+  ReconcileContext context("BackupConfig", std::make_shared<const json>(bad), {});
+  const auto result = flows::backup_config(*env_, context);
+  const auto* error = std::get_if<ReconcileError>(&result);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->reason, "InvalidSpec");
+  EXPECT_EQ(error->error_class, ErrorClass::kStructural);
+  EXPECT_NE(error->note.find("spec.sources"), std::string::npos) << error->note;
+  ASSERT_TRUE(context.reported_status().has_value());
+  EXPECT_EQ(condition_status(*context.reported_status(), "Ready"), "False");
+}
+
+TEST_F(BackupFlowTest, DeletingAConfigRemovesItsSeries) {
+  setup();
+  create(config("gone"));
+  ASSERT_FALSE(run_backup("g1", "gone").is_null());
+  ASSERT_TRUE(test::wait_until([&] { return gauge("size_bytes", "gone") == 21; }, 30s, 20ms));
+  ASSERT_TRUE(remove("BackupConfig", kNs, "gone"));
+  ASSERT_TRUE(wait_gone("BackupConfig", kNs, "gone"));
+  EXPECT_TRUE(test::wait_until(
+      [&] { return !gauge("size_bytes", "gone") && !gauge("consecutive_failures", "gone"); }, 10s,
+      20ms))
+      << scrape();
+  EXPECT_FALSE(gauge("last_success_timestamp_seconds", "gone"));
+}
+
+}  // namespace
+}  // namespace kopiur::controller::testing
