@@ -284,6 +284,15 @@ ReconcileResult backup(FlowEnv& env, ReconcileContext& context) {
                                     "cannot read the mover Job " + job,
                                     "check the controller's RBAC for Jobs and Pods");
   }
+  if (seen->state == MoverState::kSucceeded || seen->state == MoverState::kFailed) {
+    // Several Job events follow a run's end; a reconcile working from a cached copy that
+    // predates the result already written must not record it (and announce it) again.
+    auto fresh = env.client.get(kube::resource_for("Backup"), run.ns, run.name);
+    if (fresh.ok()) {
+      const std::string now_phase = phase_of_status(*fresh);
+      if (now_phase == "Succeeded" || now_phase == "Failed") return Action::done();
+    }
+  }
   switch (seen->state) {
     case MoverState::kSucceeded:
       run.status["job"]["name"] = job;

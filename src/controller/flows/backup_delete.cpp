@@ -138,7 +138,20 @@ ReconcileResult delete_failed(Deletion& d, const std::string& job, const MoverOb
 
 // No delete Job: start one, unless the last one failed less than its backoff ago.
 ReconcileResult start_delete(Deletion& d, const std::string& job, const std::string& snapshot) {
-  const std::int64_t attempts = d.status.value("job", json::object()).value("attempts", 0);
+  // The status as the server has it: the cached copy may predate the failure just recorded (the
+  // failed Job's deletion requeues the Backup before the status write reaches the cache).
+  auto fresh = d.env.client.get(kube::resource_for("Backup"), d.ns, d.name);
+  if (!fresh.ok()) {
+    if (fresh.error().is_not_found()) return Action::done();
+    return ReconcileError::from_api(fresh.error(), "BackupUnavailable",
+                                    "cannot read Backup " + d.name, "check the controller's RBAC");
+  }
+  d.status = fresh->value("status", json::object());
+  if (!d.status.is_object()) d.status = json::object();
+  // status.job counts delete runs once it names the delete Job (before: the backup Job's).
+  const json job_status = d.status.value("job", json::object());
+  const std::int64_t attempts =
+      job_status.value("name", "") == job ? job_status.value("attempts", std::int64_t{0}) : 0;
   if (const json* c = find_condition(d.status, kCondition);
       c != nullptr && c->value("status", "") == "False") {
     const auto failed_at = parse_rfc3339(c->value("lastTransitionTime", ""));

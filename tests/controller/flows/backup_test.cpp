@@ -23,22 +23,6 @@ namespace fs = std::filesystem;
 constexpr const char* kApi = "kopiur.home-operations.com/v1alpha1";
 constexpr const char* kNs = "team-a";
 
-// Failure injection reaches the stand-in through the Jobs' environment, which the local kubelet
-// copies from this process when a pod starts; the guard restores "no injection".
-class Inject {
- public:
-  Inject(const std::string& what, const std::string& on) {
-    setenv("KOPIA_STANDIN_INJECT", what.c_str(), 1);
-    setenv("KOPIA_STANDIN_INJECT_ON", on.c_str(), 1);
-  }
-  ~Inject() {
-    setenv("KOPIA_STANDIN_INJECT", "", 1);
-    unsetenv("KOPIA_STANDIN_INJECT_ON");
-  }
-  Inject(const Inject&) = delete;
-  Inject& operator=(const Inject&) = delete;
-};
-
 Predicate config_status(const std::string& key, const json& value) {
   return [key, value](const json& o) {
     const auto s = o.value("status", json::object());
@@ -122,10 +106,33 @@ class BackupFlowTest : public FlowTest {
     return t ? std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count() : 0;
   }
 
+  // Failures: the repository's password Secret changed (the controller reads it when it starts
+  // a Job, so the Jobs started meanwhile fail with kopia's "invalid repository password").
+  void set_password(bool right) {
+    patch("Secret", kNs, "repo-pass",
+          {{"data", {{"password", right ? "czNjcmV0LXBhc3M=" : "d3Jvbmc="}}}});  // base64
+  }
+
   std::string repo_dir_;
 };
 
-TEST_F(BackupFlowTest, AManualBackupRunsAJobAndItsConfigKeysTheGauges) {
+// Runs every `snapshot create` of the stand-in slowly, so a Backup is seen Running. The local
+// kubelet takes the Jobs' KOPIA_STANDIN_* from this process when its server starts: the fixture's
+// server is started again with them set.
+class SlowBackupFlowTest : public BackupFlowTest {
+ protected:
+  void SetUp() override {
+    BackupFlowTest::SetUp();
+    BackupFlowTest::TearDown();
+    setenv("KOPIA_STANDIN_INJECT", "slow=2", 1);
+    setenv("KOPIA_STANDIN_INJECT_ON", "snapshot create", 1);
+    BackupFlowTest::SetUp();
+    setenv("KOPIA_STANDIN_INJECT", "", 1);
+    unsetenv("KOPIA_STANDIN_INJECT_ON");
+  }
+};
+
+TEST_F(SlowBackupFlowTest, AManualBackupRunsAJobAndItsConfigKeysTheGauges) {
   setup();
   create(config("nightly"));
   auto cfg = wait_for("BackupConfig", kNs, "nightly", condition_is("Ready", "True"));
@@ -142,12 +149,8 @@ TEST_F(BackupFlowTest, AManualBackupRunsAJobAndItsConfigKeysTheGauges) {
   EXPECT_FALSE(gauge("size_bytes", "nightly"));
   EXPECT_FALSE(gauge("duration_seconds", "nightly"));
 
-  json running;
-  {
-    Inject slow("slow=2", "snapshot create");  // long enough to see Running
-    create(backup("b1", "nightly"));
-    running = wait_for("Backup", kNs, "b1", phase_is("Running"));
-  }
+  create(backup("b1", "nightly"));
+  const json running = wait_for("Backup", kNs, "b1", phase_is("Running"));
   ASSERT_FALSE(running.is_null());
   const auto& rs = running["status"];
   EXPECT_EQ(rs["origin"], "manual");
@@ -215,19 +218,29 @@ TEST_F(BackupFlowTest, FailFailSucceedCountsConsecutiveFailuresThenResets) {
   setup();
   create(config("cfg"));
   ASSERT_FALSE(wait_for("BackupConfig", kNs, "cfg", condition_is("Ready", "True")).is_null());
+  // A first success creates the repository (with the right password).
+  auto s0 = run_backup("s0", "cfg");
+  ASSERT_FALSE(s0.is_null());
+  ASSERT_FALSE(
+      wait_for("BackupConfig", kNs, "cfg", config_status("lastSuccessfulBackup", "s0")).is_null());
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
+  const auto s0_end = unix_of(s0["status"]["timing"]["completionTime"]);
   {
-    Inject fail("fail", "snapshot create");
+    set_password(false);
     auto f1 = run_backup("f1", "cfg", "Failed");
     ASSERT_FALSE(f1.is_null());
     EXPECT_FALSE(f1["status"].value("logTail", "").empty()) << f1["status"].dump();
     EXPECT_EQ(condition_status(f1["status"], "SnapshotCreated"), "False");
     EXPECT_TRUE(f1["status"]["timing"].contains("completionTime"));
     EXPECT_FALSE(f1["status"].contains("snapshot"));
+    EXPECT_EQ(f1["status"]["conditions"][0]["reason"], "AuthFailure");
     EXPECT_TRUE(has_event(kNs, "f1", "BackupFailed"));
     ASSERT_FALSE(
         wait_for("BackupConfig", kNs, "cfg", config_status("consecutiveFailures", 1)).is_null());
     EXPECT_EQ(gauge("consecutive_failures", "cfg"), 1);
-    EXPECT_FALSE(gauge("last_success_timestamp_seconds", "cfg"));
+    // The figures stay those of the newest success.
+    EXPECT_EQ(gauge("last_success_timestamp_seconds", "cfg"), s0_end);
+    EXPECT_EQ(gauge("size_bytes", "cfg"), 21);
 
     ASSERT_FALSE(run_backup("f2", "cfg", "Failed").is_null());
     ASSERT_FALSE(
@@ -236,6 +249,7 @@ TEST_F(BackupFlowTest, FailFailSucceedCountsConsecutiveFailuresThenResets) {
     EXPECT_EQ(metric("kopiur_resource_phase",
                      {{"kind", "Backup"}, {"namespace", kNs}, {"name", "f2"}, {"phase", "Failed"}}),
               1);
+    set_password(true);
   }
   auto s3 = run_backup("s3", "cfg");
   ASSERT_FALSE(s3.is_null());
@@ -302,12 +316,13 @@ TEST_F(BackupFlowTest, AFailedSnapshotDeletionIsCountedAnnouncedAndRetriedWithBa
   const std::string id = b["status"]["snapshot"]["kopiaSnapshotID"];
   const std::map<std::string, std::string> ns_label = {{"namespace", kNs}};
   {
-    Inject fail("fail", "snapshot delete");
+    set_password(false);
     ASSERT_TRUE(remove("Backup", kNs, "b"));
     auto failing = wait_for("Backup", kNs, "b", condition_is("SnapshotDeleted", "False"));
     ASSERT_FALSE(failing.is_null());
     EXPECT_EQ(failing["status"]["phase"], "Deleting");
     EXPECT_EQ(failing["status"]["job"]["attempts"], 1);
+    set_password(true);
   }
   EXPECT_EQ(metric("kopiur_snapshot_deletion_failures_total", ns_label), 1);
   bool hint = false;
@@ -334,16 +349,13 @@ TEST_F(BackupFlowTest, AFailedSnapshotDeletionIsCountedAnnouncedAndRetriedWithBa
   EXPECT_FALSE(metric("kopiur_orphaned_snapshots_total", ns_label));
 }
 
-TEST_F(BackupFlowTest, ARestartDuringARunNeitherDuplicatesTheJobNorLosesTheResult) {
+TEST_F(SlowBackupFlowTest, ARestartDuringARunNeitherDuplicatesTheJobNorLosesTheResult) {
   setup();
   create(config("cfg"));
   ASSERT_FALSE(wait_for("BackupConfig", kNs, "cfg", condition_is("Ready", "True")).is_null());
-  {
-    Inject slow("slow=3", "snapshot create");
-    create(backup("r1", "cfg"));
-    ASSERT_FALSE(wait_for("Backup", kNs, "r1", phase_is("Running")).is_null());
-    restart();
-  }
+  create(backup("r1", "cfg"));
+  ASSERT_FALSE(wait_for("Backup", kNs, "r1", phase_is("Running")).is_null());
+  restart();
   auto done = wait_for("Backup", kNs, "r1", phase_is("Succeeded"));
   ASSERT_FALSE(done.is_null());
   EXPECT_EQ(list("Job", kNs, "kopiur.io/job=r1-backup").size(), 1u);
