@@ -187,9 +187,12 @@ TEST_F(SlowBackupFlowTest, AManualBackupRunsAJobAndItsConfigKeysTheGauges) {
   EXPECT_EQ(gauge("size_bytes", "nightly"), 21);
   EXPECT_EQ(gauge("duration_seconds", "nightly"), st["timing"]["durationSeconds"].get<double>());
   EXPECT_EQ(gauge("consecutive_failures", "nightly"), 0);
-  // The mover reports no cached/non-cached split: the file counts are unknown, the gauge absent.
-  EXPECT_FALSE(st["stats"].contains("filesNew"));
-  EXPECT_FALSE(gauge("files", "nightly"));
+  // kopia's split: hashed files are new, cached ones unchanged (the stand-in keeps no cache);
+  // it cannot tell modified files, so that figure stays absent.
+  EXPECT_EQ(st["stats"]["filesNew"], 3);
+  EXPECT_EQ(st["stats"]["filesUnchanged"], 0);
+  EXPECT_FALSE(st["stats"].contains("filesModified"));
+  EXPECT_EQ(gauge("files", "nightly"), 3);
   // Nothing is keyed by the Backup's own name.
   EXPECT_FALSE(gauge("size_bytes", "b1"));
 }
