@@ -271,7 +271,11 @@ ReconcileResult backup(FlowEnv& env, ReconcileContext& context) {
     return *error;
   }
   const std::string phase = run.status.value("phase", "");
-  if (phase == "Discovered") return Action::done();
+  // A discovered Backup is created before its status is written: its label says what it is.
+  const auto labels = object.value("metadata", json::object()).value("labels", json::object());
+  if (phase == "Discovered" || labels.value("kopiur.io/origin", "") == "discovered") {
+    return Action::done();
+  }
   if (phase == "Succeeded" || phase == "Failed") {
     record_own_gauges(run);
     return Action::done();

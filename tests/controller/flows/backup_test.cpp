@@ -254,8 +254,11 @@ TEST_F(BackupFlowTest, FailFailSucceedCountsConsecutiveFailuresThenResets) {
               1);
     set_password(true);
   }
-  auto s3 = run_backup("s3", "cfg");
+  // Made by a schedule (its label): origin scheduled.
+  auto s3 = run_backup("s3", "cfg", "Succeeded", json::object(),
+                       {{"labels", {{"kopiur.io/schedule", "hourly"}}}});
   ASSERT_FALSE(s3.is_null());
+  EXPECT_EQ(s3["status"]["origin"], "scheduled");
   auto cfg = wait_for("BackupConfig", kNs, "cfg", config_status("lastSuccessfulBackup", "s3"));
   ASSERT_FALSE(cfg.is_null());
   EXPECT_EQ(cfg["status"]["consecutiveFailures"], 0);
@@ -445,6 +448,40 @@ TEST_F(BackupFlowTest, UnsupportedSourcesAndInvalidConfigsAreStructuralErrorsNam
   EXPECT_NE(error->note.find("spec.sources"), std::string::npos) << error->note;
   ASSERT_TRUE(context.reported_status().has_value());
   EXPECT_EQ(condition_status(*context.reported_status(), "Ready"), "False");
+}
+
+// A finished Backup without a BackupConfig (none runs without one; such a status comes from
+// elsewhere) keys the gauges by its own name, and takes them along when deleted. The runtime is
+// stopped so that only these direct calls write the object.
+TEST_F(BackupFlowTest, ABackupWithoutConfigKeysItsGaugesByItsOwnName) {
+  start();
+  runtime_->stop();
+  create(backup("solo", ""));
+  patch("Backup", kNs, "solo", {{"spec", {{"configRef", nullptr}}}});
+  auto done = client_->patch_status(kube::resource_for("Backup"), kNs, "solo",
+                                    json::parse(R"({"status":{"phase":"Succeeded","origin":"manual",
+          "stats":{"sizeBytes":42,"filesNew":2,"filesUnchanged":1},
+          "timing":{"startTime":"2026-01-01T00:00:00Z","completionTime":"2026-01-01T00:00:07Z",
+                    "durationSeconds":7}}})"),
+                                    kube::PatchType::kMerge);
+  ASSERT_TRUE(done.ok()) << done.error().to_string();
+  auto reconcile = [&] {
+    ReconcileContext context("Backup", std::make_shared<const json>(get("Backup", kNs, "solo")),
+                             {});
+    return flows::backup(*env_, context);
+  };
+  ASSERT_TRUE(std::holds_alternative<Action>(reconcile()));
+  EXPECT_EQ(gauge("size_bytes", "solo"), 42);
+  EXPECT_EQ(gauge("files", "solo"), 3);
+  EXPECT_EQ(gauge("duration_seconds", "solo"), 7);
+  EXPECT_EQ(gauge("last_success_timestamp_seconds", "solo"), 1767225607);
+  ASSERT_TRUE(has_finalizer(get("Backup", kNs, "solo"), kSnapshotFinalizer));
+
+  ASSERT_TRUE(remove("Backup", kNs, "solo"));
+  ASSERT_TRUE(std::holds_alternative<Action>(reconcile()));  // no snapshot: the finalizer goes
+  EXPECT_TRUE(wait_gone("Backup", kNs, "solo"));
+  EXPECT_FALSE(gauge("size_bytes", "solo"));
+  EXPECT_FALSE(gauge("last_success_timestamp_seconds", "solo"));
 }
 
 TEST_F(BackupFlowTest, DeletingAConfigRemovesItsSeries) {
