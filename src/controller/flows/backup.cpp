@@ -300,6 +300,11 @@ ReconcileResult backup(FlowEnv& env, ReconcileContext& context) {
   switch (seen->state) {
     case MoverState::kSucceeded:
       run.status["job"]["name"] = job;
+      if (seen->result.value("snapshot", json::object()).value("id", "").empty()) {
+        seen->state = MoverState::kFailed;
+        seen->failure = "the mover Job " + job + " succeeded without reporting a snapshot id";
+        return failed(run, *seen, job);
+      }
       return succeeded(run, *seen);
     case MoverState::kFailed:
       run.status["job"]["name"] = job;

@@ -107,9 +107,13 @@ ReconcileResult backup_config(FlowEnv& env, ReconcileContext& context) {
         a.kind + " " + (a.namespace_.empty() ? "" : a.namespace_ + "/") + a.name;
     set_condition(status, "RepositoryReachable", true, "RepositoryReady", what + " is Ready", now,
                   generation);
-    set_condition(status, "Ready", true, "Resolved",
-                  std::to_string(config.sources.size()) + " source(s) to back up to " + what, now,
-                  generation);
+    std::string message = "claim " + config.sources.front().pvc + " backed up to " + what;
+    if (config.sources.size() > 1) {
+      // One Job per Backup backs up one claim (docs/controller.md): say so where it is seen.
+      message += "; only the first of the " + std::to_string(config.sources.size()) +
+                 " sources is backed up by each Backup in this version";
+    }
+    set_condition(status, "Ready", true, "Resolved", message, now, generation);
   }
   auto written = write_status(env, context, resource, status);
   if (auto* failed = std::get_if<ReconcileError>(&written)) return *failed;

@@ -96,6 +96,11 @@ class BackupFlowTest : public FlowTest {
     return metric("kopiur_backup_" + which, {{"namespace", kNs}, {"name", name}});
   }
 
+  // Events are published after the status write that a test waits for.
+  bool event_seen(const std::string& name, const std::string& reason) {
+    return test::wait_until([&] { return has_event(kNs, name, reason); }, 10s, 20ms);
+  }
+
   bool snapshot_in_repository(const std::string& id) const {
     return fs::exists(fs::path(repo_dir_) / "manifests" / id);
   }
@@ -176,7 +181,7 @@ TEST_F(SlowBackupFlowTest, AManualBackupRunsAJobAndItsConfigKeysTheGauges) {
   EXPECT_TRUE(st["timing"].contains("completionTime"));
   EXPECT_GE(st["timing"].value("durationSeconds", -1), 0);
   EXPECT_EQ(condition_status(st, "SnapshotCreated"), "True");
-  EXPECT_TRUE(has_event(kNs, "b1", "BackupSucceeded"));
+  EXPECT_TRUE(event_seen("b1", "BackupSucceeded"));
   EXPECT_EQ(list("Job", kNs, "kopiur.io/job=b1-backup").size(), 1u);
 
   cfg = wait_for("BackupConfig", kNs, "nightly", config_status("lastSuccessfulBackup", "b1"));
@@ -210,6 +215,14 @@ TEST_F(BackupFlowTest, SourcePathsFollowTheStrategyAndTheOverride) {
   EXPECT_EQ(a["status"]["resolved"]["identity"]["hostname"], "h1");
   EXPECT_EQ(a["status"]["resolved"]["identity"]["username"], "ns-path");
   EXPECT_EQ(b["status"]["resolved"]["sources"][0]["sourcePath"], "/srv/app");
+  // Several sources: resolved, and the Ready message says only the first is backed up.
+  create(config("two", {{"sources", {{{"pvc", "data"}}, {{"pvc", "logs"}}}}}));
+  auto two = wait_for("BackupConfig", kNs, "two", condition_is("Ready", "True"));
+  ASSERT_FALSE(two.is_null());
+  EXPECT_EQ(two["status"]["resolved"]["sources"][1]["sourcePath"], "/pvc/logs");
+  EXPECT_NE(two["status"]["conditions"].dump().find("only the first of the 2 sources"),
+            std::string::npos)
+      << two["status"].dump();
   // The override path is where the Job mounts the claim, and the snapshot's source.
   auto done = run_backup("o1", "override");
   ASSERT_FALSE(done.is_null());
@@ -237,7 +250,7 @@ TEST_F(BackupFlowTest, FailFailSucceedCountsConsecutiveFailuresThenResets) {
     EXPECT_TRUE(f1["status"]["timing"].contains("completionTime"));
     EXPECT_FALSE(f1["status"].contains("snapshot"));
     EXPECT_EQ(f1["status"]["conditions"][0]["reason"], "AuthFailure");
-    EXPECT_TRUE(has_event(kNs, "f1", "BackupFailed"));
+    EXPECT_TRUE(event_seen("f1", "BackupFailed"));
     ASSERT_FALSE(
         wait_for("BackupConfig", kNs, "cfg", config_status("consecutiveFailures", 1)).is_null());
     EXPECT_EQ(gauge("consecutive_failures", "cfg"), 1);
@@ -282,7 +295,7 @@ TEST_F(BackupFlowTest, DeletionFollowsThePolicy) {
   ASSERT_TRUE(remove("Backup", kNs, "del"));
   ASSERT_TRUE(wait_gone("Backup", kNs, "del"));
   EXPECT_FALSE(snapshot_in_repository(del_id));
-  EXPECT_TRUE(has_event(kNs, "del", "SnapshotDeleted"));
+  EXPECT_TRUE(event_seen("del", "SnapshotDeleted"));
   EXPECT_FALSE(metric("kopiur_orphaned_snapshots_total", ns_label));
 
   // Orphan: the snapshot stays and is counted, once.
@@ -331,14 +344,18 @@ TEST_F(BackupFlowTest, AFailedSnapshotDeletionIsCountedAnnouncedAndRetriedWithBa
     set_password(true);
   }
   EXPECT_EQ(metric("kopiur_snapshot_deletion_failures_total", ns_label), 1);
-  bool hint = false;
-  for (const auto& e : events_for(kNs, "b")) {
-    if (e.value("reason", "") == "SnapshotDeletionFailed" &&
-        e.value("note", e.value("message", "")).find("kopiur.io/skip-cleanup=true") !=
-            std::string::npos) {
-      hint = true;
-    }
-  }
+  const bool hint = test::wait_until(
+      [&] {
+        for (const auto& e : events_for(kNs, "b")) {
+          if (e.value("reason", "") == "SnapshotDeletionFailed" &&
+              e.value("note", e.value("message", "")).find("kopiur.io/skip-cleanup=true") !=
+                  std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      10s, 20ms);
   EXPECT_TRUE(hint) << events_for(kNs, "b").dump();
   EXPECT_TRUE(snapshot_in_repository(id));
   // The failed Job is deleted; the Backup waits out the backoff.
@@ -393,7 +410,7 @@ TEST_F(BackupFlowTest, AMissingConfigIsAStructuralErrorWithoutAHotLoop) {
   EXPECT_EQ(pending["status"]["phase"], "Pending");
   const std::string message = pending["status"]["conditions"][0].value("message", "");
   EXPECT_NE(message.find("spec.configRef"), std::string::npos) << message;
-  EXPECT_TRUE(test::wait_until([&] { return has_event(kNs, "lost", "ConfigNotFound"); }, 10s));
+  EXPECT_TRUE(event_seen("lost", "ConfigNotFound"));
   const auto errors = [&] {
     return metric("kopiur_controller_reconcile_errors_total",
                   {{"kind", "Backup"}, {"class", "structural"}})
