@@ -251,9 +251,7 @@ void record_own_gauges(Run& run) {
   set_backup_gauges(run.env, run.ns, run.name, ok ? std::optional<json>(run.object) : std::nullopt);
 }
 
-}  // namespace
-
-ReconcileResult backup(FlowEnv& env, ReconcileContext& context) {
+ReconcileResult reconcile_backup(FlowEnv& env, ReconcileContext& context) {
   const json& object = context.object();
   if (being_deleted(object)) return finalize_backup(env, context);
   Run run{env,
@@ -323,6 +321,16 @@ ReconcileResult backup(FlowEnv& env, ReconcileContext& context) {
     return failed(run, lost, job);
   }
   return start(run, job, false);
+}
+
+}  // namespace
+
+ReconcileResult backup(FlowEnv& env, ReconcileContext& context) {
+  auto result = reconcile_backup(env, context);
+  const auto& written = context.reported_status();
+  KOPIUR_INFO("reconciled", log::kv("phase", written ? written->value("phase", "")
+                                                     : phase_of_status(context.object())));
+  return result;
 }
 
 }  // namespace kopiur::controller::flows

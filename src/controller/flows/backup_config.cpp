@@ -57,9 +57,7 @@ json cluster_repository_of(const FlowEnv& env, const json& object) {
   return found != nullptr ? *found : json();
 }
 
-}  // namespace
-
-ReconcileResult backup_config(FlowEnv& env, ReconcileContext& context) {
+ReconcileResult reconcile_config(FlowEnv& env, ReconcileContext& context) {
   const json& object = context.object();
   const std::string ns = namespace_of(object);
   const std::string name = name_of(object);
@@ -120,6 +118,18 @@ ReconcileResult backup_config(FlowEnv& env, ReconcileContext& context) {
   // Repositories do not requeue the configs naming them: look again in a while.
   if (!repository_ready) return Action::requeue_after(std::chrono::minutes(1));
   return Action::done();
+}
+
+}  // namespace
+
+ReconcileResult backup_config(FlowEnv& env, ReconcileContext& context) {
+  auto result = reconcile_config(env, context);
+  const auto& written = context.reported_status();
+  KOPIUR_INFO("reconciled",
+              telemetry::log::kv("consecutive_failures",
+                                 written ? written->value("consecutiveFailures", std::int64_t{-1})
+                                         : std::int64_t{-1}));
+  return result;
 }
 
 }  // namespace kopiur::controller::flows
