@@ -263,7 +263,10 @@ ReconcileResult reconcile_backup(FlowEnv& env, ReconcileContext& context) {
   if (!run.status.is_object()) run.status = json::object();
   api::Backup typed;
   if (auto errors = api::read_object(object, typed); !errors.empty()) {
-    return spec_error("Backup", errors);
+    const ReconcileError error = spec_error("Backup", errors);
+    run.condition(false, error.reason, error.note);
+    if (auto failed = run.write()) return *failed;
+    return error;
   }
   if (auto error = add_finalizer(env, kube::resource_for("Backup"), object, kSnapshotFinalizer)) {
     return *error;

@@ -10,6 +10,7 @@
 #include "kopiur/controller/flow_support.hpp"
 #include "kopiur/controller/flows.hpp"
 
+#include "controller/flows/backup_support.hpp"
 #include "flow_fixture.hpp"
 #include "support/wait.hpp"
 
@@ -465,6 +466,20 @@ TEST_F(BackupFlowTest, UnsupportedSourcesAndInvalidConfigsAreStructuralErrorsNam
   EXPECT_NE(error->note.find("spec.sources"), std::string::npos) << error->note;
   ASSERT_TRUE(context.reported_status().has_value());
   EXPECT_EQ(condition_status(*context.reported_status(), "Ready"), "False");
+
+  // The same for a Backup.
+  json bad_backup = get("Backup", kNs, "n1");
+  bad_backup["spec"]["deletionPolicy"] = "Sometimes";
+  ReconcileContext backup_context("Backup", std::make_shared<const json>(bad_backup), {});
+  const auto backup_result = flows::backup(*env_, backup_context);
+  const auto* backup_error = std::get_if<ReconcileError>(&backup_result);
+  ASSERT_NE(backup_error, nullptr);
+  EXPECT_EQ(backup_error->reason, "InvalidSpec");
+  EXPECT_NE(backup_error->note.find("spec.deletionPolicy"), std::string::npos)
+      << backup_error->note;
+  auto written = get("Backup", kNs, "n1");
+  EXPECT_NE(written["status"]["conditions"].dump().find("InvalidSpec"), std::string::npos)
+      << written.dump();
 }
 
 // A finished Backup without a BackupConfig (none runs without one; such a status comes from
@@ -513,6 +528,100 @@ TEST_F(BackupFlowTest, DeletingAConfigRemovesItsSeries) {
       20ms))
       << scrape();
   EXPECT_FALSE(gauge("last_success_timestamp_seconds", "gone"));
+}
+
+// ---- the shared pieces, without a cluster ------------------------------------------------------
+
+json finished(const std::string& name, const std::string& phase, const std::string& completed,
+              const std::string& created = "2026-01-01T00:00:00Z") {
+  json b = {{"metadata", {{"name", name}, {"creationTimestamp", created}}},
+            {"status", {{"phase", phase}}}};
+  if (!completed.empty()) b["status"]["timing"]["completionTime"] = completed;
+  return b;
+}
+
+TEST(BackupSummary, FailuresCountNewestFirstUntilTheNewestSuccess) {
+  using backup_detail::summarize_backups;
+  // Listed in no particular order; a run without completion time orders by creation time.
+  const auto s = summarize_backups({
+      finished("old-fail", "Failed", "2026-01-01T01:00:00Z"),
+      finished("ok", "Succeeded", "2026-01-01T02:00:00.5Z"),
+      finished("running", "Running", ""),
+      finished("fail-b", "Failed", "", "2026-01-01T04:00:00Z"),
+      finished("fail-a", "Failed", "2026-01-01T02:00:00.7Z"),
+      finished("older-ok", "Succeeded", "2026-01-01T00:30:00Z"),
+  });
+  EXPECT_EQ(s.consecutive_failures, 2);
+  ASSERT_TRUE(s.newest_success.has_value());
+  EXPECT_EQ(name_of(*s.newest_success), "ok");
+
+  const auto none = summarize_backups({finished("f", "Failed", "2026-01-01T01:00:00Z")});
+  EXPECT_EQ(none.consecutive_failures, 1);
+  EXPECT_FALSE(none.newest_success.has_value());
+  EXPECT_EQ(summarize_backups({}).consecutive_failures, 0);
+}
+
+json config_object(const json& spec) {
+  return {{"apiVersion", kApi},
+          {"kind", "BackupConfig"},
+          {"metadata", {{"name", "app"}, {"namespace", "ns1"}}},
+          {"spec", spec}};
+}
+
+TEST(BackupConfigResolution, IdentityAndSourcePathsFollowTheSpec) {
+  using backup_detail::ResolvedConfig;
+  const json repo = {{"kind", "ClusterRepository"}, {"name", "shared"}};
+  const json cluster = {{"spec",
+                         {{"identityDefaults",
+                           {{"hostnameTemplate", "{{ .Namespace }}-h"},
+                            {"usernameTemplate", "{{.ConfigName}}-u"}}}}}};
+  auto r = backup_detail::resolve_config(
+      config_object({{"repository", repo},
+                     {"sources",
+                      {{{"pvc", "a"}},
+                       {{"pvc", "b"}, {"pathStrategy", "PvcNamespacedName"}},
+                       {{"pvc", "c"}, {"path", "/x/y/"}}}}}),
+      cluster);
+  ASSERT_TRUE(std::holds_alternative<ResolvedConfig>(r)) << std::get<ReconcileError>(r).note;
+  const auto& c = std::get<ResolvedConfig>(r);
+  EXPECT_EQ(c.hostname, "ns1-h");
+  EXPECT_EQ(c.username, "app-u");
+  ASSERT_EQ(c.sources.size(), 3u);
+  EXPECT_EQ(c.sources[0].source_path, "/pvc/a");
+  EXPECT_EQ(c.sources[1].source_path, "/pvc/ns1/b");
+  EXPECT_EQ(c.sources[2].source_path, "/x/y");
+
+  // The config's own identity wins over the ClusterRepository's templates.
+  r = backup_detail::resolve_config(config_object({{"repository", repo},
+                                                   {"identity", {{"username", "me"}}},
+                                                   {"sources", {{{"pvc", "a"}}}}}),
+                                    cluster);
+  ASSERT_TRUE(std::holds_alternative<ResolvedConfig>(r));
+  EXPECT_EQ(std::get<ResolvedConfig>(r).username, "me");
+  EXPECT_EQ(std::get<ResolvedConfig>(r).hostname, "ns1-h");
+}
+
+TEST(BackupConfigResolution, BadSpecsAreStructuralErrorsNamingTheField) {
+  const json repo = {{"kind", "Repository"}, {"name", "r"}};
+  auto error_of = [](const json& spec) {
+    auto r = backup_detail::resolve_config(config_object(spec));
+    EXPECT_TRUE(std::holds_alternative<ReconcileError>(r)) << spec.dump();
+    return std::holds_alternative<ReconcileError>(r) ? std::get<ReconcileError>(r)
+                                                     : ReconcileError{};
+  };
+  auto e = error_of({{"repository", repo}, {"sources", {{{"pvcSelector", json::object()}}}}});
+  EXPECT_EQ(e.reason, "SourceNotSupported");
+  EXPECT_EQ(e.error_class, ErrorClass::kStructural);
+  EXPECT_NE(e.note.find("spec.sources[0].pvcSelector"), std::string::npos) << e.note;
+  e = error_of({{"repository", repo}, {"sources", {{{"pvc", "a"}, {"path", "rel/dir"}}}}});
+  EXPECT_NE(e.note.find("spec.sources[0].path must be an absolute path"), std::string::npos)
+      << e.note;
+  e = error_of({{"repository", repo}, {"sources", json::array()}});
+  EXPECT_EQ(e.reason, "InvalidSpec");
+  EXPECT_NE(e.note.find("spec.sources"), std::string::npos) << e.note;
+  e = error_of({{"sources", {{{"pvc", "a"}}}}});
+  EXPECT_EQ(e.reason, "InvalidSpec");
+  EXPECT_NE(e.note.find("spec.repository"), std::string::npos) << e.note;
 }
 
 }  // namespace
