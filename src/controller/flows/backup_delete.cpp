@@ -15,6 +15,7 @@
 #include "kopiur/controller/flow_support.hpp"
 #include "kopiur/controller/mover_runs.hpp"
 #include "kopiur/controller/repository_access.hpp"
+#include "kopiur/controller/runtime.hpp"
 #include "kopiur/telemetry/context.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
@@ -136,6 +137,18 @@ ReconcileResult delete_failed(Deletion& d, const std::string& job, const MoverOb
   return Action::requeue_after(delay);
 }
 
+// The repository of the Backup's config: for a Backup whose status lost `resolved` (a restart
+// between its Job's start and the Running status write).
+json config_repository(const Deletion& d) {
+  const auto ref = d.object.value("spec", json::object()).value("configRef", json::object());
+  const ObjectCache* cache = d.env.runtime->cache("BackupConfig");
+  auto config = cache != nullptr && ref.is_object()
+                    ? cache->get(d.ns, ref.value("name", std::string()))
+                    : nullptr;
+  if (config == nullptr) return json::object();
+  return config->value("spec", json::object()).value("repository", json::object());
+}
+
 // No delete Job: start one, unless the last one failed less than its backoff ago.
 ReconcileResult start_delete(Deletion& d, const std::string& job, const std::string& snapshot) {
   // The status as the server has it: the cached copy may predate the failure just recorded (the
@@ -160,7 +173,8 @@ ReconcileResult start_delete(Deletion& d, const std::string& job, const std::str
       if (d.env.now() < due) return Action::requeue_after(due - d.env.now());
     }
   }
-  const auto ref = d.status.value("resolved", json::object()).value("repository", json::object());
+  json ref = d.status.value("resolved", json::object()).value("repository", json::object());
+  if (!ref.is_object() || ref.value("name", "").empty()) ref = config_repository(d);
   api::RepositoryRef repo;
   repo.kind = ref.value("kind", "") == "ClusterRepository" ? api::RepositoryKind::kClusterRepository
                                                            : api::RepositoryKind::kRepository;
