@@ -295,7 +295,11 @@ ReconcileResult reconcile_backup(FlowEnv& env, ReconcileContext& context) {
     auto fresh = env.client.get(kube::resource_for("Backup"), run.ns, run.name);
     if (fresh.ok()) {
       const std::string now_phase = phase_of_status(*fresh);
-      if (now_phase == "Succeeded" || now_phase == "Failed") return Action::done();
+      if (now_phase == "Succeeded" || now_phase == "Failed") {
+        // The phase gauge follows the reported status, not the stale cached one.
+        context.report_status(fresh->value("status", json::object()));
+        return Action::done();
+      }
     }
   }
   switch (seen->state) {

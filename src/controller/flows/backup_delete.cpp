@@ -161,6 +161,7 @@ ReconcileResult start_delete(Deletion& d, const std::string& job, const std::str
   }
   d.status = fresh->value("status", json::object());
   if (!d.status.is_object()) d.status = json::object();
+  d.context.report_status(d.status);  // the phase gauge follows the fresh status
   // status.job counts delete runs once it names the delete Job (before: the backup Job's).
   const json job_status = d.status.value("job", json::object());
   const std::int64_t attempts =
