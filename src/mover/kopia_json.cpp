@@ -61,6 +61,8 @@ SnapshotInfo snapshot_from(const json& m) {
   if (!s.files) s.files = number(summ, "files");
   s.dirs = number(stats, "dirCount");
   if (!s.dirs) s.dirs = number(summ, "dirs");
+  s.cached_files = number(stats, "cachedFiles");
+  s.non_cached_files = number(stats, "nonCachedFiles");
   return s;
 }
 

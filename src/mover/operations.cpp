@@ -69,7 +69,8 @@ Step status(const Kopia& kopia, OperationResult& result) {
 }
 
 Step backup(const WorkSpec& spec, const Kopia& kopia, OperationResult& result) {
-  std::vector<std::string> args = {spec.source_path, "--json"};
+  // --json-verbose keeps kopia's "stats" (cached/non-cached file counts) in the manifest.
+  std::vector<std::string> args = {spec.source_path, "--json", "--json-verbose"};
   if (!spec.description.empty()) args.push_back("--description=" + spec.description);
   for (const auto& [k, v] : spec.tags) args.push_back("--tags=" + k + ":" + v);
   const KopiaRun run = kopia.run({"snapshot", "create"}, args);

@@ -24,6 +24,8 @@ ojson snapshot_json(const SnapshotInfo& s) {
   if (s.size_bytes) j["sizeBytes"] = *s.size_bytes;
   if (s.files) j["files"] = *s.files;
   if (s.dirs) j["dirs"] = *s.dirs;
+  if (s.cached_files) j["cachedFiles"] = *s.cached_files;
+  if (s.non_cached_files) j["nonCachedFiles"] = *s.non_cached_files;
   return j;
 }
 

@@ -34,6 +34,18 @@ TEST(KopiaJson, StatsWinAndMissingFiguresStayAbsent) {
   EXPECT_EQ(p.value.size_bytes, 10);
   EXPECT_EQ(p.value.files, 3);
   EXPECT_FALSE(p.value.dirs.has_value()) << "unknown is absent, never zero";
+  EXPECT_FALSE(p.value.cached_files.has_value());
+  EXPECT_FALSE(p.value.non_cached_files.has_value());
+}
+
+TEST(KopiaJson, VerboseStatsGiveTheCachedAndHashedFiles) {
+  const auto p = parse_snapshot_create(
+      R"({"id":"x","source":{"host":"h","userName":"u","path":"/p"},"startTime":"t",)"
+      R"("stats":{"totalSize":10,"fileCount":5,"cachedFiles":3,"nonCachedFiles":2},)"
+      R"("rootEntry":{"obj":"k1"}})");
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(p.value.cached_files, 3);
+  EXPECT_EQ(p.value.non_cached_files, 2);
 }
 
 TEST(KopiaJson, UnexpectedShapesQuoteTheHead) {

@@ -48,6 +48,8 @@ TEST_F(MoverTest, BackupThenRestoreIsByteIdentical) {
   EXPECT_EQ(snap["source"]["path"], dir_.file("data"));
   EXPECT_EQ(snap["source"]["userName"], "pvc-data");
   EXPECT_EQ(snap["files"], 1002);
+  EXPECT_EQ(snap["nonCachedFiles"], 1002);  // the stand-in keeps no hash cache
+  EXPECT_EQ(snap["cachedFiles"], 0);
   EXPECT_GT(snap["sizeBytes"].get<std::int64_t>(), 5000000);
 
   auto r = spec();

@@ -98,6 +98,22 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
          join(def.labels) + " | " + cell(def.description) + " | " + cell(def.source) + " (" +
          std::string(def.component) + ") |\n";
   }
+  d += "\n## Backup gauges: one series per BackupConfig\n\n";
+  d += "`kopiur_backup_last_success_timestamp_seconds`, `kopiur_backup_size_bytes`, "
+       "`kopiur_backup_files`, `kopiur_backup_duration_seconds` and "
+       "`kopiur_backup_consecutive_failures` are keyed by the BackupConfig the Backups came from "
+       "(`namespace`, `name` of the config), not by each Backup: one series per protected "
+       "source, so a staleness alert fires for a source that stopped being backed up rather than "
+       "for every old Backup, and the series do not grow with history. The BackupConfig flow "
+       "computes them from the config's Backups as the cluster has them (newest first by "
+       "`status.timing.completionTime`, else creation time): the last-success time is kopia's "
+       "end time of the newest Succeeded Backup, size, files and duration are that Backup's, "
+       "and the failure count is the number of Failed Backups before it. A controller restart "
+       "therefore reseeds them from the first reconcile. Before any success only "
+       "`kopiur_backup_consecutive_failures` exists; a figure kopia did not report is absent, "
+       "never 0. A manual Backup without `spec.configRef` (none runs, but one may be created with "
+       "a status) is keyed by its own name; its series go with it. Deleting a BackupConfig "
+       "removes its series.\n";
   d += "\n## Beyond the contract\n\n";
   d += "Exported by the controller runtime for operating it, in addition to the contract's " +
        std::to_string(telemetry::kopiur_metric_catalog().size()) +

@@ -27,6 +27,10 @@ struct SnapshotInfo {
   std::optional<std::int64_t> size_bytes;  // stats.totalSize, else rootEntry.summ.size
   std::optional<std::int64_t> files;       // stats.fileCount, else rootEntry.summ.files
   std::optional<std::int64_t> dirs;        // stats.dirCount, else rootEntry.summ.dirs
+  // stats.cachedFiles / stats.nonCachedFiles (only with --json-verbose): files whose contents
+  // kopia took from its cache (unchanged) and files it read and hashed (new or modified).
+  std::optional<std::int64_t> cached_files;
+  std::optional<std::int64_t> non_cached_files;
 };
 
 struct RepositoryStatus {
