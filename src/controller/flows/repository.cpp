@@ -207,22 +207,34 @@ void record_gauges(const FlowEnv& env, const Subject& s, const json& status) {
   set(m.repo_discovered_backups, "discoveredBackupCount");
 }
 
+// The first Maintenance naming the repository ("namespace/name"), "" when none does. Read from
+// the API server (Maintenances are few): a Maintenance's change requeues the repository through a
+// watch of its own, which can be ahead of the Maintenance cache. The cache when the list fails.
+std::string maintained_by(const FlowEnv& env, const Subject& s) {
+  const auto find = [&s](const auto& objects, const auto& deref) -> std::string {
+    for (const auto& m : objects) {
+      const json& o = deref(m);
+      const auto ref = o.value("spec", json::object()).value("repository", json());
+      if (names_subject(ref, namespace_of(o), s)) return namespace_of(o) + "/" + name_of(o);
+    }
+    return "";
+  };
+  auto listed = env.client.list(kube::resource_for("Maintenance"), "");
+  if (listed.ok()) {
+    return find(listed->value("items", json::array()),
+                [](const json& o) -> const json& { return o; });
+  }
+  const ObjectCache* cache = env.runtime->cache("Maintenance");
+  if (cache == nullptr) return "";
+  return find(cache->list(), [](const auto& p) -> const json& { return *p; });
+}
+
 // kopiur_repository_maintenance_configured and the MaintenanceConfigured condition; a Warning
 // Event when the repository becomes (or is first seen) not covered.
 void maintenance_step(const FlowEnv& env, const Subject& s, json& status,
                       std::chrono::system_clock::time_point now) {
-  bool configured = false;
-  std::string by;
-  if (const ObjectCache* cache = env.runtime->cache("Maintenance"); cache != nullptr) {
-    for (const auto& m : cache->list()) {
-      const auto ref = m->value("spec", json::object()).value("repository", json());
-      if (names_subject(ref, namespace_of(*m), s)) {
-        configured = true;
-        by = namespace_of(*m) + "/" + name_of(*m);
-        break;
-      }
-    }
-  }
+  const std::string by = maintained_by(env, s);
+  const bool configured = !by.empty();
   env.metrics().repository_maintenance_configured.set(
       configured ? 1 : 0, {{"kind", s.kind}, {"namespace", s.namespace_}, {"name", s.name}});
   const std::string before = condition_status(status, kMaintenanceConfigured);
@@ -327,9 +339,11 @@ Step connect_step(const FlowEnv& env, const Subject& s, const RepositoryAccess& 
 
 ReconcileResult write_and_return(const FlowEnv& env, ReconcileContext& context, const Subject& s,
                                  const json& status, ReconcileResult result) {
+  // The gauges first: once the status is visible, so are they (a failed write is retried, and
+  // the next reconcile records them again).
+  record_gauges(env, s, status);
   auto written = write_status(env, context, kube::resource_for(s.kind), status);
   if (auto* error = std::get_if<ReconcileError>(&written)) return *error;
-  record_gauges(env, s, std::get<json>(written));
   return result;
 }
 

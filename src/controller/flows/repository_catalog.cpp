@@ -197,18 +197,35 @@ std::optional<ReconcileError> apply_scan(const FlowEnv& env, const Subject& s, c
   return std::nullopt;
 }
 
-// Whether a Backup written to the repository succeeded at or after `since`.
+bool succeeded_since(const json& backup, const Subject& s,
+                     std::chrono::system_clock::time_point since) {
+  const auto status = backup.value("status", json::object());
+  if (text(status, "phase") != "Succeeded") return false;
+  const auto resolved = status.value("resolved", json::object()).value("repository", json());
+  if (!names_subject(resolved, namespace_of(backup), s)) return false;
+  const auto done = parse_rfc3339(text(status.value("timing", json::object()), "completionTime"));
+  return done && *done >= since;
+}
+
+// Whether a Backup written to the repository succeeded at or after `since`. The Backup's change
+// requeues the repository through a watch of its own, which can be ahead of the Backup cache:
+// Backups the cache still shows running are read from the API server.
 bool backup_since(const FlowEnv& env, const Subject& s,
                   std::chrono::system_clock::time_point since) {
   const ObjectCache* cache = env.runtime->cache("Backup");
   if (cache == nullptr) return false;
+  std::vector<std::pair<std::string, std::string>> running;
   for (const auto& b : cache->list()) {
+    if (succeeded_since(*b, s, since)) return true;
     const auto status = b->value("status", json::object());
-    if (text(status, "phase") != "Succeeded") continue;
+    const std::string phase = text(status, "phase");
     const auto resolved = status.value("resolved", json::object()).value("repository", json());
-    if (!names_subject(resolved, namespace_of(*b), s)) continue;
-    const auto done = parse_rfc3339(text(status.value("timing", json::object()), "completionTime"));
-    if (done && *done >= since) return true;
+    if ((phase == "Running" || phase == "Pending") && names_subject(resolved, namespace_of(*b), s))
+      running.emplace_back(namespace_of(*b), name_of(*b));
+  }
+  for (const auto& [ns, name] : running) {
+    auto fresh = env.client.get(kube::resource_for("Backup"), ns, name);
+    if (fresh.ok() && succeeded_since(*fresh, s, since)) return true;
   }
   return false;
 }
