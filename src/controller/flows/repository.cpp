@@ -194,6 +194,20 @@ std::string secret_version(const FlowEnv& env, const Subject& s) {
   return secret->value("metadata", json::object()).value("resourceVersion", "");
 }
 
+// Held by every repository so its deletion passes through the flow, which drops its series.
+constexpr const char* kMetricsFinalizer = "kopiur.io/repository-metrics";
+
+// A deleted repository's per-resource series leave the exposition (kopiur_resource_phase is the
+// runtime's: zeroed at once, dropped after its grace period).
+void forget_gauges(const FlowEnv& env, const Subject& s) {
+  auto& m = env.metrics();
+  m.repo_snapshot_count.remove_matching({{"namespace", s.namespace_}, {"name", s.name}});
+  m.repo_size_bytes.remove_matching({{"namespace", s.namespace_}, {"name", s.name}});
+  m.repo_discovered_backups.remove_matching({{"namespace", s.namespace_}, {"name", s.name}});
+  m.repository_maintenance_configured.remove_matching(
+      {{"kind", s.kind}, {"namespace", s.namespace_}, {"name", s.name}});
+}
+
 void record_gauges(const FlowEnv& env, const Subject& s, const json& status) {
   const auto catalog = status.value("catalog", json::object());
   auto& m = env.metrics();
@@ -351,6 +365,13 @@ ReconcileResult reconcile(FlowEnv& env, ReconcileContext& context) {
   const Subject s = subject_of(env, context);
   const auto now = env.now();
   const auto gen = generation_of(s.object);
+  const auto resource = kube::resource_for(s.kind);
+  if (being_deleted(s.object)) {
+    forget_gauges(env, s);
+    if (auto error = remove_finalizer(env, resource, s.object, kMetricsFinalizer)) return *error;
+    return Action::done();
+  }
+  if (auto error = add_finalizer(env, resource, s.object, kMetricsFinalizer)) return *error;
   json status = s.object.value("status", json::object());
   if (!status.is_object()) status = json::object();
   if (status.value("phase", "").empty()) status["phase"] = "Pending";

@@ -165,6 +165,16 @@ TEST_F(RepositoryFlowTest, ConnectsToReadyAndFollowsMaintenanceObjects) {
   EXPECT_EQ(metric("kopiur_repository_maintenance_configured",
                    maintenance_labels("Repository", "team-a", "repo")),
             0);
+
+  // Deleted: its series leave the exposition.
+  remove("Repository", "team-a", "repo");
+  ASSERT_TRUE(wait_gone("Repository", "team-a", "repo"));
+  EXPECT_EQ(metric("kopiur_repo_snapshot_count", repo_labels("team-a", "repo")), std::nullopt);
+  EXPECT_EQ(metric("kopiur_repo_size_bytes", repo_labels("team-a", "repo")), std::nullopt);
+  EXPECT_EQ(metric("kopiur_repo_discovered_backups", repo_labels("team-a", "repo")), std::nullopt);
+  EXPECT_EQ(metric("kopiur_repository_maintenance_configured",
+                   maintenance_labels("Repository", "team-a", "repo")),
+            std::nullopt);
 }
 
 TEST_F(RepositoryFlowTest, CatalogScansDiscoverUntrackedSnapshotsAfterBackupsAndOnTheInterval) {
