@@ -3,6 +3,7 @@
 // objects, catalog scans (after a backup and on the interval) discovering untracked snapshots,
 // failures that must not loop (wrong password, missing Secret, unsupported backend, bad spec),
 // suspend, and a ClusterRepository's Jobs in the system namespace.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -424,6 +425,55 @@ TEST_F(RepositoryFlowTest, AClusterRepositoryRunsInTheSystemNamespaceAndCountsIt
   });
   ASSERT_FALSE(seen.is_null());
   EXPECT_EQ(at(seen, {"status", "observedGeneration"}), 2);
+}
+
+// Jobs of this fixture's server see kopia fail to reach the storage on connect (a retryable
+// error class), through the stand-in's failure injection.
+class UnreachableRepositoryTest : public FlowTest {
+ protected:
+  void SetUp() override {
+    // The first SetUp of the process fixes the Jobs' environment; the server started next
+    // captures the injection.
+    FlowTest::SetUp();
+    FlowTest::TearDown();
+    setenv("KOPIA_STANDIN_INJECT", "fail", 1);
+    setenv("KOPIA_STANDIN_INJECT_ON", "repository connect filesystem", 1);
+    FlowTest::SetUp();
+  }
+  void TearDown() override {
+    FlowTest::TearDown();
+    setenv("KOPIA_STANDIN_INJECT", "", 1);
+    unsetenv("KOPIA_STANDIN_INJECT_ON");
+  }
+};
+
+TEST_F(UnreachableRepositoryTest, ARetryableConnectFailureIsRetriedWithBackoff) {
+  start();
+  create_password_secret("team-a", "repo-pass");
+  create(repository("team-a", "flaky", dir("flaky")));
+  const auto failed = wait_for("Repository", "team-a", "flaky", phase_is("Failed"));
+  ASSERT_FALSE(failed.is_null());
+  const auto connected = condition(failed, "Connected");
+  EXPECT_EQ(connected.value("reason", ""), "RepositoryUnavailable") << connected.dump();
+  EXPECT_NE(connected.value("message", "").find("error connecting to storage"), std::string::npos);
+  EXPECT_EQ(condition(failed, "Ready").value("reason", ""), "ConnectRetrying");
+  EXPECT_TRUE(
+      test::wait_until([&] { return has_event("team-a", "flaky", "RepositoryUnavailable"); }, 30s));
+  // Each failed run is a transient error; the failed Job goes and, after the backoff, a new
+  // connect Job runs (and fails again).
+  const auto transient = [&] {
+    return metric("kopiur_controller_reconcile_errors_total",
+                  {{"kind", "Repository"}, {"class", "transient"}})
+        .value_or(0);
+  };
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        clock_.advance(10s);
+        return transient() >= 3;
+      },
+      60s, 100ms))
+      << "errors: " << transient();
+  EXPECT_LE(list("Job", "team-a", "kopiur.io/name=flaky,kopiur.io/operation=connect").size(), 1u);
 }
 
 }  // namespace
