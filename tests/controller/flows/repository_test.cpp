@@ -427,17 +427,17 @@ TEST_F(RepositoryFlowTest, AClusterRepositoryRunsInTheSystemNamespaceAndCountsIt
   EXPECT_EQ(at(seen, {"status", "observedGeneration"}), 2);
 }
 
-// Jobs of this fixture's server see kopia fail to reach the storage on connect (a retryable
+// Jobs of this fixture's server see kopia fail to reach the storage in `command` (a retryable
 // error class), through the stand-in's failure injection.
-class UnreachableRepositoryTest : public FlowTest {
+class InjectedFailureTest : public FlowTest {
  protected:
-  void SetUp() override {
+  void inject(const char* command) {
     // The first SetUp of the process fixes the Jobs' environment; the server started next
     // captures the injection.
     FlowTest::SetUp();
     FlowTest::TearDown();
     setenv("KOPIA_STANDIN_INJECT", "fail", 1);
-    setenv("KOPIA_STANDIN_INJECT_ON", "repository connect filesystem", 1);
+    setenv("KOPIA_STANDIN_INJECT_ON", command, 1);
     FlowTest::SetUp();
   }
   void TearDown() override {
@@ -445,6 +445,16 @@ class UnreachableRepositoryTest : public FlowTest {
     setenv("KOPIA_STANDIN_INJECT", "", 1);
     unsetenv("KOPIA_STANDIN_INJECT_ON");
   }
+};
+
+class UnreachableRepositoryTest : public InjectedFailureTest {
+ protected:
+  void SetUp() override { inject("repository connect filesystem"); }
+};
+
+class UnlistableRepositoryTest : public InjectedFailureTest {
+ protected:
+  void SetUp() override { inject("snapshot list"); }
 };
 
 TEST_F(UnreachableRepositoryTest, ARetryableConnectFailureIsRetriedWithBackoff) {
@@ -476,5 +486,35 @@ TEST_F(UnreachableRepositoryTest, ARetryableConnectFailureIsRetriedWithBackoff) 
   EXPECT_LE(list("Job", "team-a", "kopiur.io/name=flaky,kopiur.io/operation=connect").size(), 1u);
 }
 
+TEST_F(UnlistableRepositoryTest, AFailedCatalogScanDegradesTheRepositoryAndRetries) {
+  start();
+  create_password_secret("team-a", "repo-pass");
+  create(repository("team-a", "blind", dir("blind")));
+  const auto degraded = wait_for("Repository", "team-a", "blind", phase_is("Degraded"));
+  ASSERT_FALSE(degraded.is_null());
+  EXPECT_EQ(condition(degraded, "Connected").value("status", ""), "True");
+  const auto scanned_condition = condition(degraded, "CatalogScanned");
+  EXPECT_EQ(scanned_condition.value("status", ""), "False");
+  EXPECT_EQ(scanned_condition.value("reason", ""), "RepositoryUnavailable");
+  EXPECT_EQ(condition(degraded, "Ready").value("reason", ""), "CatalogFailed");
+  EXPECT_TRUE(at(degraded, {"status", "catalog"}).is_null());
+  EXPECT_EQ(metric("kopiur_repo_snapshot_count", {{"namespace", "team-a"}, {"name", "blind"}}),
+            std::nullopt);
+  EXPECT_TRUE(
+      test::wait_until([&] { return has_event("team-a", "blind", "RepositoryUnavailable"); }, 30s));
+  // Retried with backoff: each failed scan is one more transient error.
+  const auto transient = [&] {
+    return metric("kopiur_controller_reconcile_errors_total",
+                  {{"kind", "Repository"}, {"class", "transient"}})
+        .value_or(0);
+  };
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        clock_.advance(10s);
+        return transient() >= 3;
+      },
+      60s, 100ms));
+  EXPECT_EQ(phase_of_status(get("Repository", "team-a", "blind")), "Degraded");
+}
 }  // namespace
 }  // namespace kopiur::controller::testing
