@@ -109,6 +109,12 @@ std::variant<bool, ReconcileError> discover(const FlowEnv& env, const Subject& s
                                       "cannot read Backup " + name, "check the controller's RBAC");
     }
     const auto labels = existing->value("metadata", json::object()).value("labels", json::object());
+    const auto status = existing->value("status", json::object());
+    const std::string id =
+        text(status.is_object() ? status.value("snapshot", json::object()) : json::object(),
+             "kopiaSnapshotID");
+    // Discovered by an earlier scan the Backup cache has not caught up with.
+    if (text(labels, kOriginLabel) == "discovered" && id == text(entry, "id")) return true;
     if (text(labels, kOriginLabel) != "discovered" || !phase_of_status(*existing).empty()) {
       KOPIUR_WARN("a Backup of that name already exists; snapshot not discovered",
                   log::kv("backup", name), log::kv("snapshot", text(entry, "id")));
