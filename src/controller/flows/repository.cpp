@@ -409,6 +409,8 @@ ReconcileResult reconcile(FlowEnv& env, ReconcileContext& context) {
     auto step = connect_step(env, s, repo, status, now, gen);
     if (step.done) return write_and_return(env, context, s, status, *step.done);
     KOPIUR_INFO("repository connected", log::kv("unique_id", status.value("uniqueId", "")));
+    event(env, s.object, kube::EventType::kNormal, "Connected", "Connect",
+          "connected to repository " + status.value("uniqueId", std::string()));
   }
 
   maintenance_step(env, s, status, now);

@@ -83,19 +83,26 @@ json discovered_status(const Subject& s, const json& entry) {
   return status;
 }
 
+// kopiur.io/repository holds the repository's name when it fits a label value (63 characters);
+// status.resolved.repository always names it.
+json discovered_labels(const Subject& s) {
+  json labels = {{kOriginLabel, "discovered"}};
+  if (s.name.size() <= 63) labels[kRepositoryLabel] = s.name;
+  return labels;
+}
+
 // Creates the Discovered Backup of `entry` (or completes one whose status write was lost).
 // Returns false when the name is taken by a Backup of another snapshot.
 std::variant<bool, ReconcileError> discover(const FlowEnv& env, const Subject& s,
                                             const json& entry) {
   const auto resource = kube::resource_for("Backup");
   const std::string name = discovered_name(s, text(entry, "id"));
-  const json body = {{"apiVersion", std::string(api::kApiVersion)},
-                     {"kind", "Backup"},
-                     {"metadata",
-                      {{"name", name},
-                       {"namespace", s.job_namespace},
-                       {"labels", {{kRepositoryLabel, s.name}, {kOriginLabel, "discovered"}}}}},
-                     {"spec", json::object()}};
+  const json body = {
+      {"apiVersion", std::string(api::kApiVersion)},
+      {"kind", "Backup"},
+      {"metadata",
+       {{"name", name}, {"namespace", s.job_namespace}, {"labels", discovered_labels(s)}}},
+      {"spec", json::object()}};
   auto made = env.client.create(resource, s.job_namespace, body);
   if (!made.ok()) {
     if (!made.error().is_already_exists()) {
@@ -199,6 +206,13 @@ std::optional<ReconcileError> apply_scan(const FlowEnv& env, const Subject& s, c
         "unlisted snapshots are discovered by later scans only if listed then)";
   }
   if (busy) message += " (discovery deferred: a Backup to this repository is running)";
+  if (fresh > 0) {
+    event(env, s.object, kube::EventType::kNormal, "SnapshotsDiscovered", "Catalog",
+          std::to_string(fresh) +
+              " snapshot(s) that no Backup tracked are now Backups in phase "
+              "Discovered (label kopiur.io/origin=discovered) in namespace " +
+              s.job_namespace);
+  }
   set_condition(status, kCatalogCondition, true, "Scanned", message, now);
   return std::nullopt;
 }

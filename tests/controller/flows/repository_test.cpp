@@ -183,6 +183,18 @@ TEST_F(RepositoryFlowTest, ConnectsToReadyAndFollowsMaintenanceObjects) {
             std::nullopt);
 }
 
+TEST_F(RepositoryFlowTest, ARepositoryOnAClaimIsCreatedInsideTheClaim) {
+  start();
+  create_password_secret("team-a", "repo-pass");
+  const std::string claim_dir = create_claim("team-a", "backups");
+  auto repo = repository("team-a", "on-claim", "kopia");
+  repo["spec"]["backend"]["filesystem"]["claimName"] = "backups";
+  create(repo);
+  ASSERT_FALSE(wait_for("Repository", "team-a", "on-claim", scanned(0)).is_null());
+  EXPECT_TRUE(std::filesystem::exists(claim_dir + "/kopia/kopiur-standin.repository"));
+  EXPECT_TRUE(has_event("team-a", "on-claim", "Connected"));
+}
+
 TEST_F(RepositoryFlowTest, CatalogScansDiscoverUntrackedSnapshotsAfterBackupsAndOnTheInterval) {
   start();
   create_password_secret("team-a", "repo-pass");
@@ -255,6 +267,7 @@ TEST_F(RepositoryFlowTest, CatalogScansDiscoverUntrackedSnapshotsAfterBackupsAnd
   EXPECT_EQ(at(found, {"metadata", "labels", "kopiur.io/repository"}), "repo");
   EXPECT_TRUE(get("Backup", "team-a", "repo-" + id1.substr(0, 12)).is_null())
       << "the tracked snapshot was discovered too";
+  EXPECT_TRUE(has_event("team-a", "repo", "SnapshotsDiscovered"));
 
   // A snapshot nothing announces shows up on the interval scan (default 1 h).
   write(source + "/d", 100);
