@@ -446,15 +446,15 @@ TEST_F(RepositoryFlowTest, AClusterRepositoryRunsInTheSystemNamespaceAndCountsIt
 }
 
 // Jobs of this fixture's server see kopia fail to reach the storage in `command` (a retryable
-// error class), through the stand-in's failure injection.
-class InjectedFailureTest : public FlowTest {
+// error class), or another action of the stand-in's failure injection.
+class InjectedFailureTest : public RepositoryFlowTest {
  protected:
-  void inject(const char* command) {
+  void inject(const char* command, const char* action = "fail") {
     // The first SetUp of the process fixes the Jobs' environment; the server started next
     // captures the injection.
     FlowTest::SetUp();
     FlowTest::TearDown();
-    setenv("KOPIA_STANDIN_INJECT", "fail", 1);
+    setenv("KOPIA_STANDIN_INJECT", action, 1);
     setenv("KOPIA_STANDIN_INJECT_ON", command, 1);
     FlowTest::SetUp();
   }
@@ -468,6 +468,11 @@ class InjectedFailureTest : public FlowTest {
 class UnreachableRepositoryTest : public InjectedFailureTest {
  protected:
   void SetUp() override { inject("repository connect filesystem"); }
+};
+
+class SlowConnectTest : public InjectedFailureTest {
+ protected:
+  void SetUp() override { inject("repository connect filesystem", "slow=3"); }
 };
 
 class UnlistableRepositoryTest : public InjectedFailureTest {
@@ -533,6 +538,25 @@ TEST_F(UnlistableRepositoryTest, AFailedCatalogScanDegradesTheRepositoryAndRetri
       },
       60s, 100ms));
   EXPECT_EQ(phase_of_status(get("Repository", "team-a", "blind")), "Degraded");
+}
+
+TEST_F(SlowConnectTest, ARestartDuringConnectKeepsTheRunningJobAndItsResult) {
+  start();
+  create_password_secret("team-a", "repo-pass");
+  create(repository("team-a", "slow", dir("slow")));
+  ASSERT_FALSE(wait_for("Repository", "team-a", "slow", phase_is("Initializing")).is_null());
+  const std::string selector = "kopiur.io/name=slow,kopiur.io/operation=connect";
+  const auto before = list("Job", "team-a", selector);
+  ASSERT_EQ(before.size(), 1u);
+  restart();
+  // The new runtime reconciles the repository while the Job still runs: the same Job, no other.
+  ASSERT_TRUE(test::wait_until([&] { return reconciles("Repository") >= 1; }, 30s));
+  const auto after = list("Job", "team-a", selector);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0]["metadata"]["uid"], before[0]["metadata"]["uid"]);
+  const auto ready = wait_for("Repository", "team-a", "slow", scanned(0));
+  ASSERT_FALSE(ready.is_null());
+  EXPECT_FALSE(at(ready, {"status", "uniqueId"}).get<std::string>().empty());
 }
 }  // namespace
 }  // namespace kopiur::controller::testing
