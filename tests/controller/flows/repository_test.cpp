@@ -443,6 +443,22 @@ TEST_F(RepositoryFlowTest, AClusterRepositoryRunsInTheSystemNamespaceAndCountsIt
   });
   ASSERT_FALSE(seen.is_null());
   EXPECT_EQ(at(seen, {"status", "observedGeneration"}), 2);
+
+  // Its Discovered Backups live in the system namespace and name it without a namespace.
+  const std::string source = dir("shared-source");
+  write(source + "/a", 300);
+  const auto snap =
+      snapshot("shared-snap", at(cluster, {"spec", "backend", "filesystem", "path"}), source);
+  wall_.advance(2h);
+  clock_.advance(2h);
+  seen = wait_for("ClusterRepository", "", "shared", scanned(1));
+  ASSERT_FALSE(seen.is_null());
+  EXPECT_EQ(at(seen, {"status", "catalog", "discoveredBackupCount"}), 1);
+  EXPECT_EQ(metric("kopiur_repo_size_bytes", repo_labels("", "shared")), 300);
+  const auto found = get("Backup", "kopiur-system", "shared-" + snap.value("id", "").substr(0, 12));
+  ASSERT_FALSE(found.is_null());
+  EXPECT_EQ(at(found, {"status", "resolved", "repository"}),
+            json({{"kind", "ClusterRepository"}, {"name", "shared"}}));
 }
 
 // Jobs of this fixture's server see kopia fail to reach the storage in `command` (a retryable
