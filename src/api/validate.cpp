@@ -1,41 +1,34 @@
 // Cross-field rules that a JSON schema alone cannot state, plus small helpers on the types.
-#include <sstream>
 
 #include "kopiur/api/backup.hpp"
 #include "kopiur/api/maintenance.hpp"
 #include "kopiur/api/meta.hpp"
 #include "kopiur/api/repository.hpp"
 #include "kopiur/api/restore.hpp"
+#include "kopiur/schedule/cron.hpp"
+#include "kopiur/schedule/time_zone.hpp"
 
 namespace kopiur::api {
 namespace {
 
 using detail::join_path;
 
-// A cron expression is five whitespace-separated fields or one @-macro (@hourly, @daily, ...).
-// Only the shape is checked here; the scheduler parses the fields.
+// Cron and time zone fields go through kopiur_schedule, the parser the controller schedules
+// with, so whatever the API accepts the controller can run, and the messages are the same.
 void check_cron(const std::string& cron, const std::string& path, FieldErrors& errors) {
-  std::istringstream in(cron);
-  std::vector<std::string> parts;
-  for (std::string part; in >> part;) parts.push_back(part);
-  if (parts.size() == 1 && !parts[0].empty() && parts[0][0] == '@') return;
-  if (parts.size() != 5) {
-    errors.push_back({path,
-                      "expected 5 space-separated cron fields (minute hour day-of-month "
-                      "month day-of-week) or an @-macro, got \"" +
-                          cron + "\""});
-    return;
+  const auto parsed = schedule::parse_cron(cron);
+  if (!parsed.ok()) {
+    errors.push_back({path, parsed.error});
+  } else if (auto never = schedule::never_runs(*parsed.cron)) {
+    errors.push_back({path, "\"" + cron + "\" " + *never});
   }
-  for (const auto& part : parts) {
-    for (const char c : part) {
-      const bool ok = (c >= '0' && c <= '9') || c == '*' || c == ',' || c == '-' || c == '/' ||
-                      c == '?' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-      if (!ok) {
-        errors.push_back(
-            {path, "invalid character '" + std::string(1, c) + "' in cron field \"" + part + "\""});
-        return;
-      }
-    }
+}
+
+void check_time_zone(const std::optional<std::string>& zone, const std::string& path,
+                     FieldErrors& errors) {
+  if (!zone) return;
+  if (auto found = schedule::find_time_zone(*zone); !found.ok()) {
+    errors.push_back({path, std::move(found.error)});
   }
 }
 
@@ -88,6 +81,12 @@ std::string Backend::name() const {
 void ScheduleSpec::validate(const ScheduleSpec& spec, const std::string& path,
                             FieldErrors& errors) {
   check_cron(spec.cron, join_path(path, "cron"), errors);
+  check_time_zone(spec.timezone, join_path(path, "timezone"), errors);
+}
+
+void MaintenanceSchedule::validate(const MaintenanceSchedule& schedule, const std::string& path,
+                                   FieldErrors& errors) {
+  check_time_zone(schedule.timezone, join_path(path, "timezone"), errors);
 }
 
 void CronSchedule::validate(const CronSchedule& schedule, const std::string& path,

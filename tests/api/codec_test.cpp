@@ -126,13 +126,53 @@ TEST(ApiCodec, CronAndOneOfRulesAreChecked) {
   auto errors = decode(json{{"quick", {{"cron", "0 * * *"}}}, {"full", {{"cron", "@daily"}}}},
                        schedule, "spec.schedule");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].path, "spec.schedule.quick.cron");
+  EXPECT_EQ(errors[0].to_string(),
+            "spec.schedule.quick.cron: expected 5 fields (minute hour day-of-month month "
+            "day-of-week) or a macro such as @daily, got 4 in \"0 * * *\"");
 
   RestoreTarget target;
   errors = decode(json::object(), target, "spec.target");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].to_string(),
             "spec.target: Invalid value: \"object\": exactly one of pvc, pvcRef must be set");
+}
+
+// The API validates cron and time zones with the scheduler's own parser (kopiur_schedule), so
+// the webhook, the local API server and the controller accept and reject the same schedules.
+TEST(ApiCodec, CronAndTimeZonesUseTheSchedulersParser) {
+  ScheduleSpec spec;
+  auto errors =
+      decode(json{{"cron", "0 25 * * *"}, {"timezone", "Mars/Base"}}, spec, "spec.schedule");
+  EXPECT_EQ(format_errors(errors),
+            "spec.schedule.cron: hour field \"25\": value 25 is out of range 0-23\n"
+            "spec.schedule.timezone: unknown time zone \"Mars/Base\": use an IANA name such as "
+            "Europe/Berlin");
+  errors = decode(json{{"cron", "0 0 30 2 *"}}, spec, "spec.schedule");
+  EXPECT_EQ(format_errors(errors),
+            "spec.schedule.cron: \"0 0 30 2 *\" never runs: day-of-month 30 does not occur in FEB");
+  for (const auto* ok : {"30 2 * * MON-FRI", "@daily", "*/15 * * * *", "0 0 1,15 JAN-JUN/2 ?"}) {
+    errors = decode(json{{"cron", ok}, {"timezone", "Europe/Berlin"}}, spec, "spec.schedule");
+    EXPECT_TRUE(errors.empty()) << ok << ": " << format_errors(errors);
+  }
+  errors = decode(json{{"cron", "@daily"}, {"timezone", ""}}, spec, "spec.schedule");
+  EXPECT_TRUE(errors.empty()) << "an empty time zone is UTC: " << format_errors(errors);
+
+  MaintenanceSchedule maintenance;
+  errors = decode(json{{"quick", {{"cron", "@hourly"}}},
+                       {"full", {{"cron", "0 3 * * SUNDAY"}}},
+                       {"timezone", "europe/berlin"}},
+                  maintenance, "spec.schedule");
+  EXPECT_EQ(
+      format_errors(errors),
+      "spec.schedule.full.cron: day-of-week field \"SUNDAY\": \"SUNDAY\" is not a number or a "
+      "day name (SUN-SAT)\n"
+      "spec.schedule.timezone: unknown time zone \"europe/berlin\": did you mean "
+      "\"Europe/Berlin\"? (names are case-sensitive)");
+  errors = decode(json{{"quick", {{"cron", "@hourly"}}},
+                       {"full", {{"cron", "0 3 * * 0"}}},
+                       {"timezone", "America/New_York"}},
+                  maintenance, "spec.schedule");
+  EXPECT_TRUE(errors.empty()) << format_errors(errors);
 }
 
 TEST(ApiCodec, SetConditionKeepsTransitionTimeWhenStatusIsUnchanged) {

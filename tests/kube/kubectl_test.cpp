@@ -100,6 +100,20 @@ TEST_F(KubectlTest, InvalidObjectsAreRejectedWithTheFieldPath) {
   EXPECT_NE(out.text.find("spec.schedule.cron"), std::string::npos) << out.text;
   out = kubectl("get backupschedule bad");
   EXPECT_NE(out.code, 0) << "nothing was stored: " << out.text;
+  // Cron fields and time zones are checked by the scheduler's parser, with its words.
+  std::ofstream(file) << "apiVersion: kopiur.home-operations.com/v1alpha1\n"
+                         "kind: BackupSchedule\nmetadata:\n  name: bad\n  namespace: default\n"
+                         "spec:\n  configRef:\n    name: x\n  schedule:\n    cron: 0 25 * * *\n"
+                         "    timezone: Mars/Base\n";
+  out = kubectl("apply -f " + file);
+  EXPECT_NE(out.code, 0);
+  EXPECT_NE(out.text.find("* spec.schedule.cron: hour field \"25\": value 25 is out of range 0-23"),
+            std::string::npos)
+      << out.text;
+  EXPECT_NE(out.text.find("* spec.schedule.timezone: unknown time zone \"Mars/Base\": use an IANA "
+                          "name such as Europe/Berlin"),
+            std::string::npos)
+      << out.text;
 }
 
 // Jobs run as local processes: kubectl creates one, waits for its condition, reads its logs and

@@ -43,6 +43,8 @@ struct MaintenanceSchedule {
         field("timezone", &MaintenanceSchedule::timezone, "IANA time zone; UTC when unset."),
     };
   }
+  static void validate(const MaintenanceSchedule& schedule, const std::string& path,
+                       FieldErrors& errors);
 };
 
 struct Ownership {
