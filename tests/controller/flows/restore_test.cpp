@@ -5,8 +5,6 @@
 // stand-in itself before the controller starts; the Repository is made Ready through its status
 // subresource, so these tests need no other flow.
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +14,7 @@
 #include "kopiur/kube/client.hpp"
 
 #include "flow_fixture.hpp"
+#include "standin.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -36,30 +35,11 @@ class RestoreTest : public FlowTest {
     repo_dir_ = dir("repo");
     kopia({"repository", "create", "filesystem", "--path=" + repo_dir_});
     create(repository("team-a", "repo", repo_dir_));
-    auto ready = client_->patch_status(kube::resource_for("Repository"), "team-a", "repo",
-                                       {{"status", {{"phase", "Ready"}}}}, kube::PatchType::kMerge);
-    ASSERT_TRUE(ready.ok()) << ready.error().to_string();
+    make_ready_repository(*client_, "team-a", "repo");
   }
 
-  // Runs the kopia stand-in (KOPIA_BIN, set by the fixture) with the repository's password;
-  // returns its stdout.
   std::string kopia(const std::vector<std::string>& args) {
-    const char* bin = std::getenv("KOPIA_BIN");
-    EXPECT_NE(bin, nullptr);
-    std::string command = "KOPIA_PASSWORD=s3cret-pass KOPIA_CHECK_FOR_UPDATES=false '" +
-                          std::string(bin != nullptr ? bin : "kopia") + "' --config-file='" +
-                          tmp_.file("kopia.config") + "'";
-    for (const auto& a : args) command += " '" + a + "'";
-    command += " 2>'" + tmp_.file("kopia.stderr") + "'";
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    EXPECT_NE(pipe, nullptr);
-    if (pipe == nullptr) return out;
-    char buffer[4096];
-    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    const int rc = pclose(pipe);
-    EXPECT_EQ(rc, 0) << command << "\n" << test::read_file(tmp_.file("kopia.stderr"));
-    return out;
+    return standin(tmp_.file("kopia.config"), tmp_.file("kopia.stderr"), args);
   }
 
   // A snapshot of a directory holding `files` (relative path -> content); its id.
