@@ -91,6 +91,7 @@ class MaintenanceRun {
   std::optional<ReconcileError> start(const Mode& mode, const std::string& job);
   void finished(const Mode& mode, system_clock::time_point due, const MoverObservation& seen,
                 const std::string& job);
+  void refresh_if_due();
   void prune_jobs(const std::string& keep);
   void claim_ownership();
   void set_ready();
@@ -137,7 +138,27 @@ std::optional<system_clock::time_point> MaintenanceRun::plan(const Mode& mode) {
   return system_clock::time_point(*next);
 }
 
+// A due run's bookkeeping (lastRunAt, written when its Job started; the failure count) must not
+// come from a cache that lags this flow's own last write: while a run is due, the status is read
+// from the API server. (write_status still patches against the cached status: every field this
+// reconcile sets differs from a stale value or equals the server's.)
+void MaintenanceRun::refresh_if_due() {
+  bool due = false;
+  for (const auto& mode : schedules_.modes) {
+    const auto next = parse_rfc3339(run_status(mode).value("nextScheduledAt", ""));
+    due = due || (next && *next <= now_);
+  }
+  if (!due) return;
+  auto fresh = env_.client.get(maintenance_resource(), ns_, name_);
+  if (!fresh.ok()) return;  // the cached status is the best there is
+  const auto status = fresh->value("status", json::object());
+  if (!status.is_object()) return;
+  status_ = status;
+  status_["observedGeneration"] = generation_of(object_);
+}
+
 ReconcileResult MaintenanceRun::reconcile() {
+  refresh_if_due();
   claim_ownership();
   auto access = resolve_repository(env_, maintenance_.spec.repository, ns_, true);
   if (auto* error = std::get_if<ReconcileError>(&access)) {

@@ -1,8 +1,9 @@
 // The Maintenance flow against the local API server with real mover Jobs, driven by the
 // ManualWallClock (schedules) and the ManualClock (requeue timers), advanced together: quick and
 // full runs fire at their scheduled times, the full run's reclaimed bytes reach the status and
-// kopiur_maintenance_last_reclaimed_bytes exactly, a time zone moves the schedule, failures count
-// up and reset, and a repository that is missing keeps the Maintenance not Ready.
+// kopiur_maintenance_last_reclaimed_bytes exactly, runs missed while the controller was down are
+// made up by one run, a time zone moves the schedule, failures count up and reset, and a
+// repository that is missing keeps the Maintenance not Ready.
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -65,10 +66,25 @@ class MaintenanceTest : public FlowTest {
               {"schedule", schedule}}}};
   }
 
-  // Advances both clocks: the schedule's wall clock and the requeue timers.
-  void advance(std::chrono::seconds by) {
+  // Advances both clocks (the schedule's wall clock and the requeue timers) by `by`, then waits
+  // until Maintenance `name` satisfies `until` and returns it. A reconcile may hand its requeue
+  // to the runtime only after the test has advanced the clock (its status is written first), so
+  // while waiting the requeue clock alone moves on: that only makes timers fire, the wall clock
+  // the flow reads stays where the test put it.
+  json advance_until(std::chrono::seconds by, const std::string& name, const Predicate& until) {
     wall_.advance(by);
     clock_.advance(by);
+    json seen;
+    const bool ok = test::wait_until(
+        [&] {
+          seen = get("Maintenance", "team-a", name);
+          if (!seen.is_null() && until(seen)) return true;
+          clock_.advance(by);
+          return false;
+        },
+        60s, 100ms);
+    EXPECT_TRUE(ok) << "Maintenance " << name << " last seen: " << seen.dump();
+    return ok ? seen : json();
   }
 
   static Predicate run_is(const std::string& mode, const std::string& field, const json& value) {
@@ -123,9 +139,7 @@ TEST_F(MaintenanceTest, QuickAndFullRunAtTheirTimesAndTheFullRunReportsReclaimed
   EXPECT_EQ(reclaimed("m1"), std::nullopt);
 
   // 10:00: the quick run.
-  advance(10min);
-  m = wait_for("Maintenance", "team-a", "m1",
-               run_is("quick", "nextScheduledAt", "2026-12-01T11:00:00Z"));
+  m = advance_until(10min, "m1", run_is("quick", "nextScheduledAt", "2026-12-01T11:00:00Z"));
   ASSERT_FALSE(m.is_null());
   EXPECT_EQ(m["status"]["quick"].value("lastRunAt", ""), "2026-12-01T10:00:00Z");
   EXPECT_EQ(m["status"]["quick"].value("consecutiveFailures", -1), 0);
@@ -140,9 +154,7 @@ TEST_F(MaintenanceTest, QuickAndFullRunAtTheirTimesAndTheFullRunReportsReclaimed
   EXPECT_EQ(reclaimed("m1"), std::nullopt);
 
   // 10:30: the full run deletes the backdated unreferenced blobs.
-  advance(30min);
-  m = wait_for("Maintenance", "team-a", "m1",
-               run_is("full", "nextScheduledAt", "2026-12-02T10:30:00Z"));
+  m = advance_until(30min, "m1", run_is("full", "nextScheduledAt", "2026-12-02T10:30:00Z"));
   ASSERT_FALSE(m.is_null());
   const auto after = blobs();
   std::int64_t freed = 0;
@@ -163,6 +175,22 @@ TEST_F(MaintenanceTest, QuickAndFullRunAtTheirTimesAndTheFullRunReportsReclaimed
   restart();
   EXPECT_TRUE(test::wait_until([&] { return reclaimed("m1") == static_cast<double>(freed); }, 30s));
   EXPECT_EQ(list("Job", "team-a", "kopiur.io/kind=Maintenance").size(), 1u);
+
+  // The controller is down from 10:30 to 15:40: the quick runs of 11:00 ... 15:00 are made up by
+  // one run at 15:40, then the schedule goes on at 16:00.
+  runtime_->stop();
+  wall_.advance(5h + 10min);
+  clock_.advance(5h + 10min);
+  restart();
+  m = wait_for("Maintenance", "team-a", "m1",
+               run_is("quick", "nextScheduledAt", "2026-12-01T16:00:00Z"));
+  ASSERT_FALSE(m.is_null());
+  EXPECT_EQ(m["status"]["quick"].value("lastRunAt", ""), "2026-12-01T15:40:00Z");
+  EXPECT_EQ(m["status"]["quick"].value("consecutiveFailures", -1), 0);
+  EXPECT_EQ(m["status"]["full"].value("nextScheduledAt", ""), "2026-12-02T10:30:00Z");
+  const auto jobs = list("Job", "team-a", "kopiur.io/kind=Maintenance");
+  ASSERT_EQ(jobs.size(), 1u);  // the full run's Job was removed when this one started
+  EXPECT_EQ(jobs[0]["metadata"].value("name", ""), mover_job_name("m1", "quick-1796122800"));
 }
 
 TEST_F(MaintenanceTest, ATimeZoneMovesTheScheduleAndFailuresCountUntilARunSucceeds) {
@@ -176,23 +204,20 @@ TEST_F(MaintenanceTest, ATimeZoneMovesTheScheduleAndFailuresCountUntilARunSuccee
   EXPECT_EQ(m["status"]["quick"].value("nextScheduledAt", ""), "2026-12-01T10:00:00Z");
 
   // The Secret's password is wrong: the 10:00 and 11:00 runs fail.
-  advance(10min);
-  m = wait_for("Maintenance", "team-a", "m2", run_is("quick", "consecutiveFailures", 1));
+  m = advance_until(10min, "m2", run_is("quick", "consecutiveFailures", 1));
   ASSERT_FALSE(m.is_null());
   EXPECT_EQ(m["status"]["quick"].value("nextScheduledAt", ""), "2026-12-01T11:00:00Z");
   EXPECT_EQ(ready(m, "status"), "False");
   EXPECT_EQ(ready(m, "reason"), "MaintenanceFailed");
   EXPECT_NE(ready(m, "message").find("AuthFailure"), std::string::npos) << ready(m, "message");
   EXPECT_TRUE(has_event("team-a", "m2", "MaintenanceFailed"));
-  advance(1h);
-  m = wait_for("Maintenance", "team-a", "m2", run_is("quick", "consecutiveFailures", 2));
+  m = advance_until(1h, "m2", run_is("quick", "consecutiveFailures", 2));
   ASSERT_FALSE(m.is_null());
   EXPECT_EQ(ready(m, "reason"), "MaintenanceFailed");
 
   // Fixed: the 12:00 run succeeds and the count resets.
   patch("Secret", "team-a", "repo-pass", {{"data", {{"password", "czNjcmV0LXBhc3M="}}}});
-  advance(1h);
-  m = wait_for("Maintenance", "team-a", "m2", run_is("quick", "consecutiveFailures", 0));
+  m = advance_until(1h, "m2", run_is("quick", "consecutiveFailures", 0));
   ASSERT_FALSE(m.is_null());
   EXPECT_EQ(m["status"]["quick"].value("lastRunAt", ""), "2026-12-01T12:00:00Z");
   EXPECT_EQ(m["status"]["quick"].value("nextScheduledAt", ""), "2026-12-01T13:00:00Z");

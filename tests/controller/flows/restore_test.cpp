@@ -1,9 +1,9 @@
 // The Restore flow against the local API server with real mover Jobs: a backupRef restored into
-// an existing claim, fromConfig (asOf, offset) into a claim the Restore creates, a source that is
-// awaited then given up on (Fail and Continue) or that appears while waited for, a failing Job,
-// a missing target claim and a waitTimeout that is no duration. Snapshots are made by the kopia
-// stand-in itself before the controller starts; the Repository is made Ready through its status
-// subresource, so these tests need no other flow.
+// an existing claim, fromConfig (asOf, offset) into a claim the Restore creates across a
+// controller restart, a source that is awaited then given up on (Fail and Continue) or that
+// appears while waited for, a failing Job, a missing target claim and a waitTimeout that is no
+// duration. Snapshots are made by the kopia stand-in itself before the controller starts; the
+// Repository is made Ready through its status subresource, so these tests need no other flow.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -107,12 +107,19 @@ class RestoreTest : public FlowTest {
         metric("kopiur_controller_reconciliations_total", {{"kind", "Restore"}}).value_or(0);
     wall_.advance(by);
     clock_.advance(by);
+    // The reconcile may hand its requeue to the runtime after this advance (its status is
+    // written first): the requeue clock alone moves on until a reconcile ran; the wall clock the
+    // flow reads stays put.
     EXPECT_TRUE(test::wait_until(
         [&] {
-          return metric("kopiur_controller_reconciliations_total", {{"kind", "Restore"}})
-                     .value_or(0) > before;
+          if (metric("kopiur_controller_reconciliations_total", {{"kind", "Restore"}}).value_or(0) >
+              before) {
+            return true;
+          }
+          clock_.advance(10s);
+          return false;
         },
-        30s));
+        30s, 100ms));
   }
 
   std::string repo_dir_;
@@ -189,8 +196,15 @@ TEST_F(RestoreTest, FromConfigPicksByAsOfAndOffsetIntoAClaimItCreates) {
   create(restore(
       "r2", {{"fromConfig", {{"name", "cfg"}, {"asOf", "2026-11-02T18:00:00Z"}, {"offset", 1}}}},
       {{"pvc", {{"name", "fresh"}}}}));
+  // A controller restart while the Job runs (or just after) neither loses its result nor makes a
+  // second Job.
+  ASSERT_FALSE(wait_for("Restore", "team-a", "r2", [](const json& o) {
+                 return phase_is("Restoring")(o) || phase_is("Completed")(o);
+               }).is_null());
+  restart();
   const auto done = wait_for("Restore", "team-a", "r2", phase_is("Completed"));
   ASSERT_FALSE(done.is_null());
+  EXPECT_EQ(list("Job", "team-a", "kopiur.io/job=r2-restore").size(), 1u);
   EXPECT_EQ(done["status"].value("resolvedSnapshotID", ""),
             get("Backup", "team-a", "cfg-1")["status"]["snapshot"].value("kopiaSnapshotID", "?"));
   EXPECT_NE(condition(done, "SourceResolved", "message").find("cfg-1"), std::string::npos);
