@@ -64,16 +64,16 @@ std::string default_claim_size(const json& backup) {
 // One reconcile of one Restore: the cached object, its decoded spec and the status being built.
 class RestoreRun {
  public:
-  RestoreRun(FlowEnv& env, ReconcileContext& context, api::Restore restore)
+  // `status`: the Restore's current status (from the API server when it could be read).
+  RestoreRun(FlowEnv& env, ReconcileContext& context, api::Restore restore, json status)
       : env_(env),
         context_(context),
         restore_(std::move(restore)),
         object_(context.object()),
         ns_(namespace_of(object_)),
         name_(name_of(object_)),
-        job_(mover_job_name(name_, "restore")) {
-    status_ = object_.value("status", json::object());
-    if (!status_.is_object()) status_ = json::object();
+        job_(mover_job_name(name_, "restore")),
+        status_(std::move(status)) {
     status_["observedGeneration"] = generation_of(object_);
   }
 
@@ -405,6 +405,8 @@ ReconcileResult RestoreRun::failed(const MoverObservation& seen) {
   return write(Action::done());
 }
 
+bool finished(const std::string& phase) { return phase == "Completed" || phase == "Failed"; }
+
 // A finished Restore only refreshes its gauge (after a controller restart the series is gone).
 void reseed_gauge(const FlowEnv& env, const json& object) {
   const auto timing = object.value("status", json::object()).value("timing", json::object());
@@ -419,17 +421,22 @@ void reseed_gauge(const FlowEnv& env, const json& object) {
 ReconcileResult restore(FlowEnv& env, ReconcileContext& context) {
   const json& object = context.object();
   if (being_deleted(object)) return Action::done();
-  const std::string phase = phase_of_status(object);
-  if (phase == "Completed" || phase == "Failed") {
-    if (phase == "Completed") reseed_gauge(env, object);
-    return Action::done();
+  if (phase_of_status(object) == "Completed") reseed_gauge(env, object);
+  if (finished(phase_of_status(object))) return Action::done();
+  // The status this flow wrote last may not be in the cache yet (a Job that ends fast requeues
+  // the Restore before the watch delivers that write): a running Restore works from the server's.
+  json status = object.value("status", json::object());
+  if (auto fresh = env.client.get(restore_resource(), namespace_of(object), name_of(object));
+      fresh.ok() && fresh->contains("status") && (*fresh)["status"].is_object()) {
+    status = (*fresh)["status"];
   }
+  if (!status.is_object()) status = json::object();
+  const std::string phase = status.value("phase", "");
+  if (finished(phase)) return Action::done();
   api::Restore decoded;
   if (auto errors = api::read_object(object, decoded); !errors.empty()) {
     const auto error = spec_error("Restore", errors);
-    json status = object.value("status", json::object());
-    if (!status.is_object()) status = json::object();
-    if (!status.contains("phase")) status["phase"] = "Pending";
+    if (phase.empty()) status["phase"] = "Pending";
     set_condition(status, "Ready", false, error.reason, error.note, env.now(),
                   generation_of(object));
     auto written = write_status(env, context, restore_resource(), status);
@@ -437,8 +444,6 @@ ReconcileResult restore(FlowEnv& env, ReconcileContext& context) {
     return error;
   }
   if (phase.empty()) {
-    json status = object.value("status", json::object());
-    if (!status.is_object()) status = json::object();
     status["phase"] = "Pending";
     status["observedGeneration"] = generation_of(object);
     set_condition(status, "Ready", false, "Pending", "resolving the source snapshot", env.now(),
@@ -448,7 +453,7 @@ ReconcileResult restore(FlowEnv& env, ReconcileContext& context) {
     return Action::requeue_after(std::chrono::steady_clock::duration::zero());
   }
   KOPIUR_DEBUG("reconciling", telemetry::log::kv("phase", phase));
-  return RestoreRun(env, context, std::move(decoded)).reconcile();
+  return RestoreRun(env, context, std::move(decoded), std::move(status)).reconcile();
 }
 
 }  // namespace kopiur::controller::flows
