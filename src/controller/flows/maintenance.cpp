@@ -271,6 +271,10 @@ void MaintenanceRun::finished(const Mode& mode, system_clock::time_point due,
         result["reclaimedBytes"].is_number_integer()) {
       const auto bytes = result["reclaimedBytes"].get<std::int64_t>();
       run["lastContentReclaimedBytes"] = bytes;
+      if (mode.name == "full") {
+        env_.metrics().maintenance_last_reclaimed_bytes.set(bytes,
+                                                            {{"namespace", ns_}, {"name", name_}});
+      }
       note += ", " + std::to_string(bytes) + " bytes reclaimed";
     }
     event(env_, object_, kube::EventType::kNormal, "MaintenanceSucceeded", "Maintenance", note);

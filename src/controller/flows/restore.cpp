@@ -432,7 +432,10 @@ ReconcileResult restore(FlowEnv& env, ReconcileContext& context) {
   }
   if (!status.is_object()) status = json::object();
   const std::string phase = status.value("phase", "");
-  if (finished(phase)) return Action::done();
+  if (finished(phase)) {
+    context.report_status(status);  // the phase gauge follows the server, not the lagging cache
+    return Action::done();
+  }
   api::Restore decoded;
   if (auto errors = api::read_object(object, decoded); !errors.empty()) {
     const auto error = spec_error("Restore", errors);
