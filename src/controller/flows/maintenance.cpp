@@ -114,6 +114,7 @@ class MaintenanceRun {
   std::optional<RepositoryAccess> access_;
   std::optional<ReconcileError> blocked_;  // why runs cannot start (the repository)
   std::string new_failure_;                // a run that failed in this reconcile, in words
+  std::vector<std::string> recorded_;      // Jobs whose result this reconcile recorded
 };
 
 ReconcileResult MaintenanceRun::write(ReconcileResult result) {
@@ -290,6 +291,7 @@ void MaintenanceRun::finished(const Mode& mode, system_clock::time_point due,
   // while the controller was down is made up once, never in a burst).
   run.erase("nextScheduledAt");
   plan(mode);
+  recorded_.push_back(job);
 }
 
 // Deletes the Maintenance's earlier Jobs before a new run (one at a time, so none of them runs).
@@ -303,7 +305,10 @@ void MaintenanceRun::prune_jobs(const std::string& keep) {
   if (!jobs.ok()) return;  // best effort: the Jobs' TTL removes them anyway
   for (const auto& j : jobs->value("items", json::array())) {
     const std::string job = name_of(j);
-    if (job == keep) continue;
+    // A run recorded in this reconcile keeps its Job until that status write is through.
+    if (job == keep || std::find(recorded_.begin(), recorded_.end(), job) != recorded_.end()) {
+      continue;
+    }
     if (auto gone = delete_mover(env_, ns_, job); !gone.ok()) {
       KOPIUR_WARN("cannot delete an earlier maintenance Job", telemetry::log::kv("job", job),
                   telemetry::log::kv("error", gone.error().to_string()));

@@ -2,8 +2,9 @@
 // ManualWallClock (schedules) and the ManualClock (requeue timers), advanced together: quick and
 // full runs fire at their scheduled times, the full run's reclaimed bytes reach the status and
 // kopiur_maintenance_last_reclaimed_bytes exactly, runs missed while the controller was down are
-// made up by one run, a time zone moves the schedule, failures count up and reset, and a
-// repository that is missing keeps the Maintenance not Ready.
+// made up by one run, a time zone moves the schedule, failures count up and reset, both modes due
+// at once run one after the other, and a repository that is missing keeps the Maintenance not
+// Ready.
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -223,6 +224,29 @@ TEST_F(MaintenanceTest, ATimeZoneMovesTheScheduleAndFailuresCountUntilARunSuccee
   EXPECT_EQ(m["status"]["quick"].value("nextScheduledAt", ""), "2026-12-01T13:00:00Z");
   EXPECT_EQ(ready(m, "status"), "True");
   EXPECT_EQ(reclaimed("m2"), std::nullopt);  // only a full run sets it
+}
+
+TEST_F(MaintenanceTest, WhenBothModesAreDueTheFullRunGoesFirstThenTheQuickOne) {
+  prepare_repository();
+  start();
+  create(maintenance("m4", "repo", "0 * * * *", "0 10 * * *", ""));
+  ASSERT_FALSE(wait_for("Maintenance", "team-a", "m4", condition_is("Ready", "True")).is_null());
+  const auto m = advance_until(10min, "m4", [](const json& o) {
+    return run_is("full", "nextScheduledAt", "2026-12-02T10:00:00Z")(o) &&
+           run_is("quick", "nextScheduledAt", "2026-12-01T11:00:00Z")(o);
+  });
+  ASSERT_FALSE(m.is_null());
+  EXPECT_EQ(m["status"]["full"].value("lastRunAt", ""), "2026-12-01T10:00:00Z");
+  EXPECT_EQ(m["status"]["quick"].value("lastRunAt", ""), "2026-12-01T10:00:00Z");
+  // One Job at a time: the quick Job was created only after the full one had finished.
+  const auto full = get("Job", "team-a", mover_job_name("m4", "full-1796119200"));
+  const auto quick = get("Job", "team-a", mover_job_name("m4", "quick-1796119200"));
+  ASSERT_FALSE(full.is_null());
+  ASSERT_FALSE(quick.is_null());
+  const auto full_done = parse_rfc3339(full["status"].value("completionTime", ""));
+  const auto quick_made = parse_rfc3339(quick["metadata"].value("creationTimestamp", ""));
+  ASSERT_TRUE(full_done && quick_made) << full.dump() << quick.dump();
+  EXPECT_LE(*full_done, *quick_made);
 }
 
 TEST_F(MaintenanceTest, AMissingRepositoryKeepsItNotReadyAndRunsNothing) {
