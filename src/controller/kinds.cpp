@@ -45,9 +45,63 @@ std::string ns_of(const json& o) {
 // a repository follows the Maintenances naming it (kopiur_repository_maintenance_configured) and
 // the Backups written to it (a catalog scan after each backup); a BackupConfig follows its
 // Backups (consecutive failures, the kopiur_backup_* gauges); a BackupSchedule the Backups it
-// created (history limits, concurrency).
-std::vector<RelatedWatch> related_kinds(const std::string& kind) {
+// created (history limits, concurrency); a Maintenance or Restore its repository (waiting for it
+// to become Ready); a Restore the Backups it may restore (waiting for its source).
+// The objects of `kind` (from the runtime's cache) whose spec.repository names `repository`:
+// a Maintenance or Restore waiting for its repository to become Ready is requeued when it does.
+Owners referrers_of_repository(const FlowEnv& env, const std::string& kind,
+                               const json& repository) {
+  Owners out;
+  const auto* cache = env.runtime != nullptr ? env.runtime->cache(kind) : nullptr;
+  if (cache == nullptr) return out;
+  const std::string repo_kind = repository.value("kind", "Repository");
+  const std::pair<std::string, std::string> key{
+      ns_of(repository), repository.value("metadata", json::object()).value("name", "")};
+  for (const auto& o : cache->list()) {
+    const auto ref = o->value("spec", json::object()).value("repository", json());
+    for (const auto& named : repository_named(ref, repo_kind, ns_of(*o))) {
+      if (named == key) {
+        out.emplace_back(ns_of(*o), o->value("metadata", json::object()).value("name", ""));
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<RelatedWatch> related_kinds(const FlowEnv& env, const std::string& kind) {
   std::vector<RelatedWatch> out;
+  if (kind == "Maintenance" || kind == "Restore") {
+    for (const char* repo : {"Repository", "ClusterRepository"}) {
+      out.push_back({kube::resource_for(repo), "", [&env, kind](const json& r) {
+                       return referrers_of_repository(env, kind, r);
+                     }});
+    }
+  }
+  if (kind == "Restore") {
+    // A Restore waiting for its source Backup (backupRef, or the newest of a BackupConfig).
+    out.push_back(
+        {kube::resource_for("Backup"), "", [&env](const json& b) {
+           Owners owners;
+           const auto* restores = env.runtime != nullptr ? env.runtime->cache("Restore") : nullptr;
+           if (restores == nullptr) return owners;
+           const std::string name = b.value("metadata", json::object()).value("name", "");
+           const std::string config =
+               b.value("spec", json::object()).value("configRef", json::object()).value("name", "");
+           for (const auto& r : restores->list()) {
+             const auto source = r->value("spec", json::object()).value("source", json::object());
+             const auto by_ref = source.value("backupRef", json::object());
+             const auto by_config = source.value("fromConfig", json::object());
+             const bool same_ns = ns_of(*r) == ns_of(b);
+             if ((same_ns && by_ref.value("name", "") == name) ||
+                 (!config.empty() && by_config.value("name", "") == config &&
+                  by_config.value("namespace", ns_of(*r)) == ns_of(b))) {
+               owners.emplace_back(ns_of(*r),
+                                   r->value("metadata", json::object()).value("name", ""));
+             }
+           }
+           return owners;
+         }});
+  }
   if (kind == "Repository" || kind == "ClusterRepository") {
     out.push_back({kube::resource_for("Maintenance"), "", [kind](const json& m) {
                      return repository_named(
@@ -93,7 +147,7 @@ std::vector<KindRegistration> kind_registrations(FlowEnv& env) {
           owned_by(info.kind, info.namespaced(), kube::resources::kJobs,
                    "app.kubernetes.io/managed-by=kopiur,kopiur.io/kind=" + info.kind));
     }
-    for (auto& watch : related_kinds(info.kind)) r.related.push_back(std::move(watch));
+    for (auto& watch : related_kinds(env, info.kind)) r.related.push_back(std::move(watch));
     out.push_back(std::move(r));
   }
   return out;

@@ -62,7 +62,7 @@ class ManualWallClock final : public WallClock {
 };
 
 struct FlowEnv {
-  mutable kube::Client client;  // thread-safe; its calls are not const
+  mutable kube::Client client;            // thread-safe; its calls are not const
   Runtime* runtime = nullptr;             // set by the Manager before the first reconcile
   kube::EventRecorder* events = nullptr;  // nullptr: no Events
   MoverJobConfig mover;

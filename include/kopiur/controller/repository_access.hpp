@@ -4,7 +4,7 @@
 // files (the password under KOPIA_PASSWORD), and the volumes (a filesystem backend's claim,
 // mounted at /repository). Built from a Repository or ClusterRepository object; a reference
 // (BackupConfig, Restore, Maintenance) is resolved through the runtime's cache, checking that the
-// repository exists, is Ready (unless the caller only needs it to exist), and, for a
+// repository exists, is Ready or Degraded (unless the caller only needs it to exist), and, for a
 // ClusterRepository, that the requesting namespace is allowed.
 //
 // Errors are ReconcileErrors a person can act on: a missing repository or Secret is structural

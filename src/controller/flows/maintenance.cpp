@@ -94,6 +94,12 @@ class MaintenanceRun {
   void refresh_if_due();
   void prune_jobs(const std::string& keep);
   void claim_ownership();
+  // The kopia identity maintenance runs as: spec.ownership.owner when it is user@host, else
+  // <owner>@<namespace> (kopia's maintenance owner is always a user@host pair).
+  [[nodiscard]] std::string owner_identity() const {
+    const std::string& owner = maintenance_.spec.ownership.owner;
+    return owner.find('@') != std::string::npos ? owner : owner + "@" + ns_;
+  }
   void set_ready();
   ReconcileResult write(ReconcileResult result);
 
@@ -229,10 +235,15 @@ std::optional<ReconcileError> MaintenanceRun::start(const Mode& mode, const std:
   request.owner = {{"apiVersion", object_.value("apiVersion", "")},
                    {"kind", "Maintenance"},
                    {"metadata", object_.value("metadata", json::object())}};
-  request.work_spec = {{"operation", "maintenance"},
-                       {"repository", access_->work_spec_repository},
-                       {"object", {{"kind", "Maintenance"}, {"namespace", ns_}, {"name", name_}}},
-                       {"maintenance", {{"mode", mode.name}, {"safety", "full"}}}};
+  request.work_spec = {
+      {"operation", "maintenance"},
+      {"repository", access_->work_spec_repository},
+      {"object", {{"kind", "Maintenance"}, {"namespace", ns_}, {"name", name_}}},
+      {"maintenance",
+       {{"mode", mode.name},
+        {"safety", "full"},
+        {"owner", owner_identity()},
+        {"takeover", maintenance_.spec.ownership.takeover_policy == api::TakeoverPolicy::kForce}}}};
   request.secret_files = access_->secret_files;
   request.volumes = access_->volumes;
   request.volume_mounts = access_->volume_mounts;

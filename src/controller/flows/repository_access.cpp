@@ -133,7 +133,8 @@ AccessResult resolve_repository(const FlowEnv& env, const api::RepositoryRef& re
   }
   if (require_ready) {
     const std::string phase = phase_of_status(*object);
-    if (phase != "Ready") {
+    // Degraded: connected, but the last catalog scan failed; backups and restores still work.
+    if (phase != "Ready" && phase != "Degraded") {
       return ReconcileError::transient(
           "RepositoryNotReady",
           what + " is " + (phase.empty() ? std::string("not reconciled yet") : phase) +

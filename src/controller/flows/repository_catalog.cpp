@@ -170,8 +170,10 @@ std::optional<ReconcileError> apply_scan(const FlowEnv& env, const Subject& s, c
   const auto count = catalog.value("snapshotCount", std::int64_t{0});
   const auto logical = catalog.value("logicalSizeBytes", std::int64_t{0});
   const bool truncated = catalog.value("truncated", false);
-  const std::string started = text(result.value("timing", json::object()), "startTime");
-  const std::string at = started.empty() ? rfc3339(now) : seconds_of(started);
+  // The controller's own clock: the refresh interval is measured against it (env.now()), and a
+  // mover's clock (another node's, or a test's real one under a manual clock) must not make a
+  // scan look overdue the moment it is recorded, which would start the next one at once.
+  const std::string at = rfc3339(now);
 
   bool busy = false;
   std::set<std::string> discovered;

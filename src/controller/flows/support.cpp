@@ -119,14 +119,22 @@ bool being_deleted(const json& object) {
 
 namespace {
 
+// A JSON patch that replaces the list only if it is still the one this reconcile saw ("test"):
+// a concurrent change of the finalizers is a 409-like failure and a retry, while a status write
+// or label change in between (a cache a little behind) does not stand in the way.
 std::optional<ReconcileError> set_finalizers(const FlowEnv& env, const kube::ResourceId& resource,
                                              const json& object, const json& finalizers) {
   const auto& meta = object.value("metadata", json::object());
-  json patch = {{"metadata",
-                 {{"finalizers", finalizers},
-                  {"resourceVersion", meta.value("resourceVersion", std::string())}}}};
+  const json seen = meta.value("finalizers", json::array());
+  json patch = json::array();
+  if (meta.contains("finalizers")) {
+    patch.push_back({{"op", "test"}, {"path", "/metadata/finalizers"}, {"value", seen}});
+    patch.push_back({{"op", "replace"}, {"path", "/metadata/finalizers"}, {"value", finalizers}});
+  } else {
+    patch.push_back({{"op", "add"}, {"path", "/metadata/finalizers"}, {"value", finalizers}});
+  }
   auto done = env.client.patch(resource, namespace_of(object), name_of(object), patch,
-                               kube::PatchType::kMerge);
+                               kube::PatchType::kJson);
   if (done.ok() || done.error().is_not_found()) return std::nullopt;
   return ReconcileError::from_api(done.error(), "FinalizerUpdateFailed",
                                   "cannot update the finalizers of " + name_of(object),

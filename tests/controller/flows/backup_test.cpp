@@ -306,7 +306,10 @@ TEST_F(BackupFlowTest, DeletionFollowsThePolicy) {
   ASSERT_TRUE(remove("Backup", kNs, "orphan"));
   ASSERT_TRUE(wait_gone("Backup", kNs, "orphan"));
   EXPECT_TRUE(snapshot_in_repository(orphan_id));
-  EXPECT_EQ(metric("kopiur_orphaned_snapshots_total", ns_label), 1);
+  // The counter follows the finalizer removal the object's disappearance shows.
+  EXPECT_TRUE(test::wait_until(
+      [&] { return metric("kopiur_orphaned_snapshots_total", ns_label) == 1; }, 10s))
+      << scrape();
 
   // The skip-cleanup annotation overrides Delete, and counts as orphaned too.
   auto skip = run_backup("skip", "cfg", "Succeeded", json::object(),
@@ -315,7 +318,10 @@ TEST_F(BackupFlowTest, DeletionFollowsThePolicy) {
   ASSERT_TRUE(remove("Backup", kNs, "skip"));
   ASSERT_TRUE(wait_gone("Backup", kNs, "skip"));
   EXPECT_TRUE(snapshot_in_repository(skip["status"]["snapshot"]["kopiaSnapshotID"]));
-  EXPECT_EQ(metric("kopiur_orphaned_snapshots_total", ns_label), 2);
+  // The counter follows the finalizer removal the object's disappearance shows.
+  EXPECT_TRUE(test::wait_until(
+      [&] { return metric("kopiur_orphaned_snapshots_total", ns_label) == 2; }, 10s))
+      << scrape();
 
   // Retain (here the config's default): kept, not counted as orphaned.
   patch("BackupConfig", kNs, "cfg", {{"spec", {{"defaultDeletionPolicy", "Retain"}}}});

@@ -195,29 +195,38 @@ TEST_F(MaintenanceTest, QuickAndFullRunAtTheirTimesAndTheFullRunReportsReclaimed
 }
 
 TEST_F(MaintenanceTest, ATimeZoneMovesTheScheduleAndFailuresCountUntilARunSucceeds) {
-  prepare_repository("wrong-password");
+  prepare_repository();
+  // Another identity owns the repository's maintenance: runs as kopiur@team-a are refused until
+  // the Maintenance may take it over.
+  kopia({"repository", "connect", "filesystem", "--path=" + repo_dir_, "--override-username=other",
+         "--override-hostname=elsewhere"});
+  kopia({"maintenance", "set", "--owner=me"});
   start();
   // 03:00 in Berlin is 02:00Z in December (CET).
   create(maintenance("m2", "repo", "0 * * * *", "0 3 * * *", "Europe/Berlin"));
   auto m = wait_for("Maintenance", "team-a", "m2", condition_is("Ready", "True"));
-  ASSERT_FALSE(m.is_null());
+  ASSERT_FALSE(m.is_null()) << get("Repository", "team-a", "repo").dump();
   EXPECT_EQ(m["status"]["full"].value("nextScheduledAt", ""), "2026-12-02T02:00:00Z");
   EXPECT_EQ(m["status"]["quick"].value("nextScheduledAt", ""), "2026-12-01T10:00:00Z");
 
-  // The Secret's password is wrong: the 10:00 and 11:00 runs fail.
+  // Maintenance is owned by other@elsewhere: the 10:00 and 11:00 runs fail.
   m = advance_until(10min, "m2", run_is("quick", "consecutiveFailures", 1));
   ASSERT_FALSE(m.is_null());
   EXPECT_EQ(m["status"]["quick"].value("nextScheduledAt", ""), "2026-12-01T11:00:00Z");
   EXPECT_EQ(ready(m, "status"), "False");
   EXPECT_EQ(ready(m, "reason"), "MaintenanceFailed");
-  EXPECT_NE(ready(m, "message").find("AuthFailure"), std::string::npos) << ready(m, "message");
+  EXPECT_NE(ready(m, "message").find("MaintenanceNotOwned"), std::string::npos)
+      << ready(m, "message");
+  EXPECT_NE(ready(m, "message").find("owned by other@elsewhere"), std::string::npos)
+      << ready(m, "message");
   EXPECT_TRUE(has_event("team-a", "m2", "MaintenanceFailed"));
   m = advance_until(1h, "m2", run_is("quick", "consecutiveFailures", 2));
   ASSERT_FALSE(m.is_null());
   EXPECT_EQ(ready(m, "reason"), "MaintenanceFailed");
 
-  // Fixed: the 12:00 run succeeds and the count resets.
-  patch("Secret", "team-a", "repo-pass", {{"data", {{"password", "czNjcmV0LXBhc3M="}}}});
+  // Allowed to take over: the 12:00 run claims maintenance, succeeds, and the count resets.
+  patch("Maintenance", "team-a", "m2",
+        {{"spec", {{"ownership", {{"owner", "kopiur@team-a"}, {"takeoverPolicy", "Force"}}}}}});
   m = advance_until(1h, "m2", run_is("quick", "consecutiveFailures", 0));
   ASSERT_FALSE(m.is_null());
   EXPECT_EQ(m["status"]["quick"].value("lastRunAt", ""), "2026-12-01T12:00:00Z");

@@ -357,16 +357,19 @@ TEST_F(RepositoryFlowTest, MissingSecretsAndBadSpecsFailWithAConditionAndAnEvent
   EXPECT_TRUE(test::wait_until(
       [&] { return has_event("team-a", "nosecret", "MissingCredentialsSecret"); }, 30s));
 
-  // A backend this mover cannot reach.
+  // An object-store backend whose credentials Secret is missing: no Job is started.
   create_password_secret("team-a", "repo-pass");
   auto s3 = repository("team-a", "s3", "/unused");
-  s3["spec"]["backend"] = {{"s3", {{"bucket", "backups"}}}};
+  s3["spec"]["backend"] = {
+      {"s3", {{"bucket", "backups"}, {"credentialsSecretRef", {{"name", "s3-creds"}}}}}};
   create(s3);
   auto failed = wait_for("Repository", "team-a", "s3", phase_is("Failed"));
   ASSERT_FALSE(failed.is_null());
-  EXPECT_EQ(condition(failed, "Ready").value("reason", ""), "BackendNotSupported");
+  c = condition(failed, "Connected");
+  EXPECT_EQ(c.value("reason", ""), "MissingCredentialsSecret");
+  EXPECT_NE(c.value("message", "").find("the s3 credentials"), std::string::npos) << c.dump();
   EXPECT_TRUE(
-      test::wait_until([&] { return has_event("team-a", "s3", "BackendNotSupported"); }, 30s));
+      test::wait_until([&] { return has_event("team-a", "s3", "MissingCredentialsSecret"); }, 30s));
 
   // A spec the webhook would deny.
   auto bad = repository("team-a", "bad-interval", dir("bad"));
