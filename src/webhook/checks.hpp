@@ -1,0 +1,30 @@
+// The checks review() runs beyond the API types' own validation, one function per concern
+// (checks_schedule.cpp, checks_references.cpp, checks_immutable.cpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kopiur/api/codec.hpp"
+#include "kopiur/webhook/lookup.hpp"
+
+namespace kopiur::webhook::detail {
+
+// Cron expressions, time zones, schedules that never fire, retention that keeps nothing; plus
+// warnings (a starting deadline under 10 s, a redundant "*" in allowedNamespaces).
+void check_schedules(const std::string& kind, const nlohmann::json& object,
+                     api::FieldErrors& errors, std::vector<std::string>& warnings);
+
+// Referenced objects exist (and a ClusterRepository admits the referrer's namespace). With
+// `old_object` (UPDATE), only references that changed are checked.
+void check_references(const std::string& kind, const nlohmann::json& object,
+                      const nlohmann::json* old_object, const ObjectLookup& lookup,
+                      api::FieldErrors& errors);
+
+// Fields an UPDATE may not change.
+void check_immutable(const std::string& kind, const nlohmann::json& object,
+                     const nlohmann::json& old_object, api::FieldErrors& errors);
+
+}  // namespace kopiur::webhook::detail
