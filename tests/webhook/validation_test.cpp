@@ -176,5 +176,145 @@ INSTANTIATE_TEST_SUITE_P(
              "Repository \"apps/gone\" does not exist; create it first or fix the name"}),
     [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
 
+struct Update {
+  std::string name;
+  std::string kind;
+  std::function<void(json&)> edit_old;  // e.g. a status
+  std::function<void(json&)> edit_new;
+  std::string message;  // "" = allowed
+};
+
+void PrintTo(const Update& u, std::ostream* os) { *os << u.name; }
+
+class UpdateTable : public ::testing::TestWithParam<Update> {};
+
+TEST_P(UpdateTable, ComparesWithOldObject) {
+  const Update& u = GetParam();
+  json old_object = valid(u.kind);
+  u.edit_old(old_object);
+  json object = old_object;
+  u.edit_new(object);
+  const MapLookup lookup = cluster();
+  const Verdict verdict = review(request_of(review(object, "UPDATE", old_object)), &lookup);
+  EXPECT_EQ(verdict.allowed, u.message.empty());
+  EXPECT_EQ(verdict.message, u.message);
+}
+
+const auto kReady = [](json& o) { o["status"] = {{"phase", "Ready"}}; };
+
+INSTANTIATE_TEST_SUITE_P(
+    ImmutableFields, UpdateTable,
+    ::testing::Values(
+        Update{"BackupConfigRepository", "BackupConfig", kNoEdit,
+               [](json& o) {
+                 o["spec"]["repository"] = {{"kind", "ClusterRepository"}, {"name", "shared"}};
+               },
+               "BackupConfig \"nightly\" is invalid: spec.repository: field is immutable: the "
+               "BackupConfig's snapshots are in that repository; create a new BackupConfig to "
+               "back up elsewhere"},
+        Update{"BackupConfigSourcesMayChange", "BackupConfig", kNoEdit,
+               [](json& o) { o["spec"]["sources"][0]["pvc"] = "other"; }, ""},
+        Update{"BackupConfigRef", "Backup", kNoEdit,
+               [](json& o) { o["spec"]["configRef"]["name"] = "weekly"; },
+               "Backup \"nightly-1\" is invalid: spec.configRef.name: BackupConfig \"apps/weekly\" "
+               "does not exist; create it first or fix the name; spec.configRef: field is "
+               "immutable: a Backup belongs to the BackupConfig that made it"},
+        Update{"BackupDeletionPolicyMayChange", "Backup", kNoEdit,
+               [](json& o) { o["spec"]["deletionPolicy"] = "Retain"; }, ""},
+        Update{"RestoreSourceAndTarget", "Restore", kNoEdit,
+               [](json& o) {
+                 o["spec"]["source"] = {{"backupRef", {{"name", "nightly-1"}}}};
+                 o["spec"]["target"] = {{"pvcRef", {{"name", "other"}}}};
+               },
+               "Restore \"back\" is invalid: spec.source: field is immutable: a Restore runs "
+               "once; create a new Restore instead; spec.target: field is immutable: a Restore "
+               "runs once; create a new Restore instead"},
+        Update{"MaintenanceRepository", "Maintenance", kNoEdit,
+               [](json& o) {
+                 o["spec"]["repository"] = {{"kind", "ClusterRepository"}, {"name", "shared"}};
+               },
+               "Maintenance \"store\" is invalid: spec.repository: field is immutable: create a "
+               "new Maintenance for another repository"},
+        Update{"RepositoryBackendOnceReady", "Repository", kReady,
+               [](json& o) { o["spec"]["backend"]["s3"]["bucket"] = "elsewhere"; },
+               "Repository \"store\" is invalid: spec.backend: field is immutable once the "
+               "repository has been Ready: the snapshots live in this store; create a new "
+               "repository to use another one"},
+        Update{"RepositoryBackendBeforeReady", "Repository",
+               [](json& o) {
+                 o["status"] = {{"phase", "Failed"}};
+               },
+               [](json& o) { o["spec"]["backend"]["s3"]["bucket"] = "fixed-typo"; }, ""},
+        Update{"ClusterRepositoryCreateOnceReady", "ClusterRepository", kReady,
+               [](json& o) {
+                 o["spec"]["create"] = {{"hash", "BLAKE3-256"}};
+               },
+               "ClusterRepository \"shared\" is invalid: spec.create.hash: field is immutable "
+               "once the repository has been Ready: it only applies when kopia creates the "
+               "repository, which has happened"},
+        Update{"ClusterRepositoryNamespacesMayChange", "ClusterRepository", kReady,
+               [](json& o) { o["spec"]["allowedNamespaces"].push_back("media"); }, ""},
+        // A reference whose referent is gone does not block an update that leaves it alone
+        // (finalizer removal, a label).
+        Update{"UnchangedDanglingReference", "BackupSchedule",
+               [](json& o) { o["spec"]["configRef"]["name"] = "deleted"; },
+               [](json& o) {
+                 o["metadata"]["labels"] = {{"team", "a"}};
+               },
+               ""},
+        // An object being deleted is let through: only its finalizers can still change.
+        Update{"BeingDeleted", "Backup",
+               [](json& o) {
+                 o["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+                 o["metadata"]["finalizers"] = {"kopiur.home-operations.com/snapshot"};
+               },
+               [](json& o) { o["metadata"]["finalizers"] = json::array(); }, ""}),
+    [](const ::testing::TestParamInfo<Update>& param_info) { return param_info.param.name; });
+
+TEST(Review, WarnsWhenReferencesCannotBeChecked) {
+  const auto request = request_of(review(backup_config()));
+  const Verdict without = review(request, nullptr);
+  EXPECT_TRUE(without.allowed);
+  ASSERT_EQ(without.warnings.size(), 1u);
+  EXPECT_EQ(without.warnings[0],
+            "references not checked: kopiur-webhook runs without access to the cluster");
+  // Kinds without references get no such warning.
+  EXPECT_TRUE(review(request_of(review(repository())), nullptr).warnings.empty());
+}
+
+TEST(Review, WarnsAboutShortStartingDeadlinesAndRedundantWildcards) {
+  json schedule = backup_schedule();
+  schedule["spec"]["schedule"]["startingDeadlineSeconds"] = 5;
+  const MapLookup lookup = cluster();
+  const Verdict a = review(request_of(review(schedule)), &lookup);
+  EXPECT_TRUE(a.allowed) << a.message;
+  EXPECT_EQ(a.warnings, std::vector<std::string>{"spec.schedule.startingDeadlineSeconds: less "
+                                                 "than 10 seconds may skip runs that start a "
+                                                 "little late"});
+  const Verdict b =
+      review(request_of(review(cluster_repository("shared", {"apps", "*"}))), &lookup);
+  EXPECT_TRUE(b.allowed) << b.message;
+  EXPECT_EQ(b.warnings, std::vector<std::string>{"spec.allowedNamespaces: \"*\" admits every "
+                                                 "namespace; the other entries are redundant"});
+}
+
+TEST(Review, WildcardClusterRepositoryAdmitsAnyNamespace) {
+  MapLookup lookup;
+  lookup.add(cluster_repository("open", {"*"}));
+  json config = backup_config("x", "anywhere");
+  config["spec"]["repository"] = {{"kind", "ClusterRepository"}, {"name", "open"}};
+  EXPECT_TRUE(review(request_of(review(config)), &lookup).allowed);
+}
+
+TEST(Review, NamesAGenerateNameObjectByItsPrefix) {
+  json backup_object = backup();
+  backup_object["metadata"] = {{"generateName", "manual-"}, {"namespace", "apps"}};
+  backup_object["spec"]["configRef"]["name"] = "weekly";
+  const MapLookup lookup = cluster();
+  EXPECT_EQ(review(request_of(review(backup_object)), &lookup).message,
+            "Backup \"manual-*\" is invalid: spec.configRef.name: BackupConfig \"apps/weekly\" "
+            "does not exist; create it first or fix the name");
+}
+
 }  // namespace
 }  // namespace kopiur::webhook::test
