@@ -17,9 +17,9 @@ namespace kopiur::webhook::detail {
 void check_schedules(const std::string& kind, const nlohmann::json& object,
                      api::FieldErrors& errors, std::vector<std::string>& warnings);
 
-// Referenced objects exist (and a ClusterRepository admits the referrer's namespace). With
-// `old_object` (UPDATE), only references that changed are checked.
-void check_references(const std::string& kind, const nlohmann::json& object,
+// Referenced objects exist (and a ClusterRepository admits the referrer's namespace, `ns`: the
+// object's, else the request's). With `old_object` (UPDATE), only changed references are checked.
+void check_references(const std::string& kind, const std::string& ns, const nlohmann::json& object,
                       const nlohmann::json* old_object, const ObjectLookup& lookup,
                       api::FieldErrors& errors);
 

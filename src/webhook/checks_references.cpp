@@ -67,9 +67,9 @@ void check_config_ref(const json& object, const json* old_object, const Path& pa
 
 }  // namespace
 
-void check_references(const std::string& kind, const json& object, const json* old_object,
-                      const ObjectLookup& lookup, api::FieldErrors& errors) {
-  const std::string ns = string_at(object, {"metadata", "namespace"});
+void check_references(const std::string& kind, const std::string& ns, const json& object,
+                      const json* old_object, const ObjectLookup& lookup,
+                      api::FieldErrors& errors) {
   if (kind == "BackupConfig" || kind == "Maintenance" || kind == "Restore") {
     check_repository_ref(object, old_object, {"spec", "repository"}, ns, lookup, errors);
   }

@@ -48,7 +48,9 @@ Verdict review(const AdmissionRequest& request, const ObjectLookup* lookup) {
       verdict.warnings.push_back(
           "references not checked: kopiur-webhook's caches have not listed the cluster yet");
     } else {
-      detail::check_references(kind, object, update ? &request.old_object : nullptr, *lookup,
+      const std::string ns =
+          detail::string_at(object, {"metadata", "namespace"}, request.namespace_);
+      detail::check_references(kind, ns, object, update ? &request.old_object : nullptr, *lookup,
                                verdict.errors);
     }
   }

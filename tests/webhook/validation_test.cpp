@@ -306,6 +306,18 @@ TEST(Review, WildcardClusterRepositoryAdmitsAnyNamespace) {
   EXPECT_TRUE(review(request_of(review(config)), &lookup).allowed);
 }
 
+TEST(Review, TakesTheNamespaceFromTheRequestWhenTheObjectHasNone) {
+  json config = backup_config();
+  config["metadata"].erase("namespace");
+  config["spec"]["repository"] = {{"kind", "ClusterRepository"}, {"name", "shared"}};
+  json body = review(config);
+  body["request"]["namespace"] = "media";
+  const MapLookup lookup = cluster();
+  EXPECT_EQ(review(request_of(body), &lookup).message,
+            "BackupConfig \"nightly\" is invalid: spec.repository.name: namespace \"media\" may "
+            "not use ClusterRepository \"shared\"; add \"media\" to its spec.allowedNamespaces");
+}
+
 TEST(Review, NamesAGenerateNameObjectByItsPrefix) {
   json backup_object = backup();
   backup_object["metadata"] = {{"generateName", "manual-"}, {"namespace", "apps"}};
