@@ -108,6 +108,13 @@ Decoded decode_review(std::string_view body) {
     return fail("not_admission_review", "AdmissionReview request lacks kind.kind or operation",
                 out.uid);
   }
+  if (out.operation != "CREATE" && out.operation != "UPDATE" && out.operation != "DELETE" &&
+      out.operation != "CONNECT") {
+    return fail("not_admission_review",
+                "AdmissionReview request.operation \"" + out.operation +
+                    "\" is not CREATE, UPDATE, DELETE or CONNECT",
+                out.uid);
+  }
   if (const auto it = request->find("object"); it != request->end()) out.object = std::move(*it);
   if (const auto it = request->find("oldObject"); it != request->end()) {
     out.old_object = std::move(*it);

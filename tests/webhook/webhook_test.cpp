@@ -139,6 +139,11 @@ INSTANTIATE_TEST_SUITE_P(
                  "missing_uid", "", "AdmissionReview request has no uid"},
         BadInput{"UidNotAString", with_request([](json& b) { b["request"]["uid"] = 7; }).dump(),
                  400, "missing_uid", "", "AdmissionReview request has no uid"},
+        BadInput{"UnknownOperation",
+                 with_request([](json& b) { b["request"]["operation"] = "PATCH"; }).dump(), 400,
+                 "not_admission_review", "uid-1",
+                 "AdmissionReview request.operation \"PATCH\" is not CREATE, UPDATE, DELETE or "
+                 "CONNECT"},
         BadInput{"NoObject", with_request([](json& b) { b["request"].erase("object"); }).dump(),
                  400, "missing_object", "uid-1", "CREATE request carries no object (got null)"},
         BadInput{"UpdateWithoutOldObject",
