@@ -127,6 +127,11 @@ TEST_F(WebhookProgram, ValidatesOverHttpsAndCountsEveryAnswer) {
     EXPECT_NE(metrics.out.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n"
                                                                                     << metrics.out;
   }
+  // And the exposition passes Prometheus' own linter.
+  kopiur::test::write_file_atomically(dir_.file("metrics.txt"), metrics.out);
+  const auto lint =
+      run_program("/bin/sh", {"-c", "promtool check metrics < '" + dir_.file("metrics.txt") + "'"});
+  EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
   EXPECT_NE(webhook_->out().find("no cluster access: references are not checked"),
             std::string::npos)
       << webhook_->out();
