@@ -9,6 +9,8 @@
 #include "kopiur/telemetry/log/log.hpp"
 #include "kopiur/webhook/validation.hpp"
 
+#include "webhook/json_path.hpp"
+
 namespace kopiur::webhook {
 namespace {
 
@@ -40,11 +42,8 @@ std::string object_mismatch(const AdmissionRequest& request, const api::KindInfo
   }
   const auto check = [&](const json& object, const char* field) -> std::string {
     if (!object.is_object()) return {};
-    const std::string kind =
-        object.value("kind", json()).is_string() ? object["kind"].get<std::string>() : "";
-    const std::string version = object.value("apiVersion", json()).is_string()
-                                    ? object["apiVersion"].get<std::string>()
-                                    : "";
+    const std::string kind = detail::string_at(object, {"kind"});
+    const std::string version = detail::string_at(object, {"apiVersion"});
     if (kind == info.kind && version == api::kApiVersion) return {};
     return std::string("request.") + field + " is a \"" + kind + "\" of \"" + version +
            "\", but request.kind says " + info.kind + " of " + std::string(api::kApiVersion);
