@@ -23,6 +23,11 @@ void check_references(const std::string& kind, const std::string& ns, const nloh
                       const nlohmann::json* old_object, const ObjectLookup& lookup,
                       api::FieldErrors& errors);
 
+// A ClusterRepository UPDATE that takes a namespace out of spec.allowedNamespaces while a
+// BackupConfig there uses it: a warning per such BackupConfig (narrowing access is allowed).
+void warn_lost_access(const nlohmann::json& object, const nlohmann::json& old_object,
+                      const ObjectLookup& lookup, std::vector<std::string>& warnings);
+
 // Fields an UPDATE may not change.
 void check_immutable(const std::string& kind, const nlohmann::json& object,
                      const nlohmann::json& old_object, api::FieldErrors& errors);

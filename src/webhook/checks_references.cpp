@@ -80,4 +80,22 @@ void check_references(const std::string& kind, const std::string& ns, const json
   }
 }
 
+void warn_lost_access(const json& object, const json& old_object, const ObjectLookup& lookup,
+                      std::vector<std::string>& warnings) {
+  const std::string name = string_at(object, {"metadata", "name"});
+  for (const auto& config : lookup.list("BackupConfig")) {
+    if (string_at(config, {"spec", "repository", "kind"}) != "ClusterRepository" ||
+        string_at(config, {"spec", "repository", "name"}) != name) {
+      continue;
+    }
+    const std::string ns = string_at(config, {"metadata", "namespace"});
+    if (namespace_allowed(old_object, ns) && !namespace_allowed(object, ns)) {
+      warnings.push_back("spec.allowedNamespaces: BackupConfig " + ns + "/" +
+                         string_at(config, {"metadata", "name"}) +
+                         " uses this ClusterRepository; its backups will fail until \"" + ns +
+                         "\" is allowed again or it uses another repository");
+    }
+  }
+}
+
 }  // namespace kopiur::webhook::detail

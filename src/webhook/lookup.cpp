@@ -23,6 +23,16 @@ std::optional<nlohmann::json> MapLookup::get(std::string_view kind, const std::s
   return it->second;
 }
 
+std::vector<nlohmann::json> MapLookup::list(std::string_view kind) const {
+  std::vector<nlohmann::json> out;
+  const std::string prefix = std::string(kind) + "/";
+  for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 CacheLookup::CacheLookup(const kube::Client& client, kube::Watcher::ErrorHandler on_error) {
   for (const auto& kind : referenced_kinds()) {
     reflectors_[kind] = std::make_unique<kube::Reflector>(client, kube::resource_for(kind),
@@ -52,6 +62,12 @@ std::optional<nlohmann::json> CacheLookup::get(std::string_view kind, const std:
   const auto it = reflectors_.find(kind);
   if (it == reflectors_.end()) return std::nullopt;
   return it->second->store().get(ns, name);
+}
+
+std::vector<nlohmann::json> CacheLookup::list(std::string_view kind) const {
+  const auto it = reflectors_.find(kind);
+  if (it == reflectors_.end()) return {};
+  return it->second->store().list();
 }
 
 }  // namespace kopiur::webhook

@@ -54,7 +54,12 @@ Verdict review(const AdmissionRequest& request, const ObjectLookup* lookup) {
                                verdict.errors);
     }
   }
-  if (update) detail::check_immutable(kind, object, request.old_object, verdict.errors);
+  if (update) {
+    detail::check_immutable(kind, object, request.old_object, verdict.errors);
+    if (kind == "ClusterRepository" && lookup != nullptr && lookup->ready()) {
+      detail::warn_lost_access(object, request.old_object, *lookup, verdict.warnings);
+    }
+  }
 
   if (!verdict.errors.empty()) {
     verdict.allowed = false;

@@ -298,6 +298,24 @@ TEST(Review, WarnsAboutShortStartingDeadlinesAndRedundantWildcards) {
                                                  "namespace; the other entries are redundant"});
 }
 
+TEST(Review, WarnsWhenANarrowedClusterRepositoryLeavesAConfigOut) {
+  MapLookup lookup = cluster();
+  json config = backup_config("media-backup", "media");
+  config["spec"]["repository"] = {{"kind", "ClusterRepository"}, {"name", "shared"}};
+  lookup.add(config);
+  const json before = cluster_repository("shared", {"apps", "media"});
+  const json after = cluster_repository("shared", {"apps"});
+  const Verdict verdict = review(request_of(review(after, "UPDATE", before)), &lookup);
+  EXPECT_TRUE(verdict.allowed) << verdict.message;
+  EXPECT_EQ(verdict.warnings,
+            std::vector<std::string>{
+                "spec.allowedNamespaces: BackupConfig media/media-backup uses this "
+                "ClusterRepository; its backups will fail until \"media\" is allowed again or it "
+                "uses another repository"});
+  // Widening, or narrowing what nobody uses, says nothing.
+  EXPECT_TRUE(review(request_of(review(before, "UPDATE", after)), &lookup).warnings.empty());
+}
+
 TEST(Review, WildcardClusterRepositoryAdmitsAnyNamespace) {
   MapLookup lookup;
   lookup.add(cluster_repository("open", {"*"}));

@@ -39,6 +39,8 @@ class ObjectLookup {
   [[nodiscard]] virtual std::optional<nlohmann::json> get(std::string_view kind,
                                                           const std::string& ns,
                                                           const std::string& name) const = 0;
+  // list(): every known object of `kind`.
+  [[nodiscard]] virtual std::vector<nlohmann::json> list(std::string_view kind) const = 0;
 };
 
 // The kinds that reviewed objects reference, so the ones a lookup must know.
@@ -55,6 +57,7 @@ class MapLookup : public ObjectLookup {
   [[nodiscard]] bool ready() const override { return true; }
   [[nodiscard]] std::optional<nlohmann::json> get(std::string_view kind, const std::string& ns,
                                                   const std::string& name) const override;
+  [[nodiscard]] std::vector<nlohmann::json> list(std::string_view kind) const override;
 
  private:
   std::map<std::string, nlohmann::json, std::less<>> objects_;  // "kind/ns/name"
@@ -73,6 +76,7 @@ class CacheLookup : public ObjectLookup {
   [[nodiscard]] bool ready() const override;
   [[nodiscard]] std::optional<nlohmann::json> get(std::string_view kind, const std::string& ns,
                                                   const std::string& name) const override;
+  [[nodiscard]] std::vector<nlohmann::json> list(std::string_view kind) const override;
 
  private:
   std::map<std::string, std::unique_ptr<kube::Reflector>, std::less<>> reflectors_;
