@@ -3,6 +3,7 @@
 #include <array>
 
 #include "kopiur/schedule/cron.hpp"
+#include "kopiur/schedule/duration.hpp"
 #include "kopiur/schedule/time_zone.hpp"
 
 #include "webhook/checks.hpp"
@@ -74,6 +75,19 @@ void check_retention(const json& object, api::FieldErrors& errors) {
                     "above 0"});
 }
 
+// The jitter as the controller reads it; text it cannot read would silently mean no jitter.
+void check_jitter(const json& object, api::FieldErrors& errors) {
+  const json* node = at(object, {"spec", "schedule", "jitter"});
+  if (node == nullptr || !node->is_string() || has_error(errors, "spec.schedule.jitter")) return;
+  const std::string text = node->get<std::string>();
+  if (!schedule::parse_duration(text)) {
+    errors.push_back({"spec.schedule.jitter",
+                      "expected a duration such as 30s, 5m or 1h (a whole number and ms, s, m or "
+                      "h), got \"" +
+                          text + "\""});
+  }
+}
+
 void warn_schedule(const json& object, std::vector<std::string>& warnings) {
   const json* deadline = at(object, {"spec", "schedule", "startingDeadlineSeconds"});
   if (deadline != nullptr && deadline->is_number_integer() && deadline->get<std::int64_t>() < 10) {
@@ -103,6 +117,7 @@ void check_schedules(const std::string& kind, const json& object, api::FieldErro
   if (kind == "BackupSchedule") {
     check_cron(object, {"spec", "schedule", "cron"}, errors);
     check_zone(object, {"spec", "schedule", "timezone"}, errors);
+    check_jitter(object, errors);
     warn_schedule(object, warnings);
   } else if (kind == "Maintenance") {
     check_maintenance_schedule(object, {"spec", "schedule"}, errors);

@@ -129,6 +129,12 @@ INSTANTIATE_TEST_SUITE_P(
              [](json& o) { o["spec"]["schedule"]["timezone"] = "europe/berlin"; },
              "BackupSchedule \"nightly\" is invalid: spec.schedule.timezone: unknown time zone "
              "\"europe/berlin\": did you mean \"Europe/Berlin\"? (names are case-sensitive)"},
+        Case{"BackupScheduleJitterInWords", "BackupSchedule",
+             [](json& o) { o["spec"]["schedule"]["jitter"] = "5 minutes"; },
+             "BackupSchedule \"nightly\" is invalid: spec.schedule.jitter: expected a duration "
+             "such as 30s, 5m or 1h (a whole number and ms, s, m or h), got \"5 minutes\""},
+        Case{"BackupScheduleJitter", "BackupSchedule",
+             [](json& o) { o["spec"]["schedule"]["jitter"] = "5m"; }, ""},
         Case{"BackupScheduleZone", "BackupSchedule",
              [](json& o) { o["spec"]["schedule"]["timezone"] = "Europe/Berlin"; }, ""},
         Case{"BackupScheduleMissingConfig", "BackupSchedule",
