@@ -77,7 +77,10 @@ int main(int argc, char** argv) {
   KOPIUR_INFO("serving POST /validate, /metrics, /healthz and /readyz",
               log::kv("address", options.address), log::kv("tls", options.tls.has_value()),
               log::kv("port", static_cast<std::int64_t>(server.port())));
-  if (cluster.cache) cluster.cache->start();
+  if (cluster.cache) {
+    health.set_ready(false, "the reference caches have not listed the cluster yet");
+    cluster.cache->start();
+  }
   // Ready once the reference caches have listed (at once without them).
   while (cluster.cache && !cluster.cache->ready() &&
          !shutdown->wait_for(std::chrono::milliseconds(100))) {

@@ -210,6 +210,32 @@ TEST_F(WebhookWithCluster, ChecksReferencesAgainstTheCluster) {
       [&] { return validate(review(config))["response"]["allowed"] == true; }, 20s));
 }
 
+// Not ready while the caches cannot list (no CRDs yet), ready once they can.
+TEST(WebhookReadiness, WaitsForTheReferenceCaches) {
+  kopiur::test::TempDir dir("kopiur-webhook-ready-");
+  auto started = kube::LocalApiServer::start({});
+  ASSERT_TRUE(started.ok()) << started.error().to_string();
+  auto api_server = std::move(started.value());
+  ASSERT_TRUE(api_server->write_kubeconfig(dir.file("kubeconfig")).ok());
+  const int port = kopiur::test::free_tcp_port();
+  ChildProcess webhook(program_path("kopiur-webhook"),
+                       {"--listen", "127.0.0.1:" + std::to_string(port), "--insecure-http",
+                        "--kubeconfig", dir.file("kubeconfig")},
+                       isolated_env(dir));
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/readyz";
+  const auto readyz = [&] { return run_program("/usr/bin/curl", {"-sS", url}).out; };
+  ASSERT_TRUE(kopiur::test::wait_until(
+      [&] { return readyz() == "not ready: the reference caches have not listed the cluster yet"; },
+      20s))
+      << readyz() << webhook.out();
+  kube::Client client(*kube::load_kubeconfig(dir.file("kubeconfig")));
+  for (const auto& info : api::kinds()) {
+    ASSERT_TRUE(
+        client.create(kube::resources::kCustomResourceDefinitions, "", api::crd(info)).ok());
+  }
+  EXPECT_TRUE(kopiur::test::wait_until([&] { return readyz() == "ok"; }, 30s)) << readyz();
+}
+
 struct FlagCase {
   std::string name;
   std::vector<std::string> args;  // after --listen; "DIR/" is replaced by the temp dir
