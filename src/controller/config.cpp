@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include "kopiur/schedule/duration.hpp"
+
 namespace kopiur::controller {
 namespace {
 
@@ -56,15 +58,7 @@ std::string duration_flag(const app::Flags& flags, const char* name,
 }  // namespace
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end == text.data() || n < 0) return std::nullopt;
-  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-  if (unit == "ms") return std::chrono::milliseconds(n);
-  if (unit == "s") return std::chrono::seconds(n);
-  if (unit == "m") return std::chrono::minutes(n);
-  if (unit == "h") return std::chrono::hours(n);
-  return std::nullopt;
+  return schedule::parse_duration(text);
 }
 
 std::vector<app::FlagSpec> controller_flags() {

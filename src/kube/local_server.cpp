@@ -1014,6 +1014,7 @@ LocalApiServer::~LocalApiServer() { stop(); }
 Result<std::unique_ptr<LocalApiServer>> LocalApiServer::start(Options options) {
   auto impl = std::make_unique<Impl>(std::move(options));
   if (auto loaded = impl->store.load(); !loaded.ok()) return loaded.error();
+  impl->store.enable_admission();
   auto& server = impl->server;
   const auto threads = impl->options.threads;
   // httplib owns and deletes the queue it gets from this factory.

@@ -115,7 +115,7 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
        "a status) is keyed by its own name; its series go with it. Deleting a BackupConfig "
        "removes its series.\n";
   d += "\n## Beyond the contract\n\n";
-  d += "Exported by the controller runtime for operating it, in addition to the contract's " +
+  d += "Exported for operating the controller and the webhook, in addition to the contract's " +
        std::to_string(telemetry::kopiur_metric_catalog().size()) +
        " metrics above (`kopiur_runtime_metric_catalog()`).\n\n";
   d += "| Metric | Type | Labels | Description | Recorded by |\n";

@@ -49,6 +49,7 @@ std::vector<app::EnvSpec> controller_env();
 ConfigResult controller_config(const app::Flags& flags, const telemetry::EnvLookup& env);
 
 // parse_duration(): "15s", "10m", "1h", "500ms" (a whole number and a unit); nullopt otherwise.
+// The same as schedule::parse_duration (kopiur/schedule/duration.hpp), which the webhook uses.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 }  // namespace kopiur::controller

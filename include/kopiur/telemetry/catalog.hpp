@@ -41,9 +41,9 @@ const std::vector<MetricDefinition>& kopiur_metric_catalog();
 // The definition with this instrument or exported name; nullptr when unknown.
 const MetricDefinition* find_metric(std::string_view name);
 
-// kopiur_runtime_metric_catalog: metrics beyond the contract's 21, exported by the controller
-// runtime for operating it (work-queue depth and retries). Not part of the contract's table;
-// find_metric() does not return them.
+// kopiur_runtime_metric_catalog: metrics beyond the contract's 21, exported for operating the
+// programs (the controller's work queue and API client, the webhook's latency and malformed
+// requests). Not part of the contract's table; find_metric() does not return them.
 const std::vector<MetricDefinition>& kopiur_runtime_metric_catalog();
 
 // KopiurMetrics: typed handles for every catalog metric, created on one Meter.

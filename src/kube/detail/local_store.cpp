@@ -12,6 +12,7 @@
 #include "kopiur/api/meta.hpp"
 
 #include "kube/detail/builtin_objects.hpp"
+#include "kube/detail/webhook_calls.hpp"
 
 namespace kopiur::kube::detail {
 namespace {
@@ -515,7 +516,10 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
   }
   next["apiVersion"] = rt.api_version();
   next["kind"] = rt.kind;
-  if (dry_run) return next;  // checked and computed; nothing stored, no resourceVersion used
+  if (!status_only) {
+    if (auto admitted = admit_locked(rt, next, old); !admitted.ok()) return admitted.error();
+  }
+  if (dry_run) return next;  // checked, admitted and computed; nothing stored, no resourceVersion
   meta_of(next)["resourceVersion"] = std::to_string(++rv_);
   const auto key = make_key(rt, ns, name);
   if (old != nullptr && next["metadata"].contains("deletionTimestamp") && !has_finalizers(next)) {
@@ -530,6 +534,24 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
   persist_locked();
   changed_.notify_all();
   return next;
+}
+
+// Validating webhooks see the object as it would be stored (uid, timestamps and generation set;
+// resourceVersion not yet). They are called under the store's lock, so a slow webhook holds up
+// other writes for at most its timeoutSeconds: simple, and fine for a development server.
+Status LocalStore::admit_locked(const ResourceType& rt, const json& next, const json* old) const {
+  if (!admission_enabled_) return {};
+  const auto configs =
+      resources_.find("admissionregistration.k8s.io/validatingwebhookconfigurations");
+  if (configs == resources_.end() || &configs->second == &rt) return {};
+  std::vector<json> configurations;
+  const auto prefix = configs->second.key() + "\n";
+  for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    configurations.push_back(it->second);
+  }
+  if (configurations.empty()) return {};
+  return call_validating_webhooks(configurations, rt, next, old);
 }
 
 Result<json> LocalStore::remove(const ResourceType& rt, const std::string& ns,

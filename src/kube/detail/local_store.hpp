@@ -104,6 +104,13 @@ class LocalStore {
   void wait_for_change(std::int64_t rv, std::chrono::steady_clock::time_point deadline) const;
   void shutdown();
   bool is_shut_down() const;
+  // enable_admission(): from now on, creates and updates are sent to the validating webhooks of
+  // the stored ValidatingWebhookConfigurations (webhook_calls.hpp). Off until the server has
+  // restored its state, so loading never calls out.
+  void enable_admission() {
+    std::lock_guard lock(mu_);
+    admission_enabled_ = true;
+  }
 
  private:
   using Key = std::string;  // resource_key + "\n" + ns + "\n" + name
@@ -113,6 +120,8 @@ class LocalStore {
                                        const std::string& name, const nlohmann::json* old,
                                        nlohmann::json next, bool status_only, bool dry_run = false);
   Status validate_locked(const ResourceType& rt, const nlohmann::json& object) const;
+  Status admit_locked(const ResourceType& rt, const nlohmann::json& next,
+                      const nlohmann::json* old) const;
   void record_locked(const std::string& type, const ResourceType& rt, const nlohmann::json& obj);
   void erase_locked(const ResourceType& rt, const Key& key, nlohmann::json object);
   void register_crd_locked(const nlohmann::json& crd);
@@ -125,7 +134,8 @@ class LocalStore {
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
   bool shut_down_ = false;
-  bool persist_enabled_ = false;  // set by load(), so the constructor's defaults never overwrite
+  bool persist_enabled_ = false;
+  bool admission_enabled_ = false;  // set by load(), so the constructor's defaults never overwrite
   std::int64_t rv_ = 0;
   std::int64_t oldest_rv_ = 0;                     // events with rv > oldest_rv_ are retained
   std::map<std::string, ResourceType> resources_;  // by key()

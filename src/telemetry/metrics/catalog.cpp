@@ -309,6 +309,29 @@ const std::vector<MetricDefinition>& kopiur_runtime_metric_catalog() {
        "controller API client",
        "controller",
        {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}},
+      {"kopiur_webhook_admission_duration_seconds",
+       "kopiur_webhook_admission_duration",
+       kHistogram,
+       ValueType::Double,
+       "s",
+       {"kind"},
+       "Time from a decoded AdmissionReview to its answer (validation and reference lookups), "
+       "by resource kind. Beyond the contract's 21.",
+       "admission webhook",
+       "webhook",
+       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}},
+      {"kopiur_webhook_malformed_requests_total",
+       "kopiur_webhook_malformed_requests",
+       kCounter,
+       ValueType::Int64,
+       "{request}",
+       {"reason"},
+       "Admission requests that were not a usable review of a kopiur kind, by reason "
+       "(not_json, not_admission_review, missing_uid, missing_object, unknown_kind, "
+       "kind_mismatch, too_large); never allowed. Beyond the contract's 21.",
+       "admission webhook",
+       "webhook",
+       {}},
   };
   return kCatalog;
 }

@@ -207,6 +207,13 @@ TEST(ServerLimits, LongRequestLineIs414) {
 TEST(ServerLimits, OversizedBodyIs413WithoutReadingTheRest) {
   ServerOptions options;
   options.max_body_bytes = 4096;
+  // Each refusal is reported with its path (no query), e.g. for a program's own counter.
+  auto refused = std::make_shared<std::vector<std::string>>();
+  auto refused_mu = std::make_shared<std::mutex>();
+  options.on_body_too_large = [refused, refused_mu](std::string_view path) {
+    const std::lock_guard lock(*refused_mu);
+    refused->emplace_back(path);
+  };
   auto server = serve(options);
   ASSERT_TRUE(server);
   // Announces 100 MB and sends 1 KB: the answer comes without the server waiting for the rest.
@@ -231,6 +238,10 @@ TEST(ServerLimits, OversizedBodyIs413WithoutReadingTheRest) {
   // GET routes take no body at all.
   EXPECT_EQ(send(server->port(), "GET", "/healthz", "", "x").status, 413);
   EXPECT_EQ(server->stats().body_too_large, 3u);
+  {
+    const std::lock_guard lock(*refused_mu);
+    EXPECT_EQ(*refused, (std::vector<std::string>{"/in", "/in", "/healthz"}));
+  }
   EXPECT_EQ(send(server->port(), "POST", "/in", "", std::string(4096, 'b')).body, "4096");
 }
 

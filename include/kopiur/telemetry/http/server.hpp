@@ -98,6 +98,11 @@ struct ServerOptions {
   // Refusals are reported through on_warning at most once per interval, as a summary.
   std::chrono::milliseconds refusal_log_interval{60'000};
 
+  // Called on an event-loop thread for each request refused with 413 (body over the limit), with
+  // its path (the target without the query string), so a program can count them by route. Must
+  // be cheap and must not throw. Default: none.
+  std::function<void(std::string_view path)> on_body_too_large;
+
   // Non-fatal problems found while serving (a TLS reload that failed, keeping the old
   // certificate; the periodic refusal summary). Called from a server thread; must not throw.
   // Default: a line on stderr.

@@ -272,6 +272,10 @@ class Session final : public SessionBase {
   }
 
   void refuse_body(std::size_t limit) {
+    if (options_.on_body_too_large) {
+      const std::string_view target = parser_->get().target();
+      options_.on_body_too_large(target.substr(0, target.find('?')));
+    }
     refuse(Refusal::kBodyTooLarge, 413,
            "request body larger than " + std::to_string(limit) + " bytes\n");
   }
