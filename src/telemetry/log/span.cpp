@@ -67,7 +67,10 @@ Span Span::make(const SpanContext* remote_parent, Level level, const char* targe
     const std::shared_ptr<const Filter> filter = dispatcher->filter();
     std::optional<Level> scope;
     if (filter->has_span_directives()) scope = filter->span_scope_level(span_target, name, owned);
-    if (!scope && !dispatcher->enabled(span_target, level)) return {};
+    // As tracing: a span some span directive is about exists whenever that directive's level
+    // reaches the span's own; other spans follow the target directives (and enclosing scopes).
+    const bool wanted = scope && level <= filter->span_directive_max();
+    if (!wanted && !dispatcher->enabled(span_target, level)) return {};
 
     auto state = std::make_shared<detail::SpanState>();
     SpanRecord& record = state->record;
