@@ -4,11 +4,17 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <regex>
 #include <string>
 
 #include "kopiur/telemetry/log/filter.hpp"
 
 namespace kopiur::telemetry::log {
+
+struct FieldRegex {
+  std::regex re;
+};
+
 namespace {
 
 // Rust's integer parse: an optional sign ('-' only for signed), then digits only.
@@ -38,6 +44,7 @@ std::optional<std::string> unsupported_regex(std::string_view pattern) {
       if (!in_class && (next == 'A' || next == 'z' || next == 'b' || next == 'B')) {
         return std::string("anchors and word boundaries (^, $, \\A, \\z, \\b) are not supported");
       }
+      if (next >= '1' && next <= '9') return std::string("back-references are not supported");
       continue;
     }
     if (in_class) {
@@ -75,8 +82,11 @@ std::optional<std::string> compile_field_value(std::string_view value, FieldMatc
       const std::regex check{std::string(value), std::regex::ECMAScript};
       // tracing-subscriber runs an unanchored DFA over the value and asks whether it ends in a
       // match state: the pattern must match a suffix of the value (`up` matches `Backup`).
-      out.regex = std::make_shared<const std::regex>("[\\s\\S]*(?:" + std::string(value) + ")",
-                                                     std::regex::ECMAScript);
+      out.regex = std::make_shared<const FieldRegex>(FieldRegex{
+          std::regex("[\\s\\S]*(?:" + std::string(value) + ")",
+                     // libstdc++'s breadth-first matcher: its default depth-first one recurses
+                     // once per character and overflows the stack on long values.
+                     std::regex::ECMAScript | std::regex_constants::__polynomial)});
     } catch (const std::regex_error& e) {
       return "`" + std::string(value) + "` is not a valid regular expression (" + e.what() + ")";
     }
@@ -105,8 +115,12 @@ bool FieldMatch::matches(const OwnedField& field) const {
     case Kind::kNaN:
       return std::holds_alternative<double>(v) && std::isnan(std::get<double>(v));
     case Kind::kRegex:
-      return std::holds_alternative<std::string>(v) && regex != nullptr &&
-             std::regex_match(std::get<std::string>(v), *regex);
+      if (!std::holds_alternative<std::string>(v) || regex == nullptr) return false;
+      try {
+        return std::regex_match(std::get<std::string>(v), regex->re);
+      } catch (const std::exception&) {
+        return false;  // out of memory or a complexity limit: no match, no crash
+      }
   }
   return false;
 }

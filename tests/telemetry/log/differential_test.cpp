@@ -33,6 +33,9 @@ struct Row {
 constexpr const char* kBlank = "blank or no valid directive: kopiur uses `info`";
 constexpr const char* kTrim = "kopiur trims blanks around directives";
 constexpr const char* kMulti = "kopiur matches several span fields";
+constexpr const char* kQuotes = "kopiur removes quotes around a field value";
+constexpr const char* kMalformed = "kopiur refuses span filters tracing reinterprets";
+constexpr const char* kFieldOnly = "`[{field}]`: tracing also enables events with that field";
 
 // clang-format off
 const std::vector<Row> kTable = {
@@ -75,7 +78,8 @@ const std::vector<Row> kTable = {
     {"warn,[reconcile{kind=[BR]estore}]=trace"}, {"warn,[reconcile{kind=B(}]=trace"},
     {"info,[reconcile{kind=*}]=trace"}, {"[reconcile{name=nigh.ly}]=trace"},
     {"[reconcile{kind=\\w+}]=debug"}, {"[reconcile{kind=Back\\w*}]=trace"}, {"[reconcile{kind=up}]=trace"},
-    {"[reconcile{kind=Ba}]=trace"}, {"warn,[reconcile{kind=a\\b}]=trace"}, {"[reconcile{attempt=3.0}]=trace"},
+    {"[reconcile{kind=Ba}]=trace"}, {"warn,[reconcile{kind=a\\b}]=trace"},
+    {"warn,[reconcile{kind=(B)\\1ackup}]=trace"}, {"[reconcile{attempt=3.0}]=trace"},
     {"warn,[reconcile{kind=^Backup$}]=trace"}, {"warn,[reconcile{attempt=[0-9]}]=trace"},
     // 5: the later directive for the same span wins.
     {"warn,[reconcile]=trace,[reconcile]=error"}, {"warn,[reconcile]=error,[reconcile]=trace"},
@@ -93,6 +97,11 @@ const std::vector<Row> kTable = {
     {"warn,kopia = debug", Expect::kDiffers, kTrim},
     {"warn,  [reconcile]=debug", Expect::kDiffers, kTrim},
     {"[reconcile{kind=Backup,name=nightly}]=trace", Expect::kDiffers, kMulti},
+    {"[reconcile{kind=\"Backup\"}]=trace", Expect::kDiffers, kQuotes},
+    {"warn,[reconcile{kind=Backup]=trace", Expect::kDiffers, kMalformed},
+    {"warn,[reconcile{kind=}]=trace", Expect::kDiffers, kMalformed},
+    {"warn,[a][reconcile]=trace", Expect::kDiffers, kMalformed},
+    {"[{bytes}]=trace", Expect::kDiffers, kFieldOnly},
 };
 // clang-format on
 

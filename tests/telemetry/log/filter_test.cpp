@@ -183,6 +183,19 @@ TEST(Filter, SpanDirectivesMatchNameTargetAndFields) {
   }
 }
 
+TEST(Filter, RegexFieldValueOnALongValueNeitherCrashesNorMisses) {
+  // A depth-first matcher would recurse once per character here.
+  std::vector<OwnedField> fields(1);
+  fields[0].name = "name";
+  fields[0].value = std::string(1 << 20, 'a') + "-nightly";
+  const FilterParse parsed = Filter::parse("[reconcile{name=a+-ni.*}]=debug");
+  ASSERT_TRUE(parsed.warnings.empty()) << parsed.warnings.front();
+  EXPECT_EQ(parsed.filter.span_scope_level("t", "reconcile", fields), Level::Debug);
+  const FilterParse backref = Filter::parse("warn,[reconcile{name=(a)\\1}]=debug");
+  ASSERT_EQ(backref.warnings.size(), 1U);
+  EXPECT_NE(backref.warnings[0].find("back-references"), std::string::npos) << backref.warnings[0];
+}
+
 TEST(Filter, CommasInsideSpanFieldsDoNotSplitDirectives) {
   const FilterParse parsed = Filter::parse("info,[reconcile{kind=Backup,name=nightly}]=debug");
   ASSERT_TRUE(parsed.warnings.empty());

@@ -29,7 +29,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +40,9 @@ namespace kopiur::telemetry::log {
 
 // Parses a level name (case-insensitive, surrounding blanks ignored) or a digit 0-5.
 std::optional<Level> parse_level(std::string_view text) noexcept;
+
+// The compiled regular expression of a FieldMatch (kept out of this header: <regex> is heavy).
+struct FieldRegex;
 
 // FieldMatch: `{name}` (the span has the field) or `{name=value}`, where value is, as in
 // tracing-subscriber, `true`/`false` (a bool field), an integer (an integer field), a float (a
@@ -54,7 +56,7 @@ struct FieldMatch {
   std::uint64_t u64 = 0;
   std::int64_t i64 = 0;
   double f64 = 0;
-  std::shared_ptr<const std::regex> regex{};
+  std::shared_ptr<const FieldRegex> regex{};
   // Whether `field` (already known to have this name) satisfies the value condition.
   [[nodiscard]] bool matches(const OwnedField& field) const;
 };
