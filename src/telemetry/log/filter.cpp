@@ -305,10 +305,12 @@ void Filter::build(std::vector<Directive> directives) {
   // per directive, then one sort, so parse() stays O(n log n) for thousands of directives.
   std::unordered_map<std::string, std::size_t> target_index;
   std::unordered_map<std::string, std::size_t> span_index;
+  Level asked_max = Level::Off;
   for (Directive& d : directives) {
     const bool span = d.is_span_directive();
     // As tracing: the most verbose level ever asked for, replaced directives included.
     if (span) span_max_ = std::max(span_max_, d.level);
+    asked_max = std::max(asked_max, d.level);
     auto& index = span ? span_index : target_index;
     auto& list = span ? span_directives_ : target_directives_;
     auto [it, inserted] = index.try_emplace(identity(d), list.size());
@@ -323,6 +325,14 @@ void Filter::build(std::vector<Directive> directives) {
       [](const Directive& a, const Directive& b) { return a.target.size() > b.target.size(); });
   max_level_ = span_max_;
   for (const Directive& d : target_directives_) max_level_ = std::max(max_level_, d.level);
+  const bool value_conditions =
+      std::any_of(span_directives_.begin(), span_directives_.end(), [](const Directive& d) {
+        return std::any_of(d.fields.begin(), d.fields.end(),
+                           [](const FieldMatch& f) { return f.value.has_value(); });
+      });
+  span_enable_max_ = value_conditions ? Level::Trace : asked_max;
+  // The global gate must let such spans be created (their events stay filtered).
+  max_level_ = std::max(max_level_, span_enable_max_);
 }
 
 Level Filter::static_level(std::string_view target) const noexcept {

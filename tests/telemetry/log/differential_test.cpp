@@ -81,6 +81,18 @@ const std::vector<Row> kTable = {
     {"[reconcile{kind=Ba}]=trace"}, {"warn,[reconcile{kind=a\\b}]=trace"},
     {"warn,[reconcile{kind=(B)\\1ackup}]=trace"}, {"[reconcile{attempt=3.0}]=trace"},
     {"warn,[reconcile{kind=^Backup$}]=trace"}, {"warn,[reconcile{attempt=[0-9]}]=trace"},
+    // Span levels against directive levels, typed values, more specific span directives.
+    {"[step]=info"}, {"[reconcile]=off"}, {"debug,[reconcile{kind=Backup}]=off"},
+    {"kopia=debug,[reconcile]=warn"}, {"[mover]=error"}, {"warn,[mover]=error"},
+    {"[reconcile{attempt=+3}]=trace"}, {"[reconcile{attempt=-3}]=trace"},
+    {"[mover{dry=False}]=trace"}, {"[reconcile{kind=Backup}]=debug,[reconcile]=error"},
+    {"[reconcile{nope=1}]=trace"}, {"[reconcile{name}]=debug"},
+    {"kube_runtime::controller[reconciling object]"},
+    {"[reconciling object{object.ref=.*nightly.*}]=debug"}, {"[{object.ref}]=debug"},
+    {"[reconcile]=debug,kopiur_controller::backup[reconcile]=trace"},
+    {"5=info"}, {"INFO=debug"}, {"kopia=debug,kopia"}, {"other=trace"},
+    {"kopiur_controller::=debug"}, {"[step]=warn"}, {"error,[step{phase=prune}]=warn"},
+    {"[reconcile{kind=Backup}]=error"}, {"info,[mover]=error,kopia=trace"},
     // 5: the later directive for the same span wins.
     {"warn,[reconcile]=trace,[reconcile]=error"}, {"warn,[reconcile]=error,[reconcile]=trace"},
     {"warn,[reconcile{kind=Backup}]=trace,[reconcile{kind=Backup}]=info"},

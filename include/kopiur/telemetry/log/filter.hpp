@@ -87,13 +87,18 @@ class Filter {
   // valid directive, yields `info`.
   static FilterParse parse(std::string_view spec);
 
-  // The most verbose level any directive can enable (the global gate).
+  // The most verbose level any directive can enable, or create a span at (the global gate; every
+  // level once a span directive has a field value, as tracing's max_level_hint).
   [[nodiscard]] Level max_level() const noexcept { return max_level_; }
   // The level the most specific target directive sets for `target` (Off when none matches).
   [[nodiscard]] Level static_level(std::string_view target) const noexcept;
   [[nodiscard]] bool has_span_directives() const noexcept { return !span_directives_.empty(); }
   // The most verbose level any span directive enables.
   [[nodiscard]] Level span_directive_max() const noexcept { return span_max_; }
+  // A span some span directive is about (span_scope_level() has a value) is created when its
+  // level is at most this: tracing-subscriber's max_level_hint (every level once any directive
+  // has a field value, else the most verbose level any directive ever asked for).
+  [[nodiscard]] Level span_enable_max() const noexcept { return span_enable_max_; }
   // For a span (target, name, fields): nullopt when no span directive is about it (target prefix,
   // name, field names); otherwise the most verbose level of those whose field values match, or
   // Off when none does. A span some directive is about is created whatever its own level.
@@ -119,6 +124,7 @@ class Filter {
   std::vector<std::string> in_order_;  // directives as written, for to_string()
   Level max_level_ = Level::Off;
   Level span_max_ = Level::Off;
+  Level span_enable_max_ = Level::Off;
 };
 
 // FilterParse: the filter plus one human-readable warning per skipped directive.
