@@ -6,6 +6,7 @@
 #include <limits>
 #include <regex>
 #include <string>
+#include <string_view>
 
 #include "kopiur/telemetry/log/filter.hpp"
 

@@ -4,10 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <string>
 #include <unordered_map>
-#include <variant>
 
 #include "telemetry/log/detail/text.hpp"
 
