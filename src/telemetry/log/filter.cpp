@@ -1,13 +1,11 @@
 // RUST_LOG parsing and matching (tracing-subscriber EnvFilter semantics, lossy on bad input).
+// Differential test against the crate itself: tests/telemetry/log/differential_test.cpp.
 #include "kopiur/telemetry/log/filter.hpp"
 
 #include <algorithm>
 #include <array>
-#include <charconv>
-#include <cstdio>
 #include <string>
-#include <type_traits>
-#include <variant>
+#include <unordered_map>
 
 #include "telemetry/log/detail/text.hpp"
 
@@ -28,12 +26,23 @@ std::string backticked(std::string_view text, std::string_view rest) {
 
 constexpr std::string_view kLevelChoices = "off, error, warn, info, debug, trace (or 0-5)";
 
+// tracing's `[\w:-]`: ASCII word characters, `:` and `-`; every non-ASCII byte is accepted so that
+// Unicode targets (`ünï::cödé`) work (the `regex` crate's `\w` is Unicode-aware).
 bool is_target_char(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == ':' || c == '-' || c == '.';
+         c == ':' || c == '-' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+bool is_field_name(std::string_view name) noexcept {
+  if (name.empty() || name.front() == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.';
+  });
 }
 
 // Splits on commas that are not inside [...] or {...}: `[span{a=1,b=2}]` is one directive.
+// One pass over the spec.
 std::vector<std::string_view> split_directives(std::string_view spec) {
   std::vector<std::string_view> out;
   int depth = 0;
@@ -60,39 +69,85 @@ std::string_view unquote(std::string_view value) noexcept {
   return value;
 }
 
-// Parses the inside of `[...]`: `name`, `name{fields}` or `{fields}`. Returns a reason on error.
-std::optional<std::string> parse_span_part(std::string_view text, Directive& out) {
-  const std::size_t brace = text.find('{');
-  std::string_view name = detail::trim(text.substr(0, brace));
-  if (name.find_first_of("[]{}") != std::string_view::npos) {
-    return "the span name may not contain brackets or braces";
-  }
-  out.span = std::string(name);
-  if (brace == std::string_view::npos) {
-    if (out.span.empty()) return std::string("the span filter `[]` is empty");
-    return std::nullopt;
-  }
-  if (text.back() != '}') return std::string("a field list `{...}` must close the span filter");
-  std::string_view body = text.substr(brace + 1, text.size() - brace - 2);
-  if (detail::trim(body).empty()) return std::string("the field list `{}` is empty");
+// Parses `{...}`'s inside: comma-separated `name` or `name=value`; blank items are ignored, so
+// `{}` is no condition at all (as in tracing).
+std::optional<std::string> parse_fields(std::string_view body, Directive& out) {
   std::size_t start = 0;
   while (start <= body.size()) {
     std::size_t comma = body.find(',', start);
     if (comma == std::string_view::npos) comma = body.size();
-    std::string_view item = detail::trim(body.substr(start, comma - start));
-    if (item.empty()) return std::string("a field in `{...}` is empty");
+    const std::string_view item = detail::trim(body.substr(start, comma - start));
+    start = comma + 1;
+    if (item.empty()) continue;
     FieldMatch match;
     const std::size_t eq = item.find('=');
-    std::string_view field_name = detail::trim(item.substr(0, eq));
-    if (field_name.empty() || field_name.find_first_of("{}[]\"") != std::string_view::npos) {
-      return backticked(item, " is not a field name");
+    const std::string_view field_name = detail::trim(item.substr(0, eq));
+    if (!is_field_name(field_name)) {
+      return backticked(field_name, " is not a field name (letters, digits, `_` and `.`)");
     }
     match.name = std::string(field_name);
     if (eq != std::string_view::npos) {
-      match.value = std::string(unquote(detail::trim(item.substr(eq + 1))));
+      // As tracing: the value ends at a further `=`.
+      std::string_view value = item.substr(eq + 1);
+      value = detail::trim(value.substr(0, value.find('=')));
+      value = unquote(value);
+      if (value.empty()) return backticked(item, ": no value after `=`");
+      if (auto reason = compile_field_value(value, match)) return reason;
     }
     out.fields.push_back(std::move(match));
-    start = comma + 1;
+  }
+  return std::nullopt;
+}
+
+// Parses the inside of `[...]`: `name`, `name{fields}`, `{fields}` or nothing (no span filter).
+std::optional<std::string> parse_span_part(std::string_view text, Directive& out) {
+  const std::size_t brace = text.find('{');
+  const std::string_view name = detail::trim(text.substr(0, brace));
+  if (name.find_first_of("{}") != std::string_view::npos) {
+    return std::string("the span name may not contain braces");
+  }
+  out.span = std::string(name);
+  if (brace == std::string_view::npos) return std::nullopt;
+  const std::size_t close = text.find('}', brace);
+  if (close == std::string_view::npos) {
+    return std::string("a field list `{...}` is not closed");
+  }
+  if (!detail::trim(text.substr(close + 1)).empty()) {
+    return std::string("nothing may follow the field list `{...}` inside `[...]`");
+  }
+  return parse_fields(text.substr(brace + 1, close - brace - 1), out);
+}
+
+// The selector before `=`: up to two parts, a target and a `[span]` in either order (as
+// tracing's grammar allows).
+std::optional<std::string> parse_selector(std::string_view selector, Directive& out) {
+  std::size_t pos = 0;
+  bool have_target = false;
+  bool have_span = false;
+  while (pos < selector.size()) {
+    if (selector[pos] == '[') {
+      const std::size_t close = selector.find(']', pos + 1);
+      if (close == std::string_view::npos) {
+        return std::string("the span filter `[...]` is not closed");
+      }
+      if (have_span) return std::string("more than one span filter `[...]`");
+      have_span = true;
+      if (auto reason = parse_span_part(selector.substr(pos + 1, close - pos - 1), out)) {
+        return reason;
+      }
+      pos = close + 1;
+      continue;
+    }
+    std::size_t end = pos;
+    while (end < selector.size() && is_target_char(selector[end])) ++end;
+    if (end == pos || have_target) {
+      return backticked(selector, " is not a target (letters, digits, `_`, `-` and `::` only)");
+    }
+    have_target = true;
+    const std::string_view target = selector.substr(pos, end - pos);
+    // As tracing: a target spelled like a level is no target (`trace=info` is a default level).
+    if (!parse_level(target)) out.target = std::string(target);
+    pos = end;
   }
   return std::nullopt;
 }
@@ -112,77 +167,37 @@ std::optional<std::string> parse_directive(std::string_view text, Directive& out
     if (text[i] == '=' && depth == 0) eq = i;
   }
   std::string_view selector = text;
+  out.level = Level::Trace;  // a bare target, or `target=`, enables everything under it
   if (eq != std::string_view::npos) {
-    std::string_view level_text = detail::trim(text.substr(eq + 1));
-    auto level = parse_level(level_text);
-    if (!level) {
-      if (level_text.empty())
-        return std::string("no level after `=` (expected ") + std::string(kLevelChoices) + ")";
-      return backticked(level_text,
-                        " is not a level (expected one of " + std::string(kLevelChoices) + ")");
+    const std::string_view level_text = detail::trim(text.substr(eq + 1));
+    if (!level_text.empty()) {
+      auto level = parse_level(level_text);
+      if (!level) {
+        return backticked(level_text,
+                          " is not a level (expected one of " + std::string(kLevelChoices) + ")");
+      }
+      out.level = *level;
     }
-    out.level = *level;
     selector = detail::trim(text.substr(0, eq));
     if (selector.empty()) return std::string("nothing before `=` (expected a target or a [span])");
-  } else {
-    out.level = Level::Trace;  // a bare target enables everything under it
   }
-  const std::size_t bracket = selector.find('[');
-  std::string_view target = detail::trim(selector.substr(0, bracket));
-  for (char c : target) {
-    if (!is_target_char(c)) {
-      return backticked(target, " is not a target (letters, digits, `_`, `-`, `.` and `::` only)");
-    }
-  }
-  out.target = std::string(target);
-  if (bracket != std::string_view::npos) {
-    if (selector.back() != ']') return std::string("the span filter `[...]` is not closed");
-    std::string_view inner = selector.substr(bracket + 1, selector.size() - bracket - 2);
-    if (inner.find_first_of("[]") != std::string_view::npos) {
-      return std::string("more than one span filter `[...]`");
-    }
-    if (auto reason = parse_span_part(inner, out)) return reason;
-  }
-  return std::nullopt;
+  return parse_selector(selector, out);
 }
 
-std::string render_value(const OwnedField& field) {
-  return std::visit(
-      [](const auto& value) -> std::string {
-        using T = std::decay_t<decltype(value)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          return value;
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return value ? "true" : "false";
-        } else if constexpr (std::is_same_v<T, double>) {
-          std::array<char, 64> buf{};
-          auto res = std::to_chars(buf.data(), buf.data() + buf.size(), value);
-          return std::string(buf.data(), res.ptr);
-        } else {
-          return std::to_string(value);
-        }
-      },
-      field.value);
-}
-
-bool field_matches(const FieldMatch& match, std::span<const OwnedField> fields) {
-  for (const OwnedField& field : fields) {
-    if (field.name != match.name) continue;
-    if (!match.value) return true;
-    const std::string rendered = render_value(field);
-    if (rendered == *match.value) return true;
-    // Numbers written differently (1 vs 1.0) still match.
-    if (std::holds_alternative<double>(field.value)) {
-      double wanted = 0;
-      const auto& v = *match.value;
-      auto res = std::from_chars(v.data(), v.data() + v.size(), wanted);
-      if (res.ec == std::errc() && res.ptr == v.data() + v.size() &&
-          wanted == std::get<double>(field.value)) {
-        return true;
-      }
+// Directives that replace each other: same target, span name and field conditions as written.
+std::string identity(const Directive& d) {
+  std::string key = d.target;
+  key += '\0';
+  key += d.span;
+  for (const FieldMatch& f : d.fields) {
+    key += '\0';
+    key += f.name;
+    if (f.value) {
+      key += '=';
+      key += *f.value;
     }
   }
-  return false;
+  return key;
 }
 
 }  // namespace
@@ -235,29 +250,27 @@ std::string Directive::to_string() const {
 Filter::Filter() {
   Directive info;
   info.level = Level::Info;
-  add(std::move(info));
   in_order_ = {"info"};
+  std::vector<Directive> one;
+  one.push_back(std::move(info));
+  build(std::move(one));
 }
 
 Filter Filter::from_level(Level level) {
   Filter filter;
-  filter.target_directives_.clear();
-  filter.in_order_.clear();
-  filter.max_level_ = Level::Off;
   Directive d;
   d.level = level;
-  filter.in_order_.push_back(d.to_string());
-  filter.add(std::move(d));
+  filter.in_order_ = {d.to_string()};
+  std::vector<Directive> one;
+  one.push_back(std::move(d));
+  filter.build(std::move(one));
   return filter;
 }
 
 FilterParse Filter::parse(std::string_view spec) {
   FilterParse result;
-  Filter& filter = result.filter;
-  filter.target_directives_.clear();
-  filter.in_order_.clear();
-  filter.max_level_ = Level::Off;
-  bool any = false;
+  std::vector<Directive> directives;
+  std::vector<std::string> in_order;
   for (std::string_view raw : split_directives(spec)) {
     std::string_view text = detail::trim(raw);
     if (text.empty()) continue;  // "info,,debug" and a trailing comma are harmless
@@ -267,39 +280,57 @@ FilterParse Filter::parse(std::string_view spec) {
                                 "`: " + *reason);
       continue;
     }
-    filter.in_order_.push_back(directive.to_string());
-    filter.add(std::move(directive));
-    any = true;
+    in_order.push_back(directive.to_string());
+    directives.push_back(std::move(directive));
   }
-  if (!any) {
+  if (directives.empty()) {
     if (!result.warnings.empty()) {
       result.warnings.push_back("RUST_LOG has no valid directive; using `info`");
     }
-    filter = Filter();
+    return result;  // the default filter: info
   }
+  result.filter.in_order_ = std::move(in_order);
+  result.filter.build(std::move(directives));
   return result;
 }
 
-void Filter::add(Directive directive) {
-  max_level_ = std::max(max_level_, directive.level);
-  if (directive.is_span_directive()) {
-    span_max_ = std::max(span_max_, directive.level);
-    span_directives_.push_back(std::move(directive));
-    return;
-  }
-  // The same target written twice: the later directive wins.
-  auto same = std::find_if(target_directives_.begin(), target_directives_.end(),
-                           [&](const Directive& d) { return d.target == directive.target; });
-  if (same != target_directives_.end()) {
-    *same = std::move(directive);
-  } else {
-    target_directives_.push_back(std::move(directive));
+void Filter::build(std::vector<Directive> directives) {
+  target_directives_.clear();
+  span_directives_.clear();
+  max_level_ = Level::Off;
+  span_max_ = Level::Off;
+  // A later directive replaces an earlier one with the same identity, in place: one hash lookup
+  // per directive, then one sort, so parse() stays O(n log n) for thousands of directives.
+  std::unordered_map<std::string, std::size_t> target_index;
+  std::unordered_map<std::string, std::size_t> span_index;
+  Level asked_max = Level::Off;
+  for (Directive& d : directives) {
+    const bool span = d.is_span_directive();
+    // As tracing: the most verbose level ever asked for, replaced directives included.
+    if (span) span_max_ = std::max(span_max_, d.level);
+    asked_max = std::max(asked_max, d.level);
+    auto& index = span ? span_index : target_index;
+    auto& list = span ? span_directives_ : target_directives_;
+    auto [it, inserted] = index.try_emplace(identity(d), list.size());
+    if (inserted) {
+      list.push_back(std::move(d));
+    } else {
+      list[it->second] = std::move(d);
+    }
   }
   std::stable_sort(
       target_directives_.begin(), target_directives_.end(),
       [](const Directive& a, const Directive& b) { return a.target.size() > b.target.size(); });
   max_level_ = span_max_;
   for (const Directive& d : target_directives_) max_level_ = std::max(max_level_, d.level);
+  const bool value_conditions =
+      std::any_of(span_directives_.begin(), span_directives_.end(), [](const Directive& d) {
+        return std::any_of(d.fields.begin(), d.fields.end(),
+                           [](const FieldMatch& f) { return f.value.has_value(); });
+      });
+  span_enable_max_ = value_conditions ? Level::Trace : asked_max;
+  // The global gate must let such spans be created (their events stay filtered).
+  max_level_ = std::max(max_level_, span_enable_max_);
 }
 
 Level Filter::static_level(std::string_view target) const noexcept {
@@ -315,11 +346,22 @@ std::optional<Level> Filter::span_scope_level(std::string_view target, std::stri
   for (const Directive& d : span_directives_) {
     if (target.substr(0, d.target.size()) != d.target) continue;
     if (!d.span.empty() && d.span != name) continue;
-    if (!std::all_of(d.fields.begin(), d.fields.end(),
-                     [&](const FieldMatch& m) { return field_matches(m, fields); })) {
-      continue;
+    // The directive is about this span when the span has every field it names ...
+    bool has_names = true;
+    bool values_match = true;
+    for (const FieldMatch& m : d.fields) {
+      auto field = std::find_if(fields.begin(), fields.end(),
+                                [&](const OwnedField& f) { return f.name == m.name; });
+      if (field == fields.end()) {
+        has_names = false;
+        break;
+      }
+      if (!m.matches(*field)) values_match = false;
     }
-    if (!best || d.level > *best) best = d.level;
+    if (!has_names) continue;
+    // ... and enables events inside it when the values match too.
+    const Level level = values_match ? d.level : Level::Off;
+    if (!best || level > *best) best = level;
   }
   return best;
 }

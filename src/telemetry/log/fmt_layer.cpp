@@ -233,9 +233,9 @@ void format_text(const Event& event, bool ansi, std::string& out) {
   out += '\n';
 }
 
-// `,"span":{...,"name":"..."}` plus the trace and span ids.
-void append_json_span(std::string& out, const SpanRecord& span) {
-  out += ",\"span\":{";
+// One span as tracing's JSON shows it: `{field...,"name":"..."}`.
+void append_json_span_object(std::string& out, const SpanRecord& span) {
+  out += '{';
   for (const OwnedField& field : span.fields) {
     append_json_string(out, field.name);
     out += ':';
@@ -245,6 +245,23 @@ void append_json_span(std::string& out, const SpanRecord& span) {
   out += "\"name\":";
   append_json_string(out, span.name);
   out += '}';
+}
+
+// `,"span":{...},"spans":[{root},...,{current}]` plus the trace and span ids.
+void append_json_span(std::string& out, const SpanRecord& span) {
+  out += ",\"span\":";
+  append_json_span_object(out, span);
+  std::array<const SpanRecord*, 32> chain{};  // root first, usually 1-3 deep
+  std::size_t depth = 0;
+  for (const SpanRecord* s = &span; s != nullptr && depth < chain.size(); s = s->parent) {
+    chain[depth++] = s;
+  }
+  out += ",\"spans\":[";
+  for (std::size_t i = depth; i > 0; --i) {
+    append_json_span_object(out, *chain[i - 1]);
+    if (i > 1) out += ',';
+  }
+  out += ']';
   if (span.context.valid()) {
     // Hex into a stack buffer, appended once: no temporary strings, no per-character appends.
     constexpr char kHex[] = "0123456789abcdef";

@@ -34,13 +34,14 @@ void default_fatal(std::string_view reason) {
   std::exit(EXIT_FAILURE);
 }
 
+// Messages about the configuration itself bypass the filter: `RUST_LOG=error,kopia=verbose`
+// must not hide the warning about `kopia=verbose` (tracing-subscriber prints its directive
+// warnings to stderr whatever the filter; kopiur writes them to the log, in its format).
 void log_pending(Dispatcher& dispatcher, const std::vector<std::pair<Level, std::string>>& pending,
                  std::size_t from) {
   for (std::size_t i = from; i < pending.size(); ++i) {
     const auto& [level, message] = pending[i];
-    if (dispatcher.enabled(kTelemetryTarget, level)) {
-      dispatcher.dispatch(level, kTelemetryTarget, message, {});
-    }
+    dispatcher.dispatch(level, kTelemetryTarget, message, {});
   }
 }
 

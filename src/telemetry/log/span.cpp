@@ -67,7 +67,10 @@ Span Span::make(const SpanContext* remote_parent, Level level, const char* targe
     const std::shared_ptr<const Filter> filter = dispatcher->filter();
     std::optional<Level> scope;
     if (filter->has_span_directives()) scope = filter->span_scope_level(span_target, name, owned);
-    if (!scope && !dispatcher->enabled(span_target, level)) return {};
+    // As tracing: a span some span directive is about is created up to the filter's overall
+    // level hint; other spans follow the target directives (and enclosing span scopes).
+    const bool wanted = scope && level <= filter->span_enable_max();
+    if (!wanted && !dispatcher->enabled(span_target, level)) return {};
 
     auto state = std::make_shared<detail::SpanState>();
     SpanRecord& record = state->record;

@@ -59,7 +59,12 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"info,kopia=debug,kopia=error", "kopia", Level::Error},  // later wins
         MatchCase{"info,,kopia=debug,", "kopia", Level::Debug},            // empty pieces
         MatchCase{" info , kopia = debug ", "kopia", Level::Debug},        // blanks
-        MatchCase{"kopia=4", "kopia", Level::Debug}));                     // numeric
+        MatchCase{"kopia=4", "kopia", Level::Debug},                       // numeric
+        MatchCase{"kopia=", "kopia", Level::Trace},                        // empty level
+        MatchCase{"warn,trace=info", "kopia", Level::Info},  // a level-named target: default
+        MatchCase{"warn,ünï::cödé=debug", "ünï::cödé::x", Level::Debug},   // non-ASCII
+        MatchCase{"warn,[]=debug", "x", Level::Debug},                     // `[]`: default
+        MatchCase{"warn,[reconcile]kopia=debug", "kopia", Level::Warn}));  // span, then target
 
 struct InvalidCase {
   std::string spec;
@@ -87,12 +92,13 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         InvalidCase{"info,kopia=loud", "kopia=loud", "not a level", "kopia", Level::Info},
         InvalidCase{"kopia=debug,=info", "=info", "nothing before", "kopia", Level::Debug},
-        InvalidCase{"debug,kopia=", "kopia=", "no level", "x", Level::Debug},
+        InvalidCase{"debug,kopia=x", "kopia=x", "not a level", "x", Level::Debug},
         InvalidCase{"warn,my target=info", "my target=info", "not a target", "x", Level::Warn},
         InvalidCase{"warn,a[span=debug", "a[span=debug", "not closed", "a", Level::Warn},
-        InvalidCase{"warn,a[]=debug", "a[]=debug", "empty", "a", Level::Warn},
-        InvalidCase{"warn,a[s{}]=debug", "a[s{}]=debug", "empty", "a", Level::Warn},
-        InvalidCase{"warn,a[s{x]=debug", "a[s{x]=debug", "close", "a", Level::Warn},
+        InvalidCase{"warn,a[s{k=B(}]=debug", "a[s{k=B(}]=debug", "regular expression", "a",
+                    Level::Warn},
+        InvalidCase{"warn,a[s{k=^B}]=debug", "a[s{k=^B}]=debug", "anchors", "a", Level::Warn},
+        InvalidCase{"warn,a[s{x]=debug", "a[s{x]=debug", "not closed", "a", Level::Warn},
         InvalidCase{"warn,a[x][y]=debug", "a[x][y]=debug", "more than one", "a", Level::Warn},
         InvalidCase{"kopia=verbose", "kopia=verbose", "not a level", "x", Level::Info}));
 
@@ -151,9 +157,20 @@ TEST(Filter, SpanDirectivesMatchNameTargetAndFields) {
       {"kopiur_webhook[reconcile]=trace", "kopiur_controller", "reconcile", std::nullopt},
       {"[reconcile{kind=Backup}]=debug", "t", "reconcile", Level::Debug},
       {"[reconcile{kind=\"Backup\"}]=debug", "t", "reconcile", Level::Debug},
-      {"[reconcile{kind=Restore}]=debug", "t", "reconcile", std::nullopt},
+      // A directive about the span whose values differ: the span exists, enables nothing.
+      {"[reconcile{kind=Restore}]=debug", "t", "reconcile", Level::Off},
+      // Values are regexes matching a suffix, numbers and bools are typed (as tracing).
+      {"[reconcile{kind=B.*}]=debug", "t", "reconcile", Level::Debug},
+      {"[reconcile{name=x|nightly}]=debug", "t", "reconcile", Level::Debug},
+      {"[reconcile{kind=up}]=debug", "t", "reconcile", Level::Debug},
+      {"[reconcile{kind=Back}]=debug", "t", "reconcile", Level::Off},
+      {"[reconcile{attempt=3.0}]=debug", "t", "reconcile", Level::Off},
+      {"[reconcile{kind}]=debug", "t", "reconcile", Level::Debug},
+      {"[reconcile{}]=debug", "t", "reconcile", Level::Debug},
+      // The later directive for the same span wins, even when less verbose.
+      {"[reconcile]=trace,[reconcile]=error", "t", "reconcile", Level::Error},
       {"[reconcile{kind=Backup,name=nightly}]=debug", "t", "reconcile", Level::Debug},
-      {"[reconcile{kind=Backup,name=other}]=debug", "t", "reconcile", std::nullopt},
+      {"[reconcile{kind=Backup,name=other}]=debug", "t", "reconcile", Level::Off},
       {"[reconcile{attempt=3}]=debug", "t", "reconcile", Level::Debug},
       {"[{kind}]=debug", "t", "anything", Level::Debug},
       {"[{missing}]=debug", "t", "anything", std::nullopt},
@@ -164,6 +181,19 @@ TEST(Filter, SpanDirectivesMatchNameTargetAndFields) {
     ASSERT_TRUE(parsed.warnings.empty()) << c.spec << ": " << parsed.warnings.front();
     EXPECT_EQ(parsed.filter.span_scope_level(c.target, c.span, fields), c.expected) << c.spec;
   }
+}
+
+TEST(Filter, RegexFieldValueOnALongValueNeitherCrashesNorMisses) {
+  // A depth-first matcher would recurse once per character here.
+  std::vector<OwnedField> fields(1);
+  fields[0].name = "name";
+  fields[0].value = std::string(1 << 20, 'a') + "-nightly";
+  const FilterParse parsed = Filter::parse("[reconcile{name=a+-ni.*}]=debug");
+  ASSERT_TRUE(parsed.warnings.empty()) << parsed.warnings.front();
+  EXPECT_EQ(parsed.filter.span_scope_level("t", "reconcile", fields), Level::Debug);
+  const FilterParse backref = Filter::parse("warn,[reconcile{name=(a)\\1}]=debug");
+  ASSERT_EQ(backref.warnings.size(), 1U);
+  EXPECT_NE(backref.warnings[0].find("back-references"), std::string::npos) << backref.warnings[0];
 }
 
 TEST(Filter, CommasInsideSpanFieldsDoNotSplitDirectives) {

@@ -111,7 +111,9 @@ TEST(JsonFormat, GoldenWithSpanCarriesCurrentSpanAndIds) {
   EXPECT_EQ(lines[0],
             R"({"timestamp":"2026-01-02T03:04:05.000006Z","level":"INFO","fields":{"message":)"
             R"("started"},"target":"kopiur_test","span":{"kind":"Backup","namespace":"ns",)"
-            R"("name":"x","generation":4,"name":"reconcile"},"trace_id":")" +
+            R"("name":"x","generation":4,"name":"reconcile"},"spans":[{"name":"reconciling )"
+            R"(object"},{"kind":"Backup","namespace":"ns","name":"x","generation":4,"name":)"
+            R"("reconcile"}],"trace_id":")" +
                 ctx.trace_id.hex() + R"(","span_id":")" + ctx.span_id.hex() + R"("})");
   // Inner and outer spans share the trace.
   EXPECT_EQ(outer.context().trace_id, ctx.trace_id);

@@ -12,7 +12,9 @@
 // bad directives skipped with a warning), KOPIUR_LOG_FORMAT (text/json), NO_COLOR, and
 // KOPIUR_TELEMETRY_SHUTDOWN_TIMEOUT_MS. The fmt layer always comes first; extra layers (the OTLP
 // exporters) follow. After install it logs one INFO start-up line stating the effective
-// configuration, then every deferred warning and error (format, filter, OTLP), so none is lost.
+// configuration (filtered like any event), then every deferred warning and error (format,
+// filter, OTLP) whatever the filter, so none is lost: `RUST_LOG=off,kopia=loud` still says why
+// `kopia=loud` was ignored.
 //
 // A second call is a no-op returning an inert guard (its deferred messages are still logged).
 // A failure to install is fatal: the message goes to stderr and the process exits (an operator
@@ -68,7 +70,8 @@ struct LoggerSetup {
   // The start-up line and every deferred message, in order.
   std::vector<std::pair<Level, std::string>> pending;
   bool announced = false;
-  // Logs the start-up line, then `pending`, through `dispatcher`; only the first call does.
+  // Logs the start-up line (if the filter allows), then `pending` (always), through `dispatcher`;
+  // only the first call does.
   void emit_pending(std::string_view service_name, std::string_view otlp_summary);
 };
 
