@@ -104,7 +104,8 @@ TEST_F(WebhookProgram, ValidatesOverHttpsAndCountsEveryAnswer) {
   EXPECT_EQ(denied["response"]["allowed"], false);
   EXPECT_EQ(denied["response"]["status"]["code"], 403);
   EXPECT_EQ(denied["response"]["status"]["message"],
-            "Maintenance \"store\" is invalid: spec.schedule.full.cron: never runs: day-of-month "
+            "Maintenance \"store\" is invalid: spec.schedule.full.cron: \"0 0 31 4 *\" never runs: "
+            "day-of-month "
             "31 does not occur in APR");
 
   const auto not_json = curl({"/validate", "--data-binary", "hello"});

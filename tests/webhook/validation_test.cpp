@@ -65,7 +65,8 @@ INSTANTIATE_TEST_SUITE_P(
                                              {"timezone", "Mars/Base"}}}};
              },
              "Repository \"store\" is invalid: spec.maintenance.schedule.quick.cron: hour field "
-             "\"25\": value 25 is out of range 0-23; spec.maintenance.schedule.full.cron: never "
+             "\"25\": value 25 is out of range 0-23; spec.maintenance.schedule.full.cron: \"0 0 30 "
+             "2 *\" never "
              "runs: day-of-month 30 does not occur in FEB; spec.maintenance.schedule.timezone: "
              "unknown time zone \"Mars/Base\": use an IANA name such as Europe/Berlin"},
         Case{"ClusterRepositoryNoNamespaces", "ClusterRepository",
@@ -114,17 +115,16 @@ INSTANTIATE_TEST_SUITE_P(
              "BackupSchedule \"nightly\" is invalid: spec.schedule.cron: hour field \"25\": value "
              "25 "
              "is out of range 0-23"},
-        Case{"BackupScheduleNeverRuns", "BackupSchedule",
-             [](json& o) { o["spec"]["schedule"]["cron"] = "0 0 30 2 *"; },
-             "BackupSchedule \"nightly\" is invalid: spec.schedule.cron: never runs: day-of-month "
-             "30 "
-             "does not occur in FEB"},
+        Case{
+            "BackupScheduleNeverRuns", "BackupSchedule",
+            [](json& o) { o["spec"]["schedule"]["cron"] = "0 0 30 2 *"; },
+            "BackupSchedule \"nightly\" is invalid: spec.schedule.cron: \"0 0 30 2 *\" never runs: "
+            "day-of-month 30 does not occur in FEB"},
         Case{
             "BackupScheduleFourFields", "BackupSchedule",
             [](json& o) { o["spec"]["schedule"]["cron"] = "0 2 * *"; },
-            "BackupSchedule \"nightly\" is invalid: spec.schedule.cron: expected 5 space-separated "
-            "cron fields (minute hour day-of-month month day-of-week) or an @-macro, got \"0 2 * "
-            "*\""},
+            "BackupSchedule \"nightly\" is invalid: spec.schedule.cron: expected 5 fields (minute "
+            "hour day-of-month month day-of-week) or a macro such as @daily, got 4 in \"0 2 * *\""},
         Case{"BackupScheduleUnknownZone", "BackupSchedule",
              [](json& o) { o["spec"]["schedule"]["timezone"] = "europe/berlin"; },
              "BackupSchedule \"nightly\" is invalid: spec.schedule.timezone: unknown time zone "

@@ -227,6 +227,10 @@ TEST_F(MaintenanceTest, ATimeZoneMovesTheScheduleAndFailuresCountUntilARunSuccee
   // Allowed to take over: the 12:00 run claims maintenance, succeeds, and the count resets.
   patch("Maintenance", "team-a", "m2",
         {{"spec", {{"ownership", {{"owner", "kopiur@team-a"}, {"takeoverPolicy", "Force"}}}}}});
+  // The controller has seen the new spec before the next run is due.
+  ASSERT_FALSE(wait_for("Maintenance", "team-a", "m2", [](const json& o) {
+                 return o.value("status", json::object()).value("observedGeneration", 0) == 2;
+               }).is_null());
   m = advance_until(1h, "m2", run_is("quick", "consecutiveFailures", 0));
   ASSERT_FALSE(m.is_null());
   EXPECT_EQ(m["status"]["quick"].value("lastRunAt", ""), "2026-12-01T12:00:00Z");
