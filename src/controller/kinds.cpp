@@ -59,6 +59,16 @@ Owners referrers_of_repository(const FlowEnv& env, const std::string& kind,
       ns_of(repository), repository.value("metadata", json::object()).value("name", "")};
   for (const auto& o : cache->list()) {
     const auto ref = o->value("spec", json::object()).value("repository", json());
+    // A Restore without spec.repository uses its source Backup's: any unfinished one in the
+    // repository's namespace (any namespace for a ClusterRepository) may be waiting for it.
+    if (kind == "Restore" && !ref.is_object()) {
+      const auto phase = o->value("status", json::object()).value("phase", "");
+      if (phase != "Completed" && phase != "Failed" &&
+          (repo_kind == "ClusterRepository" || ns_of(*o) == key.first)) {
+        out.emplace_back(ns_of(*o), o->value("metadata", json::object()).value("name", ""));
+      }
+      continue;
+    }
     for (const auto& named : repository_named(ref, repo_kind, ns_of(*o))) {
       if (named == key) {
         out.emplace_back(ns_of(*o), o->value("metadata", json::object()).value("name", ""));

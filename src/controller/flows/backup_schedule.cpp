@@ -39,14 +39,23 @@ struct Owned {
   system_clock::time_point scheduled;
 };
 
-// The Backups this schedule created, oldest scheduled time first.
-std::vector<Owned> owned_backups(const FlowEnv& env, const std::string& ns,
-                                 const std::string& name) {
+// The Backups this schedule created, oldest scheduled time first: read from the API server, not
+// the cache, because the concurrency policy decides on them and a cache that has not yet seen
+// the Backup made a moment ago would let a second run start beside it.
+std::variant<std::vector<Owned>, ReconcileError> owned_backups(const FlowEnv& env,
+                                                               const std::string& ns,
+                                                               const std::string& name) {
   std::vector<Owned> out;
-  const auto* cache = env.runtime->cache("Backup");
-  if (cache == nullptr) return out;
-  for (const auto& b : cache->list()) {
-    if (namespace_of(*b) != ns) continue;
+  auto listed = env.client.list(
+      kube::resource_for("Backup"), ns,
+      {.label_selector = std::string(kScheduleLabel) + "=" + name, .field_selector = ""});
+  if (!listed.ok()) {
+    return ReconcileError::from_api(listed.error(), "BackupListFailed",
+                                    "cannot list the Backups of schedule " + name,
+                                    "check the controller's RBAC (list backups)");
+  }
+  for (const auto& item : listed->value("items", json::array())) {
+    const json* b = &item;
     const auto meta = b->value("metadata", json::object());
     if (meta.value("labels", json::object()).value(kScheduleLabel, "") != name) continue;
     const auto at = parse_rfc3339(
@@ -162,7 +171,9 @@ ReconcileResult backup_schedule(FlowEnv& env, ReconcileContext& context) {
     return ReconcileError::structural("ConfigNotFound", why + "; create it or fix spec.configRef");
   }
 
-  auto backups = owned_backups(env, s.metadata.namespace_, s.metadata.name);
+  auto owned = owned_backups(env, s.metadata.namespace_, s.metadata.name);
+  if (auto* error = std::get_if<ReconcileError>(&owned)) return *error;
+  auto& backups = std::get<std::vector<Owned>>(owned);
   const bool suspended = s.spec.schedule.suspend.value_or(false);
   const auto jitter =
       jitter_of(s.metadata.namespace_ + "/" + s.metadata.name, s.spec.schedule.jitter);

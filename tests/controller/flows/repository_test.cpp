@@ -213,10 +213,14 @@ TEST_F(RepositoryFlowTest, CatalogScansDiscoverUntrackedSnapshotsAfterBackupsAnd
   ASSERT_FALSE(id2.empty());
 
   // A Backup that tracks the first snapshot succeeds: the repository rescans at once.
-  // (Running first, as the Backup flow writes it, then Succeeded.)
+  // (Running first, as the Backup flow writes it, then Succeeded.) Its status is written here by
+  // hand, so it carries the discovered label that keeps the Backup flow's hands off it.
   create({{"apiVersion", "kopiur.home-operations.com/v1alpha1"},
           {"kind", "Backup"},
-          {"metadata", {{"name", "tracked"}, {"namespace", "team-a"}}},
+          {"metadata",
+           {{"name", "tracked"},
+            {"namespace", "team-a"},
+            {"labels", {{"kopiur.io/origin", "discovered"}}}}},
           {"spec", json::object()}});
   const json to_repo = {
       {"repository", {{"kind", "Repository"}, {"name", "repo"}, {"namespace", "team-a"}}}};
@@ -281,7 +285,8 @@ TEST_F(RepositoryFlowTest, CatalogScansDiscoverUntrackedSnapshotsAfterBackupsAnd
   EXPECT_EQ(metric("kopiur_repo_discovered_backups", repo_labels("team-a", "repo")), 2);
   EXPECT_EQ(metric("kopiur_repo_snapshot_count", repo_labels("team-a", "repo")), 3);
   EXPECT_FALSE(get("Backup", "team-a", "repo-" + third.value("id", "").substr(0, 12)).is_null());
-  EXPECT_EQ(list("Backup", "team-a", "kopiur.io/origin=discovered").size(), 2u);
+  // The two Discovered Backups, and "tracked", labelled by hand above.
+  EXPECT_EQ(list("Backup", "team-a", "kopiur.io/origin=discovered").size(), 3u);
 }
 
 TEST_F(RepositoryFlowTest, AWrongPasswordFailsOnceAndAFixedSecretRetries) {
