@@ -137,8 +137,8 @@ ReconcileResult failed(Run& run, const MoverObservation& seen, const std::string
 json work_spec(const Run& run, const ResolvedConfig& config, const RepositoryAccess& access,
                const SourceMount& source) {
   json tags = json::object();
-  for (const auto& [k, v] :
-       run.object.value("spec", json::object()).value("tags", json::object()).items()) {
+  const json spec_tags = run.object.value("spec", json::object()).value("tags", json::object());
+  for (const auto& [k, v] : spec_tags.items()) {  // items() must not outlive what it iterates
     if (v.is_string()) tags[k] = v;
   }
   return {{"operation", "backup"},

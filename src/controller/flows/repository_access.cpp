@@ -83,7 +83,8 @@ AccessResult access_repository(const FlowEnv& env, const json& repository,
                 " credentials of " + describe(repository) + ")",
             "create it with the keys docs/mover.md lists for the " + backend + " backend");
       }
-      for (const auto& [key, value] : secret->value("data", json::object()).items()) {
+      const json data = secret->value("data", json::object());  // items() must not outlive it
+      for (const auto& [key, value] : data.items()) {
         if (auto bytes = kube::secret_value(*secret, key)) out.secret_files[key] = *bytes;
       }
     }
