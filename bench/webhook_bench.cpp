@@ -69,6 +69,10 @@ void measure(int port, const std::string& ca, int clients, int per_client) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<double> all;
   for (const auto& r : results) all.insert(all.end(), r.begin(), r.end());
+  if (all.empty()) {
+    std::printf("| %d | 0 | - | - | - | - |\n", clients);
+    return;
+  }
   std::sort(all.begin(), all.end());
   const auto pct = [&](double p) { return all[static_cast<std::size_t>(p * (all.size() - 1))]; };
   std::printf("| %d | %zu | %.0f | %.0f | %.0f | %.0f |\n", clients, all.size(),
@@ -78,7 +82,20 @@ void measure(int port, const std::string& ca, int clients, int per_client) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int per_client = argc > 1 ? std::atoi(argv[1]) : 5000;
+  // `kopiur_bench_webhook [REVIEWS_PER_CLIENT]` (default 5000). Google Benchmark style flags (the
+  // smoke run of tools/test.sh passes --benchmark_min_time) ask for a short run of 50.
+  int per_client = 5000;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--benchmark", 0) == 0) {
+      per_client = 50;
+    } else if (const int n = std::atoi(arg.c_str()); n > 0) {
+      per_client = n;
+    } else {
+      std::fprintf(stderr, "usage: kopiur_bench_webhook [REVIEWS_PER_CLIENT > 0]\n");
+      return 2;
+    }
+  }
   kopiur::test::TempDir dir("kopiur-bench-webhook-");
   kopiur::test::TestCa ca;
   const auto pem = ca.issue("kopiur-webhook", 1);
