@@ -196,6 +196,8 @@ TEST_F(RuntimeTest, StructuralErrorsWaitButAChangeRequeuesAtOnceAndAWarningEvent
   ASSERT_TRUE(client_->create(kube::resources::kConfigMaps, "default", config_map("s", "0")).ok());
   runtime->start();
   ASSERT_TRUE(wait_until([&] { return rec_.count("s") == 1; }, 10s));
+  // The retry is scheduled once the reconcile has returned: wait for it before moving the clock.
+  ASSERT_TRUE(wait_until([&] { return runtime->progress().queue.delayed == 1; }, 10s));
   clock_.advance(5min);  // the slow fixed interval
   ASSERT_TRUE(wait_until([&] { return rec_.count("s") == 2; }, 10s));
   // Both failures are one Event with count 2.
