@@ -119,7 +119,9 @@ TEST(LeaderElection, OneLeaderReconcilesAndTheOtherTakesOverWhenItStops) {
       },
       10s));
   EXPECT_TRUE(follower.runtime->synced());  // caches warm
-  EXPECT_EQ(follower.runtime->progress().queue.ready, 3U);
+  // The follower's own watch delivers the three creations on its own time.
+  EXPECT_TRUE(wait_until([&] { return follower.runtime->progress().queue.ready == 3U; }, 10s))
+      << follower.runtime->progress().queue.ready;
   EXPECT_EQ(follower.runtime->progress().reconciles, 0U);
 
   // The leader stops and releases the Lease; the follower takes over and reconciles.
