@@ -39,12 +39,12 @@ inline constexpr const char* kSkipCleanupAnnotation = "kopiur.io/skip-cleanup";
 std::string rfc3339(std::chrono::system_clock::time_point t);
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
-// write_status(): the reconcile's status write. `resource` is the kind's resource, `object` the
-// cached object (its namespace, name and current status). Returns the written status.
-std::variant<nlohmann::json, ReconcileError> write_status(const FlowEnv& env,
-                                                          ReconcileContext& context,
-                                                          const kube::ResourceId& resource,
-                                                          const nlohmann::json& status);
+// write_status(): the reconcile's status write. `resource` is the kind's resource; the object is
+// the context's cached one (its namespace, name and current status). The written status goes to
+// context.report_status(); the result is the error when the write failed.
+std::optional<ReconcileError> write_status(const FlowEnv& env, ReconcileContext& context,
+                                           const kube::ResourceId& resource,
+                                           const nlohmann::json& status);
 
 std::optional<ReconcileError> add_finalizer(const FlowEnv& env, const kube::ResourceId& resource,
                                             const nlohmann::json& object,

@@ -41,9 +41,7 @@ struct Run {
   }
   std::optional<ReconcileError> write() {
     status["observedGeneration"] = generation_of(object);
-    auto written = write_status(env, context, kube::resource_for("Backup"), status);
-    if (auto* error = std::get_if<ReconcileError>(&written)) return *error;
-    return std::nullopt;
+    return write_status(env, context, kube::resource_for("Backup"), status);
   }
 };
 

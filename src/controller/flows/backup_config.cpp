@@ -79,8 +79,7 @@ ReconcileResult reconcile_config(FlowEnv& env, ReconcileContext& context) {
   auto resolved = resolve_config(object, cluster_repository_of(env, object));
   if (auto* error = std::get_if<ReconcileError>(&resolved)) {
     set_condition(status, "Ready", false, error->reason, error->note, now, generation);
-    auto written = write_status(env, context, resource, status);
-    if (auto* failed = std::get_if<ReconcileError>(&written)) return *failed;
+    if (auto failed = write_status(env, context, resource, status)) return *failed;
     return *error;
   }
   const auto& config = std::get<ResolvedConfig>(resolved);
@@ -113,8 +112,7 @@ ReconcileResult reconcile_config(FlowEnv& env, ReconcileContext& context) {
     }
     set_condition(status, "Ready", true, "Resolved", message, now, generation);
   }
-  auto written = write_status(env, context, resource, status);
-  if (auto* failed = std::get_if<ReconcileError>(&written)) return *failed;
+  if (auto failed = write_status(env, context, resource, status)) return *failed;
   // Repositories do not requeue the configs naming them: look again in a while.
   if (!repository_ready) return Action::requeue_after(std::chrono::minutes(1));
   return Action::done();

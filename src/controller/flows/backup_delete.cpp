@@ -80,9 +80,7 @@ struct Deletion {
   json status;
 
   std::optional<ReconcileError> write() {
-    auto written = write_status(env, context, kube::resource_for("Backup"), status);
-    if (auto* error = std::get_if<ReconcileError>(&written)) return *error;
-    return std::nullopt;
+    return write_status(env, context, kube::resource_for("Backup"), status);
   }
 };
 

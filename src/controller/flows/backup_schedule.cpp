@@ -152,9 +152,8 @@ ReconcileResult backup_schedule(FlowEnv& env, ReconcileContext& context) {
         !cron.ok() ? "spec.schedule.cron: " + cron.error : "spec.schedule.timezone: " + zone.error;
     set_condition(status, "Ready", false, "InvalidSchedule", why, now, generation);
     status.erase("nextSchedule");
-    if (auto written = write_status(env, context, resource, status);
-        std::holds_alternative<ReconcileError>(written)) {
-      return std::get<ReconcileError>(written);
+    if (auto error = write_status(env, context, resource, status)) {
+      return *error;
     }
     return ReconcileError::structural("InvalidSchedule", why + "; fix the BackupSchedule");
   }
@@ -164,9 +163,8 @@ ReconcileResult backup_schedule(FlowEnv& env, ReconcileContext& context) {
     const std::string why =
         "BackupConfig " + s.metadata.namespace_ + "/" + s.spec.config_ref.name + " does not exist";
     set_condition(status, "Ready", false, "ConfigNotFound", why, now, generation);
-    if (auto written = write_status(env, context, resource, status);
-        std::holds_alternative<ReconcileError>(written)) {
-      return std::get<ReconcileError>(written);
+    if (auto error = write_status(env, context, resource, status)) {
+      return *error;
     }
     return ReconcileError::structural("ConfigNotFound", why + "; create it or fix spec.configRef");
   }
@@ -274,9 +272,8 @@ ReconcileResult backup_schedule(FlowEnv& env, ReconcileContext& context) {
     set_condition(status, "Ready", true, "Scheduled",
                   "next run at " + rfc3339(system_clock::time_point(*p.next)), now, generation);
   }
-  if (auto written = write_status(env, context, resource, status);
-      std::holds_alternative<ReconcileError>(written)) {
-    return std::get<ReconcileError>(written);
+  if (auto error = write_status(env, context, resource, status)) {
+    return *error;
   }
   if (suspended || !p.next) return Action::done();
   const auto wait = system_clock::time_point(*p.next) - now;

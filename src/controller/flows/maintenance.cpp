@@ -124,8 +124,7 @@ class MaintenanceRun {
 };
 
 ReconcileResult MaintenanceRun::write(ReconcileResult result) {
-  auto written = write_status(env_, context_, maintenance_resource(), status_);
-  if (auto* error = std::get_if<ReconcileError>(&written)) return *error;
+  if (auto error = write_status(env_, context_, maintenance_resource(), status_)) return *error;
   return result;
 }
 
@@ -390,8 +389,8 @@ ReconcileResult maintenance(FlowEnv& env, ReconcileContext& context) {
     if (!status.is_object()) status = json::object();
     set_condition(status, "Ready", false, invalid->reason, invalid->note, env.now(),
                   generation_of(object));
-    auto written = write_status(env, context, maintenance_resource(), status);
-    if (auto* write_error = std::get_if<ReconcileError>(&written)) return *write_error;
+    if (auto write_error = write_status(env, context, maintenance_resource(), status))
+      return *write_error;
     return *invalid;
   }
   reseed_gauge(env, object);

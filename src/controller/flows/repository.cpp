@@ -356,8 +356,7 @@ ReconcileResult write_and_return(const FlowEnv& env, ReconcileContext& context, 
   // The gauges first: once the status is visible, so are they (a failed write is retried, and
   // the next reconcile records them again).
   record_gauges(env, s, status);
-  auto written = write_status(env, context, kube::resource_for(s.kind), status);
-  if (auto* error = std::get_if<ReconcileError>(&written)) return *error;
+  if (auto error = write_status(env, context, kube::resource_for(s.kind), status)) return *error;
   return result;
 }
 

@@ -106,16 +106,15 @@ class RestoreRun {
 };
 
 ReconcileResult RestoreRun::write(ReconcileResult result) {
-  auto written = write_status(env_, context_, restore_resource(), status_);
-  if (auto* error = std::get_if<ReconcileError>(&written)) return *error;
+  if (auto error = write_status(env_, context_, restore_resource(), status_)) return *error;
   return result;
 }
 
 ReconcileResult RestoreRun::blocked(const ReconcileError& error) {
   status_["phase"] = "Resolving";
   ready(false, error.reason, error.note);
-  auto written = write_status(env_, context_, restore_resource(), status_);
-  if (auto* write_error = std::get_if<ReconcileError>(&written)) return *write_error;
+  if (auto write_error = write_status(env_, context_, restore_resource(), status_))
+    return *write_error;
   return error;
 }
 
@@ -442,8 +441,8 @@ ReconcileResult restore(FlowEnv& env, ReconcileContext& context) {
     if (phase.empty()) status["phase"] = "Pending";
     set_condition(status, "Ready", false, error.reason, error.note, env.now(),
                   generation_of(object));
-    auto written = write_status(env, context, restore_resource(), status);
-    if (auto* write_error = std::get_if<ReconcileError>(&written)) return *write_error;
+    if (auto write_error = write_status(env, context, restore_resource(), status))
+      return *write_error;
     return error;
   }
   if (phase.empty()) {
@@ -451,8 +450,8 @@ ReconcileResult restore(FlowEnv& env, ReconcileContext& context) {
     status["observedGeneration"] = generation_of(object);
     set_condition(status, "Ready", false, "Pending", "resolving the source snapshot", env.now(),
                   generation_of(object));
-    auto written = write_status(env, context, restore_resource(), status);
-    if (auto* write_error = std::get_if<ReconcileError>(&written)) return *write_error;
+    if (auto write_error = write_status(env, context, restore_resource(), status))
+      return *write_error;
     return Action::requeue_after(std::chrono::steady_clock::duration::zero());
   }
   KOPIUR_DEBUG("reconciling", telemetry::log::kv("phase", phase));

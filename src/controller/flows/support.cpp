@@ -80,14 +80,13 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::variant<json, ReconcileError> write_status(const FlowEnv& env, ReconcileContext& context,
-                                                const kube::ResourceId& resource,
-                                                const json& status) {
+std::optional<ReconcileError> write_status(const FlowEnv& env, ReconcileContext& context,
+                                           const kube::ResourceId& resource, const json& status) {
   const json& object = context.object();
   const json old = object.value("status", json::object());
   if (old == status) {
     context.report_status(status);
-    return status;
+    return std::nullopt;
   }
   const json patch = {{"status", merge_patch(old, status)}};
   auto written = env.client.patch_status(resource, namespace_of(object), name_of(object), patch,
@@ -98,9 +97,8 @@ std::variant<json, ReconcileError> write_status(const FlowEnv& env, ReconcileCon
         "cannot write the status of " + context.kind() + " " + name_of(object),
         "check the controller's RBAC for the status subresource");
   }
-  json result = written->value("status", json::object());
-  context.report_status(result);
-  return result;
+  context.report_status(written->value("status", json::object()));
+  return std::nullopt;
 }
 
 bool has_finalizer(const json& object, const std::string& finalizer) {
