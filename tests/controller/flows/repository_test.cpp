@@ -487,6 +487,20 @@ class InjectedFailureTest : public RepositoryFlowTest {
     setenv("KOPIA_STANDIN_INJECT", "", 1);
     unsetenv("KOPIA_STANDIN_INJECT_ON");
   }
+  double transient_errors() {
+    return metric("kopiur_controller_reconcile_errors_total",
+                  {{"kind", "Repository"}, {"class", "transient"}})
+        .value_or(0);
+  }
+  // Moves the requeue clock past each backoff until `times` transient errors were counted.
+  bool retried_transiently(int times) {
+    return test::wait_until(
+        [&] {
+          clock_.advance(10s);
+          return transient_errors() >= times;
+        },
+        60s, 100ms);
+  }
 };
 
 class UnreachableRepositoryTest : public InjectedFailureTest {
@@ -518,18 +532,7 @@ TEST_F(UnreachableRepositoryTest, ARetryableConnectFailureIsRetriedWithBackoff) 
       test::wait_until([&] { return has_event("team-a", "flaky", "RepositoryUnavailable"); }, 30s));
   // Each failed run is a transient error; the failed Job goes and, after the backoff, a new
   // connect Job runs (and fails again).
-  const auto transient = [&] {
-    return metric("kopiur_controller_reconcile_errors_total",
-                  {{"kind", "Repository"}, {"class", "transient"}})
-        .value_or(0);
-  };
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        clock_.advance(10s);
-        return transient() >= 3;
-      },
-      60s, 100ms))
-      << "errors: " << transient();
+  ASSERT_TRUE(retried_transiently(3)) << "errors: " << transient_errors();
   EXPECT_LE(list("Job", "team-a", "kopiur.io/name=flaky,kopiur.io/operation=connect").size(), 1u);
 }
 
@@ -550,17 +553,7 @@ TEST_F(UnlistableRepositoryTest, AFailedCatalogScanDegradesTheRepositoryAndRetri
   EXPECT_TRUE(
       test::wait_until([&] { return has_event("team-a", "blind", "RepositoryUnavailable"); }, 30s));
   // Retried with backoff: each failed scan is one more transient error.
-  const auto transient = [&] {
-    return metric("kopiur_controller_reconcile_errors_total",
-                  {{"kind", "Repository"}, {"class", "transient"}})
-        .value_or(0);
-  };
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        clock_.advance(10s);
-        return transient() >= 3;
-      },
-      60s, 100ms));
+  ASSERT_TRUE(retried_transiently(3)) << "errors: " << transient_errors();
   EXPECT_EQ(phase_of_status(get("Repository", "team-a", "blind")), "Degraded");
 }
 
