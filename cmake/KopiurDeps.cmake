@@ -3,6 +3,15 @@
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
+# nlohmann::json's members, compiled once (include/kopiur/support/json.hpp says why). Every
+# target that links nlohmann_json links this too. It compiles with the system headers only, so
+# the link back to the imported target cannot form a cycle.
+add_library(kopiur_json STATIC ${PROJECT_SOURCE_DIR}/src/support/json.cpp)
+target_include_directories(kopiur_json SYSTEM PRIVATE
+                           $<TARGET_PROPERTY:nlohmann_json::nlohmann_json,INTERFACE_INCLUDE_DIRECTORIES>)
+# Targets outside kopiur_add_library (the kopia stand-in, the fuzzer) find the header through it.
+target_include_directories(kopiur_json INTERFACE ${PROJECT_SOURCE_DIR}/include)
+set_property(TARGET nlohmann_json::nlohmann_json APPEND PROPERTY INTERFACE_LINK_LIBRARIES kopiur_json)
 find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(yaml-cpp REQUIRED)

@@ -43,7 +43,7 @@ endfunction()
 # `kopiur_tests` builds exactly the registered tests (and what they need, nothing else).
 # Tests find the source and build trees through KOPIUR_TEST_SOURCE_DIR / KOPIUR_TEST_BINARY_DIR.
 function(kopiur_add_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT;COST" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -67,6 +67,11 @@ function(kopiur_add_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
+  # COST: ctest starts costlier tests first; a long test given a high cost overlaps the short ones
+  # instead of running alone at the end (a fresh CI tree has no timing data of its own).
+  if(NOT ARG_COST)
+    set(ARG_COST 0)
+  endif()
   if(NOT registered)
     return()
   endif()
@@ -79,7 +84,7 @@ function(kopiur_add_test name)
   target_compile_definitions(${name} PRIVATE KOPIUR_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              KOPIUR_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS ${label})
+                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS ${label} COST ${ARG_COST})
 endfunction()
 
 # ccache, when the machine has it, makes the second build (sanitizers, CI re-runs) cheap.

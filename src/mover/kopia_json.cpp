@@ -3,7 +3,7 @@
 
 #include <ctime>
 
-#include <nlohmann/json.hpp>
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::mover {
 

@@ -1,6 +1,6 @@
 #include "kopiur/mover/local_mounts.hpp"
 
-#include <nlohmann/json.hpp>
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::mover {
 namespace {

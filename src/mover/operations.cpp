@@ -6,8 +6,7 @@
 #include <chrono>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
 namespace kopiur::mover {

@@ -5,9 +5,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/api/codec.hpp"
+#include "kopiur/support/json.hpp"
 #include "kopiur/webhook/lookup.hpp"
 
 namespace kopiur::webhook::detail {

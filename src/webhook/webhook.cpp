@@ -99,6 +99,12 @@ http::Response AdmissionWebhook::answer(const AdmissionRequest& request) const {
   if (auto why = object_mismatch(request, *info); !why.empty()) {
     return malformed("kind_mismatch", 200, request.uid, why);
   }
+  // One span per review: its trace shows what the webhook decided and how long it took, and the
+  // denial's log line carries its ids.
+  auto span = KOPIUR_INFO_SPAN(
+      "admission", log::kv("kind", info->kind), log::kv("namespace", request.namespace_),
+      log::kv("name", request.name), log::kv("operation", request.operation));
+  auto entered = span.enter();
   const Verdict verdict = review(request, lookup_);
   AdmissionResponse out;
   out.uid = request.uid;

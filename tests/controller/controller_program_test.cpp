@@ -8,9 +8,10 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <unistd.h>
+
+#include "kopiur/support/json.hpp"
 
 #include "child_process.hpp"
 

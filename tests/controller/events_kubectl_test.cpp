@@ -1,11 +1,11 @@
 // Warning Events of failed reconciles as `kubectl get events`, `kubectl events` and
 // `kubectl describe` show them: one aggregated series with its count.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "kopiur/controller/runtime.hpp"
 #include "kopiur/kube/local_server.hpp"
+#include "kopiur/support/json.hpp"
 
 #include "child_process.hpp"
 #include "kube/test_util.hpp"

@@ -5,11 +5,11 @@
 #include <stdexcept>
 
 #include <fcntl.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include "kopiur/process/process.hpp"
+#include "kopiur/support/json.hpp"
 
 #include "support/temp_dir.hpp"
 

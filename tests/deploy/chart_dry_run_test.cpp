@@ -6,10 +6,10 @@
 #include <string>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "kopiur/kube/client.hpp"
 #include "kopiur/kube/local_server.hpp"
+#include "kopiur/support/json.hpp"
 
 #include "deploy/chart.hpp"
 #include "kube/detail/yaml_json.hpp"

@@ -8,8 +8,8 @@
 #include <set>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/log/init.hpp"
 #include "kopiur/telemetry/otlp/config.hpp"
 

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+
+#include "kopiur/support/json.hpp"
 
 #include "child_process.hpp"
 #include "mover/tree_util.hpp"

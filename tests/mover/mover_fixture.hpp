@@ -7,7 +7,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+
+#include "kopiur/support/json.hpp"
 
 #include "child_process.hpp"
 #include "support/temp_dir.hpp"

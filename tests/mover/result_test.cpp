@@ -2,7 +2,8 @@
 #include "kopiur/mover/result.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::mover {
 namespace {

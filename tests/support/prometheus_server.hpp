@@ -27,8 +27,9 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <sys/types.h>
+
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::test {
 

@@ -3,8 +3,7 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "kopiur/support/json.hpp"
 #include "kopiur/webhook/lookup.hpp"
 
 namespace kopiur::webhook::test {

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <iterator>
 
-#include <nlohmann/json.hpp>
+#include "kopiur/support/json.hpp"
 
 #include "generator.hpp"
 

@@ -42,7 +42,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::api {
 

@@ -12,9 +12,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/api/kinds.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::api {
 

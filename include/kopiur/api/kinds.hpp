@@ -13,9 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/api/codec.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::api {
 

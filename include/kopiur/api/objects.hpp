@@ -13,13 +13,12 @@
 // Thread-safety: stateless. Failure: read_object() never throws on bad input.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/api/backup.hpp"
 #include "kopiur/api/codec.hpp"
 #include "kopiur/api/maintenance.hpp"
 #include "kopiur/api/repository.hpp"
 #include "kopiur/api/restore.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::api {
 

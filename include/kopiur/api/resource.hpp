@@ -14,10 +14,9 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/api/codec.hpp"
 #include "kopiur/api/meta.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::api {
 

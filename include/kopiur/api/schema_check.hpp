@@ -18,9 +18,8 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/api/codec.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::api {
 

@@ -22,13 +22,12 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/api/codec.hpp"
 #include "kopiur/controller/flow_env.hpp"
 #include "kopiur/controller/reconcile.hpp"
 #include "kopiur/controller/runtime.hpp"
 #include "kopiur/kube/events.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::controller {
 

@@ -29,8 +29,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/env.hpp"
 
 namespace kopiur::controller {

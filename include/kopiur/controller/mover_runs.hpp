@@ -19,11 +19,10 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/controller/flow_env.hpp"
 #include "kopiur/controller/mover_job.hpp"
 #include "kopiur/kube/result.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::controller {
 

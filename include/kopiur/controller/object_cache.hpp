@@ -20,10 +20,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/kube/client.hpp"
 #include "kopiur/kube/reflector.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::controller {
 

@@ -18,11 +18,10 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/api/meta.hpp"
 #include "kopiur/controller/flow_env.hpp"
 #include "kopiur/controller/reconcile.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::controller {
 

@@ -48,8 +48,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/controller/backoff.hpp"
 #include "kopiur/controller/clock.hpp"
 #include "kopiur/controller/object_cache.hpp"
@@ -58,6 +56,7 @@
 #include "kopiur/controller/work_queue.hpp"
 #include "kopiur/kube/client.hpp"
 #include "kopiur/kube/events.hpp"
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/catalog.hpp"
 #include "kopiur/telemetry/log/span.hpp"
 #include "kopiur/telemetry/metrics/meter.hpp"

@@ -22,10 +22,9 @@
 #include <mutex>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/kube/config.hpp"
 #include "kopiur/kube/result.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::kube {
 

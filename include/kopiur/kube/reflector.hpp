@@ -25,9 +25,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/kube/watcher.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::kube {
 

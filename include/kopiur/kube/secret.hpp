@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::kube {
 

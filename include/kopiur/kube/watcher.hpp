@@ -22,9 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/kube/client.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::kube {
 

@@ -18,9 +18,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/mover/kopia_json.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::mover {
 

@@ -23,10 +23,9 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/kube/client.hpp"
 #include "kopiur/kube/reflector.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::webhook {
 

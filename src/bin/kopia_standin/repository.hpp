@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "kopiur/support/json.hpp"
 
 #include "crypto.hpp"
 

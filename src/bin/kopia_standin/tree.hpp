@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "kopiur/support/json.hpp"
 
 #include "repository.hpp"
 

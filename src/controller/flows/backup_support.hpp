@@ -19,12 +19,11 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/api/backup.hpp"
 #include "kopiur/controller/flow_env.hpp"
 #include "kopiur/controller/reconcile.hpp"
 #include "kopiur/controller/runtime.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::controller::backup_detail {
 

@@ -9,13 +9,12 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/controller/flow_env.hpp"
 #include "kopiur/controller/mover_job.hpp"
 #include "kopiur/controller/reconcile.hpp"
 #include "kopiur/controller/repository_access.hpp"
 #include "kopiur/controller/runtime.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::controller::repository_flow {
 

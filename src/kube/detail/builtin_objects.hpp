@@ -7,9 +7,8 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/kube/result.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::kube::detail {
 

@@ -6,9 +6,8 @@
 // `kubectl apply --dry-run=server` of a rendered chart against the local server means something.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/kube/result.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::kube::detail {
 

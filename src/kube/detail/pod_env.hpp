@@ -12,9 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/kube/result.hpp"
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::kube::detail {
 

@@ -12,9 +12,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kopiur/kube/result.hpp"
+#include "kopiur/support/json.hpp"
 
 #include "kube/detail/local_store.hpp"
 

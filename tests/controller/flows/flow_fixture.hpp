@@ -21,12 +21,12 @@
 #include <string>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "kopiur/controller/flow_env.hpp"
 #include "kopiur/controller/runtime.hpp"
 #include "kopiur/kube/events.hpp"
 #include "kopiur/kube/local_server.hpp"
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/metrics/meter.hpp"
 #include "kopiur/telemetry/metrics/prometheus.hpp"
 

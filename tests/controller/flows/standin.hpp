@@ -12,9 +12,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "kopiur/kube/client.hpp"
+#include "kopiur/support/json.hpp"
 
 #include "support/temp_dir.hpp"
 

@@ -5,8 +5,8 @@
 
 #include <grpc/support/log.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
 namespace kopiur::telemetry {

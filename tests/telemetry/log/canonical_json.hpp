@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "kopiur/support/json.hpp"
 
 namespace kopiur::telemetry::log::testing {
 

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
 #include "telemetry/log/test_support.hpp"

@@ -3,8 +3,8 @@
 #include <map>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/log/fmt_layer.hpp"
 #include "kopiur/telemetry/log/init.hpp"
 #include "kopiur/telemetry/log/log.hpp"

@@ -5,8 +5,8 @@
 #include <map>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/context.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 

@@ -3,8 +3,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
 #include "telemetry/log/test_support.hpp"

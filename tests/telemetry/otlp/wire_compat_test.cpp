@@ -10,9 +10,9 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/otlp/log_layer.hpp"
 #include "kopiur/telemetry/otlp/metrics_reader.hpp"
 #include "kopiur/telemetry/otlp/trace_layer.hpp"

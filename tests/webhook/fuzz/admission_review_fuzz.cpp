@@ -8,8 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "kopiur/support/json.hpp"
 #include "kopiur/webhook/admission.hpp"
 
 namespace {
