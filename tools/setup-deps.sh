@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config ccache clang-format git
+  build-essential cmake ninja-build pkg-config ccache clang-format clang git
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libfmt-dev libyaml-cpp-dev libcpp-httplib-dev libssl-dev zlib1g-dev
