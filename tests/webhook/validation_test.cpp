@@ -347,6 +347,31 @@ TEST(Review, WarnsAboutShortStartingDeadlinesAndRedundantWildcards) {
                                                  "namespace; the other entries are redundant"});
 }
 
+TEST(Review, WarnsAboutSettingsAReadOnlyRepositoryIgnores) {
+  json repo = repository();
+  repo["spec"]["mode"] = "ReadOnly";
+  EXPECT_TRUE(review(request_of(review(repo)), nullptr).warnings.empty());
+  repo["spec"]["create"] = {{"enabled", true}};
+  repo["spec"]["maintenance"] = {
+      {"schedule", {{"quick", {{"cron", "@hourly"}}}, {"full", {{"cron", "@daily"}}}}}};
+  const Verdict verdict = review(request_of(review(repo)), nullptr);
+  EXPECT_TRUE(verdict.allowed) << verdict.message;
+  EXPECT_EQ(verdict.warnings,
+            (std::vector<std::string>{
+                "spec.create.enabled: ignored with spec.mode: ReadOnly (a read-only connection "
+                "never creates the repository; it must exist already)",
+                "spec.maintenance: ignored with spec.mode: ReadOnly (maintenance writes; run it "
+                "from a ReadWrite repository on the same storage)"}));
+  // ReadWrite, or spec.maintenance disabled, says nothing.
+  repo["spec"]["maintenance"]["enabled"] = false;
+  repo["spec"]["create"]["enabled"] = false;
+  EXPECT_TRUE(review(request_of(review(repo)), nullptr).warnings.empty());
+  repo["spec"]["mode"] = "ReadWrite";
+  repo["spec"]["maintenance"].erase("enabled");
+  repo["spec"]["create"]["enabled"] = true;
+  EXPECT_TRUE(review(request_of(review(repo)), nullptr).warnings.empty());
+}
+
 TEST(Review, WarnsWhenANarrowedClusterRepositoryLeavesAConfigOut) {
   MapLookup lookup = cluster();
   json config = backup_config("media-backup", "media");
