@@ -94,6 +94,37 @@ void CronSchedule::validate(const CronSchedule& schedule, const std::string& pat
   check_cron(schedule.cron, join_path(path, "cron"), errors);
 }
 
+bool is_kopia_snapshot_id(std::string_view id) {
+  const auto hex_digits = [](std::string_view text) {
+    return !text.empty() && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  };
+  // A manifest ID: 16 random bytes in hex.
+  if (id.size() == 32 && hex_digits(id)) return true;
+  // A root object ID: "I" for each level of indirection, "k" (a directory's content prefix),
+  // then the content hash in hex (128 bits or more).
+  while (!id.empty() && id.front() == 'I') id.remove_prefix(1);
+  return id.size() >= 33 && id.front() == 'k' && hex_digits(id.substr(1));
+}
+
+void SnapshotSource::validate(const SnapshotSource& source, const std::string& path,
+                              FieldErrors& errors) {
+  if (!is_kopia_snapshot_id(source.id)) {
+    errors.push_back({join_path(path, "id"),
+                      "\"" + source.id +
+                          "\" is not a kopia snapshot ID: expected the manifest ID (32 hex digits, "
+                          "the \"id\" of kopia snapshot list --json) or the root object ID "
+                          "(k followed by hex digits, as kopia snapshot list prints it)"});
+  }
+}
+
+void RestoreSpec::validate(const RestoreSpec& spec, const std::string& path, FieldErrors& errors) {
+  if (spec.source.snapshot && spec.repository) {
+    errors.push_back({join_path(path, "repository"),
+                      "must be unset with source.snapshot: source.snapshot.repository names the "
+                      "repository that holds the snapshot"});
+  }
+}
+
 std::optional<std::int64_t> BackupStats::total_files() const {
   if (!files_new && !files_modified && !files_unchanged) return std::nullopt;
   return files_new.value_or(0) + files_modified.value_or(0) + files_unchanged.value_or(0);

@@ -58,7 +58,14 @@ Owners referrers_of_repository(const FlowEnv& env, const std::string& kind,
   const std::pair<std::string, std::string> key{
       ns_of(repository), repository.value("metadata", json::object()).value("name", "")};
   for (const auto& o : cache->list()) {
-    const auto ref = o->value("spec", json::object()).value("repository", json());
+    const auto spec = o->value("spec", json::object());
+    auto ref = spec.value("repository", json());
+    // A Restore of a snapshot by its ID names the repository in its source.
+    if (kind == "Restore" && !ref.is_object()) {
+      ref = spec.value("source", json::object())
+                .value("snapshot", json::object())
+                .value("repository", json());
+    }
     // A Restore without spec.repository uses its source Backup's: any unfinished one in the
     // repository's namespace (any namespace for a ClusterRepository) may be waiting for it.
     if (kind == "Restore" && !ref.is_object()) {

@@ -199,7 +199,7 @@ Backend read_backend(const json& repository, const std::string& secret_dir,
   Backend out;
   std::vector<const Definition*> present;
   for (const auto& [key, value] : repository.items()) {
-    if (key == "create" || key == "passwordKey") continue;
+    if (key == "create" || key == "passwordKey" || key == "readOnly") continue;
     const Definition* def = nullptr;
     for (const auto& d : definitions()) {
       if (key == d.name) def = &d;
@@ -208,7 +208,7 @@ Backend read_backend(const json& repository, const std::string& secret_dir,
       std::string names;
       for (const auto& n : backend_names()) names += (names.empty() ? "" : ", ") + n;
       errors.push_back("repository." + key + ": unknown field (a backend is one of " + names +
-                       "; besides it only create and passwordKey)");
+                       "; besides it only create, readOnly and passwordKey)");
       continue;
     }
     if (!value.is_object()) {

@@ -48,7 +48,10 @@ Step connect(const WorkSpec& spec, const Kopia& kopia) {
   std::vector<std::string> args = connect_flags(spec.backend);
   const auto identity = identity_flags(spec);
   args.insert(args.end(), identity.begin(), identity.end());
-  const KopiaRun run = kopia.run({"repository", "connect", spec.backend.type}, args);
+  // kopia keeps --readonly in its config: every later command of this Job refuses writes.
+  std::vector<std::string> connect_args = args;
+  if (spec.read_only) connect_args.push_back("--readonly");
+  const KopiaRun run = kopia.run({"repository", "connect", spec.backend.type}, connect_args);
   if (run.ok()) return std::nullopt;
   Step failure = failed(run);
   if (spec.create && failure->error_class == ErrorClass::kRepositoryNotInitialized) {

@@ -101,6 +101,12 @@ void read_repository(Reader& r, const json& root, WorkSpec& spec, const std::str
   if (r.object("repository", true) == nullptr) return;
   spec.backend = read_backend(root.at("repository"), secret_dir, errors);
   spec.create = r.boolean("repository.create", false);
+  spec.read_only = r.boolean("repository.readOnly", false);
+  if (spec.create && spec.read_only) {
+    errors.push_back(
+        "repository.readOnly: a read-only connection cannot create the repository; drop "
+        "repository.create");
+  }
   const std::string key = r.string("repository.passwordKey", false, "KOPIA_PASSWORD");
   if (key.empty() || key.find('/') != std::string::npos || key == "." || key == "..") {
     errors.push_back("repository.passwordKey: must be a Secret key name, got \"" + key + "\"");

@@ -1,5 +1,5 @@
 // The checks review() runs beyond the API types' own validation, one function per concern
-// (checks_schedule.cpp, checks_references.cpp, checks_immutable.cpp).
+// (checks_schedule.cpp, checks_references.cpp, checks_immutable.cpp, checks_repository.cpp).
 #pragma once
 
 #include <string>
@@ -26,6 +26,11 @@ void check_references(const std::string& kind, const std::string& ns, const nloh
 // BackupConfig there uses it: a warning per such BackupConfig (narrowing access is allowed).
 void warn_lost_access(const nlohmann::json& object, const nlohmann::json& old_object,
                       const ObjectLookup& lookup, std::vector<std::string>& warnings);
+
+// Warnings for a ReadOnly repository's settings it does not act on (spec.create.enabled,
+// spec.maintenance).
+void warn_repository_mode(const std::string& kind, const nlohmann::json& object,
+                          std::vector<std::string>& warnings);
 
 // Fields an UPDATE may not change.
 void check_immutable(const std::string& kind, const nlohmann::json& object,

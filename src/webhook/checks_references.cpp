@@ -77,6 +77,8 @@ void check_references(const std::string& kind, const std::string& ns, const json
     check_config_ref(object, old_object, {"spec", "configRef"}, ns, lookup, errors);
   } else if (kind == "Restore") {
     check_config_ref(object, old_object, {"spec", "source", "fromConfig"}, ns, lookup, errors);
+    check_repository_ref(object, old_object, {"spec", "source", "snapshot", "repository"}, ns,
+                         lookup, errors);
   }
 }
 

@@ -37,6 +37,10 @@ std::vector<app::FlagSpec> webhook_flags(const telemetry::EnvLookup& env) {
        "Kubeconfig for reference checks (default: $KUBECONFIG, ~/.kube/config, then in-cluster; "
        "without any, references are not checked)",
        ""},
+      {"in-cluster", "",
+       "Reference checks through the pod's ServiceAccount only (the chart's setting): start-up "
+       "fails when its token is missing instead of leaving references unchecked",
+       ""},
   };
 }
 
@@ -51,6 +55,11 @@ WebhookConfigResult webhook_config(const app::Flags& flags) {
   WebhookConfig c;
   c.listen = flags.get("listen");
   c.kubeconfig = flags.get("kubeconfig");
+  c.in_cluster = flags.enabled("in-cluster");
+  if (c.in_cluster && !c.kubeconfig.empty()) {
+    return {std::nullopt,
+            "--in-cluster and --kubeconfig both say where the cluster is: give one of them"};
+  }
   const std::string cert = flags.get("tls-cert");
   const std::string key = flags.get("tls-key");
   const bool insecure = flags.enabled("insecure-http");
@@ -78,11 +87,17 @@ WebhookConfigResult webhook_config(const app::Flags& flags) {
 
 ClusterAccess connect_cluster(const WebhookConfig& config, kube::Watcher::ErrorHandler on_error) {
   ClusterAccess out;
-  auto loaded =
-      config.kubeconfig.empty() ? kube::default_config() : kube::load_kubeconfig(config.kubeconfig);
+  auto loaded = config.in_cluster           ? kube::in_cluster_config()
+                : config.kubeconfig.empty() ? kube::default_config()
+                                            : kube::load_kubeconfig(config.kubeconfig);
   if (!loaded.ok()) {
-    out.fatal = !config.kubeconfig.empty();
-    out.error = (out.fatal ? "--kubeconfig: " : "") + loaded.error().to_string();
+    // Only the default search may come up empty: a named source that fails is fatal.
+    out.fatal = config.in_cluster || !config.kubeconfig.empty();
+    const std::string flag = config.in_cluster ? "--in-cluster: " : "--kubeconfig: ";
+    out.error = (out.fatal ? flag : "") + loaded.error().to_string();
+    if (config.in_cluster) {
+      out.error += " (mount the ServiceAccount token: automountServiceAccountToken: true)";
+    }
     return out;
   }
   out.cache = std::make_unique<CacheLookup>(kube::Client(loaded.value()), std::move(on_error));

@@ -40,6 +40,7 @@ Verdict review(const AdmissionRequest& request, const ObjectLookup* lookup) {
 
   verdict.errors = info->validate(object);
   detail::check_schedules(kind, object, verdict.errors, verdict.warnings);
+  detail::warn_repository_mode(kind, object, verdict.warnings);
   if (has_references(kind)) {
     if (lookup == nullptr) {
       verdict.warnings.push_back(

@@ -96,7 +96,7 @@ TEST(SchemaRules, ExactlyOneGroupsAreCelRulesOverNonNullableMembers) {
        {"spec", "backend"},
        {"s3", "gcs", "azure", "b2", "filesystem", "sftp", "webDav", "rclone"}},
       {"BackupConfig", {"spec", "sources", "[]"}, {"pvc", "pvcSelector", "nfs"}},
-      {"Restore", {"spec", "source"}, {"fromConfig", "backupRef"}},
+      {"Restore", {"spec", "source"}, {"fromConfig", "backupRef", "snapshot"}},
       {"Restore", {"spec", "target"}, {"pvc", "pvcRef"}},
   };
   std::size_t rules = 0;

@@ -9,9 +9,11 @@
 
 #include <gtest/gtest.h>
 
+#include "kopiur/kube/client.hpp"
 #include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/log/init.hpp"
 #include "kopiur/telemetry/otlp/config.hpp"
+#include "kopiur/webhook/lookup.hpp"
 
 #include "support/temp_dir.hpp"
 
@@ -62,6 +64,7 @@ TEST_F(Chart, DefaultsRenderTheCoreObjectsOnly) {
       "ServiceAccount/kopiur-controller",  "ServiceAccount/kopiur-webhook",
       "ServiceAccount/kopiur-mover",       "ClusterRole/kopiur-controller",
       "ClusterRole/kopiur-mover",          "ClusterRoleBinding/kopiur-controller",
+      "ClusterRole/kopiur-webhook",        "ClusterRoleBinding/kopiur-webhook",
       "Secret/kopiur-webhook-tls",         "ValidatingWebhookConfiguration/kopiur-validating"};
   EXPECT_EQ(kinds_and_names(r), expected);
   for (const YAML::Node& d : r.docs) {
@@ -100,7 +103,7 @@ TEST_F(Chart, ControllerAndWebhookShape) {
   const YAML::Node w = r.find("Deployment", kWebhook);
   EXPECT_EQ(container_args(w),
             (std::vector<std::string>{"--listen=0.0.0.0:8443", "--tls-cert=/tls/tls.crt",
-                                      "--tls-key=/tls/tls.key"}));
+                                      "--tls-key=/tls/tls.key", "--in-cluster"}));
   EXPECT_EQ(w["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["scheme"]
                 .as<std::string>(),
             "HTTPS");
@@ -114,6 +117,51 @@ TEST_F(Chart, ControllerAndWebhookShape) {
   const YAML::Node secret = r.find("Secret", "kopiur-webhook-tls");
   EXPECT_EQ(secret["data"]["ca.crt"].as<std::string>(),
             hook["clientConfig"]["caBundle"].as<std::string>());
+}
+
+// The webhook's reference caches (webhook::referenced_kinds()) read through its own
+// ServiceAccount: a mounted token, --in-cluster, and a ClusterRole with get/list/watch on exactly
+// those kinds, bound to that account; no RBAC and no token without the webhook.
+TEST_F(Chart, WebhookReadsItsReferenceKindsThroughItsOwnServiceAccount) {
+  const Rendered r = ok({"--namespace", "backup-ops"});
+  const YAML::Node pod = r.find("Deployment", kWebhook)["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["serviceAccountName"].as<std::string>(), "kopiur-webhook");
+  EXPECT_TRUE(pod["automountServiceAccountToken"].as<bool>());
+  const YAML::Node account = r.find("ServiceAccount", "kopiur-webhook");
+  ASSERT_TRUE(account.IsMap());
+  EXPECT_EQ(account["metadata"]["namespace"].as<std::string>(), "backup-ops");
+  EXPECT_FALSE(account["automountServiceAccountToken"] &&
+               !account["automountServiceAccountToken"].as<bool>());
+
+  const YAML::Node role = r.find("ClusterRole", "kopiur-webhook");
+  ASSERT_TRUE(role.IsMap());
+  ASSERT_EQ(role["rules"].size(), 1u) << YAML::Dump(role);
+  const YAML::Node rule = role["rules"][0];
+  std::vector<std::string> plurals;
+  for (const auto& kind : webhook::referenced_kinds()) {
+    const auto resource = kube::resource_for(kind);
+    EXPECT_EQ(rule["apiGroups"][0].as<std::string>(), resource.group);
+    plurals.push_back(resource.plural);
+  }
+  EXPECT_EQ(rule["apiGroups"].size(), 1u);
+  EXPECT_EQ(rule["resources"].as<std::vector<std::string>>(), plurals);
+  EXPECT_EQ(rule["verbs"].as<std::vector<std::string>>(),
+            (std::vector<std::string>{"get", "list", "watch"}));
+  EXPECT_FALSE(rule["resourceNames"]);
+
+  const YAML::Node binding = r.find("ClusterRoleBinding", "kopiur-webhook");
+  ASSERT_TRUE(binding.IsMap());
+  EXPECT_EQ(binding["roleRef"]["kind"].as<std::string>(), "ClusterRole");
+  EXPECT_EQ(binding["roleRef"]["name"].as<std::string>(), "kopiur-webhook");
+  ASSERT_EQ(binding["subjects"].size(), 1u);
+  EXPECT_EQ(binding["subjects"][0]["kind"].as<std::string>(), "ServiceAccount");
+  EXPECT_EQ(binding["subjects"][0]["name"].as<std::string>(), "kopiur-webhook");
+  EXPECT_EQ(binding["subjects"][0]["namespace"].as<std::string>(), "backup-ops");
+
+  const Rendered off = ok({"--set", "webhook.enabled=false"});
+  EXPECT_FALSE(off.has("ClusterRole", "kopiur-webhook"));
+  EXPECT_FALSE(off.has("ClusterRoleBinding", "kopiur-webhook"));
+  EXPECT_FALSE(off.has("Deployment", kWebhook));
 }
 
 TEST_F(Chart, PortsFollowOneValue) {

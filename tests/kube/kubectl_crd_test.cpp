@@ -113,8 +113,8 @@ TEST_F(KubectlCrdTest, ExactlyOneRulesHoldWithoutTheWebhook) {
                       "  source:\n    fromConfig:\n      name: c\n    backupRef:\n      name: b\n"
                       "  target: {}\n",
                   "restore r",
-                  {"spec.source: Invalid value: \"object\": exactly one of fromConfig, backupRef "
-                   "must be set",
+                  {"spec.source: Invalid value: \"object\": exactly one of fromConfig, backupRef, "
+                   "snapshot must be set",
                    "spec.target: Invalid value: \"object\": exactly one of pvc, pvcRef must be "
                    "set"});
   expect_rejected(std::string(kHeader) +

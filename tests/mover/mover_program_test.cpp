@@ -77,6 +77,46 @@ TEST_F(MoverTest, CatalogListsEverySource) {
   EXPECT_GT(c.result["catalog"]["logicalSizeBytes"].get<std::int64_t>(), 0);
 }
 
+// repository.readOnly: the mover connects with kopia's --readonly; reads (catalog, restore) work,
+// kopia refuses every write ("storage is read-only"), and create is refused before kopia runs.
+TEST_F(MoverTest, ReadOnlyConnectionReadsAndKopiaRefusesWrites) {
+  create_repository();
+  make_tree(dir_.path() / "a", {.files = 3, .per_dir = 3});
+  const auto b = run("backup", backup_spec(dir_.file("a")));
+  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  const std::string id = b.result["snapshot"]["id"];
+
+  auto read_only = [&](json s) {
+    s["repository"]["readOnly"] = true;
+    return s;
+  };
+  const auto c = run("catalog", read_only(spec()));
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_EQ(c.result["catalog"]["snapshotCount"], 1);
+  auto r = read_only(spec());
+  r["restore"] = {{"snapshotId", id}, {"targetPath", dir_.file("restored")}};
+  const auto restored = run("restore", r);
+  ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  EXPECT_EQ(compare_trees(dir_.path() / "a", dir_.path() / "restored"), "");
+
+  const auto write = run("backup", read_only(backup_spec(dir_.file("a"))));
+  EXPECT_EQ(write.exit_code, 1) << write.out << write.err;
+  EXPECT_TRUE(has(write.result["error"]["message"], "storage is read-only")) << write.result_text;
+  auto del = read_only(spec());
+  del["snapshotDelete"] = {{"snapshotId", id}};
+  const auto deleted = run("snapshot-delete", del);
+  EXPECT_EQ(deleted.exit_code, 1);
+  EXPECT_TRUE(has(deleted.result["error"]["message"], "storage is read-only"))
+      << deleted.result_text;
+  EXPECT_TRUE(fs::exists(fs::path(repo()) / "manifests" / id));
+
+  const auto create = run("connect", read_only(spec(true)));
+  EXPECT_EQ(create.exit_code, 2) << create.out << create.err;
+  EXPECT_TRUE(has(create.out + create.err + create.result_text,
+                  "repository.readOnly: a read-only connection cannot create the repository"))
+      << create.out << create.err << create.result_text;
+}
+
 TEST_F(MoverTest, SnapshotDeleteThenFullMaintenanceReclaims) {
   create_repository();
   make_tree(dir_.path() / "data", {.files = 10, .per_dir = 10});

@@ -302,7 +302,18 @@ INSTANTIATE_TEST_SUITE_P(
         FlagCase{"MissingKubeconfig",
                  {"--insecure-http", "--kubeconfig", "DIR/nowhere.yaml"},
                  1,
-                 "--kubeconfig: "}),
+                 "--kubeconfig: "},
+        // The chart's --in-cluster outside a pod (no KUBERNETES_SERVICE_HOST, no token): fatal,
+        // never references silently unchecked.
+        FlagCase{"InClusterWithoutAServiceAccount",
+                 {"--insecure-http", "--in-cluster"},
+                 1,
+                 "--in-cluster: "},
+        FlagCase{"InClusterAndKubeconfig",
+                 {"--insecure-http", "--in-cluster", "--kubeconfig", "DIR/nowhere.yaml"},
+                 2,
+                 "kopiur-webhook: --in-cluster and --kubeconfig both say where the cluster is: "
+                 "give one of them"}),
     [](const ::testing::TestParamInfo<FlagCase>& param_info) { return param_info.param.name; });
 
 TEST(WebhookPlainHttp, OnlyWithInsecureHttp) {

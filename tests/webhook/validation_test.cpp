@@ -159,15 +159,58 @@ INSTANTIATE_TEST_SUITE_P(
                o["spec"]["source"]["backupRef"] = {{"name", "nightly-1"}};
              },
              "Restore \"back\" is invalid: spec.source: Invalid value: \"object\": exactly one of "
-             "fromConfig, backupRef must be set"},
-        Case{"RestoreMissingReferences", "Restore",
+             "fromConfig, backupRef, snapshot must be set"},
+        // Restore by a snapshot ID: the repository it names must exist (and allow the
+        // namespace), the ID must be kopia's, spec.repository stays unset.
+        Case{"RestoreSnapshotId", "Restore",
              [](json& o) {
-               o["spec"]["source"]["fromConfig"]["name"] = "weekly";
-               o["spec"]["repository"] = {{"kind", "ClusterRepository"}, {"name", "gone"}};
+               o["spec"]["source"] = {
+                   {"snapshot",
+                    {{"id", "0123456789abcdef0123456789abcdef"},
+                     {"repository", {{"kind", "Repository"}, {"name", "store"}}}}}};
              },
-             "Restore \"back\" is invalid: spec.repository.name: ClusterRepository \"gone\" does "
-             "not exist; create it first or fix the name; spec.source.fromConfig.name: "
-             "BackupConfig \"apps/weekly\" does not exist; create it first or fix the name"},
+             ""},
+        Case{"RestoreSnapshotRootObjectId", "Restore",
+             [](json& o) {
+               o["spec"]["source"] = {
+                   {"snapshot",
+                    {{"id", "k0123456789abcdef0123456789abcdef"},
+                     {"repository", {{"kind", "ClusterRepository"}, {"name", "shared"}}}}}};
+             },
+             ""},
+        Case{"RestoreSnapshotBadIdMissingRepository", "Restore",
+             [](json& o) {
+               o["spec"]["source"] = {
+                   {"snapshot",
+                    {{"id", "latest"},
+                     {"repository", {{"kind", "Repository"}, {"name", "gone"}}}}}};
+             },
+             "Restore \"back\" is invalid: spec.source.snapshot.id: \"latest\" is not a kopia "
+             "snapshot ID: expected the manifest ID (32 hex digits, the \"id\" of kopia snapshot "
+             "list --json) or the root object ID (k followed by hex digits, as kopia snapshot "
+             "list prints it); spec.source.snapshot.repository.name: Repository \"apps/gone\" "
+             "does not exist; create it first or fix the name"},
+        Case{"RestoreSnapshotWithSpecRepository", "Restore",
+             [](json& o) {
+               o["spec"]["source"] = {
+                   {"snapshot",
+                    {{"id", "Ik0123456789abcdef0123456789abcdef"},
+                     {"repository", {{"kind", "Repository"}, {"name", "store"}}}}}};
+               o["spec"]["repository"] = {{"kind", "Repository"}, {"name", "store"}};
+             },
+             "Restore \"back\" is invalid: spec.repository: must be unset with source.snapshot: "
+             "source.snapshot.repository names the repository that holds the snapshot"},
+        Case{"RestoreSnapshotIdUppercaseHex", "Restore",
+             [](json& o) {
+               o["spec"]["source"] = {
+                   {"snapshot",
+                    {{"id", "0123456789ABCDEF0123456789ABCDEF"},
+                     {"repository", {{"kind", "Repository"}, {"name", "store"}}}}}};
+             },
+             "Restore \"back\" is invalid: spec.source.snapshot.id: "
+             "\"0123456789ABCDEF0123456789ABCDEF\" is not a kopia snapshot ID: expected the "
+             "manifest ID (32 hex digits, the \"id\" of kopia snapshot list --json) or the root "
+             "object ID (k followed by hex digits, as kopia snapshot list prints it)"},
         // Maintenance: bad schedules and a missing repository, all in one message.
         Case{"MaintenanceEverythingWrong", "Maintenance",
              [](json& o) {
@@ -302,6 +345,31 @@ TEST(Review, WarnsAboutShortStartingDeadlinesAndRedundantWildcards) {
   EXPECT_TRUE(b.allowed) << b.message;
   EXPECT_EQ(b.warnings, std::vector<std::string>{"spec.allowedNamespaces: \"*\" admits every "
                                                  "namespace; the other entries are redundant"});
+}
+
+TEST(Review, WarnsAboutSettingsAReadOnlyRepositoryIgnores) {
+  json repo = repository();
+  repo["spec"]["mode"] = "ReadOnly";
+  EXPECT_TRUE(review(request_of(review(repo)), nullptr).warnings.empty());
+  repo["spec"]["create"] = {{"enabled", true}};
+  repo["spec"]["maintenance"] = {
+      {"schedule", {{"quick", {{"cron", "@hourly"}}}, {"full", {{"cron", "@daily"}}}}}};
+  const Verdict verdict = review(request_of(review(repo)), nullptr);
+  EXPECT_TRUE(verdict.allowed) << verdict.message;
+  EXPECT_EQ(verdict.warnings,
+            (std::vector<std::string>{
+                "spec.create.enabled: ignored with spec.mode: ReadOnly (a read-only connection "
+                "never creates the repository; it must exist already)",
+                "spec.maintenance: ignored with spec.mode: ReadOnly (maintenance writes; run it "
+                "from a ReadWrite repository on the same storage)"}));
+  // ReadWrite, or spec.maintenance disabled, says nothing.
+  repo["spec"]["maintenance"]["enabled"] = false;
+  repo["spec"]["create"]["enabled"] = false;
+  EXPECT_TRUE(review(request_of(review(repo)), nullptr).warnings.empty());
+  repo["spec"]["mode"] = "ReadWrite";
+  repo["spec"]["maintenance"].erase("enabled");
+  repo["spec"]["create"]["enabled"] = true;
+  EXPECT_TRUE(review(request_of(review(repo)), nullptr).warnings.empty());
 }
 
 TEST(Review, WarnsWhenANarrowedClusterRepositoryLeavesAConfigOut) {

@@ -30,11 +30,17 @@ std::vector<AlertRule> alert_rules() {
        "warning", "Backups of {{ $labels.namespace }}/{{ $labels.name }} keep failing",
        "BackupConfig {{ $labels.namespace }}/{{ $labels.name }} has {{ $value }} failed backups "
        "since its latest success."},
+      // The gauge is keyed by BackupConfig (namespace, name): one alert per protected source,
+      // so a stale source is not hidden by a fresh one in the same namespace. `max by` only
+      // drops scrape labels (job, instance, pod), so a second controller replica's series
+      // cannot split or duplicate the alert.
       {"KopiurBackupNoRecentSuccess",
-       "time() - max by (namespace) (kopiur_backup_last_success_timestamp_seconds) > 48 * 3600",
-       "30m", "warning", "No successful backup in namespace {{ $labels.namespace }} for 48 hours",
-       "The newest successful Backup in {{ $labels.namespace }} finished {{ $value | "
-       "humanizeDuration }} ago."},
+       "time() - max by (namespace, name) (kopiur_backup_last_success_timestamp_seconds) > 48 * "
+       "3600",
+       "30m", "warning",
+       "No successful backup of {{ $labels.namespace }}/{{ $labels.name }} for 48 hours",
+       "The newest successful Backup of BackupConfig {{ $labels.namespace }}/{{ $labels.name }} "
+       "finished {{ $value | humanizeDuration }} ago."},
       {"KopiurResourceStuckFailed",
        "max by (kind, namespace, name) (kopiur_resource_phase{phase=\"Failed\", "
        "kind=~\"Repository|ClusterRepository|Backup\"}) == 1",

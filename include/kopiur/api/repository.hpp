@@ -174,8 +174,9 @@ struct CacheDefaults {
   }
 };
 
-// RepositoryMaintenance: the Maintenance object the repository manages for itself. Absent or
-// enabled means managed; `enabled: false` leaves maintenance to a Maintenance written by hand.
+// RepositoryMaintenance: the Maintenance object the repository manages for itself
+// (<name>-maintenance, cluster-<name>-maintenance for a ClusterRepository). Set and enabled means
+// managed; absent or `enabled: false` leaves maintenance to a Maintenance written by hand.
 struct RepositoryMaintenance {
   std::optional<bool> enabled;
   std::optional<MaintenanceSchedule> schedule;
@@ -186,10 +187,11 @@ struct RepositoryMaintenance {
   static constexpr auto fields() {
     return std::tuple{
         field("enabled", &RepositoryMaintenance::enabled,
-              "Create and own a Maintenance for this repository (default true).",
+              "Create and own a Maintenance for this repository while spec.maintenance is set "
+              "(default true).",
               with_default("true")),
         field("schedule", &RepositoryMaintenance::schedule,
-              "Quick and full schedules of that Maintenance."),
+              "Quick and full schedules of that Maintenance (default @hourly and @daily)."),
         field("mover", &RepositoryMaintenance::mover, "Its mover Job overrides."),
         field("failurePolicy", &RepositoryMaintenance::failure_policy, "Its mover Job limits."),
         field("takeoverPolicy", &RepositoryMaintenance::takeover_policy,
@@ -242,7 +244,7 @@ struct RepositorySpec {
               "kopia cache of the movers using this repository, unless they override it."),
         field("catalog", &RepositorySpec::catalog, "Catalog scan of existing snapshots."),
         field("maintenance", &RepositorySpec::maintenance,
-              "The Maintenance this repository manages (managed unless enabled: false)."),
+              "A Maintenance this repository creates and owns (none when unset)."),
         field("mode", &RepositorySpec::mode, "ReadWrite (default) or ReadOnly."),
         field("suspend", &RepositorySpec::suspend, "Stop reconciling this repository."),
     };

@@ -5,7 +5,8 @@
 // (kopiur_restore_duration_seconds).
 //
 // Thread-safety: plain values. Failure: decode() reports FieldErrors with JSON paths, including
-// "exactly one of source.fromConfig / source.backupRef" and "exactly one of target.pvc /
+// "exactly one of source.fromConfig / source.backupRef / source.snapshot", a snapshot id that is
+// not kopia's, spec.repository beside source.snapshot, and "exactly one of target.pvc /
 // target.pvcRef".
 #pragma once
 
@@ -48,15 +49,41 @@ struct FromConfig {
   }
 };
 
+// SnapshotSource: a kopia snapshot named by its ID in a repository, for snapshots no Backup
+// object tracks (made by hand, by another cluster, before kopiur). The ID is either the snapshot
+// manifest ID (`kopia snapshot list --json`, "id": 32 hex digits) or the root object ID that
+// `kopia snapshot list` prints ("k" and hex digits, "I" prefixes for an indirect object).
+struct SnapshotSource {
+  std::string id;
+  RepositoryRef repository;
+  static constexpr auto fields() {
+    return std::tuple{
+        field("id", &SnapshotSource::id,
+              "kopia snapshot ID: the manifest ID (32 hex digits) or the root object ID "
+              "(k<hex>) as kopia snapshot list prints them."),
+        field("repository", &SnapshotSource::repository,
+              "Repository or ClusterRepository holding the snapshot."),
+    };
+  }
+  static void validate(const SnapshotSource& source, const std::string& path, FieldErrors& errors);
+};
+
+// True for a snapshot ID in one of the two forms kopia prints (see SnapshotSource).
+bool is_kopia_snapshot_id(std::string_view id);
+
 struct RestoreSource {
   std::optional<FromConfig> from_config;
   std::optional<LocalObjectRef> backup_ref;
+  std::optional<SnapshotSource> snapshot;
   std::optional<SnapshotIdentity> identity;
-  static constexpr std::array<std::string_view, 2> kExactlyOne = {"fromConfig", "backupRef"};
+  static constexpr std::array<std::string_view, 3> kExactlyOne = {"fromConfig", "backupRef",
+                                                                  "snapshot"};
   static constexpr auto fields() {
     return std::tuple{
         field("fromConfig", &RestoreSource::from_config, "Pick a snapshot of a BackupConfig."),
         field("backupRef", &RestoreSource::backup_ref, "Restore this Backup."),
+        field("snapshot", &RestoreSource::snapshot,
+              "Restore a kopia snapshot by its ID, from a repository named here."),
         field("identity", &RestoreSource::identity, "Override the snapshot source identity."),
     };
   }
@@ -135,7 +162,8 @@ struct RestoreSpec {
         field("source", &RestoreSpec::source, "Which snapshot."),
         field("target", &RestoreSpec::target, "Where to restore it."),
         field("repository", &RestoreSpec::repository,
-              "Repository; defaults to the BackupConfig's."),
+              "Repository; defaults to the source Backup's. Unset with source.snapshot, which "
+              "names its own."),
         field("options", &RestoreSpec::options, "How the files are written."),
         field("policy", &RestoreSpec::policy, "Waiting and missing-snapshot behaviour."),
         field("failurePolicy", &RestoreSpec::failure_policy, "Mover Job limits."),
@@ -144,6 +172,7 @@ struct RestoreSpec {
               "Copy the repository's credential Secrets into this namespace for the mover."),
     };
   }
+  static void validate(const RestoreSpec& spec, const std::string& path, FieldErrors& errors);
 };
 
 struct RestoreProgress {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -50,6 +51,16 @@ AccessResult access_repository(const FlowEnv& env, const nlohmann::json& reposit
 // (yet) Ready is a transient error naming its phase.
 AccessResult resolve_repository(const FlowEnv& env, const api::RepositoryRef& ref,
                                 const std::string& from_namespace, bool require_ready = true);
+
+// spec.mode: ReadOnly. Such a repository is connected with kopia's --readonly (the work spec's
+// repository.readOnly, never with create): restores and catalog scans read it; backups,
+// maintenance and snapshot deletions are refused before any Job (refuse_writes()).
+bool read_only(const nlohmann::json& repository);
+
+// A structural "RepositoryReadOnly" error when `access` is read-only, naming `what` would write
+// ("the backup", "maintenance", ...) and how to allow it; nullopt otherwise.
+std::optional<ReconcileError> refuse_writes(const RepositoryAccess& access,
+                                            const std::string& what);
 
 // The allowed-namespaces rule of a ClusterRepository (spec.allowedNamespaces: names, "*" for
 // every namespace).

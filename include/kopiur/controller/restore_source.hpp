@@ -6,7 +6,9 @@
 //     status.snapshot.kopiaSnapshotID;
 //   - spec.source.fromConfig: the Succeeded Backups of that BackupConfig (spec.configRef), newest
 //     first by status.timing.completionTime (else startTime, else creationTimestamp), those after
-//     asOf left out, `offset` newer ones skipped.
+//     asOf left out, `offset` newer ones skipped;
+//   - spec.source.snapshot: the ID itself (the flow does not need a Backup; one tracking the
+//     snapshot, found by backup_with_snapshot(), only sizes a claim the Restore creates).
 //
 //   auto choice = pick_from_config(backups, "team-a", "nightly", as_of, 1);
 //   if (choice.snapshot_id.empty()) ... choice.why_not ... choice.can_appear ...
@@ -38,6 +40,11 @@ bool restorable(const nlohmann::json& backup);
 // The snapshot of the Backup `ns/name`; `backup` is the cached object or nullptr when absent.
 SnapshotChoice pick_backup(const nlohmann::json* backup, const std::string& ns,
                            const std::string& name);
+
+// A Backup whose status.snapshot.kopiaSnapshotID is `snapshot_id`, if any.
+std::optional<nlohmann::json> backup_with_snapshot(
+    const std::vector<std::shared_ptr<const nlohmann::json>>& backups,
+    const std::string& snapshot_id);
 
 // The newest restorable Backup of BackupConfig `ns/config` not after `as_of`, skipping `offset`
 // newer ones.

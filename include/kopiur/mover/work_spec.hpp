@@ -29,9 +29,10 @@ std::optional<Operation> parse_operation(std::string_view name);
 struct WorkSpec {
   Operation operation = Operation::kConnect;
   // repository
-  Backend backend;       // repository.<backend> and its credentials (backend.hpp)
-  bool create = false;   // repository.create: connect creates an uninitialised repository
-  std::string password;  // from the Secret file named by repository.passwordKey
+  Backend backend;         // repository.<backend> and its credentials (backend.hpp)
+  bool create = false;     // repository.create: connect creates an uninitialised repository
+  bool read_only = false;  // repository.readOnly: connect --readonly (kopia refuses writes)
+  std::string password;    // from the Secret file named by repository.passwordKey
   // identity (optional): kopia's --override-hostname / --override-username
   std::string hostname;
   std::string username;

@@ -30,6 +30,7 @@ struct WebhookConfig {
   std::string listen = "0.0.0.0:8443";
   std::optional<telemetry::http::TlsFiles> tls;  // nullopt only with --insecure-http
   std::string kubeconfig;                        // --kubeconfig; "" = $KUBECONFIG, then in-cluster
+  bool in_cluster = false;                       // --in-cluster: only the pod's ServiceAccount
 };
 
 struct WebhookConfigResult {
@@ -41,9 +42,9 @@ std::vector<app::FlagSpec> webhook_flags(const telemetry::EnvLookup& env);
 std::vector<app::EnvSpec> webhook_env();
 WebhookConfigResult webhook_config(const app::Flags& flags);
 
-// ClusterAccess: the reference caches, or why there are none. `fatal` when --kubeconfig was given
-// and cannot be used (the program exits); otherwise a missing kubeconfig only turns reference
-// checks off (the program warns at start-up and in each affected review).
+// ClusterAccess: the reference caches, or why there are none. `fatal` when --kubeconfig or
+// --in-cluster was given and cannot be used (the program exits); otherwise a missing kubeconfig
+// only turns reference checks off (the program warns at start-up and in each affected review).
 struct ClusterAccess {
   std::unique_ptr<CacheLookup> cache;
   std::string error;

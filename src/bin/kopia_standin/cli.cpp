@@ -198,11 +198,16 @@ void save_connection(const Args& args, const Connection& c, const std::string& p
       {"username", c.username},
       {"description", c.description},
       {"enableActions", false},
+      {"readonly", c.read_only},
   };
   write_file_atomic(file, config.dump(2) + "\n", 0600);
   const bool persist =
       args.bools.count("persist-credentials") == 0 || args.flag("persist-credentials");
   if (persist) write_file_atomic(file.string() + ".kopia-password", password, 0600);
+}
+
+void refuse_if_read_only(const Connection& c, const std::string& what) {
+  if (c.read_only) throw Error(what + ": storage is read-only");
 }
 
 Connection load_connection(const Args& args) {
@@ -220,6 +225,7 @@ Connection load_connection(const Args& args) {
     c.hostname = config.at("hostname").get<std::string>();
     c.username = config.at("username").get<std::string>();
     c.description = config.value("description", "");
+    c.read_only = config.value("readonly", false);
   } catch (const nlohmann::json::exception& e) {
     throw Error("unable to read config file " + c.config_file + ": " + e.what());
   }

@@ -42,7 +42,12 @@ struct Connection {
   std::string hostname;
   std::string username;
   std::string description;
+  bool read_only = false;  // connected with --readonly (kopia's clientOptions "readonly")
 };
+
+// kopia's read-only storage wrapper refuses every write: throws Error("... storage is
+// read-only") for a connection made with --readonly; `what` names the write.
+void refuse_if_read_only(const Connection& c, const std::string& what);
 
 std::string config_file_path(const Args& args);
 std::string resolve_password(const Args& args, const std::string& config_file);

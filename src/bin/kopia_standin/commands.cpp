@@ -80,6 +80,7 @@ int connect_to(const Args& args, const std::string& path, const std::string& pas
   c.hostname = args.value("override-hostname").value_or(default_hostname());
   c.username = args.value("override-username").value_or(default_username());
   c.description = args.value("description").value_or("Repository in Filesystem: " + c.storage_path);
+  c.read_only = args.flag("readonly");
   save_connection(args, c, password);
   err("Connected to repository.\n");
   return 0;
@@ -120,8 +121,9 @@ int repository_status(const Args& args) {
   if (!args.flag("json")) {
     out("Config file:         " + c.config_file + "\n\nDescription:         " + c.description +
         "\nHostname:            " + c.hostname + "\nUsername:            " + c.username +
-        "\nRead-only:           false\n\nStorage type:        filesystem\nUnique ID:           " +
-        repo.unique_id() + "\nHash:                HMAC-SHA256\nEncryption:          AES256-GCM\n");
+        "\nRead-only:           " + (c.read_only ? "true" : "false") +
+        "\n\nStorage type:        filesystem\nUnique ID:           " + repo.unique_id() +
+        "\nHash:                HMAC-SHA256\nEncryption:          AES256-GCM\n");
     return 0;
   }
   ojson status = {
@@ -131,7 +133,8 @@ int repository_status(const Args& args) {
        {{"hostname", c.hostname},
         {"username", c.username},
         {"description", c.description},
-        {"enableActions", false}}},
+        {"enableActions", false},
+        {"readonly", c.read_only}}},
       {"storage", {{"type", "filesystem"}, {"config", {{"path", c.storage_path}}}}},
   };
   struct statvfs vfs {};
@@ -153,6 +156,7 @@ int snapshot_create(const Args& args) {
   if (args.positionals.empty()) throw Error("no snapshot sources");
   Connection c;
   Repository repo = open_connected(args, c);
+  refuse_if_read_only(c, "unable to create snapshot");
   for (const auto& source : args.positionals) {
     const std::string path = fs::absolute(source).lexically_normal().string();
     const ojson src = {{"host", c.hostname}, {"userName", c.username}, {"path", path}};
@@ -240,6 +244,7 @@ int snapshot_delete(const Args& args) {
   if (args.positionals.empty()) throw UsageError("required argument 'id' not provided");
   Connection c;
   Repository repo = open_connected(args, c);
+  if (args.flag("delete")) refuse_if_read_only(c, "error deleting snapshot");
   for (const auto& id : args.positionals) {
     std::vector<ojson> matched;
     try {

@@ -74,6 +74,7 @@ int maintenance_run(const Args& args) {
     throw UsageError("enum value must be one of full,none, got '" + safety + "'");
   }
   Connection c = load_connection(args);
+  refuse_if_read_only(c, "error running maintenance");
   Repository repo = Repository::open(c.storage_path, resolve_password(args, c.config_file));
   ojson state = repo.maintenance_state();
   const std::string me = c.username + "@" + c.hostname;
@@ -112,6 +113,7 @@ int maintenance_run(const Args& args) {
 
 int maintenance_set(const Args& args) {
   Connection c = load_connection(args);
+  refuse_if_read_only(c, "error setting maintenance parameters");
   Repository repo = Repository::open(c.storage_path, resolve_password(args, c.config_file));
   ojson state = repo.maintenance_state();
   const std::string me = c.username + "@" + c.hostname;

@@ -227,6 +227,10 @@ ReconcileResult start(Run& run, const std::string& job, bool job_exists) {
   auto access = resolve_repository(run.env, config.config.spec.repository, run.ns, true);
   if (auto* error = std::get_if<ReconcileError>(&access)) return not_started(run, *error);
   const auto& repo = std::get<RepositoryAccess>(access);
+  if (auto refused = refuse_writes(repo, "the backup"); refused && !job_exists) {
+    event(run.env, run.object, kube::EventType::kWarning, refused->reason, "Backup", refused->note);
+    return not_started(run, *refused);
+  }
   if (!job_exists) {
     if (auto started = start_mover(run.env, backup_job(run, job, config, repo)); !started.ok()) {
       return ReconcileError::from_api(started.error(), "JobCreateFailed",

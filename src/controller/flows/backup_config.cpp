@@ -110,7 +110,11 @@ ReconcileResult reconcile_config(FlowEnv& env, ReconcileContext& context) {
       message += "; only the first of the " + std::to_string(config.sources.size()) +
                  " sources is backed up by each Backup in this version";
     }
-    set_condition(status, "Ready", true, "Resolved", message, now, generation);
+    if (auto refused = refuse_writes(a, "its backups")) {
+      set_condition(status, "Ready", false, refused->reason, refused->note, now, generation);
+    } else {
+      set_condition(status, "Ready", true, "Resolved", message, now, generation);
+    }
   }
   if (auto failed = write_status(env, context, resource, status)) return *failed;
   // Repositories do not requeue the configs naming them: look again in a while.

@@ -186,6 +186,15 @@ ReconcileResult start_delete(Deletion& d, const std::string& job, const std::str
     return e;
   }
   const auto& a = std::get<RepositoryAccess>(access);
+  if (read_only(a.object)) {
+    // kopia would refuse the delete: the snapshot stays (counted as orphaned), the Backup goes.
+    event(d.env, d.object, kube::EventType::kWarning, "SnapshotKept", "DeleteSnapshot",
+          "snapshot " + snapshot + " stays in " + a.kind + " " +
+              (a.namespace_.empty() ? "" : a.namespace_ + "/") + a.name +
+              ", which is ReadOnly (spec.mode); delete it with kopia once the repository is "
+              "writable");
+    return released(d, true);
+  }
   MoverJobRequest r;
   r.operation = "snapshot-delete";
   r.job_name = job;

@@ -169,6 +169,8 @@ ReconcileResult MaintenanceRun::reconcile() {
   auto access = resolve_repository(env_, maintenance_.spec.repository, ns_, true);
   if (auto* error = std::get_if<ReconcileError>(&access)) {
     blocked_ = *error;
+  } else if (auto refused = refuse_writes(std::get<RepositoryAccess>(access), "maintenance")) {
+    blocked_ = *refused;
   } else {
     access_ = std::move(std::get<RepositoryAccess>(access));
   }

@@ -367,6 +367,7 @@ ReconcileResult reconcile(FlowEnv& env, ReconcileContext& context) {
   const auto resource = kube::resource_for(s.kind);
   if (being_deleted(s.object)) {
     forget_gauges(env, s);
+    managed_maintenance_step(env, s, /*deleting=*/true);
     if (auto error = remove_finalizer(env, resource, s.object, kMetricsFinalizer)) return *error;
     return Action::done();
   }
@@ -412,6 +413,7 @@ ReconcileResult reconcile(FlowEnv& env, ReconcileContext& context) {
           "connected to repository " + status.value("uniqueId", std::string()));
   }
 
+  managed_maintenance_step(env, s);
   maintenance_step(env, s, status, now);
   ReconcileResult next = Action::done();
   if (spec.catalog) next = catalog_step(env, s, repo, spec.interval, status);

@@ -51,8 +51,10 @@ AccessResult access_repository(const FlowEnv& env, const json& repository,
                                                          "spec.backend.filesystem, s3, gcs, ...");
   }
   const auto create = spec.value("create", json::object());
-  out.work_spec_repository = {{"create", create.value("enabled", false)},
+  // A read-only connection never creates: kopia would refuse the writes anyway.
+  out.work_spec_repository = {{"create", !read_only(repository) && create.value("enabled", false)},
                               {"passwordKey", kPasswordFile}};
+  if (read_only(repository)) out.work_spec_repository["readOnly"] = true;
   // A Repository's Secrets live beside it; a ClusterRepository's in the controller's namespace.
   const std::string secret_ns = out.namespace_.empty() ? env.system_namespace : out.namespace_;
   if (backend == "filesystem") {
@@ -113,6 +115,22 @@ AccessResult access_repository(const FlowEnv& env, const json& repository,
   out.secret_files[kPasswordFile] = *password;
   (void)job_namespace;
   return out;
+}
+
+bool read_only(const json& repository) {
+  const auto spec = repository.value("spec", json::object());
+  return spec.is_object() && spec.value("mode", "") == "ReadOnly";
+}
+
+std::optional<ReconcileError> refuse_writes(const RepositoryAccess& access,
+                                            const std::string& what) {
+  if (!read_only(access.object)) return std::nullopt;
+  const std::string repo =
+      access.kind + " " + (access.namespace_.empty() ? "" : access.namespace_ + "/") + access.name;
+  return ReconcileError::structural(
+      "RepositoryReadOnly", repo + " is ReadOnly (spec.mode), so " + what +
+                                " cannot write to it; restores and catalog scans still work. "
+                                "Set spec.mode: ReadWrite on it, or use another repository");
 }
 
 AccessResult resolve_repository(const FlowEnv& env, const api::RepositoryRef& ref,

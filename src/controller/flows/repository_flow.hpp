@@ -50,6 +50,13 @@ std::variant<nlohmann::json, ReconcileError> jobs_of(const FlowEnv& env, const S
 bool names_subject(const nlohmann::json& ref, const std::string& from_namespace,
                    const Subject& subject);
 
+// spec.maintenance: keeps the repository's own Maintenance (named managed_maintenance_name(),
+// annotated kopiur.io/managed-by) in line with it, or deletes it when spec.maintenance is unset,
+// `enabled: false`, the repository is ReadOnly, or `deleting`. Problems are Events, never errors:
+// the MaintenanceConfigured check that follows says whether a Maintenance covers the repository.
+std::string managed_maintenance_name(const Subject& subject);
+void managed_maintenance_step(const FlowEnv& env, const Subject& subject, bool deleting = false);
+
 // The catalog step of a Ready repository: consumes a finished catalog Job into `status`
 // (status.catalog, status.storageStats, the Catalog condition, discovered Backups), starts a new
 // scan when one is due, and says when to come back. `status` is written by the caller.

@@ -55,7 +55,9 @@ std::optional<std::int64_t> files_restored(const json& result) {
 
 // The claim size for spec.target.pvc without a size: the snapshot's size in whole GiB, >= 1Gi.
 std::string default_claim_size(const json& backup) {
-  const auto stats = backup.value("status", json::object()).value("stats", json::object());
+  const auto stats = backup.is_object()
+                         ? backup.value("status", json::object()).value("stats", json::object())
+                         : json::object();
   const auto bytes = stats.is_object() ? stats.value("sizeBytes", std::int64_t{0}) : 0;
   constexpr std::int64_t kGi = std::int64_t{1} << 30;
   return std::to_string(std::max<std::int64_t>(1, (bytes + kGi - 1) / kGi)) + "Gi";
@@ -152,13 +154,22 @@ ReconcileResult RestoreRun::resolve_and_run() {
     }
     choice = pick_from_config(backups->list(), from.namespace_.value_or(ns_), from.name, as_of,
                               from.offset.value_or(0));
+  } else if (source.snapshot) {
+    // A raw snapshot ID: whether it exists only the restore Job can tell (kopia's own error).
+    // A Backup that tracks it (a Discovered one, say) only sizes a claim the Restore creates.
+    choice.snapshot_id = source.snapshot->id;
+    if (auto tracked = backup_with_snapshot(backups->list(), choice.snapshot_id)) {
+      choice.backup = *tracked;
+    }
   }
   if (choice.snapshot_id.empty()) return wait_or_give_up(choice);
 
   status_["resolvedSnapshotID"] = choice.snapshot_id;
   set_condition(status_, "SourceResolved", true, "Resolved",
-                "snapshot " + choice.snapshot_id + " of Backup " + namespace_of(choice.backup) +
-                    "/" + name_of(choice.backup),
+                source.snapshot
+                    ? "snapshot " + choice.snapshot_id + " named by spec.source.snapshot"
+                    : "snapshot " + choice.snapshot_id + " of Backup " +
+                          namespace_of(choice.backup) + "/" + name_of(choice.backup),
                 env_.now(), generation_of(object_));
   const auto ref = repository_ref(choice.backup);
   if (!ref) {
@@ -242,6 +253,7 @@ ReconcileResult RestoreRun::missing(const SnapshotChoice& choice, const std::str
 
 std::optional<api::RepositoryRef> RestoreRun::repository_ref(const json& backup) const {
   if (restore_.spec.repository) return restore_.spec.repository;
+  if (const auto& snapshot = restore_.spec.source.snapshot) return snapshot->repository;
   const auto resolved = backup.value("status", json::object()).value("resolved", json::object());
   const auto ref = resolved.is_object() ? resolved.value("repository", json()) : json();
   if (!ref.is_object() || ref.value("name", "").empty()) return std::nullopt;
@@ -396,11 +408,24 @@ ReconcileResult RestoreRun::failed(const MoverObservation& seen) {
   status_["timing"] = timing;
   status_["phase"] = "Failed";
   if (!seen.log_tail.empty()) status_["logTail"] = seen.log_tail;
-  const std::string note = "the restore Job " + job_ + " failed: " + seen.failure +
+  // kopia found no such snapshot (the mover's error class NotFound): say which and where to look.
+  const auto error = seen.result.is_object() ? seen.result.value("error", json::object()) : json();
+  const bool not_found = error.is_object() && error.value("class", "") == "NotFound";
+  const std::string id = status_.value("resolvedSnapshotID", "");
+  std::string hint;
+  if (not_found && restore_.spec.source.snapshot) {
+    hint = "; snapshot " + id +
+           " is not in the repository: check spec.source.snapshot.id (kopia snapshot list "
+           "prints the IDs there)";
+  } else if (not_found) {
+    hint = "; snapshot " + id + " is no longer in the repository (deleted outside kopiur?)";
+  }
+  const std::string note = "the restore Job " + job_ + " failed: " + seen.failure + hint +
                            "; kubectl logs job/" + job_ + " -n " + ns_ +
                            " has the whole log. Create a new Restore to try again";
-  ready(false, "RestoreFailed", note);
-  event(env_, object_, kube::EventType::kWarning, "RestoreFailed", "Restore", note);
+  const char* reason = not_found ? "SnapshotNotFound" : "RestoreFailed";
+  ready(false, reason, note);
+  event(env_, object_, kube::EventType::kWarning, reason, "Restore", note);
   return write(Action::done());
 }
 

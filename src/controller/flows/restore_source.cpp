@@ -70,6 +70,14 @@ SnapshotChoice pick_backup(const json* backup, const std::string& ns, const std:
   return out;
 }
 
+std::optional<json> backup_with_snapshot(const std::vector<std::shared_ptr<const json>>& backups,
+                                         const std::string& snapshot_id) {
+  for (const auto& b : backups) {
+    if (b != nullptr && snapshot_id_of(*b) == snapshot_id) return *b;
+  }
+  return std::nullopt;
+}
+
 SnapshotChoice pick_from_config(const std::vector<std::shared_ptr<const json>>& backups,
                                 const std::string& ns, const std::string& config,
                                 std::optional<std::chrono::system_clock::time_point> as_of,

@@ -1,9 +1,10 @@
 // The Restore flow against the local API server with real mover Jobs: a backupRef restored into
-// an existing claim, fromConfig (asOf, offset) into a claim the Restore creates across a
-// controller restart, a source that is awaited then given up on (Fail and Continue) or that
-// appears while waited for, a failing Job, a missing target claim and a waitTimeout that is no
-// duration. Snapshots are made by the kopia stand-in itself before the controller starts; the
-// Repository is made Ready through its status subresource, so these tests need no other flow.
+// an existing claim, a snapshot ID (of a real Backup, and one that does not exist), fromConfig
+// (asOf, offset) into a claim the Restore creates across a controller restart, a source that is
+// awaited then given up on (Fail and Continue) or that appears while waited for, a failing Job, a
+// missing target claim and a waitTimeout that is no duration. Snapshots are made by the kopia
+// stand-in itself before the controller starts; the Repository is made Ready through its status
+// subresource, so these tests need no other flow.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -301,11 +302,15 @@ TEST_F(RestoreTest, AFailedJobFailsTheRestoreWithItsLogTail) {
   create(restore("r6", {{"backupRef", {{"name", "gone"}}}}, {{"pvcRef", {{"name", "restored"}}}}));
   const auto failed = wait_for("Restore", "team-a", "r6", phase_is("Failed"));
   ASSERT_FALSE(failed.is_null());
-  EXPECT_EQ(condition(failed, "Ready", "reason"), "RestoreFailed");
+  // kopia has no such snapshot (the Backup's was deleted behind its back).
+  EXPECT_EQ(condition(failed, "Ready", "reason"), "SnapshotNotFound");
   EXPECT_NE(condition(failed, "Ready", "message").find("NotFound"), std::string::npos)
       << condition(failed, "Ready", "message");
+  EXPECT_NE(condition(failed, "Ready", "message").find("is no longer in the repository"),
+            std::string::npos)
+      << condition(failed, "Ready", "message");
   EXPECT_FALSE(failed["status"].value("logTail", "").empty()) << failed["status"].dump();
-  EXPECT_TRUE(has_event("team-a", "r6", "RestoreFailed"));
+  EXPECT_TRUE(has_event("team-a", "r6", "SnapshotNotFound"));
   EXPECT_TRUE(phase_gauge_is_1("r6", "Failed"));
   EXPECT_EQ(metric("kopiur_restore_duration_seconds", {{"namespace", "team-a"}, {"name", "r6"}}),
             std::nullopt);
@@ -336,6 +341,81 @@ TEST_F(RestoreTest, AMissingTargetClaimOrAnInvalidSpecIsAStructuralCondition) {
             std::string::npos)
       << condition(invalid, "Ready", "message");
   EXPECT_EQ(invalid["status"].value("phase", ""), "Resolving");
+}
+
+TEST_F(RestoreTest, ASnapshotIdIsRestoredFromTheRepositoryItNames) {
+  prepare_repository();
+  const auto data = create_claim("team-a", "data");
+  std::ofstream(data + "/note.txt") << "by id";
+  const auto target = create_claim("team-a", "restored");
+  create({{"apiVersion", kApi},
+          {"kind", "BackupConfig"},
+          {"metadata", {{"name", "cfg"}, {"namespace", "team-a"}}},
+          {"spec",
+           {{"repository", {{"kind", "Repository"}, {"name", "repo"}}},
+            {"sources", {{{"pvc", "data"}}}}}}});
+  start();
+  // The Repository flow connects first (a Backup waiting for it would retry on the manual clock).
+  ASSERT_FALSE(
+      wait_for("Repository", "team-a", "repo", condition_is("Connected", "True")).is_null());
+
+  // A real backup first (the Backup flow's Job); the Restore names only its snapshot ID.
+  create({{"apiVersion", kApi},
+          {"kind", "Backup"},
+          {"metadata", {{"name", "b1"}, {"namespace", "team-a"}}},
+          {"spec", {{"configRef", {{"name", "cfg"}}}}}});
+  const auto backed_up = wait_for("Backup", "team-a", "b1", phase_is("Succeeded"));
+  ASSERT_FALSE(backed_up.is_null());
+  const std::string id = backed_up["status"]["snapshot"].value("kopiaSnapshotID", "");
+  ASSERT_EQ(id.size(), 32u) << backed_up["status"].dump();
+
+  const json by_id = {
+      {"snapshot", {{"id", id}, {"repository", {{"kind", "Repository"}, {"name", "repo"}}}}}};
+  create(restore("r9", by_id, {{"pvcRef", {{"name", "restored"}}}}));
+  const auto done = wait_for("Restore", "team-a", "r9", phase_is("Completed"));
+  ASSERT_FALSE(done.is_null());
+  EXPECT_EQ(done["status"].value("resolvedSnapshotID", ""), id);
+  EXPECT_EQ(condition(done, "SourceResolved", "message"),
+            "snapshot " + id + " named by spec.source.snapshot");
+  EXPECT_EQ(condition(done, "Ready", "reason"), "Completed");
+  EXPECT_EQ(done["status"]["progress"].value("filesRestored", -1), 1) << done["status"].dump();
+  EXPECT_EQ(test::read_file(target + "/note.txt"), "by id");
+  EXPECT_TRUE(has_event("team-a", "r9", "Restored"));
+  EXPECT_EQ(metric("kopiur_restore_duration_seconds", {{"namespace", "team-a"}, {"name", "r9"}}),
+            static_cast<double>(done["status"]["timing"].value("durationSeconds", -1)));
+  EXPECT_TRUE(phase_gauge_is_1("r9", "Completed"));
+
+  // An ID the repository does not hold: the Job fails and the Restore says which ID to check.
+  const std::string wrong = "fedcba9876543210fedcba9876543210";
+  create(restore(
+      "r10",
+      {{"snapshot", {{"id", wrong}, {"repository", {{"kind", "Repository"}, {"name", "repo"}}}}}},
+      {{"pvcRef", {{"name", "restored"}}}}));
+  const auto failed = wait_for("Restore", "team-a", "r10", phase_is("Failed"));
+  ASSERT_FALSE(failed.is_null());
+  EXPECT_EQ(condition(failed, "Ready", "reason"), "SnapshotNotFound");
+  const auto message = condition(failed, "Ready", "message");
+  EXPECT_NE(message.find("snapshot " + wrong +
+                         " is not in the repository: check spec.source.snapshot.id"),
+            std::string::npos)
+      << message;
+  EXPECT_TRUE(
+      test::wait_until([&] { return has_event("team-a", "r10", "SnapshotNotFound"); }, 10s));
+  EXPECT_TRUE(phase_gauge_is_1("r10", "Failed"));
+  EXPECT_EQ(metric("kopiur_restore_duration_seconds", {{"namespace", "team-a"}, {"name", "r10"}}),
+            std::nullopt);
+  EXPECT_EQ(list("Job", "team-a", "kopiur.io/job=r10-restore").size(), 1u);
+
+  // The API server refuses an ID in neither of kopia's forms, naming the field.
+  auto refused = client_->create(
+      kube::resource_for("Restore"), "team-a",
+      restore("r11",
+              {{"snapshot",
+                {{"id", "latest"}, {"repository", {{"kind", "Repository"}, {"name", "repo"}}}}}},
+              {{"pvcRef", {{"name", "restored"}}}}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().to_string().find("spec.source.snapshot.id"), std::string::npos)
+      << refused.error().to_string();
 }
 
 // pick_from_config() without a server: ordering, asOf, offset, other configs and namespaces.
