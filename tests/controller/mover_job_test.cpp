@@ -61,6 +61,8 @@ TEST(MoverJob, ShapeCommandLabelsOwnerLimitsAndWorkSpecSecret) {
   EXPECT_EQ(job["spec"]["backoffLimit"], 0);
   EXPECT_EQ(job["spec"]["activeDeadlineSeconds"], 6 * 3600);
   EXPECT_EQ(job["spec"]["ttlSecondsAfterFinished"], 24 * 3600);
+  // The mover calls no API: no token in its pod (the chart gives mover Jobs no permissions).
+  EXPECT_EQ(job["spec"]["template"]["spec"]["automountServiceAccountToken"], false);
   const json& c = job["spec"]["template"]["spec"]["containers"][0];
   EXPECT_EQ(c["image"], "registry.example/kopiur:1.0");
   EXPECT_EQ(c["command"],

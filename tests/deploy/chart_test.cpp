@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -62,8 +63,7 @@ TEST_F(Chart, DefaultsRenderTheCoreObjectsOnly) {
       "Deployment/kopiur-controller",      "Deployment/kopiur-webhook",
       "Service/kopiur-controller-metrics", "Service/kopiur-webhook",
       "ServiceAccount/kopiur-controller",  "ServiceAccount/kopiur-webhook",
-      "ServiceAccount/kopiur-mover",       "ClusterRole/kopiur-controller",
-      "ClusterRole/kopiur-mover",          "ClusterRoleBinding/kopiur-controller",
+      "ClusterRole/kopiur-controller",     "ClusterRoleBinding/kopiur-controller",
       "ClusterRole/kopiur-webhook",        "ClusterRoleBinding/kopiur-webhook",
       "Secret/kopiur-webhook-tls",         "ValidatingWebhookConfiguration/kopiur-validating"};
   EXPECT_EQ(kinds_and_names(r), expected);
@@ -162,6 +162,31 @@ TEST_F(Chart, WebhookReadsItsReferenceKindsThroughItsOwnServiceAccount) {
   EXPECT_FALSE(off.has("ClusterRole", "kopiur-webhook"));
   EXPECT_FALSE(off.has("ClusterRoleBinding", "kopiur-webhook"));
   EXPECT_FALSE(off.has("Deployment", kWebhook));
+}
+
+// The controller's core-API rules are exactly the calls the code makes (docs/deploy.md, RBAC):
+// mover results come from pods' termination messages, work specs are Secrets it also deletes,
+// Events are core v1 ones it creates and patches. Nothing for ConfigMaps, ServiceAccounts or
+// RoleBindings, which it never touches.
+TEST_F(Chart, ControllerCoreRulesAreTheCallsItMakes) {
+  const Rendered r = ok();
+  const YAML::Node role = r.find("ClusterRole", "kopiur-controller");
+  ASSERT_TRUE(role.IsMap());
+  std::map<std::string, std::vector<std::string>> core;  // resource -> verbs, apiGroup ""
+  for (const auto& rule : role["rules"]) {
+    if (rule["apiGroups"][0].as<std::string>() != "") continue;
+    for (const auto& resource : rule["resources"]) {
+      core[resource.as<std::string>()] = rule["verbs"].as<std::vector<std::string>>();
+    }
+  }
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"pods", {"list"}},
+      {"secrets", {"get", "create", "delete"}},
+      {"persistentvolumeclaims", {"get", "create"}},
+      {"namespaces", {"list"}},
+      {"events", {"create", "patch"}}};
+  EXPECT_EQ(core, expected) << YAML::Dump(role);
+  EXPECT_FALSE(r.has("ClusterRole", "kopiur-mover"));
 }
 
 TEST_F(Chart, PortsFollowOneValue) {

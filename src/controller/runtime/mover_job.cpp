@@ -129,7 +129,12 @@ MoverJob build_mover_job(const MoverJobRequest& request, const MoverJobConfig& c
       {"volumeMounts", mounts},
       {"terminationMessagePath", kTerminationMessagePath},
       {"terminationMessagePolicy", "FallbackToLogsOnError"}};
-  json pod_spec = {{"restartPolicy", "Never"}, {"containers", {container}}, {"volumes", volumes}};
+  // The mover never calls the API (its result leaves as the termination message), so its pod gets
+  // no token: the chart grants mover Jobs no permissions at all.
+  json pod_spec = {{"restartPolicy", "Never"},
+                   {"automountServiceAccountToken", false},
+                   {"containers", {container}},
+                   {"volumes", volumes}};
   if (!request.service_account.empty()) pod_spec["serviceAccountName"] = request.service_account;
 
   MoverJob out;
