@@ -1,0 +1,73 @@
+// libcurl behind curl_http.hpp: options shared by every request, errors that say what failed,
+// and the connection pool.
+#include "kube/detail/curl_http.hpp"
+
+#include <curl/curl.h>
+
+#include "kube/detail/curl_setup.hpp"
+
+namespace kopiur::kube::detail {
+namespace {
+
+std::size_t append_body(char* data, std::size_t size, std::size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+}  // namespace
+
+CurlEasy::CurlEasy() : handle_(nullptr) {
+  ensure_curl_initialised();
+  handle_ = curl_easy_init();
+}
+
+CurlEasy::~CurlEasy() {
+  if (handle_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(handle_));
+}
+
+Result<HttpResponse> perform(CurlEasy& easy, const HttpRequest& request) {
+  auto* handle = static_cast<CURL*>(easy.get());
+  if (handle == nullptr) return Error{"", 0, "", "libcurl could not create a handle"};
+  curl_easy_reset(handle);  // keeps the open connections, the DNS and TLS session caches
+  CurlExchange exchange;
+  if (auto configured = configure_curl(handle, request, exchange); !configured.ok()) {
+    return configured.error();
+  }
+  HttpResponse response;
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
+  const CURLcode code = curl_easy_perform(handle);
+  if (code != CURLE_OK) return curl_failure(handle, code, exchange, request);
+  long status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  response.status = static_cast<int>(status);
+  return response;
+}
+
+Result<HttpResponse> CurlPool::perform(const HttpRequest& request) {
+  auto easy = acquire();
+  auto response = detail::perform(*easy, request);
+  release(std::move(easy));
+  return response;
+}
+
+std::unique_ptr<CurlEasy> CurlPool::acquire() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      auto easy = std::move(idle_.back());
+      idle_.pop_back();
+      return easy;
+    }
+  }
+  return std::make_unique<CurlEasy>();
+}
+
+void CurlPool::release(std::unique_ptr<CurlEasy> easy) {
+  std::lock_guard lock(mu_);
+  if (idle_.size() < max_idle_) idle_.push_back(std::move(easy));
+}
+
+std::string describe_url(const std::string& url) { return url.substr(0, url.find('?')); }
+
+}  // namespace kopiur::kube::detail
