@@ -37,11 +37,15 @@ Result<HttpResponse> perform(CurlEasy& easy, const HttpRequest& request) {
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
   const CURLcode code = curl_easy_perform(handle);
-  if (code != CURLE_OK) return curl_failure(handle, code, exchange, request);
   long status = 0;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   response.status = static_cast<int>(status);
-  return response;
+  Result<HttpResponse> result =
+      code == CURLE_OK ? Result<HttpResponse>(std::move(response))
+                       : Result<HttpResponse>(curl_failure(handle, code, exchange, request));
+  // Drop the pointers into this call's buffers; the handle's connection stays open.
+  curl_easy_reset(handle);
+  return result;
 }
 
 Result<HttpResponse> CurlPool::perform(const HttpRequest& request) {

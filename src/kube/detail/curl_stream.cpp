@@ -85,16 +85,18 @@ Result<CurlStream::Outcome> CurlStream::run(const HttpRequest& request,
                                             std::chrono::milliseconds idle_timeout,
                                             const OnData& on_data) {
   auto* multi = static_cast<CURLM*>(multi_);
+  // What the handle points into is declared first, so it outlives the handle's cleanup.
+  CurlExchange exchange;
+  Sink sink{nullptr, &on_data, Clock::now()};
   CurlEasy easy;
   auto* handle = static_cast<CURL*>(easy.get());
   if (multi == nullptr || handle == nullptr) {
     return Error{"", 0, "", "libcurl could not create a handle"};
   }
-  CurlExchange exchange;
+  sink.handle = handle;
   if (auto configured = configure_curl(handle, request, exchange); !configured.ok()) {
     return configured.error();
   }
-  Sink sink{handle, &on_data, Clock::now()};
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, deliver);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, note_header);
