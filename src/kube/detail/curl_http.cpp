@@ -9,6 +9,12 @@
 namespace kopiur::kube::detail {
 namespace {
 
+std::size_t end_of_head(char* data, std::size_t size, std::size_t count, void* slot) {
+  const std::size_t n = size * count;
+  if (n == 2 && data[0] == '\r' && data[1] == '\n') acknowledge_now(*static_cast<int*>(slot));
+  return n;
+}
+
 std::size_t append_body(char* data, std::size_t size, std::size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
   return size * count;
@@ -36,6 +42,9 @@ Result<HttpResponse> perform(CurlEasy& easy, const HttpRequest& request) {
   HttpResponse response;
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
+  track_socket(handle, easy.socket_slot());
+  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, end_of_head);
+  curl_easy_setopt(handle, CURLOPT_HEADERDATA, easy.socket_slot());
   const CURLcode code = curl_easy_perform(handle);
   long status = 0;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);

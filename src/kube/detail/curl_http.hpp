@@ -59,9 +59,13 @@ class CurlEasy {
   CurlEasy(const CurlEasy&) = delete;
   CurlEasy& operator=(const CurlEasy&) = delete;
   void* get() const { return handle_; }
+  // The socket of the connection the handle opened last (-1 when closed), for acknowledging
+  // answers at once (see perform()).
+  int* socket_slot() { return &socket_; }
 
  private:
   void* handle_;
+  int socket_ = -1;
 };
 
 // perform(): one request on `easy` (which keeps its connection for the next one). An Error

@@ -3,6 +3,11 @@
 
 #include <string>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace kopiur::kube::detail {
 namespace {
 
@@ -125,7 +130,34 @@ std::string timeout_cause(CURL* handle, const HttpRequest& request, const std::s
          seconds_text(request.total_timeout);
 }
 
+curl_socket_t open_socket(void* slot, curlsocktype purpose, curl_sockaddr* address) {
+  const int fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd < 0) return CURL_SOCKET_BAD;
+  if (purpose == CURLSOCKTYPE_IPCXN) *static_cast<int*>(slot) = fd;
+  return fd;
+}
+
+// curl copies the close callback into a connection when it opens it, so this runs for that
+// connection even after the handle was reset.
+int close_socket(void* slot, curl_socket_t fd) {
+  if (*static_cast<int*>(slot) == fd) *static_cast<int*>(slot) = -1;
+  return ::close(fd);
+}
+
 }  // namespace
+
+void track_socket(CURL* handle, int* slot) {
+  curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+  curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, slot);
+  curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+  curl_easy_setopt(handle, CURLOPT_CLOSESOCKETDATA, slot);
+}
+
+void acknowledge_now(int fd) {
+  if (fd < 0) return;
+  const int on = 1;
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+}
 
 std::string seconds_text(std::chrono::milliseconds duration) {
   const auto ms = duration.count();

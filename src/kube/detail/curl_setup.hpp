@@ -35,6 +35,14 @@ struct CurlExchange {
 // handle. An Error when libcurl refuses an option (a build without a needed feature).
 Status configure_curl(CURL* handle, const HttpRequest& request, CurlExchange& exchange);
 
+// track_socket(): keeps *slot the fd of the connection the handle opens (-1 once it closes).
+// acknowledge_now(): sends a pending TCP ACK at once (fd -1: nothing). Together they keep a
+// server that writes an answer in several segments without TCP_NODELAY (the current
+// kopiur-localkube) from waiting on Linux's 40 ms delayed ACK of each segment on a kept-alive
+// connection; Nagle holds the next segment back until the previous one is acknowledged.
+void track_socket(CURL* handle, int* slot);
+void acknowledge_now(int fd);
+
 // curl_failure(): the Error for a failed transfer, naming the URL and the cause.
 Error curl_failure(CURL* handle, CURLcode code, const CurlExchange& exchange,
                    const HttpRequest& request);

@@ -14,6 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Sink {
   CURL* handle = nullptr;
+  const int* socket = nullptr;
   const CurlStream::OnData* on_data = nullptr;
   Clock::time_point last_byte;
   int status = 0;
@@ -23,6 +24,7 @@ struct Sink {
 std::size_t deliver(char* data, std::size_t size, std::size_t count, void* user) {
   auto& sink = *static_cast<Sink*>(user);
   sink.last_byte = Clock::now();
+  acknowledge_now(*sink.socket);  // the server may hold the next event until this is acked
   if (sink.status == 0) {
     long status = 0;
     curl_easy_getinfo(sink.handle, CURLINFO_RESPONSE_CODE, &status);
@@ -87,13 +89,14 @@ Result<CurlStream::Outcome> CurlStream::run(const HttpRequest& request,
   auto* multi = static_cast<CURLM*>(multi_);
   // What the handle points into is declared first, so it outlives the handle's cleanup.
   CurlExchange exchange;
-  Sink sink{nullptr, &on_data, Clock::now()};
+  Sink sink{nullptr, nullptr, &on_data, Clock::now()};
   CurlEasy easy;
   auto* handle = static_cast<CURL*>(easy.get());
   if (multi == nullptr || handle == nullptr) {
     return Error{"", 0, "", "libcurl could not create a handle"};
   }
   sink.handle = handle;
+  sink.socket = easy.socket_slot();
   if (auto configured = configure_curl(handle, request, exchange); !configured.ok()) {
     return configured.error();
   }
@@ -101,6 +104,10 @@ Result<CurlStream::Outcome> CurlStream::run(const HttpRequest& request,
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, note_header);
   curl_easy_setopt(handle, CURLOPT_HEADERDATA, &sink);
+  track_socket(handle, easy.socket_slot());
+  // A watch's connection is not kept: it closes with the transfer, while `easy` (whose socket
+  // slot the close callback writes) is alive, not later in the multi handle's cache.
+  curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, 1L);
   Attached attached(multi, handle);
   if (!attached.ok()) return Error{"", 0, "", "libcurl could not start the transfer"};
   const auto outcome = [&](End end) {
