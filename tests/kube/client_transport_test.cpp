@@ -250,6 +250,25 @@ TEST(ClientTransport, RequestWithoutAnswerTripsTheRequestDeadline) {
       << r.error().message;
 }
 
+TEST(ClientTransport, TlsHandshakeThatNeverEndsTripsTheConnectDeadline) {
+  ScriptedServer server([&](ScriptedConnection& connection) {
+    (void)connection.read_head();  // reads the ClientHello's bytes, answers nothing
+  });
+  ASSERT_TRUE(server.listening());
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port());
+  auto config = config_for(url);
+  config.connect_timeout = 500ms;
+  Delivered delivered;
+  Client client(config);
+  auto status = watch_names(client, delivered);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("TLS handshake with " + url +
+                                        "/api/v1/namespaces/default/configmaps timed out "
+                                        "(connect deadline 0.5 s)"),
+            std::string::npos)
+      << status.error().message;
+}
+
 TEST(ClientTransport, RefusedConnectionIsNamed) {
   const std::string url = "http://127.0.0.1:" + std::to_string(testing::free_port());
   Client client(config_for(url));
@@ -391,6 +410,26 @@ TEST(ClientTransport, TlsWithAnotherCaFailsNamingTls) {
   got = Client(config).get(resources::kNamespaces, "", "default");
   ASSERT_TRUE(got.ok()) << got.error().to_string();
   EXPECT_EQ(peer.authorizations(), std::vector<std::string>{"Bearer static-token"});
+}
+
+TEST(ClientTransport, ClientCertificateIsLoadedFromPemAndBadPemIsNamed) {
+  TlsPeer peer;
+  ASSERT_EQ(peer.error(), "");
+  auto config = config_for(peer.url());
+  config.ca_pem = peer.ca().cert_pem();
+  const auto client_pair = peer.ca().issue("kopiur-client", 9);
+  config.client_cert_pem = client_pair.cert;
+  config.client_key_pem = client_pair.key;
+  auto got = Client(config).get(resources::kNamespaces, "", "default");
+  ASSERT_TRUE(got.ok()) << got.error().to_string();
+
+  config.client_cert_pem = "not a certificate";
+  got = Client(config).get(resources::kNamespaces, "", "default");
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.error().message.find("TLS failure talking to " + peer.url()), std::string::npos)
+      << got.error().message;
+  EXPECT_NE(got.error().message.find("check the client certificate and key"), std::string::npos)
+      << got.error().message;
 }
 
 }  // namespace

@@ -116,16 +116,19 @@ std::string tls_hint(CURLcode code) {
   }
 }
 
-std::string timeout_cause(CURL* handle, const HttpRequest& request, const std::string& url) {
+std::string timeout_cause(CURL* handle, const HttpRequest& request, const std::string& url,
+                          const std::string& detail) {
   curl_off_t connected = 0;
   curl_off_t tls_done = 0;
   curl_easy_getinfo(handle, CURLINFO_CONNECT_TIME_T, &connected);
   curl_easy_getinfo(handle, CURLINFO_APPCONNECT_TIME_T, &tls_done);
   const std::string deadline = seconds_text(request.connect_timeout);
+  // curl does not always report the TCP connect of a transfer whose handshake then timed out;
+  // its message ("SSL connection timeout") says so.
+  const bool in_handshake = is_https(request.url) && tls_done == 0 &&
+                            (connected != 0 || detail.find("SSL") != std::string::npos);
+  if (in_handshake) return "TLS handshake with " + url + " timed out (connect deadline " + deadline;
   if (connected == 0) return "timed out connecting to " + url + " (connect deadline " + deadline;
-  if (is_https(request.url) && tls_done == 0) {
-    return "TLS handshake with " + url + " timed out (connect deadline " + deadline;
-  }
   return "timed out waiting for " + url + " (request deadline " +
          seconds_text(request.total_timeout);
 }
@@ -220,7 +223,7 @@ Error curl_failure(CURL* handle, CURLcode code, const CurlExchange& exchange,
       cause = "connection to " + url + " refused or unreachable";
       break;
     case CURLE_OPERATION_TIMEDOUT:
-      cause = timeout_cause(handle, request, url) + ")";
+      cause = timeout_cause(handle, request, url, detail) + ")";
       break;
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
