@@ -1,16 +1,16 @@
-// Client: builds one httplib connection per call from the Config, and maps answers to Results.
+// Client: turns each call into an HTTP request on the curl transport (kube/detail/curl_http.hpp)
+// and maps answers to Results.
 #include "kopiur/kube/client.hpp"
 
 #include <cctype>
 #include <fstream>
 #include <sstream>
 
-#include <httplib.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "kopiur/api/kinds.hpp"
 #include "kopiur/api/meta.hpp"
+
+#include "kube/detail/curl_http.hpp"
+#include "kube/detail/line_splitter.hpp"
 
 namespace kopiur::kube {
 namespace {
@@ -33,109 +33,17 @@ std::string url_encode(const std::string& text) {
   return out;
 }
 
-struct Endpoint {
-  bool tls = false;
-  std::string host;
-  int port = 0;
-};
-
-std::optional<Endpoint> parse_server(const std::string& server) {
-  Endpoint e;
-  std::string rest;
-  if (server.rfind("https://", 0) == 0) {
-    e.tls = true;
-    rest = server.substr(8);
-  } else if (server.rfind("http://", 0) == 0) {
-    rest = server.substr(7);
-  } else {
-    return std::nullopt;
-  }
-  rest = rest.substr(0, rest.find('/'));
-  e.port = e.tls ? 443 : 80;
-  std::string host = rest;
-  if (!rest.empty() && rest[0] == '[') {  // [ipv6]:port
-    const auto close = rest.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') {
-      e.port = std::atoi(rest.c_str() + close + 2);
-    }
-  } else if (const auto colon = rest.rfind(':'); colon != std::string::npos) {
-    host = rest.substr(0, colon);
-    e.port = std::atoi(rest.c_str() + colon + 1);
-  }
-  if (host.empty() || e.port <= 0) return std::nullopt;
-  e.host = host;
-  return e;
-}
-
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-
-std::unique_ptr<BIO, BioDeleter> bio_of(const std::string& pem) {
-  return std::unique_ptr<BIO, BioDeleter>(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-}
-
-// make_transport(): a connection configured from the Config, or an Error naming what is wrong.
-Result<std::unique_ptr<httplib::ClientImpl>> make_transport(const Config& config,
-                                                            std::chrono::seconds read_timeout) {
-  const auto endpoint = parse_server(config.server);
-  if (!endpoint) {
+// server_base(): the server URL without a trailing '/' (a path prefix, as behind a proxy that
+// serves several clusters, is kept), or an Error when it is not http(s).
+Result<std::string> server_base(const Config& config) {
+  std::string base = config.server;
+  const bool http = base.rfind("http://", 0) == 0 || base.rfind("https://", 0) == 0;
+  if (!http || base.find("://") + 3 >= base.size()) {
     return Error{"connect", 0, "",
                  "server \"" + config.server + "\" is not an http:// or https:// URL"};
   }
-  std::unique_ptr<httplib::ClientImpl> transport;
-  if (endpoint->tls) {
-    std::unique_ptr<httplib::SSLClient> ssl;
-    if (!config.client_cert_pem.empty()) {
-      std::unique_ptr<X509, X509Deleter> cert(
-          PEM_read_bio_X509(bio_of(config.client_cert_pem).get(), nullptr, nullptr, nullptr));
-      std::unique_ptr<EVP_PKEY, PkeyDeleter> key(
-          PEM_read_bio_PrivateKey(bio_of(config.client_key_pem).get(), nullptr, nullptr, nullptr));
-      if (!cert || !key) {
-        return Error{"load client certificate", 0, "",
-                     "the client certificate or key is not valid PEM"};
-      }
-      ssl = std::make_unique<httplib::SSLClient>(endpoint->host, endpoint->port, cert.get(),
-                                                 key.get());
-    } else {
-      ssl = std::make_unique<httplib::SSLClient>(endpoint->host, endpoint->port);
-    }
-    if (!ssl->is_valid()) {
-      return Error{"set up TLS", 0, "", "the client certificate does not match its key"};
-    }
-    ssl->enable_server_certificate_verification(!config.insecure_skip_tls_verify);
-    if (!config.ca_pem.empty()) {
-      X509_STORE* store = X509_STORE_new();  // owned by the SSL context once set
-      auto bio = bio_of(config.ca_pem);
-      int loaded = 0;
-      while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-        X509_STORE_add_cert(store, cert);
-        X509_free(cert);
-        ++loaded;
-      }
-      if (loaded == 0) {
-        X509_STORE_free(store);
-        return Error{"load CA", 0, "", "the certificate authority data holds no PEM certificate"};
-      }
-      ssl->set_ca_cert_store(store);
-    }
-    transport = std::move(ssl);
-  } else {
-    transport = std::make_unique<httplib::ClientImpl>(endpoint->host, endpoint->port);
-  }
-  transport->set_connection_timeout(config.timeout);
-  transport->set_read_timeout(read_timeout);
-  transport->set_write_timeout(config.timeout);
-  return transport;
+  while (base.back() == '/') base.pop_back();
+  return base;
 }
 
 Result<std::string> bearer_token(const Config& config) {
@@ -153,12 +61,30 @@ Result<std::string> bearer_token(const Config& config) {
   return config.token;
 }
 
-Result<httplib::Headers> headers_for(const Config& config) {
-  httplib::Headers headers = {{"Accept", "application/json"}, {"User-Agent", "kopiur"}};
+// request_for(): the transport request for method + path (with query) under the Config: its
+// deadlines, TLS material and headers. The token file is read here, on every request, so a
+// rotated service-account token is picked up.
+Result<detail::HttpRequest> request_for(const Config& config, const std::string& method,
+                                        const std::string& path, const std::string& step) {
+  auto base = server_base(config);
+  if (!base.ok()) return Error{step + ": connect", 0, "", base.error().message};
+  if (!config.ca_pem.empty() &&
+      config.ca_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return Error{step + ": load CA", 0, "",
+                 "the certificate authority data holds no PEM certificate"};
+  }
   auto token = bearer_token(config);
   if (!token.ok()) return token.error();
-  if (!token->empty()) headers.emplace("Authorization", "Bearer " + *token);
-  return headers;
+  detail::HttpRequest request;
+  request.method = method;
+  request.url = *base + path;
+  request.headers = {"Accept: application/json", "User-Agent: kopiur"};
+  if (!token->empty()) request.headers.push_back("Authorization: Bearer " + *token);
+  request.tls = {config.ca_pem, config.insecure_skip_tls_verify, config.client_cert_pem,
+                 config.client_key_pem};
+  request.connect_timeout = config.connect_timeout;
+  request.total_timeout = config.timeout;
+  return request;
 }
 
 Error http_error(const std::string& step, int status, const std::string& body) {
@@ -227,7 +153,8 @@ bool CancelToken::set_interrupter(std::function<void()> interrupter) {
   return !cancelled_;
 }
 
-Client::Client(Config config) : config_(std::move(config)) {}
+Client::Client(Config config)
+    : config_(std::move(config)), pool_(std::make_shared<detail::CurlPool>()) {}
 
 Result<json> Client::request(const std::string& method, const std::string& path, const json& body,
                              const std::string& content_type) {
@@ -237,28 +164,20 @@ Result<json> Client::request(const std::string& method, const std::string& path,
 Result<json> Client::request_text(const std::string& method, const std::string& path,
                                   const std::string& body, const std::string& content_type) {
   const std::string step = method + " " + path;
-  auto transport = make_transport(config_, config_.timeout);
-  if (!transport.ok()) {
-    auto error = transport.error();
-    error.step = step + ": " + error.step;
-    return error;
-  }
-  auto headers = headers_for(config_);
-  if (!headers.ok()) return headers.error();
-  httplib::Request req;
-  req.method = method;
-  req.path = path;
-  req.headers = std::move(*headers);
+  auto request = request_for(config_, method, path, step);
+  if (!request.ok()) return request.error();
+  request->accept_gzip = true;  // large lists travel compressed; curl decodes
   if (!body.empty()) {
-    req.body = body;
-    req.headers.emplace("Content-Type", content_type);
+    request->body = body;
+    request->headers.push_back("Content-Type: " + content_type);
   }
   const auto started = std::chrono::steady_clock::now();
-  auto res = (*transport)->send(req);
+  auto res = pool_->perform(*request);
   if (config_.on_request) {
-    config_.on_request(method, res ? res->status : 0, std::chrono::steady_clock::now() - started);
+    config_.on_request(method, res.ok() ? res->status : 0,
+                       std::chrono::steady_clock::now() - started);
   }
-  if (!res) return Error{step, 0, "", "no answer: " + httplib::to_string(res.error())};
+  if (!res.ok()) return Error{step, 0, "", res.error().message};
   if (res->status < 200 || res->status >= 300) return http_error(step, res->status, res->body);
   auto parsed = json::parse(res->body, nullptr, false);
   if (parsed.is_discarded()) return Error{step, res->status, "", "the answer is not JSON"};
@@ -328,8 +247,17 @@ Result<json> Client::remove(const ResourceId& r, const std::string& ns, const st
   return request("DELETE", r.path(ns, name), nullptr, "");
 }
 
-Status Client::watch(const ResourceId& r, const std::string& ns, const WatchOptions& options,
-                     const std::function<bool(WatchEvent&&)>& on_event, CancelToken* cancel) {
+namespace {
+
+WatchEvent::Type event_type(const std::string& type) {
+  if (type == "ADDED") return WatchEvent::Type::kAdded;
+  if (type == "MODIFIED") return WatchEvent::Type::kModified;
+  if (type == "DELETED") return WatchEvent::Type::kDeleted;
+  if (type == "BOOKMARK") return WatchEvent::Type::kBookmark;
+  return WatchEvent::Type::kError;
+}
+
+std::string watch_query(const WatchOptions& options) {
   std::string query = "?watch=true&timeoutSeconds=" + std::to_string(options.timeout_seconds);
   if (options.bookmarks) query += "&allowWatchBookmarks=true";
   if (!options.resource_version.empty()) {
@@ -339,62 +267,47 @@ Status Client::watch(const ResourceId& r, const std::string& ns, const WatchOpti
     query += "&labelSelector=" + url_encode(options.label_selector);
   if (!options.field_selector.empty())
     query += "&fieldSelector=" + url_encode(options.field_selector);
-  const std::string step = "watch " + r.path(ns);
-  auto transport = make_transport(config_, std::chrono::seconds(options.timeout_seconds + 30));
-  if (!transport.ok()) return transport.error();
-  auto headers = headers_for(config_);
-  if (!headers.ok()) return headers.error();
-  auto* raw = transport->get();
-  if (cancel != nullptr && !cancel->set_interrupter([raw] { raw->stop(); })) return {};
+  return query;
+}
 
-  int status = 0;
-  std::string buffer;
+constexpr std::size_t kMaxErrorBody = 64 * 1024;
+
+}  // namespace
+
+Status Client::watch(const ResourceId& r, const std::string& ns, const WatchOptions& options,
+                     const std::function<bool(WatchEvent&&)>& on_event, CancelToken* cancel) {
+  const std::string step = "watch " + r.path(ns);
+  auto request = request_for(config_, "GET", r.path(ns) + watch_query(options), step);
+  if (!request.ok()) return request.error();
+  request->total_timeout = std::chrono::milliseconds(0);  // the idle deadline guards a watch
+  auto stream = detail::CurlStream::create();
+  // The interrupter shares the stream, so a cancel() racing with the end of the watch never
+  // touches a destroyed handle.
+  if (cancel != nullptr && !cancel->set_interrupter([stream] { stream->cancel(); })) return {};
+
+  detail::LineSplitter lines;
   std::string error_body;
-  bool stopped_by_callback = false;
-  auto res = raw->Get(
-      r.path(ns) + query, *headers,
-      [&](const httplib::Response& response) {
-        status = response.status;
-        return true;
-      },
-      [&](const char* data, std::size_t size) {
+  const auto on_line = [&](std::string_view line) {
+    auto parsed = json::parse(line, nullptr, false);
+    if (!parsed.is_object()) return true;  // tolerate garbage lines rather than fail the watch
+    WatchEvent event;
+    event.type = event_type(parsed.value("type", ""));
+    event.object = std::move(parsed["object"]);
+    return on_event(std::move(event));
+  };
+  auto end =
+      stream->run(*request, config_.watch_idle_timeout, [&](int status, std::string_view bytes) {
         if (status != 200) {
-          error_body.append(data, size);
+          if (error_body.size() < kMaxErrorBody) error_body.append(bytes);
           return true;
         }
-        buffer.append(data, size);
-        for (auto newline = buffer.find('\n'); newline != std::string::npos;
-             newline = buffer.find('\n')) {
-          const auto line = buffer.substr(0, newline);
-          buffer.erase(0, newline + 1);
-          if (line.empty()) continue;
-          auto parsed = json::parse(line, nullptr, false);
-          if (!parsed.is_object()) continue;  // tolerate garbage lines rather than fail the watch
-          WatchEvent event;
-          const auto type = parsed.value("type", "");
-          if (type == "ADDED") {
-            event.type = WatchEvent::Type::kAdded;
-          } else if (type == "MODIFIED") {
-            event.type = WatchEvent::Type::kModified;
-          } else if (type == "DELETED") {
-            event.type = WatchEvent::Type::kDeleted;
-          } else if (type == "BOOKMARK") {
-            event.type = WatchEvent::Type::kBookmark;
-          } else {
-            event.type = WatchEvent::Type::kError;
-          }
-          event.object = std::move(parsed["object"]);
-          if (!on_event(std::move(event))) {
-            stopped_by_callback = true;
-            return false;
-          }
-        }
-        return true;
+        return lines.feed(bytes, on_line);
       });
   if (cancel != nullptr) (void)cancel->set_interrupter({});
-  if (stopped_by_callback || (cancel != nullptr && cancel->cancelled())) return {};
-  if (status != 0 && status != 200) return http_error(step, status, error_body);
-  if (!res) return Error{step, 0, "", "stream ended: " + httplib::to_string(res.error())};
+  if (!end.ok()) return Error{step, 0, "", end.error().message};
+  if (end->end != detail::CurlStream::End::kComplete) return {};
+  if (end->status != 200) return http_error(step, end->status, error_body);
+  if (!lines.pending().empty()) (void)on_line(lines.pending());  // a last line without '\n'
   return {};
 }
 

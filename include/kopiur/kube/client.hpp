@@ -9,11 +9,18 @@
 //   auto backup = client.get(kopiur::kube::resource_for("Backup"), "apps", "nightly-1");
 //   if (!backup.ok() && backup.error().is_not_found()) ...
 //
-// Thread-safety: a Client may be shared by threads; each call opens its own connection.
-// Cost: one HTTP round trip per call (TLS handshake included on https).
+// HTTP is libcurl (docs/http.md, "The Kubernetes client"): every request has a connect and a
+// total deadline, a watch a connect and an idle one (Config), and watch events reach on_event
+// as soon as their line has arrived.
+//
+// Thread-safety: a Client may be shared by threads, and copies share its connections: ordinary
+// calls borrow a connection from a small pool (one thread per connection at a time), each
+// watch opens its own.
+// Cost: one HTTP round trip per call on a kept-alive connection (a TCP and TLS handshake only
+// when none is free).
 // Failure: every call returns Result/Status; an Error names the request ("PATCH
-// /apis/.../backups/x"), the HTTP status and the Kubernetes Status reason and message. Nothing
-// throws.
+// /apis/.../backups/x"), the HTTP status and the Kubernetes Status reason and message, or, when
+// no answer came, the URL and why (refused, timed out and which deadline, TLS). Nothing throws.
 #pragma once
 
 #include <atomic>
@@ -27,6 +34,10 @@
 #include "kopiur/support/json.hpp"
 
 namespace kopiur::kube {
+
+namespace detail {
+class CurlPool;
+}  // namespace detail
 
 struct ResourceId {
   std::string group;  // "" for the core group
@@ -84,8 +95,8 @@ struct PatchOptions {
   bool force = false;  // server-side apply: take ownership of conflicting fields
 };
 
-// CancelToken: stops a running watch from another thread, immediately (the connection is shut
-// down, not just flagged). Reusable across watches until cancel() is called.
+// CancelToken: stops a running watch from another thread, immediately (the waiting watch is woken
+// and its connection closed, not just flagged). Reusable across watches until cancel() is called.
 class CancelToken {
  public:
   void cancel();
@@ -147,6 +158,7 @@ class Client {
 
  private:
   Config config_;
+  std::shared_ptr<detail::CurlPool> pool_;  // kept-alive connections, shared by copies
 };
 
 }  // namespace kopiur::kube

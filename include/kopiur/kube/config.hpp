@@ -30,7 +30,14 @@ struct Config {
   std::string token;       // static bearer token
   std::string token_file;  // re-read on every request, so rotated tokens are picked up
   std::string namespace_ = "default";
-  std::chrono::seconds timeout{30};  // per request (watches use their own timeout)
+  // Deadlines (docs/kubernetes.md, "Deadlines"). timeout: the whole of an ordinary request.
+  // connect_timeout: TCP connect plus TLS handshake, for every request and watch. A watch has no
+  // total deadline (the server ends it after WatchOptions::timeout_seconds); instead it fails
+  // when no byte arrives for watch_idle_timeout, longer than the minute between the bookmarks an
+  // API server sends, so a silently stalled connection is replaced instead of waited on forever.
+  std::chrono::seconds timeout{30};
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds watch_idle_timeout{150000};
   // Called after every request that is not a watch: its method, the HTTP status (0 when no
   // answer came) and how long it took. Must be cheap and thread-safe (request metrics).
   std::function<void(const std::string& method, int status, std::chrono::duration<double> took)>

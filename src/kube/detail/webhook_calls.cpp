@@ -2,14 +2,11 @@
 #include "kube/detail/webhook_calls.hpp"
 
 #include <algorithm>
-#include <memory>
+#include <chrono>
 #include <random>
 
-#include <httplib.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "kube/detail/base64.hpp"
+#include "kube/detail/curl_http.hpp"
 
 namespace kopiur::kube::detail {
 namespace {
@@ -67,18 +64,6 @@ json review_for(const std::string& uid, const ResourceType& rt, const json& obje
   return {{"apiVersion", "admission.k8s.io/v1"}, {"kind", "AdmissionReview"}, {"request", request}};
 }
 
-// The CA certificates of a caBundle (base64 of PEM), as an OpenSSL store.
-X509_STORE* ca_store(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  X509_STORE* store = X509_STORE_new();
-  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-    X509_STORE_add_cert(store, cert);
-    X509_free(cert);
-  }
-  return store;
-}
-
 struct CallResult {
   std::string failure;  // why the webhook could not be called; empty when it answered
   json response;        // its AdmissionReview response
@@ -90,30 +75,27 @@ CallResult post_review(const json& webhook, const json& review) {
   if (url.empty()) {
     return {"the local API server calls only clientConfig.url (it has no services to resolve)", {}};
   }
-  const auto scheme_end = url.find("://");
-  const auto host_end = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
-  if (scheme_end == std::string::npos)
+  if (url.find("://") == std::string::npos) {
     return {"clientConfig.url \"" + url + "\" has no scheme", {}};
-  const std::string origin = url.substr(0, host_end);
-  const std::string path = host_end == std::string::npos ? "/" : url.substr(host_end);
-  httplib::Client client(origin);
-  const auto timeout = webhook.value("timeoutSeconds", 10);
-  client.set_connection_timeout(timeout);
-  client.set_read_timeout(timeout);
-  client.set_write_timeout(timeout);
-  client.set_tcp_nodelay(true);
-  if (url.rfind("https://", 0) == 0) {
-    client.enable_server_certificate_verification(true);
-    if (auto bundle = client_config.find("caBundle");
-        bundle != client_config.end() && bundle->is_string()) {
-      auto pem = base64_decode(bundle->get<std::string>());
-      if (!pem) return {"clientConfig.caBundle is not base64", {}};
-      client.set_ca_cert_store(ca_store(*pem));
-    }
   }
-  auto res = client.Post(path, review.dump(), "application/json");
+  HttpRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.headers = {"Content-Type: application/json", "Accept: application/json"};
+  request.body = review.dump();
+  const std::chrono::seconds timeout(webhook.value("timeoutSeconds", 10));
+  request.connect_timeout = timeout;
+  request.total_timeout = timeout;
+  if (auto bundle = client_config.find("caBundle");
+      bundle != client_config.end() && bundle->is_string()) {
+    auto pem = base64_decode(bundle->get<std::string>());
+    if (!pem) return {"clientConfig.caBundle is not base64", {}};
+    request.tls.ca_pem = std::move(*pem);
+  }
+  CurlEasy connection;  // one call per connection: webhook calls are rare
+  auto res = perform(connection, request);
   const std::string call = "Post \"" + url + "\"";
-  if (!res) return {call + ": " + httplib::to_string(res.error()), {}};
+  if (!res.ok()) return {call + ": " + res.error().message, {}};
   if (res->status != 200) {
     return {call + ": the webhook answered HTTP " + std::to_string(res->status), {}};
   }

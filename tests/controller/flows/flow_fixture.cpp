@@ -96,6 +96,10 @@ void FlowTest::TearDown() {
   if (runtime_) runtime_->stop();
   runtime_.reset();
   env_.reset();
+  // The client's kept-alive connections close first: the local server's stop would otherwise
+  // wait out their keep-alive timeout.
+  events_.reset();
+  client_.reset();
   if (server_) server_->stop();
 }
 
