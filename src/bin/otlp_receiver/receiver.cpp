@@ -64,44 +64,35 @@ std::map<std::string, std::uint64_t> items_by_service(const google::protobuf::Me
 
 }  // namespace
 
-// The three collector services; each hands its decoded request to the receiver.
+// One collector service: hands each decoded request to the receiver under its signal's name.
+template <typename Base, typename Request, typename Response>
+class ExportService final : public Base {
+ public:
+  ExportService(OtlpReceiver& owner, const char* signal) : owner_(owner), signal_(signal) {}
+  grpc::Status Export(grpc::ServerContext*, const Request* request, Response*) override {
+    owner_.record(signal_, *request);
+    return grpc::Status::OK;
+  }
+
+ private:
+  OtlpReceiver& owner_;
+  const char* signal_;
+};
+
 class OtlpReceiver::Services {
  public:
-  explicit Services(OtlpReceiver& owner) : traces_(owner), metrics_(owner), logs_(owner) {}
+  explicit Services(OtlpReceiver& owner)
+      : traces_(owner, "traces"), metrics_(owner, "metrics"), logs_(owner, "logs") {}
 
-  struct Traces final : trace_svc::TraceService::Service {
-    explicit Traces(OtlpReceiver& o) : owner(o) {}
-    grpc::Status Export(grpc::ServerContext*, const trace_svc::ExportTraceServiceRequest* request,
-                        trace_svc::ExportTraceServiceResponse*) override {
-      owner.record("traces", *request);
-      return grpc::Status::OK;
-    }
-    OtlpReceiver& owner;
-  };
-  struct Metrics final : metrics_svc::MetricsService::Service {
-    explicit Metrics(OtlpReceiver& o) : owner(o) {}
-    grpc::Status Export(grpc::ServerContext*,
-                        const metrics_svc::ExportMetricsServiceRequest* request,
-                        metrics_svc::ExportMetricsServiceResponse*) override {
-      owner.prometheus_.update(*request);
-      owner.record("metrics", *request);
-      return grpc::Status::OK;
-    }
-    OtlpReceiver& owner;
-  };
-  struct Logs final : logs_svc::LogsService::Service {
-    explicit Logs(OtlpReceiver& o) : owner(o) {}
-    grpc::Status Export(grpc::ServerContext*, const logs_svc::ExportLogsServiceRequest* request,
-                        logs_svc::ExportLogsServiceResponse*) override {
-      owner.record("logs", *request);
-      return grpc::Status::OK;
-    }
-    OtlpReceiver& owner;
-  };
-
-  Traces traces_;
-  Metrics metrics_;
-  Logs logs_;
+  ExportService<trace_svc::TraceService::Service, trace_svc::ExportTraceServiceRequest,
+                trace_svc::ExportTraceServiceResponse>
+      traces_;
+  ExportService<metrics_svc::MetricsService::Service, metrics_svc::ExportMetricsServiceRequest,
+                metrics_svc::ExportMetricsServiceResponse>
+      metrics_;
+  ExportService<logs_svc::LogsService::Service, logs_svc::ExportLogsServiceRequest,
+                logs_svc::ExportLogsServiceResponse>
+      logs_;
   std::unique_ptr<grpc::Server> server_;
 };
 
@@ -133,6 +124,10 @@ void OtlpReceiver::stop() {
 }
 
 void OtlpReceiver::record(const std::string& signal, const google::protobuf::Message& request) {
+  if (const auto* metrics =
+          dynamic_cast<const metrics_svc::ExportMetricsServiceRequest*>(&request)) {
+    prometheus_.update(*metrics);
+  }
   nlohmann::json line = {
       {"signal", signal}, {"receivedAt", now_rfc3339()}, {"request", to_otlp_json(request)}};
   const std::string text = line.dump();
