@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "kopiur/controller/runtime.hpp"
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 
 #include "child_process.hpp"
 #include "kube/test_util.hpp"

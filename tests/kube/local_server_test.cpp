@@ -5,14 +5,14 @@
 
 #include "kopiur/kube/client.hpp"
 
-#include "kube/detail/selector.hpp"
+#include "localkube/detail/selector.hpp"
 #include "kube/test_util.hpp"
 
 namespace kopiur::kube {
 namespace {
 
-using detail::FieldSelector;
-using detail::LabelSelector;
+using localkube::detail::FieldSelector;
+using localkube::detail::LabelSelector;
 using nlohmann::json;
 
 TEST(Selector, LabelOperators) {

@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include "kube/detail/base64.hpp"
-#include "kube/detail/builtin_objects.hpp"
-#include "kube/detail/local_store.hpp"
-#include "kube/detail/log_files.hpp"
-#include "kube/detail/pod_env.hpp"
+#include "localkube/detail/builtin_objects.hpp"
+#include "localkube/detail/local_store.hpp"
+#include "localkube/detail/log_files.hpp"
+#include "localkube/detail/pod_env.hpp"
 
-namespace kopiur::kube::detail {
+namespace kopiur::localkube::detail {
 namespace {
 
 using nlohmann::json;
@@ -102,14 +102,14 @@ TEST(PodEnv, ErrorsUseTheKubeletsWords) {
 TEST(Base64, RoundTripsEveryLength) {
   std::string bytes;
   for (int i = 0; i < 40; ++i) {
-    const auto encoded = base64_encode(bytes);
+    const auto encoded = kube::detail::base64_encode(bytes);
     EXPECT_EQ(encoded.size() % 4, 0u);
-    EXPECT_EQ(base64_decode(encoded), bytes) << i;
+    EXPECT_EQ(kube::detail::base64_decode(encoded), bytes) << i;
     bytes.push_back(static_cast<char>(i * 37));
   }
-  EXPECT_EQ(base64_encode("kopia"), "a29waWE=");
-  EXPECT_EQ(base64_decode("a29w\naWE="), "kopia");
-  EXPECT_FALSE(base64_decode("a29w*").has_value());
+  EXPECT_EQ(kube::detail::base64_encode("kopia"), "a29waWE=");
+  EXPECT_EQ(kube::detail::base64_decode("a29w\naWE="), "kopia");
+  EXPECT_FALSE(kube::detail::base64_decode("a29w*").has_value());
 }
 
 ResourceType type_of(const std::string& group, const std::string& kind) {
@@ -127,8 +127,8 @@ TEST(BuiltinObjects, SecretStringDataBecomesData) {
   ASSERT_TRUE(prepare_builtin(type_of("", "Secret"), secret, nullptr).ok());
   EXPECT_FALSE(secret.contains("stringData"));
   EXPECT_EQ(secret["type"], "Opaque");
-  EXPECT_EQ(base64_decode(secret["data"]["b"]), "bee");
-  EXPECT_EQ(base64_decode(secret["data"]["a"]), "override");
+  EXPECT_EQ(kube::detail::base64_decode(secret["data"]["b"]), "bee");
+  EXPECT_EQ(kube::detail::base64_decode(secret["data"]["a"]), "override");
 
   json bad = {{"metadata", {{"name", "s"}}}, {"data", {{"a", "not base64!"}}}};
   const auto status = prepare_builtin(type_of("", "Secret"), bad, nullptr);
@@ -220,4 +220,4 @@ TEST(Timestamps, FormatAndParseRoundTrip) {
 }
 
 }  // namespace
-}  // namespace kopiur::kube::detail
+}  // namespace kopiur::localkube::detail
