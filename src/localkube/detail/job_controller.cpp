@@ -170,26 +170,34 @@ Clock::time_point LocalJobController::sync() {
   return next;
 }
 
-void LocalJobController::sync_job(const json& job, const std::vector<const json*>& mine,
-                                  Clock::time_point now, Clock::time_point* next) {
-  const auto ns = field::text(meta_of(job), "namespace");
-  const auto name = name_of(job);
-  const auto uid = uid_of(job);
-  const auto& spec = field::map(job, "spec");
+void LocalJobController::sync_job(const json& job, const Pods& mine, Clock::time_point now,
+                                  Clock::time_point* next) {
   const json old_status = field::map(job, "status");
   json status = old_status;
+  Tally counts = tally(status, mine, now);
+  if (has_condition(old_status, "Complete") || has_condition(old_status, "Failed")) {
+    if (!sync_finished(job, mine, counts, now, next)) return;
+  } else if (!deleting(job)) {
+    const auto& spec = field::map(job, "spec");
+    if (field::flag(spec, "suspend")) {
+      delete_active(field::text(meta_of(job), "namespace"), mine, counts);
+      set_condition(status, "Suspended", true, "JobSuspended", "Job suspended");
+    } else {
+      sync_running(job, status, mine, counts, now, next);
+    }
+  }
+  write_status(job, old_status, std::move(status), counts);
+}
 
-  // Count each pod once, when it ends; its uid stays in uncountedTerminatedPods until the
-  // tracking finalizer is released (after the status write below).
-  json uncounted = field::map(status, "uncountedTerminatedPods");
-  json counted_now = {{"succeeded", json::array()}, {"failed", json::array()}};
-  std::int64_t succeeded = field::integer(status, "succeeded", 0);
-  std::int64_t failed = field::integer(status, "failed", 0);
-  std::int64_t active = 0;
-  std::int64_t ready = 0;
-  std::int64_t terminating = 0;
-  std::optional<Clock::time_point> last_failure;
-  std::vector<const json*> to_release;
+// Counts each pod once, when it ends; its uid stays in uncountedTerminatedPods until the
+// tracking finalizer is released (after the status write).
+LocalJobController::Tally LocalJobController::tally(const json& status, const Pods& mine,
+                                                    Clock::time_point now) {
+  const json& uncounted = field::map(status, "uncountedTerminatedPods");
+  Tally t;
+  t.counted_now = {{"succeeded", json::array()}, {"failed", json::array()}};
+  t.succeeded = field::integer(status, "succeeded", 0);
+  t.failed = field::integer(status, "failed", 0);
   for (const auto* pod : mine) {
     const auto pod_uid = uid_of(*pod);
     const bool ok = phase_of(*pod) == "Succeeded";
@@ -197,133 +205,147 @@ void LocalJobController::sync_job(const json& job, const std::vector<const json*
       if (!ok) {
         const auto seen = failure_seen_.emplace(pod_uid, now).first->second;
         const auto at = std::max(seen, pod_finished_at(*pod).value_or(seen));
-        last_failure = last_failure ? std::max(*last_failure, at) : at;
+        t.last_failure = t.last_failure ? std::max(*t.last_failure, at) : at;
       }
       if (tracked(*pod)) {
         const char* kind = ok ? "succeeded" : "failed";
-        if (!contains(field::list(uncounted, kind), pod_uid)) (ok ? succeeded : failed) += 1;
-        counted_now[kind].push_back(pod_uid);
-        to_release.push_back(pod);
+        if (!contains(field::list(uncounted, kind), pod_uid)) (ok ? t.succeeded : t.failed) += 1;
+        t.counted_now[kind].push_back(pod_uid);
+        t.to_release.push_back(pod);
       }
     } else if (deleting(*pod)) {
-      ++terminating;
+      ++t.terminating;
     } else {
-      ++active;
-      if (pod_ready(*pod)) ++ready;
+      ++t.active;
+      if (pod_ready(*pod)) ++t.ready;
     }
   }
+  return t;
+}
 
-  const auto delete_active = [&] {
-    for (const auto* pod : mine) {
-      if (!finished(*pod) && !deleting(*pod)) {
-        (void)store_.remove(pods_, ns, name_of(*pod));
-        --active;
-        ++terminating;
-      }
+void LocalJobController::delete_active(const std::string& ns, const Pods& mine, Tally& t) {
+  for (const auto* pod : mine) {
+    if (!finished(*pod) && !deleting(*pod)) {
+      (void)store_.remove(pods_, ns, name_of(*pod));
+      --t.active;
+      ++t.terminating;
     }
-    active = std::max<std::int64_t>(active, 0);
-    ready = 0;
+  }
+  t.active = std::max<std::int64_t>(t.active, 0);
+  t.ready = 0;
+}
+
+bool LocalJobController::sync_finished(const json& job, const Pods& mine, Tally& t,
+                                       Clock::time_point now, Clock::time_point* next) {
+  const auto& status = field::map(job, "status");
+  const auto& spec = field::map(job, "spec");
+  const auto ns = field::text(meta_of(job), "namespace");
+  const bool complete = has_condition(status, "Complete");
+  if (has_condition(status, "Failed")) delete_active(ns, mine, t);
+  if (!spec.contains("ttlSecondsAfterFinished")) return true;
+  const auto finished_at = complete ? parse_rfc3339(field::text(status, "completionTime"))
+                                    : condition_time(status, "Failed");
+  if (!finished_at) return true;
+  const auto due = *finished_at + user_seconds(field::integer(spec, "ttlSecondsAfterFinished", 0));
+  if (now >= due) {
+    (void)store_.remove(jobs_, ns, name_of(job));  // its pods follow (collect_orphans)
+    return false;
+  }
+  *next = std::min(*next, due);
+  return true;
+}
+
+void LocalJobController::sync_running(const json& job, json& status, const Pods& mine, Tally& t,
+                                      Clock::time_point now, Clock::time_point* next) {
+  const auto& spec = field::map(job, "spec");
+  const auto ns = field::text(meta_of(job), "namespace");
+  if (has_condition(status, "Suspended")) {
+    set_condition(status, "Suspended", false, "JobResumed", "Job resumed");
+    status["startTime"] = now_rfc3339();  // the deadline counts from the resumption
+  }
+  if (!status["startTime"].is_string()) status["startTime"] = now_rfc3339();
+  const auto started = parse_rfc3339(status["startTime"].get<std::string>()).value_or(now);
+  const bool has_completions = spec.contains("completions") && !spec["completions"].is_null();
+  std::optional<Clock::time_point> deadline;
+  if (spec.contains("activeDeadlineSeconds")) {
+    deadline = started + user_seconds(field::integer(spec, "activeDeadlineSeconds", 0));
+  }
+  const auto fail = [&](const char* reason, const char* message) {
+    delete_active(ns, mine, t);
+    set_condition(status, "FailureTarget", true, reason, message);
+    set_condition(status, "Failed", true, reason, message);
   };
+  // A work queue (no completions) is done once one pod succeeded and none still runs.
+  const bool done = has_completions ? t.succeeded >= field::integer(spec, "completions", 1)
+                                    : t.succeeded > 0 && t.active == 0 && t.terminating == 0;
+  if (t.failed > field::integer(spec, "backoffLimit", 6)) {
+    fail("BackoffLimitExceeded", "Job has reached the specified backoff limit");
+  } else if (deadline && now >= *deadline) {
+    fail("DeadlineExceeded", "Job was active longer than specified deadline");
+  } else if (done) {
+    set_condition(status, "SuccessCriteriaMet", true, "CompletionsReached",
+                  "Reached expected number of succeeded pods");
+    set_condition(status, "Complete", true, "CompletionsReached",
+                  "Reached expected number of succeeded pods");
+    status["completionTime"] = now_rfc3339();
+    delete_active(ns, mine, t);
+  } else {
+    start_pods(job, pods_wanted(spec, t, now, next), t);
+    if (deadline) *next = std::min(*next, *deadline);
+  }
+}
 
-  const bool complete = has_condition(old_status, "Complete");
-  const bool failed_job = has_condition(old_status, "Failed");
-  if (complete || failed_job) {
-    if (failed_job) delete_active();
-    if (spec.contains("ttlSecondsAfterFinished")) {
-      const auto finished_at = complete ? parse_rfc3339(field::text(old_status, "completionTime"))
-                                        : condition_time(old_status, "Failed");
-      if (finished_at) {
-        const auto due =
-            *finished_at + user_seconds(field::integer(spec, "ttlSecondsAfterFinished", 0));
-        if (now >= due) {
-          (void)store_.remove(jobs_, ns, name);  // its pods follow (collect_orphans)
-          return;
-        }
-        *next = std::min(*next, due);
-      }
-    }
-  } else if (!deleting(job)) {
-    const bool suspended = field::flag(spec, "suspend");
-    if (suspended) {
-      delete_active();
-      set_condition(status, "Suspended", true, "JobSuspended", "Job suspended");
-    } else {
-      if (has_condition(status, "Suspended")) {
-        set_condition(status, "Suspended", false, "JobResumed", "Job resumed");
-        status["startTime"] = now_rfc3339();  // the deadline counts from the resumption
-      }
-      if (!status["startTime"].is_string()) status["startTime"] = now_rfc3339();
-      const auto started = parse_rfc3339(status["startTime"].get<std::string>()).value_or(now);
-      const bool has_completions = spec.contains("completions") && !spec["completions"].is_null();
-      const auto completions = field::integer(spec, "completions", 1);
-      const auto parallelism = field::integer(spec, "parallelism", 1);
-      const auto backoff_limit = field::integer(spec, "backoffLimit", 6);
-      std::optional<Clock::time_point> deadline;
-      if (spec.contains("activeDeadlineSeconds")) {
-        deadline = started + user_seconds(field::integer(spec, "activeDeadlineSeconds", 0));
-      }
-      const auto fail = [&](const char* reason, const char* message) {
-        delete_active();
-        set_condition(status, "FailureTarget", true, reason, message);
-        set_condition(status, "Failed", true, reason, message);
-      };
-      // A work queue (no completions) is done once one pod succeeded and none still runs.
-      const bool done = has_completions ? succeeded >= completions
-                                        : succeeded > 0 && active == 0 && terminating == 0;
-      if (failed > backoff_limit) {
-        fail("BackoffLimitExceeded", "Job has reached the specified backoff limit");
-      } else if (deadline && now >= *deadline) {
-        fail("DeadlineExceeded", "Job was active longer than specified deadline");
-      } else if (done) {
-        set_condition(status, "SuccessCriteriaMet", true, "CompletionsReached",
-                      "Reached expected number of succeeded pods");
-        set_condition(status, "Complete", true, "CompletionsReached",
-                      "Reached expected number of succeeded pods");
-        status["completionTime"] = now_rfc3339();
-        delete_active();
-      } else {
-        auto wanted = has_completions ? std::min(parallelism, completions - succeeded) - active
-                                      : (succeeded > 0 ? 0 : parallelism - active);
-        if (wanted > 0 && failed > 0 && last_failure) {
-          auto delay = options_.backoff_base;
-          for (std::int64_t i = 1; i < failed && delay < options_.backoff_max; ++i) delay *= 2;
-          delay = std::min(delay, options_.backoff_max);
-          const auto due = *last_failure + std::chrono::duration_cast<Clock::duration>(delay);
-          if (now < due) {
-            *next = std::min(*next, due);
-            wanted = 0;
-          }
-        }
-        const auto& tmpl = field::map(spec, "template");
-        const auto& tmpl_meta = field::map(tmpl, "metadata");
-        for (; wanted > 0; --wanted) {
-          json pod = {{"apiVersion", "v1"},
-                      {"kind", "Pod"},
-                      {"metadata",
-                       {{"generateName", name + "-"},
-                        {"namespace", ns},
-                        {"labels", field::map(tmpl_meta, "labels")},
-                        {"finalizers", {kTracking}},
-                        {"ownerReferences",
-                         {{{"apiVersion", "batch/v1"},
-                           {"kind", "Job"},
-                           {"name", name},
-                           {"uid", uid},
-                           {"controller", true},
-                           {"blockOwnerDeletion", true}}}}}},
-                      {"spec", field::map(tmpl, "spec")}};
-          if (const auto& annotations = field::map(tmpl_meta, "annotations");
-              !annotations.empty()) {
-            pod["metadata"]["annotations"] = annotations;
-          }
-          pod["spec"]["nodeName"] = options_.node_name;
-          if (store_.create(pods_, ns, std::move(pod)).ok()) ++active;
-        }
-        if (deadline) *next = std::min(*next, *deadline);
-      }
+std::int64_t LocalJobController::pods_wanted(const json& spec, const Tally& t,
+                                             Clock::time_point now, Clock::time_point* next) const {
+  const bool has_completions = spec.contains("completions") && !spec["completions"].is_null();
+  const auto completions = field::integer(spec, "completions", 1);
+  const auto parallelism = field::integer(spec, "parallelism", 1);
+  const auto wanted = has_completions ? std::min(parallelism, completions - t.succeeded) - t.active
+                                      : (t.succeeded > 0 ? 0 : parallelism - t.active);
+  if (wanted > 0 && t.failed > 0 && t.last_failure) {
+    auto delay = options_.backoff_base;
+    for (std::int64_t i = 1; i < t.failed && delay < options_.backoff_max; ++i) delay *= 2;
+    delay = std::min(delay, options_.backoff_max);
+    const auto due = *t.last_failure + std::chrono::duration_cast<Clock::duration>(delay);
+    if (now < due) {
+      *next = std::min(*next, due);
+      return 0;
     }
   }
+  return wanted;
+}
 
+void LocalJobController::start_pods(const json& job, std::int64_t count, Tally& t) {
+  const auto ns = field::text(meta_of(job), "namespace");
+  const auto name = name_of(job);
+  const auto& tmpl = field::map(field::map(job, "spec"), "template");
+  const auto& tmpl_meta = field::map(tmpl, "metadata");
+  for (; count > 0; --count) {
+    json pod = {{"apiVersion", "v1"},
+                {"kind", "Pod"},
+                {"metadata",
+                 {{"generateName", name + "-"},
+                  {"namespace", ns},
+                  {"labels", field::map(tmpl_meta, "labels")},
+                  {"finalizers", {kTracking}},
+                  {"ownerReferences",
+                   {{{"apiVersion", "batch/v1"},
+                     {"kind", "Job"},
+                     {"name", name},
+                     {"uid", uid_of(job)},
+                     {"controller", true},
+                     {"blockOwnerDeletion", true}}}}}},
+                {"spec", field::map(tmpl, "spec")}};
+    if (const auto& annotations = field::map(tmpl_meta, "annotations"); !annotations.empty()) {
+      pod["metadata"]["annotations"] = annotations;
+    }
+    pod["spec"]["nodeName"] = options_.node_name;
+    if (store_.create(pods_, ns, std::move(pod)).ok()) ++t.active;
+  }
+}
+
+void LocalJobController::write_status(const json& job, const json& old_status, json status,
+                                      const Tally& t) {
   // batch/v1 omits zero counts, except ready and terminating.
   const auto count = [&](const char* key, std::int64_t value) {
     if (value > 0) {
@@ -332,14 +354,14 @@ void LocalJobController::sync_job(const json& job, const std::vector<const json*
       status.erase(key);
     }
   };
-  count("active", active);
-  count("succeeded", succeeded);
-  count("failed", failed);
-  status["ready"] = ready;
-  status["terminating"] = terminating;
+  count("active", t.active);
+  count("succeeded", t.succeeded);
+  count("failed", t.failed);
+  status["ready"] = t.ready;
+  status["terminating"] = t.terminating;
   json next_uncounted = json::object();
   for (const char* kind : {"succeeded", "failed"}) {
-    if (!counted_now[kind].empty()) next_uncounted[kind] = counted_now[kind];
+    if (!t.counted_now[kind].empty()) next_uncounted[kind] = t.counted_now[kind];
   }
   status["uncountedTerminatedPods"] = next_uncounted;
   if (status != old_status) {
@@ -347,7 +369,7 @@ void LocalJobController::sync_job(const json& job, const std::vector<const json*
         jobs_, job, [&](json& current) { current["status"] = status; }, /*status_only=*/true);
     if (!written.ok()) return;  // not counted: keep the finalizers, the next pass retries
   }
-  for (const auto* pod : to_release) release(*pod);
+  for (const auto* pod : t.to_release) release(*pod);
 }
 
 }  // namespace kopiur::localkube::detail

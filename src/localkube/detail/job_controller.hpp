@@ -16,8 +16,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "localkube/detail/local_store.hpp"
 
@@ -39,9 +42,36 @@ class LocalJobController {
   std::chrono::system_clock::time_point sync();
 
  private:
-  void sync_job(const nlohmann::json& job, const std::vector<const nlohmann::json*>& pods,
-                std::chrono::system_clock::time_point now,
-                std::chrono::system_clock::time_point* next);
+  using Clock = std::chrono::system_clock;
+  using Pods = std::vector<const nlohmann::json*>;
+  // What one pass found about a Job's pods; the counts become its status.
+  struct Tally {
+    nlohmann::json counted_now;  // {"succeeded": [uid...], "failed": [uid...]} counted this pass
+    std::int64_t succeeded = 0;
+    std::int64_t failed = 0;
+    std::int64_t active = 0;
+    std::int64_t ready = 0;
+    std::int64_t terminating = 0;
+    std::optional<Clock::time_point> last_failure;
+    Pods to_release;  // ended pods whose tracking finalizer goes once the status is written
+  };
+
+  void sync_job(const nlohmann::json& job, const Pods& pods, Clock::time_point now,
+                Clock::time_point* next);
+  Tally tally(const nlohmann::json& status, const Pods& pods, Clock::time_point now);
+  void delete_active(const std::string& ns, const Pods& pods, Tally& tally);
+  // A finished Job: its leftover pods go, and it goes after its TTL. False once it is deleted.
+  bool sync_finished(const nlohmann::json& job, const Pods& pods, Tally& tally,
+                     Clock::time_point now, Clock::time_point* next);
+  // A running Job: fails it (backoff limit, deadline), completes it, or starts the pods it lacks.
+  void sync_running(const nlohmann::json& job, nlohmann::json& status, const Pods& pods,
+                    Tally& tally, Clock::time_point now, Clock::time_point* next);
+  // How many pods to start now (0 while a failure's backoff runs; then *next is its end).
+  std::int64_t pods_wanted(const nlohmann::json& spec, const Tally& tally, Clock::time_point now,
+                           Clock::time_point* next) const;
+  void start_pods(const nlohmann::json& job, std::int64_t count, Tally& tally);
+  void write_status(const nlohmann::json& job, const nlohmann::json& old_status,
+                    nlohmann::json status, const Tally& tally);
   void collect_orphans(const std::vector<const nlohmann::json*>& pods);
   void release(const nlohmann::json& pod);
 

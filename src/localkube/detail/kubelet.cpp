@@ -203,129 +203,151 @@ void LocalKubelet::fail_pod(const json& pod, const std::string& message) {
   write_status(pod, status);
 }
 
-void LocalKubelet::start_pod(const json& pod) {
-  const auto& meta = field::map(pod, "metadata");
-  const auto& spec = field::map(pod, "spec");
-  const auto ns = field::text(meta, "namespace");
-  const auto now = now_rfc3339();
-  const auto waiting = [&](const std::string& container, const std::string& image,
-                           const char* reason, const std::string& message) {
-    json status = field::map(pod, "status");
-    status["phase"] = "Pending";
-    status["containerStatuses"] = {
-        {{"name", container},
-         {"image", image},
-         {"imageID", ""},
-         {"ready", false},
-         {"started", false},
-         {"restartCount", 0},
-         {"state", {{"waiting", {{"reason", reason}, {"message", message}}}}}}};
-    write_status(pod, status);
-  };
+struct LocalKubelet::ContainerPlan {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::string working_dir;
+  std::string start_error;
+};
 
+void LocalKubelet::mark_waiting(const json& pod, const std::string& container,
+                                const std::string& image, const char* reason,
+                                const std::string& message) {
+  json status = field::map(pod, "status");
+  status["phase"] = "Pending";
+  status["containerStatuses"] = {
+      {{"name", container},
+       {"image", image},
+       {"imageID", ""},
+       {"ready", false},
+       {"started", false},
+       {"restartCount", 0},
+       {"state", {{"waiting", {{"reason", reason}, {"message", message}}}}}}};
+  write_status(pod, status);
+}
+
+std::unique_ptr<LocalKubelet::PodRun> LocalKubelet::new_run(const json& pod) const {
+  const auto& meta = field::map(pod, "metadata");
+  auto run = std::make_unique<PodRun>();
+  run->ns = field::text(meta, "namespace");
+  run->name = field::text(meta, "name");
+  run->uid = field::text(meta, "uid");
+  run->dir = pod_dir(pod);
+  run->start_time = now_rfc3339();
+  const auto grace = std::clamp<std::int64_t>(
+      field::integer(field::map(pod, "spec"), "terminationGracePeriodSeconds", 30), 0,
+      kMaxGraceSeconds);
+  run->grace = std::min<std::chrono::milliseconds>(options_.max_grace, std::chrono::seconds(grace));
+  return run;
+}
+
+void LocalKubelet::start_pod(const json& pod) {
+  auto run = new_run(pod);
+  std::vector<ContainerPlan> plans;
+  if (!plan_containers(pod, *run, plans)) return;
+  std::error_code ec;
+  fs::create_directories(run->dir, ec);
+  std::lock_guard lock(mu_);
+  launch_locked(*run, plans);
+  auto* raw = run.get();
+  write_status_locked(*raw);
+  for (std::size_t i = 0; i < raw->containers.size(); ++i) {
+    if (raw->containers[i].process) {
+      raw->waiters.emplace_back([this, raw, i] { await_container(raw, i); });
+    }
+  }
+  runs_[raw->uid] = std::move(run);
+}
+
+// Everything is resolved first: a missing Secret leaves the pod Pending (retried on the next
+// sync, as the kubelet does) instead of starting half of its containers.
+bool LocalKubelet::plan_containers(const json& pod, PodRun& run,
+                                   std::vector<ContainerPlan>& plans) {
+  const auto& spec = field::map(pod, "spec");
   const ConfigLookup lookup =
       [&](const std::string& kind,
           const std::string& name) -> std::optional<std::map<std::string, std::string>> {
     const auto rt = store_.find("", "v1", kind == "Secret" ? "secrets" : "configmaps");
     if (!rt) return std::nullopt;
-    auto object = store_.get(*rt, ns, name);
+    auto object = store_.get(*rt, run.ns, name);
     if (!object.ok()) return std::nullopt;
     return decoded_data(*object, kind == "Secret");
   };
-
-  auto run = std::make_unique<PodRun>();
-  run->ns = ns;
-  run->name = field::text(meta, "name");
-  run->uid = field::text(meta, "uid");
-  run->dir = pod_dir(pod);
-  run->start_time = now;
-  const auto grace = std::clamp<std::int64_t>(
-      field::integer(spec, "terminationGracePeriodSeconds", 30), 0, kMaxGraceSeconds);
-  run->grace = std::min<std::chrono::milliseconds>(options_.max_grace, std::chrono::seconds(grace));
-
-  // Resolve everything first: a missing Secret leaves the pod Pending (retried on the next
-  // sync, as the kubelet does) instead of starting half of its containers.
-  struct Plan {
-    std::vector<std::string> argv;
-    std::vector<std::string> env;
-    std::string working_dir;
-    std::string start_error;
-  };
-  std::vector<Plan> plans;
   for (const auto& container : field::list(spec, "containers")) {
     const auto name = field::text(container, "name");
     const auto image = field::text(container, "image");
     auto env = container_env(pod, container, lookup);
     if (!env.ok()) {
-      waiting(name, image, "CreateContainerConfigError", env.error().message);
-      return;
+      mark_waiting(pod, name, image, "CreateContainerConfigError", env.error().message);
+      return false;
     }
-    auto mounts = container_mounts(pod, container, run->dir, options_.volumes_dir, lookup);
+    auto mounts = container_mounts(pod, container, run.dir, options_.volumes_dir, lookup);
     if (mounts.error && mounts.error->unsupported) {
       fail_pod(pod, mounts.error->message);
-      return;
+      return false;
     }
     if (mounts.error) {
-      waiting(name, image, "ContainerCreating", mounts.error->message);
-      return;
+      mark_waiting(pod, name, image, "ContainerCreating", mounts.error->message);
+      return false;
     }
-    Plan plan;
     ContainerRun c;
-    c.name = name;
-    c.image = image;
-    c.log_path = (fs::path(run->dir) / (name + ".log")).string();
-    c.message_path = (fs::path(run->dir) / (name + ".termination-log")).string();
-    c.message_policy = field::text(container, "terminationMessagePolicy", "File");
-    plan.env = options_.base_env;
-    plan.env.push_back("HOSTNAME=" + run->name);
-    if (!options_.kubeconfig_path.empty()) {
-      plan.env.push_back("KUBECONFIG=" + options_.kubeconfig_path);
-    }
-    std::map<std::string, std::string> defined;
-    for (auto& [k, v] : *env) {
-      plan.env.push_back(k + "=" + v);
-      defined[k] = v;
-    }
-    plan.env.push_back("KOPIUR_TERMINATION_MESSAGE_PATH=" + c.message_path);
-    if (!mounts.mounts.empty()) {
-      plan.env.push_back("KOPIUR_LOCAL_MOUNTS=" + local_mounts_env(mounts.mounts));
-    }
-    for (const char* list : {"command", "args"}) {
-      for (const auto& item : field::list(container, list)) {
-        if (item.is_string()) {
-          plan.argv.push_back(expand_references(item.get<std::string>(), defined));
-        }
-      }
-    }
-    if (field::list(container, "command").empty()) {
-      plan.start_error = "container \"" + name +
-                         "\" has no command: images are not run here, so the pod spec must name "
-                         "the program in command";
-    }
-    plan.working_dir = field::text(container, "workingDir");
-    std::error_code ec;
-    if (!plan.working_dir.empty() && !fs::is_directory(plan.working_dir, ec)) {
-      plan.working_dir.clear();  // the image's directory does not exist here: use the pod's
-    }
-    if (plan.working_dir.empty()) plan.working_dir = run->dir;
-    run->containers.push_back(std::move(c));
-    plans.push_back(std::move(plan));
+    plans.push_back(plan_container(container, *env, mounts.mounts, run, c));
+    run.containers.push_back(std::move(c));
   }
   if (plans.empty()) {
     fail_pod(pod, "it has no containers");
-    return;
+    return false;
   }
   if (!field::list(spec, "initContainers").empty()) {
-    for (auto& plan : plans) {
+    for (auto& plan : plans)
       plan.start_error = "init containers are not supported by kopiur-localkube";
+  }
+  return true;
+}
+
+LocalKubelet::ContainerPlan LocalKubelet::plan_container(const json& container, const EnvList& env,
+                                                         const std::vector<LocalMount>& mounts,
+                                                         const PodRun& run, ContainerRun& c) const {
+  ContainerPlan plan;
+  c.name = field::text(container, "name");
+  c.image = field::text(container, "image");
+  c.log_path = (fs::path(run.dir) / (c.name + ".log")).string();
+  c.message_path = (fs::path(run.dir) / (c.name + ".termination-log")).string();
+  c.message_policy = field::text(container, "terminationMessagePolicy", "File");
+  plan.env = options_.base_env;
+  plan.env.push_back("HOSTNAME=" + run.name);
+  if (!options_.kubeconfig_path.empty())
+    plan.env.push_back("KUBECONFIG=" + options_.kubeconfig_path);
+  std::map<std::string, std::string> defined;
+  for (const auto& [k, v] : env) {
+    plan.env.push_back(k + "=" + v);
+    defined[k] = v;
+  }
+  plan.env.push_back("KOPIUR_TERMINATION_MESSAGE_PATH=" + c.message_path);
+  if (!mounts.empty()) plan.env.push_back("KOPIUR_LOCAL_MOUNTS=" + local_mounts_env(mounts));
+  for (const char* list : {"command", "args"}) {
+    for (const auto& item : field::list(container, list)) {
+      if (item.is_string())
+        plan.argv.push_back(expand_references(item.get<std::string>(), defined));
     }
   }
-
+  if (field::list(container, "command").empty()) {
+    plan.start_error = "container \"" + c.name +
+                       "\" has no command: images are not run here, so the pod spec must name "
+                       "the program in command";
+  }
+  plan.working_dir = field::text(container, "workingDir");
   std::error_code ec;
-  fs::create_directories(run->dir, ec);
-  std::lock_guard lock(mu_);
+  if (!plan.working_dir.empty() && !fs::is_directory(plan.working_dir, ec)) {
+    plan.working_dir.clear();  // the image's directory does not exist here: use the pod's
+  }
+  if (plan.working_dir.empty()) plan.working_dir = run.dir;
+  return plan;
+}
+
+void LocalKubelet::launch_locked(PodRun& run, std::vector<ContainerPlan>& plans) {
   for (std::size_t i = 0; i < plans.size(); ++i) {
-    auto& c = run->containers[i];
+    auto& c = run.containers[i];
     auto& plan = plans[i];
     c.started_at = now_rfc3339();
     { std::ofstream(c.message_path, std::ios::trunc); }
@@ -360,14 +382,6 @@ void LocalKubelet::start_pod(const json& pod) {
     c.reason = "StartError";
     c.message = plan.start_error;
   }
-  auto* raw = run.get();
-  write_status_locked(*raw);
-  for (std::size_t i = 0; i < raw->containers.size(); ++i) {
-    if (raw->containers[i].process) {
-      raw->waiters.emplace_back([this, raw, i] { await_container(raw, i); });
-    }
-  }
-  runs_[raw->uid] = std::move(run);
 }
 
 void LocalKubelet::await_container(PodRun* run, std::size_t index) {

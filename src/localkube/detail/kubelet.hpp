@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "localkube/detail/local_store.hpp"
+#include "localkube/detail/pod_volumes.hpp"
 
 namespace kopiur::localkube::detail {
 
@@ -65,8 +66,20 @@ class LocalKubelet {
  private:
   struct ContainerRun;
   struct PodRun;
+  struct ContainerPlan;
 
   void start_pod(const nlohmann::json& pod);
+  std::unique_ptr<PodRun> new_run(const nlohmann::json& pod) const;
+  // Resolves every container's env, mounts and command into `plans` (and run.containers). False
+  // when the pod cannot start now: it is then marked waiting (retried on the next sync) or failed.
+  bool plan_containers(const nlohmann::json& pod, PodRun& run, std::vector<ContainerPlan>& plans);
+  ContainerPlan plan_container(const nlohmann::json& container, const EnvList& env,
+                               const std::vector<LocalMount>& mounts, const PodRun& run,
+                               ContainerRun& c) const;
+  // Starts each planned container; one that cannot start is terminated with StartError.
+  void launch_locked(PodRun& run, std::vector<ContainerPlan>& plans);
+  void mark_waiting(const nlohmann::json& pod, const std::string& container,
+                    const std::string& image, const char* reason, const std::string& message);
   void fail_pod(const nlohmann::json& pod, const std::string& message);
   void recover_lost(const nlohmann::json& pod);
   void remove_stale_dirs(const std::set<std::string>& pod_uids);
