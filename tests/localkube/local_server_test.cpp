@@ -5,8 +5,8 @@
 
 #include "kopiur/kube/client.hpp"
 
-#include "localkube/detail/selector.hpp"
 #include "kube/test_util.hpp"
+#include "localkube/detail/selector.hpp"
 
 namespace kopiur::kube {
 namespace {
