@@ -2,7 +2,8 @@
 // which hands every request to detail::serve (routing.cpp).
 #include "kopiur/localkube/server.hpp"
 
-#include <atomic>
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <utility>

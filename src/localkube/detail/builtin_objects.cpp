@@ -201,11 +201,8 @@ Status prepare_pod_spec(const std::string& kind, const json& object, json& spec,
 
 namespace {
 
-Status prepare_job(json& job, bool creating, const json* old) {
-  if (creating) job.erase("status");  // the Job controller owns it
-  auto& meta = job["metadata"];
-  const auto uid = meta.value("uid", "");
-  const auto name = meta.value("name", "");
+// The Job's required parts and the types of the fields the controller reads.
+Status check_job_fields(json& job) {
   if (!job.contains("spec") || !job["spec"].is_object()) {
     return invalid("Job.batch", job, "spec: Required value");
   }
@@ -246,16 +243,16 @@ Status prepare_job(json& job, bool creating, const json* old) {
                    "spec.completionMode: Unsupported value: \"Indexed\": kopiur-localkube runs "
                    "NonIndexed Jobs only");
   }
-  if (auto s = prepare_pod_spec("Job.batch", job, tmpl["spec"], "spec.template.spec"); !s.ok()) {
-    return s;
-  }
-  // A Job's pods must end, so "Always" (also the pod default) is rejected, as the API server does.
-  const auto restart = tmpl["spec"].value("restartPolicy", "");
-  if (restart != "Never" && restart != "OnFailure") {
-    return invalid("Job.batch", job,
-                   "spec.template.spec.restartPolicy: Required value: valid values: "
-                   "\"OnFailure\", \"Never\"");
-  }
+  return {};
+}
+
+// batch/v1's defaults, and the labels tying the Job, its selector and its pods together.
+void default_job(json& job) {
+  auto& meta = job["metadata"];
+  const auto uid = meta.value("uid", "");
+  const auto name = meta.value("name", "");
+  auto& spec = job["spec"];
+  auto& tmpl = spec["template"];
   // batch/v1 defaults both to 1 only when neither is set; parallelism alone is a work queue.
   if ((!spec.contains("completions") || spec["completions"].is_null()) &&
       (!spec.contains("parallelism") || spec["parallelism"].is_null())) {
@@ -284,6 +281,24 @@ Status prepare_job(json& job, bool creating, const json* old) {
   for (const auto& [key, value] : labels.items()) {
     if (!meta["labels"].contains(key)) meta["labels"][key] = value;
   }
+}
+
+Status prepare_job(json& job, bool creating, const json* old) {
+  if (creating) job.erase("status");  // the Job controller owns it
+  if (auto s = check_job_fields(job); !s.ok()) return s;
+  auto& tmpl = job["spec"]["template"];
+  if (auto s = prepare_pod_spec("Job.batch", job, tmpl["spec"], "spec.template.spec"); !s.ok()) {
+    return s;
+  }
+  // A Job's pods must end, so "Always" (also the pod default) is rejected, as the API server does.
+  const auto restart = tmpl["spec"].value("restartPolicy", "");
+  if (restart != "Never" && restart != "OnFailure") {
+    return invalid("Job.batch", job,
+                   "spec.template.spec.restartPolicy: Required value: valid values: "
+                   "\"OnFailure\", \"Never\"");
+  }
+  default_job(job);
+  const auto& spec = job["spec"];
   if (old != nullptr && old->contains("spec")) {
     for (const char* fixed : {"template", "selector", "completionMode"}) {
       if ((*old)["spec"].value(fixed, json()) != spec.value(fixed, json())) {

@@ -60,7 +60,7 @@ Result<std::unique_ptr<Workloads>> Workloads::prepare(LocalStore& store,
                                                       const LocalApiServer::Options& options) {
   auto dir = work_dir_for(options);
   if (!dir.ok()) return dir.error();
-  std::unique_ptr<Workloads> out(new Workloads(store, dir->first, dir->second));
+  auto out = std::make_unique<Workloads>(store, dir->first, dir->second);
   LocalJobController::Options job_options;
   job_options.backoff_base = options.job_backoff;
   out->jobs_ = std::make_unique<LocalJobController>(store, job_options);

@@ -22,6 +22,8 @@ class Workloads {
   // removed again by stop()), the controller and the kubelet; nothing runs yet.
   static Result<std::unique_ptr<Workloads>> prepare(LocalStore& store,
                                                     const LocalApiServer::Options& options);
+  // Use prepare(); public only for std::make_unique.
+  Workloads(LocalStore& store, std::string work_dir, bool own_work_dir);
   ~Workloads();
   Workloads(const Workloads&) = delete;
   Workloads& operator=(const Workloads&) = delete;
@@ -36,7 +38,6 @@ class Workloads {
   void stop();
 
  private:
-  Workloads(LocalStore& store, std::string work_dir, bool own_work_dir);
   void loop();
 
   LocalStore& store_;

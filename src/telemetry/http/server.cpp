@@ -51,6 +51,7 @@ std::string check_options(const ServerOptions& o) {
   if (o.io_threads < 1) return "io_threads must be at least 1, got " + std::to_string(o.io_threads);
   if (o.max_connections < 1) return "max_connections must be at least 1";
   if (o.max_header_count < 1) return "max_header_count must be at least 1";
+  if (o.max_stream_buffer_bytes < 1) return "max_stream_buffer_bytes must be at least 1";
   if (o.max_head_bytes < 64) return "max_head_bytes must be at least 64";
   if (o.head_timeout.count() <= 0 || o.handshake_timeout.count() <= 0 ||
       o.keep_alive_timeout.count() <= 0 || o.write_timeout.count() <= 0 ||
