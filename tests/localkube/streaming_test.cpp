@@ -334,32 +334,34 @@ TEST_F(LocalStreamingKubectl, DeleteOfAnObjectWithAFinalizerReturnsOnceItIsRemov
   EXPECT_NE(removal->output().find("deleted"), std::string::npos) << removal->output();
 }
 
-TEST_F(LocalStreamingKubectl, LogsFollowStreamsLinesAsTheyAreWritten) {
+TEST_F(LocalStreamingKubectl, LogsFollowOfARunningJobStreamsLinesAsTheyAreWritten) {
   LocalApiServer::Options options;
   options.run_jobs = true;
   options.work_dir = (dir_.path() / "pods").string();
   serve(options);
   const auto gate = (dir_.path() / "gate").string();
-  const json pod = {
-      {"apiVersion", "v1"},
-      {"kind", "Pod"},
+  const json container = {
+      {"name", "main"},
+      {"image", "ghcr.io/home-operations/kopiur:test"},
+      {"command",
+       {"/bin/sh", "-c",
+        "echo first; while [ ! -e " + gate + " ]; do sleep 0.02; done; echo second"}}};
+  const json job = {
+      {"apiVersion", "batch/v1"},
+      {"kind", "Job"},
       {"metadata", {{"name", "talker"}}},
       {"spec",
-       {{"restartPolicy", "Never"},
-        {"containers",
-         {{{"name", "main"},
-           {"image", "ghcr.io/home-operations/kopiur:test"},
-           {"command",
-            {"/bin/sh", "-c",
-             "echo first; while [ ! -e " + gate + " ]; do sleep 0.02; done; echo second"}}}}}}}};
-  ASSERT_EQ(post(server_->port(), "/api/v1/namespaces/default/pods", pod).status, 201);
+       {{"backoffLimit", 0},
+        {"template", {{"spec", {{"restartPolicy", "Never"}, {"containers", {container}}}}}}}}};
+  ASSERT_EQ(post(server_->port(), "/apis/batch/v1/namespaces/default/jobs", job).status, 201);
   ASSERT_TRUE(test::wait_until(
       [&] {
-        return get("/api/v1/namespaces/default/pods/talker")["status"].value("phase", "") ==
-               "Running";
+        const auto pods = get("/api/v1/namespaces/default/pods?labelSelector=job-name%3Dtalker");
+        return pods.is_object() && pods["items"].size() == 1 &&
+               pods["items"][0]["status"].value("phase", "") == "Running";
       },
       kWait));
-  auto logs = kubectl({"logs", "-f", "talker"});
+  auto logs = kubectl({"logs", "-f", "job/talker"});
   // The container is still waiting for the gate: "first" can only arrive through the stream.
   ASSERT_TRUE(logs->read_until("first\n", kWait)) << logs->output();
   EXPECT_EQ(logs->output().find("second"), std::string::npos);
