@@ -3,10 +3,12 @@
 // asks for gzip), a client that does not read is dropped without holding up another stream, a
 // client that leaves closes its writer, idle streams hold no worker thread, and stop() ends
 // streams with their last chunk.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -184,6 +186,29 @@ TEST(HttpStream, StopEndsOpenStreamsWithTheirLastChunk) {
   EXPECT_TRUE(client.read_until("0\r\n\r\n", kWait));
   EXPECT_TRUE(client.wait_closed(kWait));
   EXPECT_FALSE(streams.at(0)->write("after stop\n"));
+}
+
+TEST(HttpStream, StopDoesNotWaitForAStreamWhoseClientDoesNotRead) {
+  Streams streams;
+  ServerOptions options;
+  options.write_timeout = std::chrono::minutes(10);  // stop() must not wait for this
+  options.max_stream_buffer_bytes = 256u << 20;
+  auto server = serve(streams, options);
+  ASSERT_NE(server, nullptr);
+  RawConnection stalled(server->port());
+  ASSERT_TRUE(stalled.send(watch_request()));
+  ASSERT_TRUE(test::wait_until([&] { return streams.size() == 1; }, kWait));
+  // Far more than loopback's socket buffers: a write stays pending.
+  const std::string block(1u << 20, 'x');
+  for (int i = 0; i < 64; ++i) ASSERT_TRUE(streams.at(0)->write(block));
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server->stop();
+    stopped = true;
+  });
+  EXPECT_TRUE(test::wait_until([&] { return stopped.load(); }, kWait));
+  stopper.join();
+  EXPECT_FALSE(streams.at(0)->open());
 }
 
 TEST(HttpStream, HeadOfAStreamedRouteGetsTheHeadOnly) {

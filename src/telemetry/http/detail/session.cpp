@@ -12,6 +12,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -30,6 +31,9 @@ using Clock = std::chrono::steady_clock;
 using BeastRequest = bhttp::request<bhttp::string_body>;
 using BeastResponse = bhttp::response<bhttp::string_body>;
 using StreamHead = bhttp::response<bhttp::empty_body>;
+
+// How long a stream's client has at stop() to take the rest and the last chunk.
+constexpr std::chrono::seconds kStreamStopGrace{2};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -134,7 +138,10 @@ class Session final : public SessionBase {
 
   template <class... Args>
   explicit Session(ServerCore& core, Args&&... args)
-      : core_(core), options_(core.options()), stream_(std::forward<Args>(args)...) {}
+      : core_(core),
+        options_(core.options()),
+        stream_(std::forward<Args>(args)...),
+        stop_timer_(stream_.get_executor()) {}
   ~Session() override {
     if (channel_) channel_->end();
     core_.forget(*this);
@@ -154,9 +161,15 @@ class Session final : public SessionBase {
   void close_soon() override {
     asio::post(stream_.get_executor(), [self = self()] {
       if (self->streaming_) {
-        // The stream ends cleanly: what is queued, then the last chunk.
+        // The stream ends cleanly: what is queued, then the last chunk. A client that does not
+        // read cannot take it: it gets a moment, then the connection closes, so stop() never
+        // waits a whole write_timeout for it.
         self->channel_->close();
         self->pump_stream();
+        self->stop_timer_.expires_after(kStreamStopGrace);
+        self->stop_timer_.async_wait([self](beast::error_code ec) {
+          if (!ec && self->streaming_) self->end_stream({});
+        });
       } else if (self->busy_) {
         self->close_after_write_ = true;
         self->close_requested_ = true;
@@ -400,6 +413,7 @@ class Session final : public SessionBase {
                         self->streaming_ = false;
                         self->busy_ = false;
                         self->channel_->end();
+                        self->stop_timer_.cancel();
                         beast::error_code ignored;
                         self->tcp().socket().cancel(ignored);  // the peer watch
                         self->finish();
@@ -411,6 +425,7 @@ class Session final : public SessionBase {
     streaming_ = false;
     busy_ = false;
     if (channel_) channel_->end();
+    stop_timer_.cancel();
     close();
   }
 
@@ -473,6 +488,7 @@ class Session final : public SessionBase {
   ServerCore& core_;
   const ServerOptions& options_;
   Stream stream_;
+  asio::steady_timer stop_timer_;  // bounds a stream's clean end at stop()
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Clock::time_point body_start_;
