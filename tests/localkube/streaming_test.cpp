@@ -119,6 +119,17 @@ TEST(LocalStreaming, AGzipWatchDeliversEachEventBeforeTheNextChange) {
   }
 }
 
+TEST(LocalStreaming, StopEndsOpenWatchesWithTheirLastChunk) {
+  auto server = start();
+  ASSERT_NE(server, nullptr);
+  RawConnection watch(static_cast<std::uint16_t>(server->port()));
+  ASSERT_TRUE(watch.send(watch_request(std::string(kConfigMaps) + "?watch=true")));
+  ASSERT_TRUE(watch.read_until("\r\n\r\n", kWait));
+  server->stop();
+  EXPECT_TRUE(watch.read_until("\r\n0\r\n\r\n", kWait)) << watch.received();
+  EXPECT_TRUE(watch.wait_closed(kWait));
+}
+
 TEST(LocalStreaming, AWatcherThatNeverReadsIsDroppedAndAnotherKeepsItsEvents) {
   LocalApiServer::Options options;
   options.max_watch_buffer_bytes = 256u << 10;
