@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "kopiur/controller/runtime.hpp"
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 #include "kopiur/support/json.hpp"
 
 #include "child_process.hpp"

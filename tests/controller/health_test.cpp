@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 
 #include "kube/test_util.hpp"
 #include "support/wait.hpp"

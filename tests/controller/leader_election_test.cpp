@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "kopiur/controller/runtime.hpp"
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 
 #include "kube/test_util.hpp"
 #include "support/wait.hpp"

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 #include "kopiur/telemetry/metrics/prometheus.hpp"
 #include "kopiur/telemetry/resource.hpp"
 
@@ -77,7 +77,7 @@ class RuntimeTest : public ::testing::Test {
     return ctx.object()["metadata"]["name"].get<std::string>();
   }
 
-  std::unique_ptr<kube::LocalApiServer> server_;
+  std::unique_ptr<localkube::LocalApiServer> server_;
   std::optional<kube::Client> client_;
   ManualClock clock_;
   telemetry::metrics::MeterProvider provider_;

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "kopiur/kube/client.hpp"
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 #include "kopiur/support/json.hpp"
 
 #include "deploy/chart.hpp"
@@ -62,7 +62,7 @@ TEST(ChartDryRun, EveryServedObjectPassesTheServersValidationAndNothingIsStored)
   const auto docs = kube::detail::parse_yaml_documents(r.run.output, &error);
   ASSERT_TRUE(docs.has_value()) << error;
 
-  auto server = kube::LocalApiServer::start({});
+  auto server = localkube::LocalApiServer::start({});
   ASSERT_TRUE(server.ok()) << server.error().to_string();
   kube::Config config;
   config.server = (*server)->url();

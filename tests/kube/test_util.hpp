@@ -11,7 +11,12 @@
 #include <thread>
 
 #include "kopiur/kube/client.hpp"
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
+
+namespace kopiur::kube {
+// The local API server serves these tests; they name it as the client's own.
+using localkube::LocalApiServer;
+}  // namespace kopiur::kube
 
 namespace kopiur::kube::testing {
 

@@ -7,7 +7,7 @@
 #include "kopiur/api/crd.hpp"
 #include "kopiur/api/kinds.hpp"
 #include "kopiur/kube/client.hpp"
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 
 #include "child_process.hpp"
 #include "kube/detail/base64.hpp"
@@ -26,7 +26,7 @@ using kopiur::test::run_program;
 class LocalAdmission : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto started = kube::LocalApiServer::start({});
+    auto started = localkube::LocalApiServer::start({});
     ASSERT_TRUE(started.ok()) << started.error().to_string();
     api_ = std::move(started.value());
     ASSERT_TRUE(api_->write_kubeconfig(dir_.file("kubeconfig")).ok());
@@ -92,7 +92,7 @@ class LocalAdmission : public ::testing::Test {
 
   kopiur::test::TempDir dir_{"kopiur-local-admission-"};
   kopiur::test::TestCa ca_;
-  std::unique_ptr<kube::LocalApiServer> api_;
+  std::unique_ptr<localkube::LocalApiServer> api_;
   int port_ = 0;
   std::unique_ptr<ChildProcess> webhook_;
 };

@@ -6,7 +6,7 @@
 #include "kopiur/api/crd.hpp"
 #include "kopiur/api/kinds.hpp"
 #include "kopiur/kube/client.hpp"
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 #include "kopiur/webhook/admission.hpp"
 
 #include "child_process.hpp"
@@ -160,7 +160,7 @@ TEST_F(WebhookProgram, PicksUpARotatedCertificate) {
 class WebhookWithCluster : public WebhookProgram {
  protected:
   void SetUp() override {
-    auto started = kube::LocalApiServer::start({});
+    auto started = localkube::LocalApiServer::start({});
     ASSERT_TRUE(started.ok()) << started.error().to_string();
     api_ = std::move(started.value());
     client_ = std::make_unique<kube::Client>(*kube::load_kubeconfig_text(api_->kubeconfig(), "/"));
@@ -186,7 +186,7 @@ class WebhookWithCluster : public WebhookProgram {
     ASSERT_TRUE(made.ok()) << made.error().to_string();
   }
 
-  std::unique_ptr<kube::LocalApiServer> api_;
+  std::unique_ptr<localkube::LocalApiServer> api_;
   std::unique_ptr<kube::Client> client_;
 };
 
@@ -214,7 +214,7 @@ TEST_F(WebhookWithCluster, ChecksReferencesAgainstTheCluster) {
 // Not ready while the caches cannot list (no CRDs yet), ready once they can.
 TEST(WebhookReadiness, WaitsForTheReferenceCaches) {
   kopiur::test::TempDir dir("kopiur-webhook-ready-");
-  auto started = kube::LocalApiServer::start({});
+  auto started = localkube::LocalApiServer::start({});
   ASSERT_TRUE(started.ok()) << started.error().to_string();
   auto api_server = std::move(started.value());
   ASSERT_TRUE(api_server->write_kubeconfig(dir.file("kubeconfig")).ok());

@@ -9,7 +9,7 @@
 
 #include "kopiur/app/cli.hpp"
 #include "kopiur/app/shutdown.hpp"
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 #include "kopiur/telemetry/http/address.hpp"
 
 namespace {
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   app::Flags flags;
   if (auto code = app::handle_command_line(localkube_spec(), argc, argv, flags)) return *code;
 
-  kopiur::kube::LocalApiServer::Options options;
+  kopiur::localkube::LocalApiServer::Options options;
   kopiur::telemetry::http::HostPort listen;
   if (std::string error = kopiur::telemetry::http::parse_host_port(flags.get("listen"), listen);
       !error.empty()) {
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   }
 
   auto shutdown = app::ShutdownSignal::install();
-  auto server = kopiur::kube::LocalApiServer::start(options);
+  auto server = kopiur::localkube::LocalApiServer::start(options);
   if (!server.ok()) return fail(server.error().to_string(), 1);
   const std::string kubeconfig_out = flags.get("kubeconfig-out");
   std::printf("listening on %s\n", (*server)->url().c_str());

@@ -51,6 +51,7 @@ std::string check_options(const ServerOptions& o) {
   if (o.io_threads < 1) return "io_threads must be at least 1, got " + std::to_string(o.io_threads);
   if (o.max_connections < 1) return "max_connections must be at least 1";
   if (o.max_header_count < 1) return "max_header_count must be at least 1";
+  if (o.max_stream_buffer_bytes < 1) return "max_stream_buffer_bytes must be at least 1";
   if (o.max_head_bytes < 64) return "max_head_bytes must be at least 64";
   if (o.head_timeout.count() <= 0 || o.handshake_timeout.count() <= 0 ||
       o.keep_alive_timeout.count() <= 0 || o.write_timeout.count() <= 0 ||
@@ -66,7 +67,7 @@ std::string check_options(const ServerOptions& o) {
 std::uint64_t ServerStats::total() const noexcept {
   return head_timeouts + body_timeouts + handshake_timeouts + handshake_failures + head_too_large +
          request_line_too_long + body_too_large + bad_requests + write_timeouts +
-         connections_evicted + connections_refused;
+         connections_evicted + connections_refused + streams_dropped;
 }
 
 std::string Request::header(std::string_view name) const {
@@ -89,6 +90,15 @@ class HttpServer::Impl final : public detail::ServerCore {
     std::transform(method.begin(), method.end(), method.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     routes_[std::move(path)][std::move(method)] = std::move(handler);
+  }
+
+  void set_fallback(Handler handler) {
+    std::lock_guard lock(lifecycle_mu_);
+    if (started_) {
+      warn("fallback handler set after start() is ignored");
+      return;
+    }
+    fallback_ = std::move(handler);
   }
 
   std::string start() {
@@ -132,7 +142,10 @@ class HttpServer::Impl final : public detail::ServerCore {
 
   [[nodiscard]] Response handle(const Request& request) const override {
     const auto by_path = routes_.find(request.path);
-    if (by_path == routes_.end()) return text_response(404, "not found: " + request.path + "\n");
+    if (by_path == routes_.end()) {
+      if (fallback_) return call(fallback_, request);
+      return text_response(404, "not found: " + request.path + "\n");
+    }
     const auto& methods = by_path->second;
     auto it = methods.find(request.method);
     if (it == methods.end() && request.method == "HEAD") it = methods.find("GET");
@@ -148,8 +161,13 @@ class HttpServer::Impl final : public detail::ServerCore {
       r.headers.emplace("Allow", allow);
       return r;
     }
+    return call(it->second, request);
+  }
+
+ private:
+  static Response call(const Handler& handler, const Request& request) {
     try {
-      return it->second(request);
+      return handler(request);
     } catch (const std::exception& e) {
       return text_response(500, std::string("handler failed: ") + e.what() + "\n");
     } catch (...) {
@@ -157,7 +175,6 @@ class HttpServer::Impl final : public detail::ServerCore {
     }
   }
 
- private:
   std::string make_tls() {
     if (!options_.tls) return {};
     if (options_.tls->cert_file.empty() || options_.tls->key_file.empty()) {
@@ -237,6 +254,7 @@ class HttpServer::Impl final : public detail::ServerCore {
   }
 
   std::map<std::string, std::map<std::string, Handler>, std::less<>> routes_;
+  Handler fallback_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;
@@ -258,6 +276,8 @@ HttpServer::~HttpServer() { impl_->stop(); }
 void HttpServer::route(std::string method, std::string path, Handler handler) {
   impl_->route(std::move(method), std::move(path), std::move(handler));
 }
+
+void HttpServer::set_fallback(Handler handler) { impl_->set_fallback(std::move(handler)); }
 
 std::string HttpServer::start() {
   try {

@@ -70,7 +70,7 @@ void FlowTest::SetUp() {
   prepare_job_environment();
   volumes_dir_ = tmp_.file("volumes");
   fs::create_directories(volumes_dir_);
-  kube::LocalApiServer::Options options;
+  localkube::LocalApiServer::Options options;
   options.run_jobs = true;
   options.work_dir = tmp_.file("pods");
   options.volumes_dir = volumes_dir_;
@@ -78,7 +78,7 @@ void FlowTest::SetUp() {
   options.inherited_env.push_back("KOPIA_BIN");
   options.inherited_env.push_back("KOPIA_STANDIN_INJECT");
   options.inherited_env.push_back("KOPIA_STANDIN_INJECT_ON");
-  auto server = kube::LocalApiServer::start(options);
+  auto server = localkube::LocalApiServer::start(options);
   ASSERT_TRUE(server.ok()) << server.error().to_string();
   server_ = std::move(*server);
   kube::Config config;

@@ -25,7 +25,7 @@
 #include "kopiur/controller/flow_env.hpp"
 #include "kopiur/controller/runtime.hpp"
 #include "kopiur/kube/events.hpp"
-#include "kopiur/kube/local_server.hpp"
+#include "kopiur/localkube/server.hpp"
 #include "kopiur/support/json.hpp"
 #include "kopiur/telemetry/metrics/meter.hpp"
 #include "kopiur/telemetry/metrics/prometheus.hpp"
@@ -88,7 +88,7 @@ class FlowTest : public ::testing::Test {
   // What the environment looks like to tests.
   ManualClock clock_;
   ManualWallClock wall_{std::chrono::system_clock::now()};
-  std::unique_ptr<kube::LocalApiServer> server_;
+  std::unique_ptr<localkube::LocalApiServer> server_;
   std::optional<kube::Client> client_;
   std::unique_ptr<telemetry::metrics::MeterProvider> provider_;
   std::unique_ptr<telemetry::metrics::PrometheusReader> reader_;

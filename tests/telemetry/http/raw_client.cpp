@@ -188,6 +188,14 @@ bool RawConnection::wait_closed(std::chrono::milliseconds timeout) {
   return true;
 }
 
+bool RawConnection::read_until(std::string_view needle, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (pending_.find(needle) == std::string::npos) {
+    if (!receive_until(deadline)) return pending_.find(needle) != std::string::npos;
+  }
+  return true;
+}
+
 bool can_connect(std::uint16_t port) {
   const int fd = connect_loopback(port);
   if (fd < 0) return false;

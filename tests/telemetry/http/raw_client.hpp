@@ -65,6 +65,11 @@ class RawConnection {
   // True when the server closes the connection (end of stream or reset) within `timeout`;
   // anything it sends meanwhile is kept for read_responses().
   [[nodiscard]] bool wait_closed(std::chrono::milliseconds timeout);
+  // Reads until what arrived so far contains `needle`, the server closes, or `timeout` passes;
+  // true when it is there. For streamed responses, read as they come.
+  [[nodiscard]] bool read_until(std::string_view needle, std::chrono::milliseconds timeout);
+  // Everything received and not yet consumed by read_responses().
+  [[nodiscard]] const std::string& received() const noexcept { return pending_; }
 
  private:
   // One recv() waiting at most until `deadline`; false on timeout, close or error.

@@ -1,10 +1,13 @@
 // File: kopiur/telemetry/http/server.hpp
 //
 // HttpServer: the small HTTP(S) server behind every component's /metrics, /healthz and /readyz
-// (and the webhook's admission routes). Routes are exact paths; GET routes also answer HEAD;
+// (and the webhook's admission routes) and under the local API server. Routes are exact paths;
+// GET routes also answer HEAD; a fallback handler (set_fallback) takes every other path, else
 // unknown paths get 404 and known paths with another method 405. TLS certificate and key files
 // are re-read when they change on disk. Handlers run on the server's worker threads and must be
-// thread-safe. Slow or stalled clients cost a socket and a timer, never a thread.
+// thread-safe. A response may be streamed (Response::stream: watches, followed logs), written
+// chunk by chunk as its producer pushes them. Slow or stalled clients cost a socket, a timer and
+// their buffered bytes, never a thread.
 //
 //   HttpServer server({.address = ":8080"});
 //   Health health;
@@ -46,6 +49,29 @@ struct Request {
   [[nodiscard]] std::string header(std::string_view name) const;
 };
 
+// The producing side of a streamed response (Response::stream). Thread-safe, and no call ever
+// waits for the client: chunks are queued and written by the server's event loop.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Queues one chunk, sent as soon as the connection can take it: a chunk is never held back
+  // waiting for more, nor compressed. Empty chunks are ignored. Returns false once the stream has
+  // ended: the client went away, it was dropped for not reading (more than
+  // ServerOptions::max_stream_buffer_bytes queued), the producer closed it, or the server stops.
+  // The producer should then let go of the writer.
+  virtual bool write(std::string chunk) = 0;
+  // Ends the response after what is queued. Idempotent.
+  virtual void close() = 0;
+  // Whether write() still accepts chunks.
+  [[nodiscard]] virtual bool open() const = 0;
+  // Bytes queued and not yet written to the socket; a producer with much to send (a large log)
+  // waits while this is high instead of running into the drop bound.
+  [[nodiscard]] virtual std::size_t queued_bytes() const = 0;
+};
+
+// Starts a streamed body with the writer the producer keeps (called once, on a worker thread).
+using StreamStart = std::function<void(std::shared_ptr<StreamWriter> writer)>;
+
 // Content-Type and Content-Length come from content_type and body. A Content-Encoding in
 // headers means the body is already encoded, and the server leaves it alone.
 struct Response {
@@ -53,6 +79,10 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::multimap<std::string, std::string> headers;
+  // When set, `body` is ignored and the body is streamed: the status and headers go out with
+  // chunked transfer encoding (never gzip, so no chunk waits for a compressor), then `stream` is
+  // called with the writer. The connection closes after the stream ends. HEAD gets the head only.
+  StreamStart stream;
 };
 
 using Handler = std::function<Response(const Request&)>;
@@ -95,6 +125,10 @@ struct ServerOptions {
   // Open connections; at the cap the longest idle one (else the oldest still sending its
   // head) is closed for a new one, and with none of those the new one is refused.
   std::size_t max_connections = 1024;
+  // A streamed response whose client lets more than this many bytes queue up (it does not read)
+  // is dropped, as a real API server drops slow watchers; the producer and other streams never
+  // wait for it.
+  std::size_t max_stream_buffer_bytes = 4u << 20;
   // Refusals are reported through on_warning at most once per interval, as a summary.
   std::chrono::milliseconds refusal_log_interval{60'000};
 
@@ -122,6 +156,7 @@ struct ServerStats {
   std::uint64_t write_timeouts = 0;         // the client did not read its response in time
   std::uint64_t connections_evicted = 0;    // closed at max_connections for a new one
   std::uint64_t connections_refused = 0;    // at max_connections with nothing to evict
+  std::uint64_t streams_dropped = 0;        // streamed response over max_stream_buffer_bytes
   [[nodiscard]] std::uint64_t total() const noexcept;
 };
 
@@ -143,6 +178,11 @@ class HttpServer {
   // Registers a handler for an exact path and method ("GET", "POST", ...). Before start() only:
   // later calls are ignored with a warning.
   void route(std::string method, std::string path, Handler handler);
+
+  // Registers the handler for every request whose path has no exact route, whatever its method
+  // (it answers 404 and 405 itself), e.g. an API server's /api/... and /apis/... trees. Before
+  // start() only: later calls are ignored with a warning.
+  void set_fallback(Handler handler);
 
   // Binds and starts serving. Returns an empty string on success, else an actionable error
   // (e.g. "cannot bind 0.0.0.0:8080: Address already in use").

@@ -18,6 +18,7 @@ std::string describe_refusals(const ServerStats& before, const ServerStats& now)
       {"response not read in time", &ServerStats::write_timeouts},
       {"idle connection closed at max_connections", &ServerStats::connections_evicted},
       {"refused at max_connections", &ServerStats::connections_refused},
+      {"stream dropped: client not reading", &ServerStats::streams_dropped},
   };
   std::string parts;
   std::uint64_t total = 0;

@@ -57,6 +57,7 @@ ServerStats ServerCore::stats() const noexcept {
   s.write_timeouts = at(Refusal::kWriteTimeout);
   s.connections_evicted = at(Refusal::kEvicted);
   s.connections_refused = at(Refusal::kRefused);
+  s.streams_dropped = at(Refusal::kStreamDropped);
   return s;
 }
 

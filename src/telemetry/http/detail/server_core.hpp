@@ -30,6 +30,7 @@ enum class Refusal : std::size_t {
   kWriteTimeout,
   kEvicted,
   kRefused,
+  kStreamDropped,
   kCount,
 };
 

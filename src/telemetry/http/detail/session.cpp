@@ -12,11 +12,14 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
 #include "telemetry/http/detail/gzip.hpp"
+#include "telemetry/http/detail/stream_channel.hpp"
 
 namespace kopiur::telemetry::http::detail {
 namespace {
@@ -27,6 +30,10 @@ namespace bhttp = beast::http;
 using Clock = std::chrono::steady_clock;
 using BeastRequest = bhttp::request<bhttp::string_body>;
 using BeastResponse = bhttp::response<bhttp::string_body>;
+using StreamHead = bhttp::response<bhttp::empty_body>;
+
+// How long a stream's client has at stop() to take the rest and the last chunk.
+constexpr std::chrono::seconds kStreamStopGrace{2};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -102,6 +109,18 @@ BeastResponse to_wire(const ServerOptions& options, const Request& request, Resp
   return out;
 }
 
+// The head of a streamed response: chunked, uncompressed, and the connection closes after it.
+StreamHead stream_head(const Response& response) {
+  StreamHead out;
+  out.version(11);
+  out.result(static_cast<unsigned>(response.status));
+  for (const auto& [name, value] : response.headers) out.insert(name, value);
+  out.set(bhttp::field::content_type, response.content_type);
+  out.chunked(true);
+  out.keep_alive(false);
+  return out;
+}
+
 BeastResponse refusal(int status, std::string text) {
   BeastResponse out;
   out.version(11);
@@ -119,8 +138,14 @@ class Session final : public SessionBase {
 
   template <class... Args>
   explicit Session(ServerCore& core, Args&&... args)
-      : core_(core), options_(core.options()), stream_(std::forward<Args>(args)...) {}
-  ~Session() override { core_.forget(*this); }
+      : core_(core),
+        options_(core.options()),
+        stream_(std::forward<Args>(args)...),
+        stop_timer_(stream_.get_executor()) {}
+  ~Session() override {
+    if (channel_) channel_->end();
+    core_.forget(*this);
+  }
 
   void start() {
     if constexpr (kTls) {
@@ -135,8 +160,19 @@ class Session final : public SessionBase {
 
   void close_soon() override {
     asio::post(stream_.get_executor(), [self = self()] {
-      if (self->busy_) {
+      if (self->streaming_) {
+        // The stream ends cleanly: what is queued, then the last chunk. A client that does not
+        // read cannot take it: it gets a moment, then the connection closes, so stop() never
+        // waits a whole write_timeout for it.
+        self->channel_->close();
+        self->pump_stream();
+        self->stop_timer_.expires_after(kStreamStopGrace);
+        self->stop_timer_.async_wait([self](beast::error_code ec) {
+          if (!ec && self->streaming_) self->end_stream({});
+        });
+      } else if (self->busy_) {
         self->close_after_write_ = true;
+        self->close_requested_ = true;
       } else {
         self->close();
       }
@@ -300,13 +336,97 @@ class Session final : public SessionBase {
                               guard = asio::make_work_guard(stream_.get_executor())] {
       std::shared_ptr<BeastResponse> response;
       try {
-        response = std::make_shared<BeastResponse>(
-            to_wire(self->options_, *request, self->core_.handle(*request)));
+        Response answer = self->core_.handle(*request);
+        if (answer.stream && request->method != "HEAD") return self->open_stream(std::move(answer));
+        answer.stream = nullptr;
+        response = std::make_shared<BeastResponse>(to_wire(self->options_, *request, answer));
       } catch (...) {
         response = std::make_shared<BeastResponse>(refusal(500, "internal error\n"));
       }
       asio::post(self->stream_.get_executor(), [self, response] { self->write(response); });
     });
+  }
+
+  // On a worker: hands the producer its writer, then lets the event loop send the head. Chunks
+  // written meanwhile wait in the channel.
+  void open_stream(Response answer) {
+    std::weak_ptr<Session> weak = self();
+    auto channel = std::make_shared<StreamChannel>(options_.max_stream_buffer_bytes,
+                                                   [weak, executor = stream_.get_executor()] {
+                                                     asio::post(executor, [weak] {
+                                                       if (auto s = weak.lock()) s->pump_stream();
+                                                     });
+                                                   });
+    auto head = std::make_shared<StreamHead>(stream_head(answer));
+    try {
+      answer.stream(channel);
+    } catch (...) {
+      channel->close();  // what the producer queued, then the end
+    }
+    asio::post(stream_.get_executor(),
+               [self = self(), head, channel] { self->start_stream(head, channel); });
+  }
+
+  void start_stream(const std::shared_ptr<StreamHead>& head,
+                    const std::shared_ptr<StreamChannel>& channel) {
+    channel_ = channel;
+    streaming_ = true;
+    if (core_.stopping() || close_requested_) channel->close();
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    tcp().expires_after(options_.write_timeout);
+    bhttp::async_write_header(stream_, *serializer,
+                              [self = self(), head, serializer](beast::error_code ec, std::size_t) {
+                                if (ec) return self->end_stream(ec);
+                                self->head_written_ = true;
+                                self->watch_peer();
+                                self->pump_stream();
+                              });
+  }
+
+  // A streaming client sends nothing more: readable means it closed (or misbehaves), and either
+  // way the stream ends now rather than at its next event.
+  void watch_peer() {
+    tcp().socket().async_wait(asio::socket_base::wait_read, [self = self()](beast::error_code ec) {
+      if (!self->streaming_ || ec == asio::error::operation_aborted) return;
+      self->end_stream({});
+    });
+  }
+
+  // Writes whatever the producer queued as one batch of chunks; called on the strand whenever
+  // the channel wakes the connection and after each write.
+  void pump_stream() {
+    if (!streaming_ || !head_written_ || stream_writing_) return;
+    if (channel_->dropped()) {
+      core_.count(Refusal::kStreamDropped);
+      return end_stream({});
+    }
+    auto batch = std::make_shared<StreamChannel::Batch>(channel_->take());
+    if (batch->wire.empty()) return;
+    stream_writing_ = true;
+    tcp().expires_after(options_.write_timeout);
+    asio::async_write(stream_, asio::buffer(batch->wire),
+                      [self = self(), batch](beast::error_code ec, std::size_t) {
+                        self->stream_writing_ = false;
+                        if (ec) return self->end_stream(ec);
+                        self->channel_->written(batch->payload);
+                        if (!batch->last) return self->pump_stream();
+                        self->streaming_ = false;
+                        self->busy_ = false;
+                        self->channel_->end();
+                        self->stop_timer_.cancel();
+                        beast::error_code ignored;
+                        self->tcp().socket().cancel(ignored);  // the peer watch
+                        self->finish();
+                      });
+  }
+
+  void end_stream(beast::error_code ec) {
+    if (ec == beast::error::timeout) core_.count(Refusal::kWriteTimeout);
+    streaming_ = false;
+    busy_ = false;
+    if (channel_) channel_->end();
+    stop_timer_.cancel();
+    close();
   }
 
   void write(std::shared_ptr<BeastResponse> response) {
@@ -368,6 +488,7 @@ class Session final : public SessionBase {
   ServerCore& core_;
   const ServerOptions& options_;
   Stream stream_;
+  asio::steady_timer stop_timer_;  // bounds a stream's clean end at stop()
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Clock::time_point body_start_;
@@ -375,6 +496,11 @@ class Session final : public SessionBase {
   std::size_t drained_ = 0;
   bool busy_ = false;
   bool http10_ = false;
+  std::shared_ptr<StreamChannel> channel_;  // set while a streamed response is sent
+  bool streaming_ = false;
+  bool close_requested_ = false;  // close_soon() came while the handler ran
+  bool head_written_ = false;
+  bool stream_writing_ = false;
   bool close_after_write_ = false;
 };
 

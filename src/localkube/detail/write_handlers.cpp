@@ -1,0 +1,91 @@
+// Create (POST) and update (PUT), and the request-body rules every write shares: JSON or YAML
+// objects only, kind and apiVersion matching the URL, dryRun=All or nothing.
+#include <iterator>
+#include <string>
+#include <utility>
+
+#include "kube/detail/yaml_json.hpp"
+#include "localkube/detail/handlers.hpp"
+
+namespace kopiur::localkube::detail {
+namespace {
+
+Result<json> parse_body(const ApiRequest& req) {
+  if (req.header("content-type").find("protobuf") != std::string::npos) {
+    return api_err(415, "UnsupportedMediaType",
+                   "this local API server reads JSON and YAML, not protobuf; kubectl's typed "
+                   "generators (kubectl create job/secret/configmap ...) send protobuf, so write "
+                   "the object as YAML (add --dry-run=client -o yaml) and use kubectl apply -f or "
+                   "create -f");
+  }
+  auto body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    std::string error;
+    auto yaml = kube::detail::parse_yaml(req.body(), &error);
+    if (!yaml || !yaml->is_object()) {
+      return api_err(400, "BadRequest", "the request body is not a JSON or YAML object");
+    }
+    body = std::move(*yaml);
+  }
+  if (!body.is_object()) {
+    return api_err(400, "BadRequest",
+                   "the request body must be an object, got " + std::string(body.type_name()));
+  }
+  // A null metadata field is an unset one, as for a real server (`kubectl create
+  // --dry-run=client -o yaml` writes `creationTimestamp: null`).
+  if (auto meta = body.find("metadata"); meta != body.end() && meta->is_object()) {
+    for (auto it = meta->begin(); it != meta->end();) {
+      it = it->is_null() ? meta->erase(it) : std::next(it);
+    }
+  }
+  if (auto shape = check_shape(body); !shape.ok()) return shape.error();
+  return body;
+}
+
+Status check_type(const ResourceType& rt, const json& body) {
+  const auto kind = body.value("kind", "");
+  const auto api_version = body.value("apiVersion", "");
+  if ((!kind.empty() && kind != rt.kind) ||
+      (!api_version.empty() && api_version != rt.api_version())) {
+    return api_err(400, "BadRequest",
+                   "the body is " + api_version + " " + kind + " but the URL names " +
+                       rt.api_version() + " " + rt.kind);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<bool> dry_run_of(const ApiRequest& req) {
+  if (!req.has_param("dryRun")) return false;
+  const auto value = req.param("dryRun");
+  if (value == "All") return true;
+  return api_err(400, "BadRequest",
+                 "dryRun: Unsupported value: \"" + value + "\": supported values: \"All\"");
+}
+
+Result<json> typed_body(const ApiRequest& req, const ResourceType& rt) {
+  auto body = parse_body(req);
+  if (!body.ok()) return body;
+  if (auto e = check_type(rt, *body); !e.ok()) return e.error();
+  return body;
+}
+
+http::Response create(Context& ctx, const Target& t, const ApiRequest& req) {
+  const auto dry = dry_run_of(req);
+  if (!dry.ok()) return error_response(dry.error());
+  auto body = typed_body(req, t.rt);
+  if (!body.ok()) return error_response(body.error());
+  return reply(ctx, req, t.rt, ctx.store.create(t.rt, t.ns, std::move(*body), *dry), 201);
+}
+
+http::Response update(Context& ctx, const Target& t, const ApiRequest& req) {
+  const auto dry = dry_run_of(req);
+  if (!dry.ok()) return error_response(dry.error());
+  auto body = typed_body(req, t.rt);
+  if (!body.ok()) return error_response(body.error());
+  return reply(ctx, req, t.rt,
+               ctx.store.update(t.rt, t.ns, t.name, std::move(*body), !t.sub.empty(), *dry), 200);
+}
+
+}  // namespace kopiur::localkube::detail
