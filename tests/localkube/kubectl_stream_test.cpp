@@ -12,12 +12,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include "kopiur/support/json.hpp"
 #include <poll.h>
 #include <unistd.h>
 
 #include "kopiur/localkube/server.hpp"
 #include "kopiur/process/process.hpp"
+#include "kopiur/support/json.hpp"
 
 #include "kube/test_util.hpp"
 #include "support/wait.hpp"

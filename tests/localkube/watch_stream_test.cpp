@@ -11,9 +11,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include "kopiur/support/json.hpp"
 
 #include "kopiur/localkube/server.hpp"
+#include "kopiur/support/json.hpp"
 
 #include "kube/test_util.hpp"
 #include "support/wait.hpp"
