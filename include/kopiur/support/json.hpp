@@ -14,6 +14,6 @@
 // the kopiur_json library, which every target linking nlohmann_json gets (cmake/KopiurDeps.cmake).
 #pragma once
 
-#include "kopiur/support/json.hpp"  // IWYU pragma: export
+#include <nlohmann/json.hpp>  // IWYU pragma: export
 
 extern template class nlohmann::basic_json<>;
