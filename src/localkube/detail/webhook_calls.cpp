@@ -12,6 +12,9 @@ namespace kopiur::localkube::detail {
 namespace {
 
 using nlohmann::json;
+using kube::detail::CurlEasy;
+using kube::detail::HttpRequest;
+using kube::detail::perform;
 
 bool listed(const json& rule, const char* key, const std::string& value) {
   const auto it = rule.find(key);
