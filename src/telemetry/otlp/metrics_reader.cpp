@@ -221,7 +221,8 @@ class OtlpMetricsReader::Impl {
         interval_(config.metric_export_interval),
         export_timeout_(std::min(config.timeout, config.metric_export_timeout)),
         shutdown_timeout_(config.shutdown_timeout),
-        reporter_("metrics", "data points", std::move(warn), config.warning_interval),
+        reporter_(std::make_shared<detail::DropReporter>("metrics", "data points", std::move(warn),
+                                                         config.warning_interval)),
         previous_collect_ns_(now_nanos()) {
     if (!config.metrics || !collect_) return;
     transport_.emplace(*config.metrics, config);
@@ -258,7 +259,12 @@ class OtlpMetricsReader::Impl {
     return ok;
   }
 
-  ExportCounters counters() const noexcept { return reporter_.counters(); }
+  ExportCounters counters() const noexcept { return reporter_->counters(); }
+  std::function<ExportCounters()> counters_source() const {
+    return [reporter = std::shared_ptr<const detail::DropReporter>(reporter_)] {
+      return reporter->counters();
+    };
+  }
 
  private:
   void run() {
@@ -276,7 +282,7 @@ class OtlpMetricsReader::Impl {
         if (!stop_now) export_locked(SteadyClock::now() + export_timeout_);
         release_export();
       }
-      reporter_.maybe_warn();
+      reporter_->maybe_warn();
       lock.lock();
       next = SteadyClock::now() + interval_;
     }
@@ -319,17 +325,17 @@ class OtlpMetricsReader::Impl {
           },
           deadline);
       if (!result.ok) {
-        reporter_.note_export_failed(builder.points(), result.error);
+        reporter_->note_export_failed(builder.points(), result.error);
         return false;
       }
       for (auto& [id, state] : builder.pending()) series_[id] = std::move(state);
-      reporter_.note_exported(builder.points());
+      reporter_->note_exported(builder.points());
       return true;
     } catch (const std::exception& e) {
-      reporter_.note_export_failed(0, std::string("collect failed: ") + e.what());
+      reporter_->note_export_failed(0, std::string("collect failed: ") + e.what());
       return false;
     } catch (...) {
-      reporter_.note_export_failed(0, "collect failed");
+      reporter_->note_export_failed(0, "collect failed");
       return false;
     }
   }
@@ -340,7 +346,8 @@ class OtlpMetricsReader::Impl {
   std::chrono::milliseconds interval_;
   std::chrono::milliseconds export_timeout_;
   std::chrono::milliseconds shutdown_timeout_;
-  detail::DropReporter reporter_;
+  // Shared with counters_source(), which may outlive the reader.
+  std::shared_ptr<detail::DropReporter> reporter_;
   std::optional<detail::Transport> transport_;
   std::unique_ptr<pb_collector::MetricsService::Stub> stub_;
 
@@ -369,5 +376,8 @@ bool OtlpMetricsReader::shutdown(std::chrono::milliseconds timeout) noexcept {
   return impl_->shutdown(timeout);
 }
 ExportCounters OtlpMetricsReader::counters() const noexcept { return impl_->counters(); }
+std::function<ExportCounters()> OtlpMetricsReader::counters_source() const {
+  return impl_->counters_source();
+}
 
 }  // namespace kopiur::telemetry::otlp

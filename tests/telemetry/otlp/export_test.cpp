@@ -289,6 +289,24 @@ TEST(OtlpMetrics, PeriodicReaderExportsOnItsOwn) {
   EXPECT_EQ(collector.metrics().size(), after);
 }
 
+// The self-metric reads the counters through counters_source(): a collect that runs after the
+// reader is destroyed (teardown) reads shared counters, never the freed reader (ASan checks).
+TEST(OtlpMetrics, CountersSourceOutlivesTheReader) {
+  TestCollector collector;
+  MeterFixture f;
+  f.add_counter("Backup", 1);
+  std::function<ExportCounters()> source;
+  {
+    OtlpMetricsReader reader(config_with(collector), {},
+                             [&](metrics::CollectVisitor& v) { f.meter.collect(v); });
+    ASSERT_TRUE(reader.force_flush(kWait));
+    source = reader.counters_source();
+    EXPECT_EQ(source().exported, reader.counters().exported);
+  }
+  EXPECT_GE(source().exported, 1u);
+  EXPECT_EQ(source().failed_exports, 0u);
+}
+
 TEST(OtlpMetrics, InertWithoutAMetricsEndpoint) {
   auto config = config_for({{"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://127.0.0.1:1"}});
   int collects = 0;
