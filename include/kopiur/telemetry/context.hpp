@@ -47,6 +47,11 @@ SpanContext current_span_context() noexcept;
 // exemplar check calls on every record.
 bool current_span_ids(TraceId& trace_id, SpanId& span_id) noexcept;
 
+// The context of the span entered on this thread, by address (nullptr when none); valid while that
+// span stays entered here. One thread-local load: what a histogram's exemplar check calls on
+// every record (it reads the span id and copies the ids only when it keeps an exemplar).
+const SpanContext* entered_span_context() noexcept;
+
 // W3C traceparent "00-<trace>-<span>-<flags>" for the current span; empty when none.
 std::string current_traceparent();
 // Parses a traceparent header value; nullopt on any malformed input.

@@ -236,6 +236,11 @@ namespace {
 
 }  // namespace
 
+const SpanContext* entered_span_context() noexcept {
+  const log::detail::SpanState* state = log::detail::tl_current_span;
+  return state == nullptr ? nullptr : &state->record.context;
+}
+
 // Lives next to the thread-local it reads: outside a span it is one thread-local load and a
 // compare behind the call (every histogram record pays it).
 bool current_span_ids(TraceId& trace_id, SpanId& span_id) noexcept {

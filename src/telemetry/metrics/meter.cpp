@@ -5,6 +5,7 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <thread>
 
@@ -70,6 +71,24 @@ struct ShardSnapshot {
   double sum = 0;
   double min = 0;
   double max = 0;
+  std::int64_t exemplar_time_ns = 0;  // 0: no exemplar
+  double exemplar_value = 0;
+  std::uint64_t exemplar_trace_hi = 0;
+  std::uint64_t exemplar_trace_lo = 0;
+  std::uint64_t exemplar_span = 0;
+
+  // Keeps this shard's exemplar in `out` when it is newer than what `out` holds.
+  void newest_exemplar(Exemplar& out, std::int64_t& out_time_ns) const {
+    if (exemplar_time_ns == 0 || exemplar_time_ns <= out_time_ns) return;
+    out_time_ns = exemplar_time_ns;
+    out.value = exemplar_value;
+    std::memcpy(out.trace_id.bytes.data(), &exemplar_trace_hi, 8);
+    std::memcpy(out.trace_id.bytes.data() + 8, &exemplar_trace_lo, 8);
+    std::memcpy(out.span_id.bytes.data(), &exemplar_span, 8);
+    out.time = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(exemplar_time_ns)));
+  }
 };
 
 class ShardReader {
@@ -86,6 +105,11 @@ class ShardReader {
       snap_.sum = shard.sum.load(std::memory_order_relaxed);
       snap_.min = shard.min.load(std::memory_order_relaxed);
       snap_.max = shard.max.load(std::memory_order_relaxed);
+      snap_.exemplar_time_ns = shard.exemplar_time_ns.load(std::memory_order_relaxed);
+      snap_.exemplar_value = shard.exemplar_value.load(std::memory_order_relaxed);
+      snap_.exemplar_trace_hi = shard.exemplar_trace_hi.load(std::memory_order_relaxed);
+      snap_.exemplar_trace_lo = shard.exemplar_trace_lo.load(std::memory_order_relaxed);
+      snap_.exemplar_span = shard.exemplar_span.load(std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_acquire);  // the data before the second look
       const std::uint32_t after = shard.sequence.load(std::memory_order_relaxed);
       if ((before & 1U) == 0 && before == after) break;
@@ -242,6 +266,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
         HistogramPoint point;
         double min = std::numeric_limits<double>::infinity();
         double max = -min;
+        std::int64_t exemplar_time_ns = 0;
         for (const HistogramShard* shard = cell.shards.load(std::memory_order_acquire);
              shard != nullptr; shard = shard->next) {
           const ShardSnapshot& snap = snapshot.read(*shard, buckets.size());
@@ -249,12 +274,13 @@ void ProviderState::collect(CollectVisitor& visitor) {
           point.sum += snap.sum;
           min = std::min(min, snap.min);
           max = std::max(max, snap.max);
+          snap.newest_exemplar(exemplar, exemplar_time_ns);
         }
         for (const std::uint64_t b : buckets) point.count += b;  // always consistent with buckets
         point.bucket_counts = buckets;
         point.min = point.count == 0 ? 0 : min;
         point.max = point.count == 0 ? 0 : max;
-        point.exemplar = cell.exemplar.load(exemplar) ? &exemplar : nullptr;
+        point.exemplar = exemplar_time_ns != 0 ? &exemplar : nullptr;
         visitor.histogram(s->id, s->attributes, point);
       } else {
         const std::uint64_t bits = s->number.bits.load(std::memory_order_relaxed);

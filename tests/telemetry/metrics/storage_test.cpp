@@ -1,8 +1,10 @@
 // Recording semantics of every instrument: identity, bound handles, histograms, zeroing,
 // cardinality (200,000 series; an explicit limit that is visible), rejected values.
 #include <cmath>
+#include <latch>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -291,6 +293,58 @@ TEST(Storage, ObservableCallbacksRunAtCollectAndFailuresAreCounted) {
                 .at("instrument=obs_fail,reason=callback_failed")
                 .as_int,
             2);
+}
+
+// Inside one span the exemplar is sampled (the first record, then one in kExemplarSampleEvery),
+// so a record there costs a load and a compare; a new span's first record is always kept.
+TEST(Storage, ExemplarIsSampledWithinASpanAndTakenAtEachNewSpan) {
+  MeterProvider provider({.span_context = &fake_span});
+  auto h = provider.meter().create_histogram("h", "", "", {1000});
+  t_span.trace_id.bytes[15] = 1;
+  t_span.span_id.bytes[7] = 1;
+  const auto every = static_cast<int>(detail::kExemplarSampleEvery);
+  for (int i = 1; i < every; ++i) h.record(i);
+  EXPECT_DOUBLE_EQ(collect(provider).histograms.at("h").at("").exemplar.value, 1);
+  for (int i = every; i <= 2 * every; ++i) h.record(i);  // one of these is the next sample
+  const double sampled = collect(provider).histograms.at("h").at("").exemplar.value;
+  EXPECT_GE(sampled, every);
+  EXPECT_LE(sampled, 2 * every);
+  t_span.span_id.bytes[7] = 2;
+  h.record(7);  // a new span: kept at once
+  const auto p = collect(provider).histograms.at("h").at("");
+  EXPECT_DOUBLE_EQ(p.exemplar.value, 7);
+  EXPECT_EQ(p.exemplar.span_id.bytes[7], 2);
+  EXPECT_EQ(p.count, 2 * static_cast<std::uint64_t>(every) + 1);
+  t_span = {};
+}
+
+// Each thread keeps its exemplar on its own shard; collect shows the newest.
+TEST(Storage, ExemplarIsTheNewestOverTheThreadsShards) {
+  MeterProvider provider({.span_context = &fake_span});
+  auto h = provider.meter().create_histogram("h", "", "", {1000});
+  // Both threads live at once, so each has its own shard.
+  std::latch first_recorded(1);
+  std::latch second_recorded(1);
+  std::thread first([&] {
+    t_span.trace_id.bytes[15] = 1;
+    t_span.span_id.bytes[7] = 1;
+    h.record(10);
+    first_recorded.count_down();
+    second_recorded.wait();
+  });
+  std::thread second([&] {
+    first_recorded.wait();
+    t_span.trace_id.bytes[15] = 1;
+    t_span.span_id.bytes[7] = 2;
+    h.record(20);
+    second_recorded.count_down();
+  });
+  first.join();
+  second.join();
+  const auto p = collect(provider).histograms.at("h").at("");
+  ASSERT_TRUE(p.has_exemplar);
+  EXPECT_DOUBLE_EQ(p.exemplar.value, 20);
+  EXPECT_EQ(p.exemplar.span_id.bytes[7], 2);
 }
 
 TEST(Storage, ExemplarKeepsTheLatestInSpanObservation) {

@@ -47,7 +47,7 @@ struct MeterProviderOptions {
   // 0 = no limit (the default). Otherwise the number of distinct attribute sets an instrument
   // keeps before folding new ones into its overflow series.
   std::size_t max_series_per_instrument = 0;
-  SpanContextSource span_context = &current_span_ids;
+  SpanContextSource span_context = &entered_span_context;
 };
 
 // The OTel SDK default explicit bucket bounds.

@@ -118,58 +118,6 @@ std::uint64_t hash_attributes(AttributeList attributes) noexcept {
   return h;
 }
 
-// --- ExemplarCell ---------------------------------------------------------------------------
-
-void ExemplarCell::store(double value, const TraceId& trace_id, const SpanId& span_id) noexcept {
-  std::uint32_t seq = sequence.load(std::memory_order_relaxed);
-  if ((seq & 1U) != 0 ||
-      !sequence.compare_exchange_strong(seq, seq + 1, std::memory_order_acq_rel)) {
-    return;  // another writer is inside: its exemplar is as recent as ours
-  }
-  // The acquire half of the CAS keeps the stores below after it; the release store publishes.
-  std::uint64_t hi = 0;
-  std::uint64_t lo = 0;
-  std::uint64_t sp = 0;
-  std::memcpy(&hi, trace_id.bytes.data(), 8);
-  std::memcpy(&lo, trace_id.bytes.data() + 8, 8);
-  std::memcpy(&sp, span_id.bytes.data(), 8);
-  // Release stores (plain moves on x86): a reader that sees one of them also sees the odd
-  // sequence written before it, so its re-check fails instead of accepting a torn exemplar.
-  value_bits.store(std::bit_cast<std::uint64_t>(value), std::memory_order_release);
-  trace_hi.store(hi, std::memory_order_release);
-  trace_lo.store(lo, std::memory_order_release);
-  span.store(sp, std::memory_order_release);
-  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  time_ns.store(now.count(), std::memory_order_release);
-  sequence.store(seq + 2, std::memory_order_release);
-}
-
-bool ExemplarCell::load(Exemplar& out) const noexcept {
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    const std::uint32_t before = sequence.load(std::memory_order_acquire);
-    if ((before & 1U) != 0) continue;
-    // Acquire loads (free on x86) keep the re-check of the sequence after them; no fences,
-    // which ThreadSanitizer cannot model.
-    const std::uint64_t v = value_bits.load(std::memory_order_acquire);
-    const std::uint64_t hi = trace_hi.load(std::memory_order_acquire);
-    const std::uint64_t lo = trace_lo.load(std::memory_order_acquire);
-    const std::uint64_t sp = span.load(std::memory_order_acquire);
-    const std::int64_t t = time_ns.load(std::memory_order_acquire);
-    if (sequence.load(std::memory_order_relaxed) != before) continue;
-    if (t == 0) return false;
-    out.value = std::bit_cast<double>(v);
-    std::memcpy(out.trace_id.bytes.data(), &hi, 8);
-    std::memcpy(out.trace_id.bytes.data() + 8, &lo, 8);
-    std::memcpy(out.span_id.bytes.data(), &sp, 8);
-    out.time = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::nanoseconds(t)));
-    return true;
-  }
-  return false;
-}
-
 HistogramShard::HistogramShard(const void* owner_in, std::size_t bucket_count)
     : owner(owner_in),
       buckets(std::make_unique<std::atomic<std::uint64_t>[]>(bucket_count)),

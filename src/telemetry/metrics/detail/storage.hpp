@@ -37,21 +37,6 @@
 
 namespace kopiur::telemetry::metrics::detail {
 
-// ExemplarCell: the latest in-span observation, written under a try-lock sequence counter (a
-// writer finding it busy skips: any recent exemplar is good enough) and read optimistically.
-struct ExemplarCell {
-  std::atomic<std::uint32_t> sequence{0};  // odd while a writer is inside
-  std::atomic<std::uint64_t> value_bits{0};
-  std::atomic<std::uint64_t> trace_hi{0};
-  std::atomic<std::uint64_t> trace_lo{0};
-  std::atomic<std::uint64_t> span{0};
-  std::atomic<std::int64_t> time_ns{0};  // system_clock, since the epoch; 0 = none yet
-
-  void store(double value, const TraceId& trace_id, const SpanId& span_id) noexcept;
-  // Copies a consistent exemplar into `out`; false when none was recorded (or it kept changing).
-  bool load(Exemplar& out) const noexcept;
-};
-
 // HistogramCell: one histogram series. A thread's first record into it pushes that thread's shard
 // onto the lock-free list (CAS on the head); later records find it by walking the list, which is
 // as long as the number of threads that ever recorded into the series. A thread that exits leaves
@@ -63,9 +48,7 @@ struct HistogramCell : HistogramCellBase {
   HistogramCell(const HistogramCell&) = delete;
   HistogramCell& operator=(const HistogramCell&) = delete;
 
-  HistogramShard& shard_for(const void* owner);
-
-  ExemplarCell exemplar;  // shards (in the base) are owned: freed by the destructor
+  HistogramShard& shard_for(const void* owner);  // shards (in the base) are freed by the destructor
 };
 
 struct Series {
