@@ -206,6 +206,7 @@ InstrumentStorage* ProviderState::create(InstrumentDescriptor descriptor) {
 }
 
 void ProviderState::add_observable(InstrumentStorage* storage, ObservableCallback callback) {
+  storage->mark_observable();
   std::lock_guard lock(mutex_);
   observables_.push_back({storage, std::move(callback)});
 }
@@ -226,10 +227,11 @@ void ProviderState::count_overflow(std::string_view instrument) noexcept {
 }
 
 void ProviderState::collect(CollectVisitor& visitor) {
+  std::lock_guard collecting(observe_mutex_);
+  const std::uint64_t round = ++round_;
   {
-    // One callback round at a time; callbacks run without the registry lock so they may create
+    // Callbacks run without the registry lock so they may create
     // instruments or record freely.
-    std::lock_guard round(observe_mutex_);
     std::size_t index = 0;
     while (true) {
       Observable observable;
@@ -238,6 +240,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
         if (index >= observables_.size()) break;
         observable = observables_[index++];
       }
+      observable.storage->set_round(round);
       ObservableResult result(observable.storage);
       try {
         observable.callback(result);
@@ -258,8 +261,12 @@ void ProviderState::collect(CollectVisitor& visitor) {
   for (InstrumentStorage* storage : list) {
     const InstrumentDescriptor& d = storage->descriptor();
     visitor.begin_instrument(d);
+    const bool observable = storage->observable();
     for (Series* s = storage->first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
       if (s->hidden.load(std::memory_order_acquire)) continue;  // removed
+      // An observable instrument exports only what its callbacks observed in this round.
+      if (observable && s->observed_round.load(std::memory_order_relaxed) != round) continue;
+      const std::uint64_t id = s->id.load(std::memory_order_relaxed);
       if (d.kind == InstrumentKind::Histogram) {
         const HistogramCell& cell = *s->histogram;
         buckets.assign(d.bounds.size() + 1, 0);
@@ -281,7 +288,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
         point.min = point.count == 0 ? 0 : min;
         point.max = point.count == 0 ? 0 : max;
         point.exemplar = exemplar_time_ns != 0 ? &exemplar : nullptr;
-        visitor.histogram(s->id, s->attributes, point);
+        visitor.histogram(id, s->attributes, point);
       } else {
         const std::uint64_t bits = s->number.bits.load(std::memory_order_relaxed);
         NumberPoint point;
@@ -292,7 +299,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
           point.as_double = std::bit_cast<double>(bits);
           point.as_int = to_int(point.as_double);
         }
-        visitor.number(s->id, s->attributes, point);
+        visitor.number(id, s->attributes, point);
       }
     }
     visitor.end_instrument();
@@ -305,6 +312,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
 
 void ObservableResult::observe(std::int64_t value, AttributeList attributes) noexcept {
   detail::Series* s = storage_->find_or_create(attributes);
+  s->observed_round.store(storage_->round(), std::memory_order_relaxed);
   const std::uint64_t bits = storage_->descriptor().value_type == ValueType::Int64
                                  ? std::bit_cast<std::uint64_t>(value)
                                  : std::bit_cast<std::uint64_t>(static_cast<double>(value));
@@ -313,6 +321,7 @@ void ObservableResult::observe(std::int64_t value, AttributeList attributes) noe
 
 void ObservableResult::observe(double value, AttributeList attributes) noexcept {
   detail::Series* s = storage_->find_or_create(attributes);
+  s->observed_round.store(storage_->round(), std::memory_order_relaxed);
   const std::uint64_t bits = storage_->descriptor().value_type == ValueType::Int64
                                  ? std::bit_cast<std::uint64_t>(detail::to_int(value))
                                  : std::bit_cast<std::uint64_t>(value);

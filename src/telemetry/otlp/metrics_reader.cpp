@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "telemetry/otlp/detail/drop_reporter.hpp"
@@ -70,6 +71,11 @@ class RequestBuilder final : public metrics::CollectVisitor {
         now_ns_(now_ns) {}
 
   std::vector<std::pair<std::uint64_t, SeriesState>>& pending() { return pending_; }
+  // Forgets the series this collect did not visit (removed, or not observed by their callback):
+  // the mirror follows the provider, and a series that comes back starts afresh.
+  void forget_unseen() {
+    std::erase_if(series_, [&](const auto& entry) { return !seen_.contains(entry.first); });
+  }
   [[nodiscard]] std::uint64_t points() const { return points_; }
 
   void begin_instrument(const metrics::InstrumentDescriptor& descriptor) override {
@@ -187,6 +193,7 @@ class RequestBuilder final : public metrics::CollectVisitor {
 
  private:
   SeriesState state_of(std::uint64_t series_id) {
+    seen_.insert(series_id);
     if (auto it = series_.find(series_id); it != series_.end()) return it->second;
     SeriesState fresh;
     // A series first seen now was created some time after the previous collect.
@@ -207,6 +214,7 @@ class RequestBuilder final : public metrics::CollectVisitor {
   pb_metrics::Metric* metric_ = nullptr;
   bool delta_ = false;
   std::vector<std::pair<std::uint64_t, SeriesState>> pending_;
+  std::unordered_set<std::uint64_t> seen_;
   std::uint64_t points_ = 0;
 };
 
@@ -316,6 +324,7 @@ class OtlpMetricsReader::Impl {
       const auto now_ns = now_nanos();
       RequestBuilder builder(scope, temporality_, series_, previous_collect_ns_, now_ns);
       collect_(builder);
+      builder.forget_unseen();
       previous_collect_ns_ = now_ns;
       if (builder.points() == 0) return true;
       const auto result = transport_->run(

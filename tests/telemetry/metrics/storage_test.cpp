@@ -267,6 +267,74 @@ TEST(Storage, SameInstrumentTwiceIsOneInstrumentAndConflictsAreReported) {
   EXPECT_NE(provider.warnings()[0].find("\"c\""), std::string::npos);
 }
 
+// Conflicting re-creations (another kind, or a colliding Prometheus name) keep returning one
+// detached storage and say so once, however often the program asks.
+TEST(Storage, ConflictingRecreationIsOneDetachedStorageAndOneWarning) {
+  MeterProvider provider(quiet());
+  Meter m = provider.meter();
+  m.create_counter_u64("c").add(1);
+  m.create_counter_u64("a_b").add(1);
+  for (int i = 0; i < 100; ++i) {
+    m.create_gauge_i64("c").set(i);
+    m.create_counter_u64("a.b").add(1);
+  }
+  EXPECT_EQ(provider.warnings().size(), 2U);
+  const auto r = collect(provider);
+  EXPECT_EQ(r.numbers.at("c").at("").as_int, 1);
+  EXPECT_EQ(r.numbers.count("a.b"), 0U);
+}
+
+// remove_matching on every synchronous kind: the series leaves the collect (both readers walk it)
+// and comes back from zero when recorded again.
+TEST(Storage, RemovedSeriesOfEveryKindLeaveAndComeBackFromZero) {
+  MeterProvider provider(quiet());
+  Meter m = provider.meter();
+  auto counter = m.create_counter_u64("c");
+  auto updown = m.create_up_down_counter_i64("u");
+  auto histogram = m.create_histogram("h", "", "", {1});
+  for (const char* name : {"x", "y"}) {
+    counter.add(5, {{"name", name}});
+    updown.add(-3, {{"name", name}});
+    histogram.record(0.5, {{"name", name}});
+  }
+  EXPECT_EQ(counter.remove_matching({{"name", "x"}}), 1U);
+  EXPECT_EQ(updown.remove_matching({{"name", "x"}}), 1U);
+  EXPECT_EQ(histogram.remove_matching({{"name", "x"}}), 1U);
+  auto r = collect(provider);
+  EXPECT_EQ(r.numbers.at("c").count("name=x"), 0U);
+  EXPECT_EQ(r.numbers.at("u").count("name=x"), 0U);
+  EXPECT_EQ(r.histograms.at("h").count("name=x"), 0U);
+  EXPECT_EQ(r.numbers.at("c").at("name=y").as_int, 5);
+  EXPECT_EQ(r.histograms.at("h").at("name=y").count, 1U);
+  counter.add(1, {{"name", "x"}});
+  updown.add(1, {{"name", "x"}});
+  histogram.record(2, {{"name", "x"}});
+  r = collect(provider);
+  EXPECT_EQ(r.numbers.at("c").at("name=x").as_int, 1);
+  EXPECT_EQ(r.numbers.at("u").at("name=x").as_int, 1);
+  const auto& h = r.histograms.at("h").at("name=x");
+  EXPECT_EQ(h.count, 1U);
+  EXPECT_DOUBLE_EQ(h.sum, 2);
+}
+
+// OpenTelemetry's rule for asynchronous instruments: a collect exports only the attribute sets the
+// callback observed in it.
+TEST(Storage, ObservableExportsOnlyWhatItsCallbackObservedThisCollect) {
+  MeterProvider provider(quiet());
+  Meter m = provider.meter();
+  std::vector<std::string> names = {"a", "b"};
+  m.create_observable_gauge_i64("obs", "", "", [&](ObservableResult& result) {
+    for (const auto& name : names) result.observe(std::int64_t{1}, {{"name", name}});
+  });
+  EXPECT_EQ(collect(provider).numbers.at("obs").size(), 2U);
+  names = {"a"};
+  auto r = collect(provider);
+  EXPECT_EQ(r.numbers.at("obs").size(), 1U);
+  EXPECT_EQ(r.numbers.at("obs").count("name=a"), 1U);
+  names = {"a", "b"};
+  EXPECT_EQ(collect(provider).numbers.at("obs").size(), 2U);  // observed again: back
+}
+
 TEST(Storage, ProvidersAreIsolated) {
   MeterProvider a(quiet());
   MeterProvider b(quiet());

@@ -241,6 +241,14 @@ class Counter {
   [[nodiscard]] BoundCounter<T> bind(AttributeList attributes) const noexcept {
     return {storage_, detail::resolve_number(storage_, attributes)};
   }
+  // remove_matching: drops every series whose attributes include all of `subset` from both
+  // readers (zeroed and hidden; the next record or bind() of the same attributes brings it back as
+  // a new series starting from zero). Returns how many were removed. O(series): meant for deleted
+  // objects, not hot paths. A bound handle kept across a removal writes into the hidden series
+  // until its set is resolved again; a record racing the removal may be lost or survive in part.
+  std::size_t remove_matching(AttributeList subset) const noexcept {
+    return detail::remove_matching(storage_, subset);
+  }
 
  private:
   detail::InstrumentStorage* storage_;
@@ -280,6 +288,14 @@ class UpDownCounter {
   [[nodiscard]] BoundUpDownCounter<T> bind(AttributeList attributes) const noexcept {
     return {storage_, detail::resolve_number(storage_, attributes)};
   }
+  // remove_matching: drops every series whose attributes include all of `subset` from both
+  // readers (zeroed and hidden; the next record or bind() of the same attributes brings it back as
+  // a new series starting from zero). Returns how many were removed. O(series): meant for deleted
+  // objects, not hot paths. A bound handle kept across a removal writes into the hidden series
+  // until its set is resolved again; a record racing the removal may be lost or survive in part.
+  std::size_t remove_matching(AttributeList subset) const noexcept {
+    return detail::remove_matching(storage_, subset);
+  }
 
  private:
   detail::InstrumentStorage* storage_;
@@ -315,10 +331,11 @@ class Gauge {
   void zero_matching(AttributeList subset) const noexcept {
     detail::zero_matching(storage_, subset);
   }
-  // remove_matching: drops every series whose attributes include all of `subset` from the
-  // exposition (zeroed and hidden; the next set() or bind() of the same attributes brings the
-  // series back). Returns how many were removed. O(series) like zero_matching. A bound handle kept
-  // across a removal writes into the hidden series until its set is resolved again.
+  // remove_matching: drops every series whose attributes include all of `subset` from both
+  // readers (zeroed and hidden; the next record or bind() of the same attributes brings it back as
+  // a new series starting from zero). Returns how many were removed. O(series): meant for deleted
+  // objects, not hot paths. A bound handle kept across a removal writes into the hidden series
+  // until its set is resolved again; a record racing the removal may be lost or survive in part.
   std::size_t remove_matching(AttributeList subset) const noexcept {
     return detail::remove_matching(storage_, subset);
   }
@@ -351,6 +368,14 @@ class Histogram {
   }
   [[nodiscard]] BoundHistogram bind(AttributeList attributes) const noexcept {
     return {storage_, detail::resolve_histogram(storage_, attributes)};
+  }
+  // remove_matching: drops every series whose attributes include all of `subset` from both
+  // readers (zeroed and hidden; the next record or bind() of the same attributes brings it back as
+  // a new series starting from zero). Returns how many were removed. O(series): meant for deleted
+  // objects, not hot paths. A bound handle kept across a removal writes into the hidden series
+  // until its set is resolved again; a record racing the removal may be lost or survive in part.
+  std::size_t remove_matching(AttributeList subset) const noexcept {
+    return detail::remove_matching(storage_, subset);
   }
 
  private:

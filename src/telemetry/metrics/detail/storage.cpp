@@ -234,7 +234,7 @@ Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
 Series* InstrumentStorage::create_locked(const std::vector<Attribute>& canonical,
                                          std::uint64_t hash) {
   auto series = std::make_unique<Series>();
-  series->id = provider_->next_series_id();
+  series->id.store(provider_->next_series_id(), std::memory_order_relaxed);
   series->hash = hash;
   std::size_t bytes = 0;
   for (const Attribute& a : canonical) bytes += a.key.size() + a.value.size();
@@ -286,33 +286,70 @@ bool includes_all(const Series& s, AttributeList subset) noexcept {
 }
 }  // namespace
 
-void InstrumentStorage::zero_matching(AttributeList subset) noexcept {
-  // Stored values are repaired UTF-8 (find_or_create): compare with the repaired subset.
-  std::vector<std::string> repaired;
-  std::vector<Attribute> wanted;
+namespace {
+
+// Zeroes every shard of a removed histogram series, inside each shard's sequence bracket so a
+// collect never reads a half-zeroed shard. Removal is meant for series nobody records into any
+// more; a record racing it may survive in part (documented on remove_matching).
+void zero_histogram(HistogramCell& cell) noexcept {
+  for (HistogramShard* shard = cell.shards.load(std::memory_order_acquire); shard != nullptr;
+       shard = shard->next) {
+    const std::uint32_t sequence = shard->sequence.load(std::memory_order_relaxed);
+    shard->sequence.store(sequence | 1U, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    for (std::size_t i = 0; i <= cell.bound_count; ++i) {
+      shard->buckets[i].store(0, std::memory_order_relaxed);
+    }
+    shard->sum.store(0, std::memory_order_relaxed);
+    shard->min.store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
+    shard->max.store(-std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
+    shard->exemplar_time_ns.store(0, std::memory_order_relaxed);
+    shard->exemplar_span.store(0, std::memory_order_relaxed);
+    shard->sequence.store((sequence | 1U) + 1, std::memory_order_release);
+  }
+}
+
+}  // namespace
+
+// Stored values are repaired UTF-8 (find_or_create): a subset is compared in its repaired form.
+// False (counted) when there is no memory to repair it.
+bool InstrumentStorage::repaired_subset(AttributeList& subset, std::vector<Attribute>& wanted,
+                                        std::vector<std::string>& repaired) noexcept {
   const bool valid = std::all_of(subset.begin(), subset.end(), [](const Attribute& a) {
     return is_valid_utf8(a.key) && is_valid_utf8(a.value);
   });
-  if (!valid) {
-    try {
-      wanted = repair_utf8(subset, repaired);
-    } catch (...) {  // out of memory: drop the call and count it, as for a record
-      provider_->count_rejected(descriptor_.name, "out_of_memory");
-      return;
-    }
-    subset = wanted;
+  if (valid) return true;
+  try {
+    wanted = repair_utf8(subset, repaired);
+  } catch (...) {  // out of memory: drop the call and count it, as for a record
+    provider_->count_rejected(descriptor_.name, "out_of_memory");
+    return false;
   }
+  subset = wanted;
+  return true;
+}
+
+void InstrumentStorage::zero_matching(AttributeList subset) noexcept {
+  std::vector<std::string> repaired;
+  std::vector<Attribute> wanted;
+  if (!repaired_subset(subset, wanted, repaired)) return;
   for (Series* s = first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
     if (includes_all(*s, subset)) s->number.bits.store(0, std::memory_order_relaxed);
   }
 }
 
 std::size_t InstrumentStorage::remove_matching(AttributeList subset) noexcept {
+  std::vector<std::string> repaired;
+  std::vector<Attribute> wanted;
+  if (!repaired_subset(subset, wanted, repaired)) return 0;
   std::size_t removed = 0;
   for (Series* s = first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
     if (!includes_all(*s, subset) || s->hidden.load(std::memory_order_relaxed)) continue;
-    s->number.bits.store(0, std::memory_order_relaxed);  // 0 and 0.0 share bits
     s->hidden.store(true, std::memory_order_release);
+    s->number.bits.store(0, std::memory_order_relaxed);  // 0 and 0.0 share bits
+    if (s->histogram != nullptr) zero_histogram(*s->histogram);
+    // Readers keyed by id (OTLP deltas) see a series shown again as a new one.
+    s->id.store(provider_->next_series_id(), std::memory_order_relaxed);
     ++removed;
   }
   return removed;

@@ -11,9 +11,13 @@
 // - A set carrying invalid UTF-8 is stored repaired (U+FFFD per bad byte), so the caller's raw
 //   set never matches the lock-free lookup: it is found on the locked slow path every time.
 // - Collect walks the creation-order list with acquire loads: it never blocks recorders.
-// - Removing a series (Gauge::remove_matching) only hides it: its value is zeroed and collect
-//   skips it, but it stays in the index and the list (handles may point into it), and the next
-//   unbound record or bind() of the same set shows it again. Memory is therefore kept per set
+// - Removing a series (remove_matching) only hides it: its value is zeroed, it gets a new id (so
+//   readers keyed by id start it afresh) and collect skips it, but it stays in the index and the
+//   list (handles may point into it), and the next unbound record or bind() of the same set shows
+//   it again.
+// - Observable instruments: collect (one at a time) stamps each series its callbacks observe with
+//   the round number and exports only this round's, as OpenTelemetry asks of asynchronous
+//   instruments. Memory is therefore kept per set
 //   ever seen (reused when the set returns); the exposition's cardinality is what shrinks. A record
 //   through a bound handle kept across the removal writes a hidden value until the set is resolved
 //   again; a removal racing an unbound record may hide that record in the same way.
@@ -54,7 +58,12 @@ struct HistogramCell : HistogramCellBase {
 struct Series {
   NumberCell number;  // counters, up-down counters, gauges
   std::unique_ptr<HistogramCell> histogram;
-  std::uint64_t id = 0;
+  // Readers key their state by id (the OTLP reader's deltas); a removal gives the series a new id,
+  // so a series shown again starts afresh there too.
+  std::atomic<std::uint64_t> id{0};
+  // Observable instruments: the collect round whose callbacks last observed this set; collect
+  // exports only the sets observed in its own round.
+  std::atomic<std::uint64_t> observed_round{0};
   std::uint64_t hash = 0;
   std::atomic<bool> hidden{false};    // removed: collect skips it until it is resolved again
   std::unique_ptr<char[]> text;       // keys and values, back to back
@@ -105,13 +114,28 @@ class InstrumentStorage {
   // Hides (and zeroes) every series whose attributes include all of `subset`; returns how many.
   std::size_t remove_matching(AttributeList subset) noexcept;
 
+  // Observable instruments (set once, when a callback is added; read by collect).
+  void mark_observable() noexcept { observable_.store(true, std::memory_order_release); }
+  [[nodiscard]] bool observable() const noexcept {
+    return observable_.load(std::memory_order_acquire);
+  }
+  // The collect round the callbacks now running report into (under the provider's observe lock).
+  void set_round(std::uint64_t round) noexcept { round_.store(round, std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t round() const noexcept {
+    return round_.load(std::memory_order_relaxed);
+  }
+
  private:
   Series* create_locked(const std::vector<Attribute>& canonical, std::uint64_t hash);
+  bool repaired_subset(AttributeList& subset, std::vector<Attribute>& wanted,
+                       std::vector<std::string>& repaired) noexcept;
   Series* overflow_locked();
 
   InstrumentDescriptor descriptor_;
   ProviderState* provider_;
   bool self_metric_;  // the provider's own counters: never limited, never self-reporting
+  std::atomic<bool> observable_{false};
+  std::atomic<std::uint64_t> round_{0};
   std::mutex mutex_;
   SeriesIndex index_;
   std::atomic<Series*> head_{nullptr};
@@ -154,7 +178,10 @@ class ProviderState {
   // Prometheus names taken (sample or family name -> the instrument taking it), so a second
   // instrument exporting one of them (`a.b` after `a_b`) is detached instead of breaking scrapes.
   std::vector<std::pair<std::string, std::string>> exported_names_;
-  std::mutex observe_mutex_;  // one callback round at a time
+  // One collect at a time (callbacks, then the walk), so a walk exports exactly the sets its own
+  // callback round observed. Recorders never take it.
+  std::mutex observe_mutex_;
+  std::uint64_t round_ = 0;  // guarded by observe_mutex_
   InstrumentStorage* rejected_ = nullptr;
   InstrumentStorage* overflow_ = nullptr;
 };
