@@ -59,6 +59,8 @@ void register_otlp_self_metrics(metrics::Meter& meter,
                          {{"signal", signal}, {"reason", "queue_full"}});
           result.observe(static_cast<std::int64_t>(c.dropped_export_failed),
                          {{"signal", signal}, {"reason", "export_failed"}});
+          result.observe(static_cast<std::int64_t>(c.dropped_out_of_memory),
+                         {{"signal", signal}, {"reason", "out_of_memory"}});
         };
         if (traces) report("traces", traces->counters());
         if (logs) report("logs", logs->counters());

@@ -255,6 +255,15 @@ void ProviderState::collect(CollectVisitor& visitor) {
     list.reserve(instruments_.size());
     for (const auto& s : instruments_) list.push_back(s.get());
   }
+  // Records dropped for want of memory could not be counted when they happened: count them now.
+  for (InstrumentStorage* storage : list) {
+    if (const std::uint64_t dropped = storage->take_out_of_memory()) {
+      rejected_
+          ->find_or_create(
+              {{"instrument", storage->descriptor().name}, {"reason", "out_of_memory"}})
+          ->number.bits.fetch_add(dropped, std::memory_order_relaxed);
+    }
+  }
   std::vector<std::uint64_t> buckets;
   ShardReader snapshot;
   Exemplar exemplar;

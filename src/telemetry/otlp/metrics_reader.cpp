@@ -290,7 +290,10 @@ class OtlpMetricsReader::Impl {
         if (!stop_now) export_locked(SteadyClock::now() + export_timeout_);
         release_export();
       }
-      reporter_->maybe_warn();
+      try {
+        reporter_->maybe_warn();
+      } catch (...) {  // out of memory for the message: the counters still say it all
+      }
       lock.lock();
       next = SteadyClock::now() + interval_;
     }

@@ -202,12 +202,51 @@ void SeriesIndex::insert_locked(Series* series, std::size_t new_count) {
 
 InstrumentStorage::InstrumentStorage(InstrumentDescriptor descriptor, ProviderState* provider,
                                      bool self_metric)
-    : descriptor_(std::move(descriptor)), provider_(provider), self_metric_(self_metric) {}
+    : descriptor_(std::move(descriptor)), provider_(provider), self_metric_(self_metric) {
+  if (descriptor_.kind == InstrumentKind::Histogram) {
+    dropped_.histogram = std::make_unique<HistogramCell>(
+        descriptor_.bounds.data(), descriptor_.bounds.size(), provider_->options().span_context);
+  }
+}
+
+namespace {
+
+// A set the lock-free lookup can decide: valid UTF-8, no repeated key, at most 64 pairs (what
+// the slow path would store unchanged). Allocates nothing.
+bool plain(AttributeList attributes) noexcept {
+  if (attributes.size() > 64) return false;
+  for (auto a = attributes.begin(); a != attributes.end(); ++a) {
+    if (!is_valid_utf8(a->key) || !is_valid_utf8(a->value)) return false;
+    for (auto b = attributes.begin(); b != a; ++b) {
+      if (b->key == a->key) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
   const std::uint64_t hash = hash_attributes(attributes);
   if (Series* s = index_.find(hash, attributes)) return shown(s);
+  // Past the series cap a new set goes to the overflow series: no lock, no allocation.
+  if (Series* overflow = overflow_.load(std::memory_order_acquire);
+      overflow != nullptr && plain(attributes)) {
+    provider_->count_overflow(descriptor_.name);
+    return overflow;
+  }
+  try {
+    return find_or_create_slow(attributes);
+  } catch (...) {
+    // Out of memory for a new series: the record goes to a series no reader exports and is
+    // counted (kopiur_telemetry_metric_rejected_records{reason="out_of_memory"} at the next
+    // collect, since counting it now would need memory too).
+    out_of_memory_.fetch_add(1, std::memory_order_relaxed);
+    return &dropped_;
+  }
+}
 
+Series* InstrumentStorage::find_or_create_slow(AttributeList attributes) {
   // Slow path: a new set, a repeated key, a set of more than 64 pairs, or invalid UTF-8. Bad
   // bytes are repaired here, where a value enters the library, so every exporter sees valid
   // UTF-8; such a set never matches the lock-free lookup and is found below under the mutex.
@@ -225,8 +264,9 @@ Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
   }
   const std::size_t limit = provider_->options().max_series_per_instrument;
   if (!self_metric_ && limit != 0 && count_.load(std::memory_order_relaxed) >= limit) {
+    Series* overflow = overflow_locked();
     provider_->count_overflow(descriptor_.name);
-    return overflow_locked();
+    return overflow;
   }
   return create_locked(canonical, canonical_hash);
 }
@@ -269,11 +309,11 @@ Series* InstrumentStorage::create_locked(const std::vector<Attribute>& canonical
 }
 
 Series* InstrumentStorage::overflow_locked() {
-  if (overflow_ == nullptr) {
-    const std::vector<Attribute> attrs = {{"otel_metric_overflow", "true"}};
-    overflow_ = create_locked(attrs, hash_attributes(attrs));
-  }
-  return overflow_;
+  if (Series* overflow = overflow_.load(std::memory_order_relaxed)) return overflow;
+  const std::vector<Attribute> attrs = {{"otel_metric_overflow", "true"}};
+  Series* overflow = create_locked(attrs, hash_attributes(attrs));
+  overflow_.store(overflow, std::memory_order_release);  // from now on, the lock-free path
+  return overflow;
 }
 
 namespace {

@@ -5,7 +5,10 @@
 // - A series is created once under its instrument's mutex, fully built, then published with
 //   release stores (into the index and onto the creation-order list). It is never moved or freed
 //   before the provider, so handles may keep raw pointers to its cells.
-// - Lookups of existing sets are lock-free: an open-addressing table of atomic pointers. Growing
+// - Lookups of existing sets are lock-free: an open-addressing table of atomic pointers. Past the
+//   series cap a new plain set (valid UTF-8, no repeated key) goes to the published overflow
+//   series without lock or allocation. Out of memory, find_or_create returns a series no reader
+//   walks (dropped_) and counts the drop for the next collect. Growing
 //   builds a new table under the mutex and publishes it; old tables stay alive (readers may still
 //   probe them) until the instrument dies, which costs at most the size of the newest table.
 // - A set carrying invalid UTF-8 is stored repaired (U+FFFD per bad byte), so the caller's raw
@@ -104,8 +107,14 @@ class InstrumentStorage {
   [[nodiscard]] const InstrumentDescriptor& descriptor() const noexcept { return descriptor_; }
   [[nodiscard]] ProviderState& provider() const noexcept { return *provider_; }
 
-  // The series of this attribute set, created on first use. Never null.
+  // The series of this attribute set, created on first use. Never null: out of memory, a series
+  // no reader exports (the drop is counted through take_out_of_memory()).
   Series* find_or_create(AttributeList attributes) noexcept;
+  // Records dropped for want of memory since the last call (collect folds them into the
+  // rejected-records counter).
+  std::uint64_t take_out_of_memory() noexcept {
+    return out_of_memory_.exchange(0, std::memory_order_relaxed);
+  }
   [[nodiscard]] Series* first() const noexcept { return head_.load(std::memory_order_acquire); }
   [[nodiscard]] std::size_t series_count() const noexcept {
     return count_.load(std::memory_order_acquire);
@@ -126,6 +135,7 @@ class InstrumentStorage {
   }
 
  private:
+  Series* find_or_create_slow(AttributeList attributes);
   Series* create_locked(const std::vector<Attribute>& canonical, std::uint64_t hash);
   bool repaired_subset(AttributeList& subset, std::vector<Attribute>& wanted,
                        std::vector<std::string>& repaired) noexcept;
@@ -140,7 +150,9 @@ class InstrumentStorage {
   SeriesIndex index_;
   std::atomic<Series*> head_{nullptr};
   Series* tail_ = nullptr;
-  Series* overflow_ = nullptr;
+  std::atomic<Series*> overflow_{nullptr};  // set once, when the series cap is reached
+  Series dropped_;                          // absorbs records that found no memory
+  std::atomic<std::uint64_t> out_of_memory_{0};
   std::atomic<std::size_t> count_{0};
   std::vector<std::unique_ptr<Series>> owned_;
 };
