@@ -1,8 +1,9 @@
 // File: kopiur/telemetry/context.hpp
 //
 // W3C trace-context identifiers shared by logging (spans), metrics (exemplars) and OTLP export.
-// current_span_ids() is the hot-path probe (a thread-local pointer check when no span is entered,
-// two small copies when one is); current_span_context() also copies the trace state string.
+// entered_span_context() is the histogram exemplar's hot-path probe (one thread-local load; the
+// entered span's context by address); current_span_ids() copies the two ids;
+// current_span_context() also copies the trace state string.
 #pragma once
 
 #include <array>
