@@ -1,8 +1,9 @@
 // File: kopiur/telemetry/context.hpp
 //
 // W3C trace-context identifiers shared by logging (spans), metrics (exemplars) and OTLP export.
-// current_span_ids() is the hot-path probe (a thread-local pointer check when no span is entered,
-// two small copies when one is); current_span_context() also copies the trace state string.
+// entered_span_context() is the histogram exemplar's hot-path probe (one thread-local load; the
+// entered span's context by address); current_span_ids() copies the two ids;
+// current_span_context() also copies the trace state string.
 #pragma once
 
 #include <array>
@@ -46,6 +47,11 @@ SpanContext current_span_context() noexcept;
 // ids are valid; false (both left untouched) otherwise. Copies no string; what a histogram's
 // exemplar check calls on every record.
 bool current_span_ids(TraceId& trace_id, SpanId& span_id) noexcept;
+
+// The context of the span entered on this thread, by address (nullptr when none); valid while that
+// span stays entered here. One thread-local load: what a histogram's exemplar check calls on
+// every record (it reads the span id and copies the ids only when it keeps an exemplar).
+const SpanContext* entered_span_context() noexcept;
 
 // W3C traceparent "00-<trace>-<span>-<flags>" for the current span; empty when none.
 std::string current_traceparent();

@@ -95,16 +95,18 @@ class Telemetry {
   Telemetry() = default;
   struct OtlpParts;
 
+  // Destroyed in reverse order: the provider (whose callbacks and readers read the exporters)
+  // goes before the OTLP parts; shutdown() has stopped the OTLP reader's thread by then.
   EnvLookup env_;
   log::TracingGuard tracing_;
   std::shared_ptr<log::Dispatcher> dispatcher_;
   bool owns_dispatcher_ = false;
+  std::unique_ptr<OtlpParts> otlp_;
   std::unique_ptr<metrics::MeterProvider> provider_;
   metrics::Meter meter_{nullptr, "kopiur"};
   std::unique_ptr<KopiurMetrics> kopiur_;
   Resource resource_;
   std::unique_ptr<metrics::PrometheusReader> prometheus_;
-  std::unique_ptr<OtlpParts> otlp_;
   std::string summary_;
   std::chrono::milliseconds shutdown_timeout_{5000};
   bool shut_down_ = false;

@@ -49,20 +49,22 @@ void log_exporter_warning(const std::string& message) {
 void register_otlp_self_metrics(metrics::Meter& meter,
                                 const std::shared_ptr<otlp::OtlpTraceLayer>& traces,
                                 const std::shared_ptr<otlp::OtlpLogLayer>& logs,
-                                otlp::OtlpMetricsReader* metrics_reader) {
+                                std::function<otlp::ExportCounters()> metrics_counters) {
   meter.create_observable_counter_u64(
       "kopiur_telemetry_otlp_dropped", "{item}",
       "Telemetry items the OTLP exporters could not deliver, by signal and reason",
-      [traces, logs, metrics_reader](metrics::ObservableResult& result) {
+      [traces, logs, metrics_counters](metrics::ObservableResult& result) {
         auto report = [&](std::string_view signal, const otlp::ExportCounters& c) {
           result.observe(static_cast<std::int64_t>(c.dropped_queue_full),
                          {{"signal", signal}, {"reason", "queue_full"}});
           result.observe(static_cast<std::int64_t>(c.dropped_export_failed),
                          {{"signal", signal}, {"reason", "export_failed"}});
+          result.observe(static_cast<std::int64_t>(c.dropped_out_of_memory),
+                         {{"signal", signal}, {"reason", "out_of_memory"}});
         };
         if (traces) report("traces", traces->counters());
         if (logs) report("logs", logs->counters());
-        if (metrics_reader) report("metrics", metrics_reader->counters());
+        if (metrics_counters) report("metrics", metrics_counters());
       });
 }
 
@@ -154,8 +156,11 @@ TelemetryInit init_telemetry(TelemetryOptions options) {
         log_exporter_warning);
   }
   if (t->otlp_) {
+    // The callback shares the counters, not the reader: the provider may collect after the
+    // reader is gone.
     register_otlp_self_metrics(t->meter_, t->otlp_->traces, t->otlp_->logs,
-                               t->otlp_->metrics.get());
+                               t->otlp_->metrics ? t->otlp_->metrics->counters_source()
+                                                 : std::function<otlp::ExportCounters()>{});
   }
   init.telemetry = std::move(t);
   return init;

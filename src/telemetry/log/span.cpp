@@ -1,8 +1,11 @@
 // Spans: creation (filter, ids, parent), entry (thread-local current span) and close.
 #include "kopiur/telemetry/log/span.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "kopiur/telemetry/context.hpp"
 
@@ -13,6 +16,30 @@ namespace detail {
 namespace {
 
 thread_local SpanState* tl_current_span = nullptr;
+
+// The spans entered on this thread, innermost last. Each entry owns its span, so the current span
+// (tl_current_span, the last entry's, read raw on the hot paths) never dangles, whatever order
+// guards end in.
+struct Entry {
+  std::uint64_t number;
+  std::shared_ptr<SpanState> span;
+  Dispatcher* previous_dispatcher;
+};
+struct EnteredSpans {
+  std::vector<Entry> entries;
+  std::uint64_t next_number = 1;
+};
+thread_local EnteredSpans tl_entered;
+
+void note_misplaced(const SpanState& span, const char* how) noexcept {
+  if (span.dispatcher != nullptr) span.dispatcher->note_misplaced_span_guard();
+#ifndef NDEBUG
+  std::fprintf(stderr, "kopiur: SpanGuard of span \"%s\" destroyed %s (see span.hpp)\n",
+               span.record.name.c_str(), how);
+#else
+  (void)how;
+#endif
+}
 
 OwnedField to_owned(const Field& field) {
   OwnedField owned;
@@ -124,9 +151,19 @@ Span Span::current() noexcept {
 SpanGuard Span::enter() const noexcept {
   SpanGuard guard;
   if (state_ == nullptr) return guard;
+  detail::EnteredSpans& entered = detail::tl_entered;
+  const std::uint64_t number = entered.next_number++;
+  try {
+    entered.entries.push_back({number, state_, nullptr});
+  } catch (...) {
+    return guard;  // out of memory: the span is not entered (events just lack it)
+  }
+  entered.entries.back().previous_dispatcher =
+      detail::exchange_thread_dispatcher(state_->dispatcher.get());
+  detail::exchange_current_span_state(state_.get());
   guard.state_ = state_;
-  guard.previous_span_ = detail::exchange_current_span_state(state_.get());
-  guard.previous_dispatcher_ = detail::exchange_thread_dispatcher(state_->dispatcher.get());
+  guard.entry_ = number;
+  guard.thread_ = &entered;
   return guard;
 }
 
@@ -155,16 +192,32 @@ const SpanRecord* Span::record() const noexcept {
 }
 
 SpanGuard::SpanGuard(SpanGuard&& other) noexcept
-    : state_(std::move(other.state_)),
-      previous_span_(other.previous_span_),
-      previous_dispatcher_(other.previous_dispatcher_) {
+    : state_(std::move(other.state_)), entry_(other.entry_), thread_(other.thread_) {
   other.state_ = nullptr;
 }
 
 SpanGuard::~SpanGuard() {
   if (state_ == nullptr) return;
-  detail::exchange_current_span_state(previous_span_);
-  detail::exchange_thread_dispatcher(previous_dispatcher_);
+  detail::EnteredSpans& entered = detail::tl_entered;
+  if (thread_ != &entered) {
+    // Another thread's entries are not ours to touch; that thread keeps the span alive.
+    detail::note_misplaced(*state_, "on another thread");
+    return;
+  }
+  auto& entries = entered.entries;
+  auto it = std::find_if(entries.begin(), entries.end(),
+                         [&](const detail::Entry& e) { return e.number == entry_; });
+  if (it == entries.end()) return;  // already ended with an outer guard that ended early
+  if (std::next(it) != entries.end()) detail::note_misplaced(*state_, "out of order");
+  // This entry and any entered after it end: the thread returns to what preceded this entry.
+  // Each span is released after the thread stops pointing at it (releasing may close it).
+  detail::exchange_thread_dispatcher(it->previous_dispatcher);
+  const auto keep = static_cast<std::size_t>(it - entries.begin());
+  while (entries.size() > keep) {
+    std::shared_ptr<detail::SpanState> ended = std::move(entries.back().span);
+    entries.pop_back();
+    detail::exchange_current_span_state(entries.empty() ? nullptr : entries.back().span.get());
+  }
 }
 
 }  // namespace kopiur::telemetry::log
@@ -182,6 +235,11 @@ namespace {
 }
 
 }  // namespace
+
+const SpanContext* entered_span_context() noexcept {
+  const log::detail::SpanState* state = log::detail::tl_current_span;
+  return state == nullptr ? nullptr : &state->record.context;
+}
 
 // Lives next to the thread-local it reads: outside a span it is one thread-local load and a
 // compare behind the call (every histogram record pays it).

@@ -5,6 +5,7 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <thread>
 
@@ -70,6 +71,24 @@ struct ShardSnapshot {
   double sum = 0;
   double min = 0;
   double max = 0;
+  std::int64_t exemplar_time_ns = 0;  // 0: no exemplar
+  double exemplar_value = 0;
+  std::uint64_t exemplar_trace_hi = 0;
+  std::uint64_t exemplar_trace_lo = 0;
+  std::uint64_t exemplar_span = 0;
+
+  // Keeps this shard's exemplar in `out` when it is newer than what `out` holds.
+  void newest_exemplar(Exemplar& out, std::int64_t& out_time_ns) const {
+    if (exemplar_time_ns == 0 || exemplar_time_ns <= out_time_ns) return;
+    out_time_ns = exemplar_time_ns;
+    out.value = exemplar_value;
+    std::memcpy(out.trace_id.bytes.data(), &exemplar_trace_hi, 8);
+    std::memcpy(out.trace_id.bytes.data() + 8, &exemplar_trace_lo, 8);
+    std::memcpy(out.span_id.bytes.data(), &exemplar_span, 8);
+    out.time = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(exemplar_time_ns)));
+  }
 };
 
 class ShardReader {
@@ -86,6 +105,11 @@ class ShardReader {
       snap_.sum = shard.sum.load(std::memory_order_relaxed);
       snap_.min = shard.min.load(std::memory_order_relaxed);
       snap_.max = shard.max.load(std::memory_order_relaxed);
+      snap_.exemplar_time_ns = shard.exemplar_time_ns.load(std::memory_order_relaxed);
+      snap_.exemplar_value = shard.exemplar_value.load(std::memory_order_relaxed);
+      snap_.exemplar_trace_hi = shard.exemplar_trace_hi.load(std::memory_order_relaxed);
+      snap_.exemplar_trace_lo = shard.exemplar_trace_lo.load(std::memory_order_relaxed);
+      snap_.exemplar_span = shard.exemplar_span.load(std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_acquire);  // the data before the second look
       const std::uint32_t after = shard.sequence.load(std::memory_order_relaxed);
       if ((before & 1U) == 0 && before == after) break;
@@ -182,6 +206,7 @@ InstrumentStorage* ProviderState::create(InstrumentDescriptor descriptor) {
 }
 
 void ProviderState::add_observable(InstrumentStorage* storage, ObservableCallback callback) {
+  storage->mark_observable();
   std::lock_guard lock(mutex_);
   observables_.push_back({storage, std::move(callback)});
 }
@@ -202,10 +227,11 @@ void ProviderState::count_overflow(std::string_view instrument) noexcept {
 }
 
 void ProviderState::collect(CollectVisitor& visitor) {
+  std::lock_guard collecting(observe_mutex_);
+  const std::uint64_t round = ++round_;
   {
-    // One callback round at a time; callbacks run without the registry lock so they may create
+    // Callbacks run without the registry lock so they may create
     // instruments or record freely.
-    std::lock_guard round(observe_mutex_);
     std::size_t index = 0;
     while (true) {
       Observable observable;
@@ -214,6 +240,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
         if (index >= observables_.size()) break;
         observable = observables_[index++];
       }
+      observable.storage->set_round(round);
       ObservableResult result(observable.storage);
       try {
         observable.callback(result);
@@ -228,20 +255,34 @@ void ProviderState::collect(CollectVisitor& visitor) {
     list.reserve(instruments_.size());
     for (const auto& s : instruments_) list.push_back(s.get());
   }
+  // Records dropped for want of memory could not be counted when they happened: count them now.
+  for (InstrumentStorage* storage : list) {
+    if (const std::uint64_t dropped = storage->take_out_of_memory()) {
+      rejected_
+          ->find_or_create(
+              {{"instrument", storage->descriptor().name}, {"reason", "out_of_memory"}})
+          ->number.bits.fetch_add(dropped, std::memory_order_relaxed);
+    }
+  }
   std::vector<std::uint64_t> buckets;
   ShardReader snapshot;
   Exemplar exemplar;
   for (InstrumentStorage* storage : list) {
     const InstrumentDescriptor& d = storage->descriptor();
     visitor.begin_instrument(d);
+    const bool observable = storage->observable();
     for (Series* s = storage->first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
       if (s->hidden.load(std::memory_order_acquire)) continue;  // removed
+      // An observable instrument exports only what its callbacks observed in this round.
+      if (observable && s->observed_round.load(std::memory_order_relaxed) != round) continue;
+      const std::uint64_t id = s->id.load(std::memory_order_relaxed);
       if (d.kind == InstrumentKind::Histogram) {
         const HistogramCell& cell = *s->histogram;
         buckets.assign(d.bounds.size() + 1, 0);
         HistogramPoint point;
         double min = std::numeric_limits<double>::infinity();
         double max = -min;
+        std::int64_t exemplar_time_ns = 0;
         for (const HistogramShard* shard = cell.shards.load(std::memory_order_acquire);
              shard != nullptr; shard = shard->next) {
           const ShardSnapshot& snap = snapshot.read(*shard, buckets.size());
@@ -249,13 +290,14 @@ void ProviderState::collect(CollectVisitor& visitor) {
           point.sum += snap.sum;
           min = std::min(min, snap.min);
           max = std::max(max, snap.max);
+          snap.newest_exemplar(exemplar, exemplar_time_ns);
         }
         for (const std::uint64_t b : buckets) point.count += b;  // always consistent with buckets
         point.bucket_counts = buckets;
         point.min = point.count == 0 ? 0 : min;
         point.max = point.count == 0 ? 0 : max;
-        point.exemplar = cell.exemplar.load(exemplar) ? &exemplar : nullptr;
-        visitor.histogram(s->id, s->attributes, point);
+        point.exemplar = exemplar_time_ns != 0 ? &exemplar : nullptr;
+        visitor.histogram(id, s->attributes, point);
       } else {
         const std::uint64_t bits = s->number.bits.load(std::memory_order_relaxed);
         NumberPoint point;
@@ -266,7 +308,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
           point.as_double = std::bit_cast<double>(bits);
           point.as_int = to_int(point.as_double);
         }
-        visitor.number(s->id, s->attributes, point);
+        visitor.number(id, s->attributes, point);
       }
     }
     visitor.end_instrument();
@@ -279,6 +321,7 @@ void ProviderState::collect(CollectVisitor& visitor) {
 
 void ObservableResult::observe(std::int64_t value, AttributeList attributes) noexcept {
   detail::Series* s = storage_->find_or_create(attributes);
+  s->observed_round.store(storage_->round(), std::memory_order_relaxed);
   const std::uint64_t bits = storage_->descriptor().value_type == ValueType::Int64
                                  ? std::bit_cast<std::uint64_t>(value)
                                  : std::bit_cast<std::uint64_t>(static_cast<double>(value));
@@ -287,6 +330,7 @@ void ObservableResult::observe(std::int64_t value, AttributeList attributes) noe
 
 void ObservableResult::observe(double value, AttributeList attributes) noexcept {
   detail::Series* s = storage_->find_or_create(attributes);
+  s->observed_round.store(storage_->round(), std::memory_order_relaxed);
   const std::uint64_t bits = storage_->descriptor().value_type == ValueType::Int64
                                  ? std::bit_cast<std::uint64_t>(detail::to_int(value))
                                  : std::bit_cast<std::uint64_t>(value);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "telemetry/otlp/detail/drop_reporter.hpp"
@@ -70,6 +71,11 @@ class RequestBuilder final : public metrics::CollectVisitor {
         now_ns_(now_ns) {}
 
   std::vector<std::pair<std::uint64_t, SeriesState>>& pending() { return pending_; }
+  // Forgets the series this collect did not visit (removed, or not observed by their callback):
+  // the mirror follows the provider, and a series that comes back starts afresh.
+  void forget_unseen() {
+    std::erase_if(series_, [&](const auto& entry) { return !seen_.contains(entry.first); });
+  }
   [[nodiscard]] std::uint64_t points() const { return points_; }
 
   void begin_instrument(const metrics::InstrumentDescriptor& descriptor) override {
@@ -187,6 +193,7 @@ class RequestBuilder final : public metrics::CollectVisitor {
 
  private:
   SeriesState state_of(std::uint64_t series_id) {
+    seen_.insert(series_id);
     if (auto it = series_.find(series_id); it != series_.end()) return it->second;
     SeriesState fresh;
     // A series first seen now was created some time after the previous collect.
@@ -207,6 +214,7 @@ class RequestBuilder final : public metrics::CollectVisitor {
   pb_metrics::Metric* metric_ = nullptr;
   bool delta_ = false;
   std::vector<std::pair<std::uint64_t, SeriesState>> pending_;
+  std::unordered_set<std::uint64_t> seen_;
   std::uint64_t points_ = 0;
 };
 
@@ -221,7 +229,8 @@ class OtlpMetricsReader::Impl {
         interval_(config.metric_export_interval),
         export_timeout_(std::min(config.timeout, config.metric_export_timeout)),
         shutdown_timeout_(config.shutdown_timeout),
-        reporter_("metrics", "data points", std::move(warn), config.warning_interval),
+        reporter_(std::make_shared<detail::DropReporter>("metrics", "data points", std::move(warn),
+                                                         config.warning_interval)),
         previous_collect_ns_(now_nanos()) {
     if (!config.metrics || !collect_) return;
     transport_.emplace(*config.metrics, config);
@@ -258,7 +267,12 @@ class OtlpMetricsReader::Impl {
     return ok;
   }
 
-  ExportCounters counters() const noexcept { return reporter_.counters(); }
+  ExportCounters counters() const noexcept { return reporter_->counters(); }
+  std::function<ExportCounters()> counters_source() const {
+    return [reporter = std::shared_ptr<const detail::DropReporter>(reporter_)] {
+      return reporter->counters();
+    };
+  }
 
  private:
   void run() {
@@ -276,7 +290,10 @@ class OtlpMetricsReader::Impl {
         if (!stop_now) export_locked(SteadyClock::now() + export_timeout_);
         release_export();
       }
-      reporter_.maybe_warn();
+      try {
+        reporter_->maybe_warn();
+      } catch (...) {  // out of memory for the message: the counters still say it all
+      }
       lock.lock();
       next = SteadyClock::now() + interval_;
     }
@@ -310,6 +327,7 @@ class OtlpMetricsReader::Impl {
       const auto now_ns = now_nanos();
       RequestBuilder builder(scope, temporality_, series_, previous_collect_ns_, now_ns);
       collect_(builder);
+      builder.forget_unseen();
       previous_collect_ns_ = now_ns;
       if (builder.points() == 0) return true;
       const auto result = transport_->run(
@@ -319,17 +337,17 @@ class OtlpMetricsReader::Impl {
           },
           deadline);
       if (!result.ok) {
-        reporter_.note_export_failed(builder.points(), result.error);
+        reporter_->note_export_failed(builder.points(), result.error);
         return false;
       }
       for (auto& [id, state] : builder.pending()) series_[id] = std::move(state);
-      reporter_.note_exported(builder.points());
+      reporter_->note_exported(builder.points());
       return true;
     } catch (const std::exception& e) {
-      reporter_.note_export_failed(0, std::string("collect failed: ") + e.what());
+      reporter_->note_export_failed(0, std::string("collect failed: ") + e.what());
       return false;
     } catch (...) {
-      reporter_.note_export_failed(0, "collect failed");
+      reporter_->note_export_failed(0, "collect failed");
       return false;
     }
   }
@@ -340,7 +358,8 @@ class OtlpMetricsReader::Impl {
   std::chrono::milliseconds interval_;
   std::chrono::milliseconds export_timeout_;
   std::chrono::milliseconds shutdown_timeout_;
-  detail::DropReporter reporter_;
+  // Shared with counters_source(), which may outlive the reader.
+  std::shared_ptr<detail::DropReporter> reporter_;
   std::optional<detail::Transport> transport_;
   std::unique_ptr<pb_collector::MetricsService::Stub> stub_;
 
@@ -369,5 +388,8 @@ bool OtlpMetricsReader::shutdown(std::chrono::milliseconds timeout) noexcept {
   return impl_->shutdown(timeout);
 }
 ExportCounters OtlpMetricsReader::counters() const noexcept { return impl_->counters(); }
+std::function<ExportCounters()> OtlpMetricsReader::counters_source() const {
+  return impl_->counters_source();
+}
 
 }  // namespace kopiur::telemetry::otlp

@@ -1,4 +1,5 @@
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -177,6 +178,63 @@ TEST(Span, CurrentIsRestoredWhenGuardsEnd) {
     EXPECT_EQ(Span::current().record(), a.record());
   }
   EXPECT_FALSE(Span::current().enabled());
+}
+
+// Guards ended out of order: the outer one ends the inner entry too, the later inner guard does
+// nothing, and the current span never points at a closed span.
+TEST(Span, GuardsEndedOutOfOrderLeaveASaneThread) {
+  SpanLogger logger;
+  Dispatcher::ScopedDefault use(logger.dispatcher);
+  std::optional<SpanGuard> outer_entered;
+  std::optional<SpanGuard> inner_entered;
+  {
+    auto outer = KOPIUR_INFO_SPAN("outer");
+    auto inner = KOPIUR_INFO_SPAN("inner");
+    outer_entered.emplace(outer.enter());
+    inner_entered.emplace(inner.enter());
+  }
+  outer_entered.reset();  // out of order
+  EXPECT_EQ(logger.dispatcher->misplaced_span_guards(), 1U);
+  EXPECT_FALSE(Span::current().enabled());
+  // "outer" closed with its entry; the inner guard still holds its span.
+  ASSERT_EQ(logger.spans->closed().size(), 1U);
+  EXPECT_EQ(logger.spans->closed()[0].name, "outer");
+  auto other = KOPIUR_INFO_SPAN("other");
+  auto other_entered = other.enter();
+  inner_entered.reset();  // its entry already ended: the newer entry stays current
+  EXPECT_EQ(Span::current().record(), other.record());
+  KOPIUR_INFO("inside other");
+  const auto j = nlohmann::json::parse(logger.sink->lines().at(0));
+  EXPECT_EQ(j["span"]["name"], "other");
+  EXPECT_EQ(logger.dispatcher->misplaced_span_guards(), 1U);
+  EXPECT_EQ(logger.spans->closed().size(), 2U);
+}
+
+// A guard moved to another thread and destroyed there: neither thread's current span dangles.
+TEST(Span, GuardEndedOnAnotherThreadLeavesBothThreadsSane) {
+  SpanLogger logger;
+  Dispatcher::ScopedDefault use(logger.dispatcher);
+  auto outer = KOPIUR_INFO_SPAN("outer");
+  {
+    auto outer_entered = outer.enter();
+    std::optional<SpanGuard> moved;
+    {
+      auto span = KOPIUR_INFO_SPAN("moved");
+      moved.emplace(span.enter());
+    }
+    std::thread([guard = std::move(moved)]() mutable {
+      guard.reset();
+      EXPECT_FALSE(Span::current().enabled());  // this thread never entered anything
+    }).join();
+    EXPECT_EQ(logger.dispatcher->misplaced_span_guards(), 1U);
+    // The entering thread still holds the span: reading it is safe (ASan checks).
+    ASSERT_TRUE(Span::current().enabled());
+    EXPECT_EQ(Span::current().record()->name, "moved");
+    KOPIUR_INFO("still inside");
+  }  // the enclosing guard ends the orphaned entry too
+  EXPECT_FALSE(Span::current().enabled());
+  EXPECT_EQ(logger.spans->closed().size(), 1U);  // "moved" closed; "outer" still has a handle
+  EXPECT_EQ(logger.dispatcher->misplaced_span_guards(), 2U);
 }
 
 TEST(Span, DisabledSpansAreTransparent) {

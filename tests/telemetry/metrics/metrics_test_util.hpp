@@ -14,14 +14,9 @@ namespace kopiur::telemetry::metrics::testing {
 
 // Span probes for MeterProviderOptions::span_context: none at all, or the span a test switches
 // on and off for the current thread through t_span.
-inline bool no_span(TraceId&, SpanId&) noexcept { return false; }
+inline const SpanContext* no_span() noexcept { return nullptr; }
 inline thread_local SpanContext t_span;
-inline bool fake_span(TraceId& trace_id, SpanId& span_id) noexcept {
-  if (!t_span.valid()) return false;
-  trace_id = t_span.trace_id;
-  span_id = t_span.span_id;
-  return true;
-}
+inline const SpanContext* fake_span() noexcept { return t_span.valid() ? &t_span : nullptr; }
 
 // "k=v,k=v" in the order collect() hands them (sorted by key).
 inline std::string attribute_key(std::span<const Attribute> attributes) {

@@ -1,8 +1,10 @@
 // Recording semantics of every instrument: identity, bound handles, histograms, zeroing,
 // cardinality (200,000 series; an explicit limit that is visible), rejected values.
 #include <cmath>
+#include <latch>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -265,6 +267,74 @@ TEST(Storage, SameInstrumentTwiceIsOneInstrumentAndConflictsAreReported) {
   EXPECT_NE(provider.warnings()[0].find("\"c\""), std::string::npos);
 }
 
+// Conflicting re-creations (another kind, or a colliding Prometheus name) keep returning one
+// detached storage and say so once, however often the program asks.
+TEST(Storage, ConflictingRecreationIsOneDetachedStorageAndOneWarning) {
+  MeterProvider provider(quiet());
+  Meter m = provider.meter();
+  m.create_counter_u64("c").add(1);
+  m.create_counter_u64("a_b").add(1);
+  for (int i = 0; i < 100; ++i) {
+    m.create_gauge_i64("c").set(i);
+    m.create_counter_u64("a.b").add(1);
+  }
+  EXPECT_EQ(provider.warnings().size(), 2U);
+  const auto r = collect(provider);
+  EXPECT_EQ(r.numbers.at("c").at("").as_int, 1);
+  EXPECT_EQ(r.numbers.count("a.b"), 0U);
+}
+
+// remove_matching on every synchronous kind: the series leaves the collect (both readers walk it)
+// and comes back from zero when recorded again.
+TEST(Storage, RemovedSeriesOfEveryKindLeaveAndComeBackFromZero) {
+  MeterProvider provider(quiet());
+  Meter m = provider.meter();
+  auto counter = m.create_counter_u64("c");
+  auto updown = m.create_up_down_counter_i64("u");
+  auto histogram = m.create_histogram("h", "", "", {1});
+  for (const char* name : {"x", "y"}) {
+    counter.add(5, {{"name", name}});
+    updown.add(-3, {{"name", name}});
+    histogram.record(0.5, {{"name", name}});
+  }
+  EXPECT_EQ(counter.remove_matching({{"name", "x"}}), 1U);
+  EXPECT_EQ(updown.remove_matching({{"name", "x"}}), 1U);
+  EXPECT_EQ(histogram.remove_matching({{"name", "x"}}), 1U);
+  auto r = collect(provider);
+  EXPECT_EQ(r.numbers.at("c").count("name=x"), 0U);
+  EXPECT_EQ(r.numbers.at("u").count("name=x"), 0U);
+  EXPECT_EQ(r.histograms.at("h").count("name=x"), 0U);
+  EXPECT_EQ(r.numbers.at("c").at("name=y").as_int, 5);
+  EXPECT_EQ(r.histograms.at("h").at("name=y").count, 1U);
+  counter.add(1, {{"name", "x"}});
+  updown.add(1, {{"name", "x"}});
+  histogram.record(2, {{"name", "x"}});
+  r = collect(provider);
+  EXPECT_EQ(r.numbers.at("c").at("name=x").as_int, 1);
+  EXPECT_EQ(r.numbers.at("u").at("name=x").as_int, 1);
+  const auto& h = r.histograms.at("h").at("name=x");
+  EXPECT_EQ(h.count, 1U);
+  EXPECT_DOUBLE_EQ(h.sum, 2);
+}
+
+// OpenTelemetry's rule for asynchronous instruments: a collect exports only the attribute sets the
+// callback observed in it.
+TEST(Storage, ObservableExportsOnlyWhatItsCallbackObservedThisCollect) {
+  MeterProvider provider(quiet());
+  Meter m = provider.meter();
+  std::vector<std::string> names = {"a", "b"};
+  m.create_observable_gauge_i64("obs", "", "", [&](ObservableResult& result) {
+    for (const auto& name : names) result.observe(std::int64_t{1}, {{"name", name}});
+  });
+  EXPECT_EQ(collect(provider).numbers.at("obs").size(), 2U);
+  names = {"a"};
+  auto r = collect(provider);
+  EXPECT_EQ(r.numbers.at("obs").size(), 1U);
+  EXPECT_EQ(r.numbers.at("obs").count("name=a"), 1U);
+  names = {"a", "b"};
+  EXPECT_EQ(collect(provider).numbers.at("obs").size(), 2U);  // observed again: back
+}
+
 TEST(Storage, ProvidersAreIsolated) {
   MeterProvider a(quiet());
   MeterProvider b(quiet());
@@ -291,6 +361,58 @@ TEST(Storage, ObservableCallbacksRunAtCollectAndFailuresAreCounted) {
                 .at("instrument=obs_fail,reason=callback_failed")
                 .as_int,
             2);
+}
+
+// Inside one span the exemplar is sampled (the first record, then one in kExemplarSampleEvery),
+// so a record there costs a load and a compare; a new span's first record is always kept.
+TEST(Storage, ExemplarIsSampledWithinASpanAndTakenAtEachNewSpan) {
+  MeterProvider provider({.span_context = &fake_span});
+  auto h = provider.meter().create_histogram("h", "", "", {1000});
+  t_span.trace_id.bytes[15] = 1;
+  t_span.span_id.bytes[7] = 1;
+  const auto every = static_cast<int>(detail::kExemplarSampleEvery);
+  for (int i = 1; i < every; ++i) h.record(i);
+  EXPECT_DOUBLE_EQ(collect(provider).histograms.at("h").at("").exemplar.value, 1);
+  for (int i = every; i <= 2 * every; ++i) h.record(i);  // one of these is the next sample
+  const double sampled = collect(provider).histograms.at("h").at("").exemplar.value;
+  EXPECT_GE(sampled, every);
+  EXPECT_LE(sampled, 2 * every);
+  t_span.span_id.bytes[7] = 2;
+  h.record(7);  // a new span: kept at once
+  const auto p = collect(provider).histograms.at("h").at("");
+  EXPECT_DOUBLE_EQ(p.exemplar.value, 7);
+  EXPECT_EQ(p.exemplar.span_id.bytes[7], 2);
+  EXPECT_EQ(p.count, 2 * static_cast<std::uint64_t>(every) + 1);
+  t_span = {};
+}
+
+// Each thread keeps its exemplar on its own shard; collect shows the newest.
+TEST(Storage, ExemplarIsTheNewestOverTheThreadsShards) {
+  MeterProvider provider({.span_context = &fake_span});
+  auto h = provider.meter().create_histogram("h", "", "", {1000});
+  // Both threads live at once, so each has its own shard.
+  std::latch first_recorded(1);
+  std::latch second_recorded(1);
+  std::thread first([&] {
+    t_span.trace_id.bytes[15] = 1;
+    t_span.span_id.bytes[7] = 1;
+    h.record(10);
+    first_recorded.count_down();
+    second_recorded.wait();
+  });
+  std::thread second([&] {
+    first_recorded.wait();
+    t_span.trace_id.bytes[15] = 1;
+    t_span.span_id.bytes[7] = 2;
+    h.record(20);
+    second_recorded.count_down();
+  });
+  first.join();
+  second.join();
+  const auto p = collect(provider).histograms.at("h").at("");
+  ASSERT_TRUE(p.has_exemplar);
+  EXPECT_DOUBLE_EQ(p.exemplar.value, 20);
+  EXPECT_EQ(p.exemplar.span_id.bytes[7], 2);
 }
 
 TEST(Storage, ExemplarKeepsTheLatestInSpanObservation) {

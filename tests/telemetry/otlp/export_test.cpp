@@ -1,8 +1,12 @@
 // Content of each signal as the collector receives it.
 #include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "kopiur/telemetry/metrics/meter.hpp"
 #include "kopiur/telemetry/otlp/log_layer.hpp"
 #include "kopiur/telemetry/otlp/metrics_reader.hpp"
 #include "kopiur/telemetry/otlp/trace_layer.hpp"
@@ -275,6 +279,49 @@ TEST(OtlpMetrics, DeltaTemporalitySendsDifferencesAndFoldsAFailedInterval) {
   EXPECT_EQ(reader.counters().failed_exports, 1u);
 }
 
+// The reader's per-series mirror follows the provider: a removed series stops being exported, and
+// when it comes back its delta starts from zero instead of the old cumulative value.
+TEST(OtlpMetrics, RemovedSeriesLeaveTheExportAndComeBackAfresh) {
+  TestCollector collector;
+  metrics::MeterProvider provider({.span_context = nullptr});
+  auto counter = provider.meter().create_counter_u64("kopiur_things", "", "Things.");
+  std::vector<std::string> observed = {"a", "b"};
+  provider.meter().create_observable_gauge_i64(
+      "kopiur_observed", "", "Observed.", [&](metrics::ObservableResult& result) {
+        for (const auto& name : observed) result.observe(std::int64_t{1}, {{"name", name}});
+      });
+  auto config =
+      config_with(collector, {{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta"}});
+  OtlpMetricsReader reader(config, {}, [&](metrics::CollectVisitor& v) { provider.collect(v); });
+  auto points = [&](std::size_t request, const char* name) {
+    std::map<std::string, std::int64_t> out;
+    const auto requests = collector.metrics();
+    const auto& scope = requests.at(request).resource_metrics(0).scope_metrics(0);
+    if (const auto* m = find_metric(scope, name)) {
+      const auto& data = m->has_sum() ? m->sum().data_points() : m->gauge().data_points();
+      for (const auto& p : data) out[p.attributes(0).value().string_value()] = p.as_int();
+    }
+    return out;
+  };
+
+  counter.add(10, {{"name", "x"}});
+  counter.add(1, {{"name", "y"}});
+  ASSERT_TRUE(reader.force_flush(kWait));
+  EXPECT_EQ(points(0, "kopiur_things"), (std::map<std::string, std::int64_t>{{"x", 10}, {"y", 1}}));
+  EXPECT_EQ(points(0, "kopiur_observed").size(), 2U);
+
+  counter.remove_matching({{"name", "x"}});
+  counter.add(1, {{"name", "y"}});
+  observed = {"a"};
+  ASSERT_TRUE(reader.force_flush(kWait));
+  EXPECT_EQ(points(1, "kopiur_things"), (std::map<std::string, std::int64_t>{{"y", 1}}));
+  EXPECT_EQ(points(1, "kopiur_observed"), (std::map<std::string, std::int64_t>{{"a", 1}}));
+
+  counter.add(2, {{"name", "x"}});  // back: a new series, its delta counts from zero
+  ASSERT_TRUE(reader.force_flush(kWait));
+  EXPECT_EQ(points(2, "kopiur_things"), (std::map<std::string, std::int64_t>{{"x", 2}}));
+}
+
 TEST(OtlpMetrics, PeriodicReaderExportsOnItsOwn) {
   TestCollector collector;
   MeterFixture f;
@@ -287,6 +334,24 @@ TEST(OtlpMetrics, PeriodicReaderExportsOnItsOwn) {
   f.add_counter("Backup", 1);
   EXPECT_FALSE(reader.force_flush(100ms)) << "nothing is exported after shutdown";
   EXPECT_EQ(collector.metrics().size(), after);
+}
+
+// The self-metric reads the counters through counters_source(): a collect that runs after the
+// reader is destroyed (teardown) reads shared counters, never the freed reader (ASan checks).
+TEST(OtlpMetrics, CountersSourceOutlivesTheReader) {
+  TestCollector collector;
+  MeterFixture f;
+  f.add_counter("Backup", 1);
+  std::function<ExportCounters()> source;
+  {
+    OtlpMetricsReader reader(config_with(collector), {},
+                             [&](metrics::CollectVisitor& v) { f.meter.collect(v); });
+    ASSERT_TRUE(reader.force_flush(kWait));
+    source = reader.counters_source();
+    EXPECT_EQ(source().exported, reader.counters().exported);
+  }
+  EXPECT_GE(source().exported, 1u);
+  EXPECT_EQ(source().failed_exports, 0u);
 }
 
 TEST(OtlpMetrics, InertWithoutAMetricsEndpoint) {

@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -75,6 +76,14 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
 
   [[nodiscard]] Clock::time_point now() const noexcept;
 
+  // SpanGuards of this dispatcher's spans destroyed out of order or on another thread (span.hpp).
+  [[nodiscard]] std::uint64_t misplaced_span_guards() const noexcept {
+    return misplaced_span_guards_.load(std::memory_order_relaxed);
+  }
+  void note_misplaced_span_guard() noexcept {
+    misplaced_span_guards_.fetch_add(1, std::memory_order_relaxed);
+  }
+
   // The dispatcher events on this thread go to, or nullptr.
   static Dispatcher* current() noexcept;
 
@@ -97,6 +106,7 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   std::string default_target_;
   std::function<Clock::time_point()> clock_;
   std::atomic<bool> shut_down_{false};
+  std::atomic<std::uint64_t> misplaced_span_guards_{0};
 };
 
 // The installed process-wide dispatcher, or nullptr before init_tracing().

@@ -13,12 +13,20 @@
 // and its own span id; current_span_context() reads the entered one.
 //
 // Thread-safety: handles may be copied, entered and dropped on any thread; a SpanGuard must be
-// destroyed on the thread that made it, in reverse order of entry (RAII does this).
+// destroyed on the thread that made it, in reverse order of entry (RAII does this). A guard that
+// breaks this rule is counted on the span's dispatcher (misplaced_span_guards()) and, in debug
+// builds (no NDEBUG), reported on stderr; the thread's state stays sane in every build: a guard
+// destroyed before guards entered after it ends those entries too (the thread returns to what was
+// current before it); a later guard whose entry already ended does nothing; a guard destroyed on
+// another thread leaves both threads alone (its span stays current on the entering thread until
+// an enclosing guard there ends) and the entering thread keeps a reference, so the current span
+// never dangles.
 // Cost: a disabled span (filtered out) is an empty handle; entering it does nothing. Creating an
 // enabled span allocates its record once; entering one is two thread-local writes.
 // Failure: nothing here throws; on allocation failure the span is disabled.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <string_view>
@@ -83,8 +91,8 @@ class SpanGuard {
  private:
   friend class Span;
   std::shared_ptr<detail::SpanState> state_;
-  detail::SpanState* previous_span_ = nullptr;
-  Dispatcher* previous_dispatcher_ = nullptr;
+  std::uint64_t entry_ = 0;       // this entry's number on the entering thread
+  const void* thread_ = nullptr;  // identifies the entering thread's stack of entries
 };
 
 }  // namespace kopiur::telemetry::log

@@ -16,11 +16,12 @@
 // relaxed store; a histogram record is a branch-free bucket search plus relaxed load/store pairs
 // on the recording thread's own shard of the series, between two stores of the shard's sequence
 // counter (no locked instruction; count is derived from the buckets), one call to the span-context
-// source, and inside a span an exemplar write (a thread's first record into a histogram series
-// allocates that thread's shard, once). An unbound call first hashes the caller's pairs in place
-// and probes a lock-free index: no allocation and no lock unless the set is new. Failures: nothing
-// throws. Values an instrument cannot take (a negative or NaN counter add, a NaN histogram record)
-// are dropped and counted in kopiur_telemetry_metric_rejected_records_total.
+// source, and inside a span a load and a compare on the same shard (the exemplar is sampled:
+// the first record of each span, then one in kExemplarSampleEvery; a thread's first record into a
+// histogram series allocates that thread's shard, once). An unbound call first hashes the caller's
+// pairs in place and probes a lock-free index: no allocation and no lock unless the set is new.
+// Failures: nothing throws. Values an instrument cannot take (a negative or NaN counter add, a NaN
+// histogram record) are dropped and counted in kopiur_telemetry_metric_rejected_records_total.
 #pragma once
 
 #include <algorithm>
@@ -42,10 +43,11 @@
 
 namespace kopiur::telemetry::metrics {
 
-// Where histogram exemplars take the current span's ids from (current_span_ids by default; tests
-// inject their own; nullptr turns exemplars off). Returns true and writes both ids when a span is
-// entered; called on every histogram record, so it must be cheap when none is.
-using SpanContextSource = bool (*)(TraceId& trace_id, SpanId& span_id) noexcept;
+// Where histogram exemplars take the current span from (entered_span_context by default; tests
+// inject their own; nullptr turns exemplars off). Returns the context of the span entered on the
+// calling thread (valid until it is left), or nullptr; called on every histogram record, so it
+// must be cheap.
+using SpanContextSource = const SpanContext* (*)() noexcept;
 
 namespace detail {
 
@@ -68,7 +70,19 @@ struct alignas(64) HistogramShard {
   std::atomic<double> sum{0};
   std::atomic<double> min;
   std::atomic<double> max;
+  // The writer's sampled in-span observation, written inside the sequence bracket like the data
+  // (collect keeps the newest over the shards). Sampling: the first record in a span other than
+  // the stored one, then one in kExemplarSampleEvery (read off the sequence counter the record
+  // already holds); so inside one span a record costs a load and a compare more than outside,
+  // and only a sample reads the clock.
+  std::atomic<std::uint64_t> exemplar_span{0};  // span id bytes; 0 = none yet
+  std::atomic<std::uint64_t> exemplar_trace_hi{0};
+  std::atomic<std::uint64_t> exemplar_trace_lo{0};
+  std::atomic<double> exemplar_value{0};
+  std::atomic<std::int64_t> exemplar_time_ns{0};  // system_clock since the epoch
 };
+
+inline constexpr std::uint32_t kExemplarSampleEvery = 1024;
 
 // HistogramCellBase: what the inline record path of a histogram series reads (the full cell,
 // with its exemplar and shard ownership, lives in the library).
@@ -91,8 +105,8 @@ HistogramCellBase* resolve_histogram(InstrumentStorage* storage, AttributeList a
 // The calling thread's shard when it is not the list head (creates it on first use); nullptr when
 // out of memory (the record is then dropped and counted).
 HistogramShard* attach_shard(InstrumentStorage* storage, HistogramCellBase* cell) noexcept;
-void offer_exemplar(HistogramCellBase* cell, double value, const TraceId& trace_id,
-                    const SpanId& span_id) noexcept;
+// Stores an in-span observation as the shard's exemplar (the sampled, out-of-line half).
+void sample_exemplar(HistogramShard* shard, double value, const SpanContext& span) noexcept;
 void reject_record(InstrumentStorage* storage, std::string_view reason) noexcept;
 void zero_matching(InstrumentStorage* storage, AttributeList attributes) noexcept;
 std::size_t remove_matching(InstrumentStorage* storage, AttributeList attributes) noexcept;
@@ -169,12 +183,17 @@ inline void record_histogram(InstrumentStorage* storage, HistogramCellBase* cell
     shard->max.store(value, std::memory_order_relaxed);
   }
   shard->sequence.store(sequence + 2, std::memory_order_release);  // the data before the even mark
-  // Outside a span this is one call and one thread-local read.
+  // Outside a span this is one call and one thread-local read; inside one, a load and a compare
+  // on this thread's shard, and a sample now and then (see HistogramShard).
   if (const SpanContextSource source = cell->span_context) {
-    TraceId trace_id;
-    SpanId span_id;
-    if (source(trace_id, span_id) && nonzero(span_id.bytes) && nonzero(trace_id.bytes)) {
-      offer_exemplar(cell, value, trace_id, span_id);
+    if (const SpanContext* span = source()) {
+      std::uint64_t span_bits = 0;
+      std::memcpy(&span_bits, span->span_id.bytes.data(), sizeof span_bits);
+      constexpr std::uint32_t kSampleMask = 2 * kExemplarSampleEvery - 1;  // 2 per record
+      if (span_bits != shard->exemplar_span.load(std::memory_order_relaxed) ||
+          (sequence & kSampleMask) == 0) {
+        sample_exemplar(shard, value, *span);
+      }
     }
   }
 }
@@ -222,6 +241,14 @@ class Counter {
   [[nodiscard]] BoundCounter<T> bind(AttributeList attributes) const noexcept {
     return {storage_, detail::resolve_number(storage_, attributes)};
   }
+  // remove_matching: drops every series whose attributes include all of `subset` from both
+  // readers (zeroed and hidden; the next record or bind() of the same attributes brings it back as
+  // a new series starting from zero). Returns how many were removed. O(series): meant for deleted
+  // objects, not hot paths. A bound handle kept across a removal writes into the hidden series
+  // until its set is resolved again; a record racing the removal may be lost or survive in part.
+  std::size_t remove_matching(AttributeList subset) const noexcept {
+    return detail::remove_matching(storage_, subset);
+  }
 
  private:
   detail::InstrumentStorage* storage_;
@@ -261,6 +288,14 @@ class UpDownCounter {
   [[nodiscard]] BoundUpDownCounter<T> bind(AttributeList attributes) const noexcept {
     return {storage_, detail::resolve_number(storage_, attributes)};
   }
+  // remove_matching: drops every series whose attributes include all of `subset` from both
+  // readers (zeroed and hidden; the next record or bind() of the same attributes brings it back as
+  // a new series starting from zero). Returns how many were removed. O(series): meant for deleted
+  // objects, not hot paths. A bound handle kept across a removal writes into the hidden series
+  // until its set is resolved again; a record racing the removal may be lost or survive in part.
+  std::size_t remove_matching(AttributeList subset) const noexcept {
+    return detail::remove_matching(storage_, subset);
+  }
 
  private:
   detail::InstrumentStorage* storage_;
@@ -296,10 +331,11 @@ class Gauge {
   void zero_matching(AttributeList subset) const noexcept {
     detail::zero_matching(storage_, subset);
   }
-  // remove_matching: drops every series whose attributes include all of `subset` from the
-  // exposition (zeroed and hidden; the next set() or bind() of the same attributes brings the
-  // series back). Returns how many were removed. O(series) like zero_matching. A bound handle kept
-  // across a removal writes into the hidden series until its set is resolved again.
+  // remove_matching: drops every series whose attributes include all of `subset` from both
+  // readers (zeroed and hidden; the next record or bind() of the same attributes brings it back as
+  // a new series starting from zero). Returns how many were removed. O(series): meant for deleted
+  // objects, not hot paths. A bound handle kept across a removal writes into the hidden series
+  // until its set is resolved again; a record racing the removal may be lost or survive in part.
   std::size_t remove_matching(AttributeList subset) const noexcept {
     return detail::remove_matching(storage_, subset);
   }
@@ -321,8 +357,9 @@ class BoundHistogram {
 };
 
 // Histogram: explicit bucket bounds (the OTel defaults unless the instrument sets its own).
-// Inside a span (current_span_context() valid) the latest observation per series is kept as an
-// exemplar carrying the trace and span ids.
+// Inside a span (current_span_context() valid) a recent observation per series is kept as an
+// exemplar carrying the trace and span ids: the first of each span, then one in
+// kExemplarSampleEvery records of the same span.
 class Histogram {
  public:
   explicit Histogram(detail::InstrumentStorage* storage) noexcept : storage_(storage) {}
@@ -331,6 +368,14 @@ class Histogram {
   }
   [[nodiscard]] BoundHistogram bind(AttributeList attributes) const noexcept {
     return {storage_, detail::resolve_histogram(storage_, attributes)};
+  }
+  // remove_matching: drops every series whose attributes include all of `subset` from both
+  // readers (zeroed and hidden; the next record or bind() of the same attributes brings it back as
+  // a new series starting from zero). Returns how many were removed. O(series): meant for deleted
+  // objects, not hot paths. A bound handle kept across a removal writes into the hidden series
+  // until its set is resolved again; a record racing the removal may be lost or survive in part.
+  std::size_t remove_matching(AttributeList subset) const noexcept {
+    return detail::remove_matching(storage_, subset);
   }
 
  private:

@@ -16,8 +16,12 @@
 // Cardinality: no limit by default (200,000 series per instrument are routine). An explicit
 // max_series_per_instrument folds new sets past the limit into one series labelled
 // otel_metric_overflow="true" and counts each folded record in
-// kopiur_telemetry_metric_overflow_records_total{instrument=...}: never silent.
-// Failures: nothing throws after construction. Re-creating an instrument with the same name and
+// kopiur_telemetry_metric_overflow_records_total{instrument=...}: never silent. Past the limit a
+// new set takes no lock and allocates nothing.
+// Failures: nothing throws after construction. Out of memory, a record that needs a new series is
+// dropped and counted (kopiur_telemetry_metric_rejected_records_total{reason="out_of_memory"}).
+// Observable instruments export only the attribute sets their callbacks observed in that collect;
+// collects run one at a time. Re-creating an instrument with the same name and
 // kind returns the existing one; the same name with another kind or value type yields a working
 // instrument that no reader exports, plus a message in warnings(); so does a new name whose
 // Prometheus names (family, _total, _bucket/_sum/_count) meet an existing instrument's (`a.b`
@@ -47,7 +51,7 @@ struct MeterProviderOptions {
   // 0 = no limit (the default). Otherwise the number of distinct attribute sets an instrument
   // keeps before folding new ones into its overflow series.
   std::size_t max_series_per_instrument = 0;
-  SpanContextSource span_context = &current_span_ids;
+  SpanContextSource span_context = &entered_span_context;
 };
 
 // The OTel SDK default explicit bucket bounds.

@@ -16,6 +16,7 @@ struct ExportCounters {
   std::uint64_t exported = 0;               // items (spans, log records, data points) accepted
   std::uint64_t dropped_queue_full = 0;     // items refused because the queue was full
   std::uint64_t dropped_export_failed = 0;  // items lost after every retry of an export failed
+  std::uint64_t dropped_out_of_memory = 0;  // items dropped for want of memory to queue or batch
   std::uint64_t failed_exports = 0;         // export calls that failed for good
 };
 

@@ -42,6 +42,10 @@ class OtlpMetricsReader {
   bool shutdown(std::chrono::milliseconds timeout) noexcept;
 
   [[nodiscard]] ExportCounters counters() const noexcept;
+  // Reads counters() and stays valid after this reader is destroyed (it then returns the final
+  // counts): what a self-metric callback captures, since a provider may collect after the reader
+  // is gone.
+  [[nodiscard]] std::function<ExportCounters()> counters_source() const;
 
  private:
   class Impl;

@@ -118,58 +118,6 @@ std::uint64_t hash_attributes(AttributeList attributes) noexcept {
   return h;
 }
 
-// --- ExemplarCell ---------------------------------------------------------------------------
-
-void ExemplarCell::store(double value, const TraceId& trace_id, const SpanId& span_id) noexcept {
-  std::uint32_t seq = sequence.load(std::memory_order_relaxed);
-  if ((seq & 1U) != 0 ||
-      !sequence.compare_exchange_strong(seq, seq + 1, std::memory_order_acq_rel)) {
-    return;  // another writer is inside: its exemplar is as recent as ours
-  }
-  // The acquire half of the CAS keeps the stores below after it; the release store publishes.
-  std::uint64_t hi = 0;
-  std::uint64_t lo = 0;
-  std::uint64_t sp = 0;
-  std::memcpy(&hi, trace_id.bytes.data(), 8);
-  std::memcpy(&lo, trace_id.bytes.data() + 8, 8);
-  std::memcpy(&sp, span_id.bytes.data(), 8);
-  // Release stores (plain moves on x86): a reader that sees one of them also sees the odd
-  // sequence written before it, so its re-check fails instead of accepting a torn exemplar.
-  value_bits.store(std::bit_cast<std::uint64_t>(value), std::memory_order_release);
-  trace_hi.store(hi, std::memory_order_release);
-  trace_lo.store(lo, std::memory_order_release);
-  span.store(sp, std::memory_order_release);
-  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  time_ns.store(now.count(), std::memory_order_release);
-  sequence.store(seq + 2, std::memory_order_release);
-}
-
-bool ExemplarCell::load(Exemplar& out) const noexcept {
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    const std::uint32_t before = sequence.load(std::memory_order_acquire);
-    if ((before & 1U) != 0) continue;
-    // Acquire loads (free on x86) keep the re-check of the sequence after them; no fences,
-    // which ThreadSanitizer cannot model.
-    const std::uint64_t v = value_bits.load(std::memory_order_acquire);
-    const std::uint64_t hi = trace_hi.load(std::memory_order_acquire);
-    const std::uint64_t lo = trace_lo.load(std::memory_order_acquire);
-    const std::uint64_t sp = span.load(std::memory_order_acquire);
-    const std::int64_t t = time_ns.load(std::memory_order_acquire);
-    if (sequence.load(std::memory_order_relaxed) != before) continue;
-    if (t == 0) return false;
-    out.value = std::bit_cast<double>(v);
-    std::memcpy(out.trace_id.bytes.data(), &hi, 8);
-    std::memcpy(out.trace_id.bytes.data() + 8, &lo, 8);
-    std::memcpy(out.span_id.bytes.data(), &sp, 8);
-    out.time = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::nanoseconds(t)));
-    return true;
-  }
-  return false;
-}
-
 HistogramShard::HistogramShard(const void* owner_in, std::size_t bucket_count)
     : owner(owner_in),
       buckets(std::make_unique<std::atomic<std::uint64_t>[]>(bucket_count)),
@@ -254,12 +202,51 @@ void SeriesIndex::insert_locked(Series* series, std::size_t new_count) {
 
 InstrumentStorage::InstrumentStorage(InstrumentDescriptor descriptor, ProviderState* provider,
                                      bool self_metric)
-    : descriptor_(std::move(descriptor)), provider_(provider), self_metric_(self_metric) {}
+    : descriptor_(std::move(descriptor)), provider_(provider), self_metric_(self_metric) {
+  if (descriptor_.kind == InstrumentKind::Histogram) {
+    dropped_.histogram = std::make_unique<HistogramCell>(
+        descriptor_.bounds.data(), descriptor_.bounds.size(), provider_->options().span_context);
+  }
+}
+
+namespace {
+
+// A set the lock-free lookup can decide: valid UTF-8, no repeated key, at most 64 pairs (what
+// the slow path would store unchanged). Allocates nothing.
+bool plain(AttributeList attributes) noexcept {
+  if (attributes.size() > 64) return false;
+  for (auto a = attributes.begin(); a != attributes.end(); ++a) {
+    if (!is_valid_utf8(a->key) || !is_valid_utf8(a->value)) return false;
+    for (auto b = attributes.begin(); b != a; ++b) {
+      if (b->key == a->key) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
   const std::uint64_t hash = hash_attributes(attributes);
   if (Series* s = index_.find(hash, attributes)) return shown(s);
+  // Past the series cap a new set goes to the overflow series: no lock, no allocation.
+  if (Series* overflow = overflow_.load(std::memory_order_acquire);
+      overflow != nullptr && plain(attributes)) {
+    provider_->count_overflow(descriptor_.name);
+    return overflow;
+  }
+  try {
+    return find_or_create_slow(attributes);
+  } catch (...) {
+    // Out of memory for a new series: the record goes to a series no reader exports and is
+    // counted (kopiur_telemetry_metric_rejected_records{reason="out_of_memory"} at the next
+    // collect, since counting it now would need memory too).
+    out_of_memory_.fetch_add(1, std::memory_order_relaxed);
+    return &dropped_;
+  }
+}
 
+Series* InstrumentStorage::find_or_create_slow(AttributeList attributes) {
   // Slow path: a new set, a repeated key, a set of more than 64 pairs, or invalid UTF-8. Bad
   // bytes are repaired here, where a value enters the library, so every exporter sees valid
   // UTF-8; such a set never matches the lock-free lookup and is found below under the mutex.
@@ -277,8 +264,9 @@ Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
   }
   const std::size_t limit = provider_->options().max_series_per_instrument;
   if (!self_metric_ && limit != 0 && count_.load(std::memory_order_relaxed) >= limit) {
+    Series* overflow = overflow_locked();
     provider_->count_overflow(descriptor_.name);
-    return overflow_locked();
+    return overflow;
   }
   return create_locked(canonical, canonical_hash);
 }
@@ -286,7 +274,7 @@ Series* InstrumentStorage::find_or_create(AttributeList attributes) noexcept {
 Series* InstrumentStorage::create_locked(const std::vector<Attribute>& canonical,
                                          std::uint64_t hash) {
   auto series = std::make_unique<Series>();
-  series->id = provider_->next_series_id();
+  series->id.store(provider_->next_series_id(), std::memory_order_relaxed);
   series->hash = hash;
   std::size_t bytes = 0;
   for (const Attribute& a : canonical) bytes += a.key.size() + a.value.size();
@@ -321,11 +309,11 @@ Series* InstrumentStorage::create_locked(const std::vector<Attribute>& canonical
 }
 
 Series* InstrumentStorage::overflow_locked() {
-  if (overflow_ == nullptr) {
-    const std::vector<Attribute> attrs = {{"otel_metric_overflow", "true"}};
-    overflow_ = create_locked(attrs, hash_attributes(attrs));
-  }
-  return overflow_;
+  if (Series* overflow = overflow_.load(std::memory_order_relaxed)) return overflow;
+  const std::vector<Attribute> attrs = {{"otel_metric_overflow", "true"}};
+  Series* overflow = create_locked(attrs, hash_attributes(attrs));
+  overflow_.store(overflow, std::memory_order_release);  // from now on, the lock-free path
+  return overflow;
 }
 
 namespace {
@@ -338,33 +326,70 @@ bool includes_all(const Series& s, AttributeList subset) noexcept {
 }
 }  // namespace
 
-void InstrumentStorage::zero_matching(AttributeList subset) noexcept {
-  // Stored values are repaired UTF-8 (find_or_create): compare with the repaired subset.
-  std::vector<std::string> repaired;
-  std::vector<Attribute> wanted;
+namespace {
+
+// Zeroes every shard of a removed histogram series, inside each shard's sequence bracket so a
+// collect never reads a half-zeroed shard. Removal is meant for series nobody records into any
+// more; a record racing it may survive in part (documented on remove_matching).
+void zero_histogram(HistogramCell& cell) noexcept {
+  for (HistogramShard* shard = cell.shards.load(std::memory_order_acquire); shard != nullptr;
+       shard = shard->next) {
+    const std::uint32_t sequence = shard->sequence.load(std::memory_order_relaxed);
+    shard->sequence.store(sequence | 1U, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    for (std::size_t i = 0; i <= cell.bound_count; ++i) {
+      shard->buckets[i].store(0, std::memory_order_relaxed);
+    }
+    shard->sum.store(0, std::memory_order_relaxed);
+    shard->min.store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
+    shard->max.store(-std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
+    shard->exemplar_time_ns.store(0, std::memory_order_relaxed);
+    shard->exemplar_span.store(0, std::memory_order_relaxed);
+    shard->sequence.store((sequence | 1U) + 1, std::memory_order_release);
+  }
+}
+
+}  // namespace
+
+// Stored values are repaired UTF-8 (find_or_create): a subset is compared in its repaired form.
+// False (counted) when there is no memory to repair it.
+bool InstrumentStorage::repaired_subset(AttributeList& subset, std::vector<Attribute>& wanted,
+                                        std::vector<std::string>& repaired) noexcept {
   const bool valid = std::all_of(subset.begin(), subset.end(), [](const Attribute& a) {
     return is_valid_utf8(a.key) && is_valid_utf8(a.value);
   });
-  if (!valid) {
-    try {
-      wanted = repair_utf8(subset, repaired);
-    } catch (...) {  // out of memory: drop the call and count it, as for a record
-      provider_->count_rejected(descriptor_.name, "out_of_memory");
-      return;
-    }
-    subset = wanted;
+  if (valid) return true;
+  try {
+    wanted = repair_utf8(subset, repaired);
+  } catch (...) {  // out of memory: drop the call and count it, as for a record
+    provider_->count_rejected(descriptor_.name, "out_of_memory");
+    return false;
   }
+  subset = wanted;
+  return true;
+}
+
+void InstrumentStorage::zero_matching(AttributeList subset) noexcept {
+  std::vector<std::string> repaired;
+  std::vector<Attribute> wanted;
+  if (!repaired_subset(subset, wanted, repaired)) return;
   for (Series* s = first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
     if (includes_all(*s, subset)) s->number.bits.store(0, std::memory_order_relaxed);
   }
 }
 
 std::size_t InstrumentStorage::remove_matching(AttributeList subset) noexcept {
+  std::vector<std::string> repaired;
+  std::vector<Attribute> wanted;
+  if (!repaired_subset(subset, wanted, repaired)) return 0;
   std::size_t removed = 0;
   for (Series* s = first(); s != nullptr; s = s->next.load(std::memory_order_acquire)) {
     if (!includes_all(*s, subset) || s->hidden.load(std::memory_order_relaxed)) continue;
-    s->number.bits.store(0, std::memory_order_relaxed);  // 0 and 0.0 share bits
     s->hidden.store(true, std::memory_order_release);
+    s->number.bits.store(0, std::memory_order_relaxed);  // 0 and 0.0 share bits
+    if (s->histogram != nullptr) zero_histogram(*s->histogram);
+    // Readers keyed by id (OTLP deltas) see a series shown again as a new one.
+    s->id.store(provider_->next_series_id(), std::memory_order_relaxed);
     ++removed;
   }
   return removed;

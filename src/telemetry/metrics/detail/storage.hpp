@@ -5,15 +5,22 @@
 // - A series is created once under its instrument's mutex, fully built, then published with
 //   release stores (into the index and onto the creation-order list). It is never moved or freed
 //   before the provider, so handles may keep raw pointers to its cells.
-// - Lookups of existing sets are lock-free: an open-addressing table of atomic pointers. Growing
+// - Lookups of existing sets are lock-free: an open-addressing table of atomic pointers. Past the
+//   series cap a new plain set (valid UTF-8, no repeated key) goes to the published overflow
+//   series without lock or allocation. Out of memory, find_or_create returns a series no reader
+//   walks (dropped_) and counts the drop for the next collect. Growing
 //   builds a new table under the mutex and publishes it; old tables stay alive (readers may still
 //   probe them) until the instrument dies, which costs at most the size of the newest table.
 // - A set carrying invalid UTF-8 is stored repaired (U+FFFD per bad byte), so the caller's raw
 //   set never matches the lock-free lookup: it is found on the locked slow path every time.
 // - Collect walks the creation-order list with acquire loads: it never blocks recorders.
-// - Removing a series (Gauge::remove_matching) only hides it: its value is zeroed and collect
-//   skips it, but it stays in the index and the list (handles may point into it), and the next
-//   unbound record or bind() of the same set shows it again. Memory is therefore kept per set
+// - Removing a series (remove_matching) only hides it: its value is zeroed, it gets a new id (so
+//   readers keyed by id start it afresh) and collect skips it, but it stays in the index and the
+//   list (handles may point into it), and the next unbound record or bind() of the same set shows
+//   it again.
+// - Observable instruments: collect (one at a time) stamps each series its callbacks observe with
+//   the round number and exports only this round's, as OpenTelemetry asks of asynchronous
+//   instruments. Memory is therefore kept per set
 //   ever seen (reused when the set returns); the exposition's cardinality is what shrinks. A record
 //   through a bound handle kept across the removal writes a hidden value until the set is resolved
 //   again; a removal racing an unbound record may hide that record in the same way.
@@ -37,21 +44,6 @@
 
 namespace kopiur::telemetry::metrics::detail {
 
-// ExemplarCell: the latest in-span observation, written under a try-lock sequence counter (a
-// writer finding it busy skips: any recent exemplar is good enough) and read optimistically.
-struct ExemplarCell {
-  std::atomic<std::uint32_t> sequence{0};  // odd while a writer is inside
-  std::atomic<std::uint64_t> value_bits{0};
-  std::atomic<std::uint64_t> trace_hi{0};
-  std::atomic<std::uint64_t> trace_lo{0};
-  std::atomic<std::uint64_t> span{0};
-  std::atomic<std::int64_t> time_ns{0};  // system_clock, since the epoch; 0 = none yet
-
-  void store(double value, const TraceId& trace_id, const SpanId& span_id) noexcept;
-  // Copies a consistent exemplar into `out`; false when none was recorded (or it kept changing).
-  bool load(Exemplar& out) const noexcept;
-};
-
 // HistogramCell: one histogram series. A thread's first record into it pushes that thread's shard
 // onto the lock-free list (CAS on the head); later records find it by walking the list, which is
 // as long as the number of threads that ever recorded into the series. A thread that exits leaves
@@ -63,15 +55,18 @@ struct HistogramCell : HistogramCellBase {
   HistogramCell(const HistogramCell&) = delete;
   HistogramCell& operator=(const HistogramCell&) = delete;
 
-  HistogramShard& shard_for(const void* owner);
-
-  ExemplarCell exemplar;  // shards (in the base) are owned: freed by the destructor
+  HistogramShard& shard_for(const void* owner);  // shards (in the base) are freed by the destructor
 };
 
 struct Series {
   NumberCell number;  // counters, up-down counters, gauges
   std::unique_ptr<HistogramCell> histogram;
-  std::uint64_t id = 0;
+  // Readers key their state by id (the OTLP reader's deltas); a removal gives the series a new id,
+  // so a series shown again starts afresh there too.
+  std::atomic<std::uint64_t> id{0};
+  // Observable instruments: the collect round whose callbacks last observed this set; collect
+  // exports only the sets observed in its own round.
+  std::atomic<std::uint64_t> observed_round{0};
   std::uint64_t hash = 0;
   std::atomic<bool> hidden{false};    // removed: collect skips it until it is resolved again
   std::unique_ptr<char[]> text;       // keys and values, back to back
@@ -112,8 +107,14 @@ class InstrumentStorage {
   [[nodiscard]] const InstrumentDescriptor& descriptor() const noexcept { return descriptor_; }
   [[nodiscard]] ProviderState& provider() const noexcept { return *provider_; }
 
-  // The series of this attribute set, created on first use. Never null.
+  // The series of this attribute set, created on first use. Never null: out of memory, a series
+  // no reader exports (the drop is counted through take_out_of_memory()).
   Series* find_or_create(AttributeList attributes) noexcept;
+  // Records dropped for want of memory since the last call (collect folds them into the
+  // rejected-records counter).
+  std::uint64_t take_out_of_memory() noexcept {
+    return out_of_memory_.exchange(0, std::memory_order_relaxed);
+  }
   [[nodiscard]] Series* first() const noexcept { return head_.load(std::memory_order_acquire); }
   [[nodiscard]] std::size_t series_count() const noexcept {
     return count_.load(std::memory_order_acquire);
@@ -122,18 +123,36 @@ class InstrumentStorage {
   // Hides (and zeroes) every series whose attributes include all of `subset`; returns how many.
   std::size_t remove_matching(AttributeList subset) noexcept;
 
+  // Observable instruments (set once, when a callback is added; read by collect).
+  void mark_observable() noexcept { observable_.store(true, std::memory_order_release); }
+  [[nodiscard]] bool observable() const noexcept {
+    return observable_.load(std::memory_order_acquire);
+  }
+  // The collect round the callbacks now running report into (under the provider's observe lock).
+  void set_round(std::uint64_t round) noexcept { round_.store(round, std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t round() const noexcept {
+    return round_.load(std::memory_order_relaxed);
+  }
+
  private:
+  Series* find_or_create_slow(AttributeList attributes);
   Series* create_locked(const std::vector<Attribute>& canonical, std::uint64_t hash);
+  bool repaired_subset(AttributeList& subset, std::vector<Attribute>& wanted,
+                       std::vector<std::string>& repaired) noexcept;
   Series* overflow_locked();
 
   InstrumentDescriptor descriptor_;
   ProviderState* provider_;
   bool self_metric_;  // the provider's own counters: never limited, never self-reporting
+  std::atomic<bool> observable_{false};
+  std::atomic<std::uint64_t> round_{0};
   std::mutex mutex_;
   SeriesIndex index_;
   std::atomic<Series*> head_{nullptr};
   Series* tail_ = nullptr;
-  Series* overflow_ = nullptr;
+  std::atomic<Series*> overflow_{nullptr};  // set once, when the series cap is reached
+  Series dropped_;                          // absorbs records that found no memory
+  std::atomic<std::uint64_t> out_of_memory_{0};
   std::atomic<std::size_t> count_{0};
   std::vector<std::unique_ptr<Series>> owned_;
 };
@@ -171,7 +190,10 @@ class ProviderState {
   // Prometheus names taken (sample or family name -> the instrument taking it), so a second
   // instrument exporting one of them (`a.b` after `a_b`) is detached instead of breaking scrapes.
   std::vector<std::pair<std::string, std::string>> exported_names_;
-  std::mutex observe_mutex_;  // one callback round at a time
+  // One collect at a time (callbacks, then the walk), so a walk exports exactly the sets its own
+  // callback round observed. Recorders never take it.
+  std::mutex observe_mutex_;
+  std::uint64_t round_ = 0;  // guarded by observe_mutex_
   InstrumentStorage* rejected_ = nullptr;
   InstrumentStorage* overflow_ = nullptr;
 };

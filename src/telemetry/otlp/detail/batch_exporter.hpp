@@ -77,7 +77,7 @@ class BatchExporter {
     try {
       processor_->try_push(std::forward<MakeItem>(make_item)());
     } catch (...) {
-      reporter_.note_queue_full();  // out of memory copying the item: count it as dropped
+      reporter_.note_out_of_memory(1);  // out of memory copying the item
     }
   }
 

@@ -61,7 +61,13 @@ class BatchProcessor {
       reporter_.note_queue_full();
       return false;
     }
-    queue_.push_back(std::move(item));
+    try {
+      queue_.push_back(std::move(item));
+    } catch (...) {  // no memory for the queue's next block: drop and count, never terminate
+      lock.unlock();
+      reporter_.note_out_of_memory(1);
+      return false;
+    }
     size_.store(queue_.size(), std::memory_order_relaxed);
     ++enqueued_;
     const bool batch_ready = queue_.size() >= config_.max_export_batch_size;
@@ -110,6 +116,14 @@ class BatchProcessor {
     if (worker_.joinable() && std::this_thread::get_id() != worker_.get_id()) worker_.join();
   }
 
+  // The warning builds strings: out of memory it is skipped (the counters still say it all).
+  void warn_if_losing() noexcept {
+    try {
+      reporter_.maybe_warn();
+    } catch (...) {
+    }
+  }
+
   void run() {
     std::unique_lock lock(mutex_);
     auto next_export = Clock::now() + config_.schedule_delay;
@@ -122,7 +136,7 @@ class BatchProcessor {
         if (stopping_) break;
         next_export = Clock::now() + config_.schedule_delay;
         lock.unlock();
-        reporter_.maybe_warn();
+        warn_if_losing();
         lock.lock();
         continue;
       }
@@ -131,9 +145,19 @@ class BatchProcessor {
       if (!due) continue;
       const std::size_t n = std::min(queue_.size(), config_.max_export_batch_size);
       std::vector<Item> batch;
-      batch.reserve(n);
+      try {
+        batch.reserve(n);
+      } catch (...) {
+        // No memory for the batch: drop these items (counted) rather than end the process.
+        for (std::size_t i = 0; i < n; ++i) queue_.pop_front();
+        size_.store(queue_.size(), std::memory_order_relaxed);
+        reporter_.note_out_of_memory(n);
+        finished_ += n;
+        done_cv_.notify_all();
+        continue;
+      }
       for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
+        batch.push_back(std::move(queue_.front()));  // reserved: cannot allocate
         queue_.pop_front();
       }
       size_.store(queue_.size(), std::memory_order_relaxed);
@@ -147,7 +171,7 @@ class BatchProcessor {
         ok = false;
       }
       if (ok) reporter_.note_exported(n);
-      reporter_.maybe_warn();
+      warn_if_losing();
       lock.lock();
       finished_ += n;
       if (queue_.empty()) next_export = Clock::now() + config_.schedule_delay;

@@ -21,6 +21,7 @@ ExportCounters DropReporter::counters() const noexcept {
   out.exported = exported_.load(std::memory_order_relaxed);
   out.dropped_queue_full = queue_full_.load(std::memory_order_relaxed);
   out.dropped_export_failed = export_failed_items_.load(std::memory_order_relaxed);
+  out.dropped_out_of_memory = out_of_memory_.load(std::memory_order_relaxed);
   out.failed_exports = failed_exports_.load(std::memory_order_relaxed);
   return out;
 }
@@ -28,7 +29,8 @@ ExportCounters DropReporter::counters() const noexcept {
 void DropReporter::maybe_warn() {
   if (!warn_) return;
   const auto c = counters();
-  const std::uint64_t lost = c.dropped_queue_full + c.dropped_export_failed;
+  const std::uint64_t lost =
+      c.dropped_queue_full + c.dropped_export_failed + c.dropped_out_of_memory;
   std::string message;
   {
     std::lock_guard lock(mutex_);
@@ -39,7 +41,8 @@ void DropReporter::maybe_warn() {
               " export is losing data: " + std::to_string(lost - reported_lost_) + " " + unit_ +
               " dropped since the last report (total: " + std::to_string(c.dropped_queue_full) +
               " refused by a full queue, " + std::to_string(c.dropped_export_failed) + " in " +
-              std::to_string(c.failed_exports) + " failed exports)";
+              std::to_string(c.failed_exports) + " failed exports, " +
+              std::to_string(c.dropped_out_of_memory) + " for want of memory)";
     if (!last_error_.empty()) message += "; last error: " + last_error_;
     reported_lost_ = lost;
     last_warning_ = now;

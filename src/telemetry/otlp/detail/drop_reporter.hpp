@@ -19,6 +19,9 @@ class DropReporter {
                std::chrono::milliseconds interval);
 
   void note_queue_full() noexcept { queue_full_.fetch_add(1, std::memory_order_relaxed); }
+  void note_out_of_memory(std::uint64_t items) noexcept {
+    out_of_memory_.fetch_add(items, std::memory_order_relaxed);
+  }
   void note_exported(std::uint64_t items) noexcept {
     exported_.fetch_add(items, std::memory_order_relaxed);
   }
@@ -37,6 +40,7 @@ class DropReporter {
 
   std::atomic<std::uint64_t> exported_{0};
   std::atomic<std::uint64_t> queue_full_{0};
+  std::atomic<std::uint64_t> out_of_memory_{0};
   std::atomic<std::uint64_t> export_failed_items_{0};
   std::atomic<std::uint64_t> failed_exports_{0};
 
