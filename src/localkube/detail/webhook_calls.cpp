@@ -11,10 +11,10 @@
 namespace kopiur::localkube::detail {
 namespace {
 
-using nlohmann::json;
 using kube::detail::CurlEasy;
 using kube::detail::HttpRequest;
 using kube::detail::perform;
+using nlohmann::json;
 
 bool listed(const json& rule, const char* key, const std::string& value) {
   const auto it = rule.find(key);
