@@ -15,9 +15,10 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev libspdlog-dev
   prometheus openssl curl ca-certificates procps nodejs
-  # the chart renderer (tools/chart-render: Go's text/template with Helm's libraries)
+  # the chart renderer (tools/chart-render: Go's text/template with Helm's libraries), and Go's
+  # client_golang for the /metrics server comparison (bench/http_compare.sh); wrk drives it
   golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev
-  golang-github-xeipuuv-gojsonschema-dev
+  golang-github-xeipuuv-gojsonschema-dev golang-github-prometheus-client-golang-dev wrk
   # the RUST_LOG differential test (tracing-subscriber, built offline from Debian's crates)
   cargo rustc librust-tracing-subscriber-dev
 )

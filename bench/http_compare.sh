@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The /metrics server comparison (docs/performance.md, "HTTP server"): kopiur-controller's own
+# /metrics against prometheus-cpp's Exposer (civetweb) and Go's client_golang promhttp serving the
+# same exposition (the controller's, fetched once), with the same wrk command; then each server's
+# RSS and a probe's latency while 1,000 connections sit stalled mid-request.
+#   bench/http_compare.sh [BUILD_DIR]     (default build/release; needs kopiur-controller built)
+# Needs wrk, curl, g++, prometheus-cpp-dev, golang-go, golang-github-prometheus-client-golang-dev.
+# Prints a markdown table; nothing is downloaded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build/release}
+OUT=$BUILD/bench/http-compare
+mkdir -p "$OUT"
+for tool in wrk curl g++ go; do
+  command -v "$tool" >/dev/null || { echo "http_compare.sh: $tool is not installed" >&2; exit 1; }
+done
+[ -x "$BUILD/src/bin/kopiur-controller" ] || { echo "http_compare.sh: build $BUILD first" >&2; exit 1; }
+
+echo "building the comparison servers ($OUT)" >&2
+g++ -std=c++20 -O2 -o "$OUT/exposer_server" bench/http/exposer_server.cpp \
+  -lprometheus-cpp-pull -lprometheus-cpp-core -lz -lpthread
+mkdir -p "$OUT/gocache"
+GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$PWD/$OUT/gocache" GOFLAGS= CGO_ENABLED=0 \
+  go build -o "$OUT/promhttp_server" bench/http/promhttp_server.go
+
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+await() { for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+"$BUILD/src/bin/kopiur-controller" --standalone --http-addr 127.0.0.1:19181 >"$OUT/controller.log" 2>&1 &
+pids+=($!); kopiur_pid=$!
+await http://127.0.0.1:19181/readyz
+curl -fsS http://127.0.0.1:19181/metrics >"$OUT/metrics.prom"
+"$OUT/exposer_server" 127.0.0.1:19182 "$OUT/metrics.prom" 2>"$OUT/exposer.log" &
+pids+=($!); exposer_pid=$!
+"$OUT/promhttp_server" -listen 127.0.0.1:19183 -body "$OUT/metrics.prom" 2>"$OUT/promhttp.log" &
+pids+=($!); promhttp_pid=$!
+await http://127.0.0.1:19182/metrics
+await http://127.0.0.1:19183/metrics
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# stalled PORT PID: RSS before, with 1,000 connections holding half a request head, and a probe's
+# time meanwhile; the connections are closed afterwards.
+stalled() {
+  local port=$1 pid=$2 before after probe fds=()
+  before=$(rss_kb "$pid")
+  ulimit -n 4096
+  for _ in $(seq 1 1000); do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$port" || break
+    printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' >&"$fd" || true
+    fds+=("$fd")
+  done
+  sleep 1
+  after=$(rss_kb "$pid")
+  probe=$(curl -s -o /dev/null -m 10 -w '%{time_total}' "http://127.0.0.1:$port/metrics" || echo "timeout")
+  for fd in "${fds[@]}"; do exec {fd}>&-; done
+  echo "$((before / 1024)) → $((after / 1024)) MB, probe ${probe}s"
+}
+
+row() {
+  local name=$1 port=$2 pid=$3 out rps p50 p99 size
+  out=$(wrk -t2 -c20 -d20s --latency "http://127.0.0.1:$port/metrics")
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  size=$(curl -fsS "http://127.0.0.1:$port/metrics" | wc -c)
+  echo "| $name | $size B | $rps | $p50 | $p99 | $(stalled "$port" "$pid") |"
+}
+
+echo "| server | body | req/s | p50 | p99 | RSS with 1,000 stalled connections, probe |"
+echo "|---|---|---|---|---|---|"
+row "kopiur-controller (kopiur_http, Asio/Beast)" 19181 "$kopiur_pid"
+row "prometheus-cpp 1.0.1 Exposer (civetweb)" 19182 "$exposer_pid"
+row "client_golang promhttp (Go $(go env GOVERSION))" 19183 "$promhttp_pid"
+echo
+echo "wrk -t2 -c20 -d20s --latency, 127.0.0.1, $(nproc) CPUs, $(date -u +%Y-%m-%d)."
