@@ -4,12 +4,6 @@
 // scrape; the Exposer serialises them itself, as it would a registry's.
 //
 //   exposer_server 127.0.0.1:9102 metrics.prom
-#include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
-#include <prometheus/metric_family.h>
-
-#include <pthread.h>
-
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -20,6 +14,11 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <prometheus/metric_family.h>
+#include <pthread.h>
 
 namespace {
 
@@ -74,7 +73,8 @@ MetricType type_of(const std::string& word) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string key_of(const Labels& labels) {
