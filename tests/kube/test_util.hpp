@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "kopiur/kube/client.hpp"
 #include "kopiur/localkube/server.hpp"
 
@@ -51,9 +53,13 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The started server, or null with a test failure saying why it did not start.
 inline std::unique_ptr<LocalApiServer> start_server(LocalApiServer::Options options = {}) {
   auto server = LocalApiServer::start(std::move(options));
-  if (!server.ok()) return nullptr;
+  if (!server.ok()) {
+    ADD_FAILURE() << server.error().to_string();
+    return nullptr;
+  }
   return std::move(*server);
 }
 

@@ -20,6 +20,7 @@
 #include "kopiur/support/json.hpp"
 
 #include "kube/test_util.hpp"
+#include "localkube/stream_util.hpp"
 #include "support/wait.hpp"
 #include "telemetry/http/raw_client.hpp"
 
@@ -30,31 +31,8 @@ using namespace std::chrono_literals;
 using kube::testing::TempDir;
 using nlohmann::json;
 namespace raw = telemetry::http::testing;
-
-constexpr auto kWait = 20s;  // failure bound for every wait; passing tests return much sooner
-constexpr const char* kConfigMaps = "/api/v1/namespaces/default/configmaps";
-
-std::unique_ptr<LocalApiServer> start(LocalApiServer::Options options = {}) {
-  auto server = LocalApiServer::start(std::move(options));
-  if (!server.ok()) {
-    ADD_FAILURE() << server.error().to_string();
-    return nullptr;
-  }
-  return std::move(*server);
-}
-
-raw::RawResponse post(int port, const std::string& path, const json& body) {
-  return raw::send(static_cast<std::uint16_t>(port), "POST", path,
-                   "Content-Type: application/json\r\n", body.dump());
-}
-
-json config_map(const std::string& name, const std::string& value = "v",
-                std::vector<std::string> finalizers = {}) {
-  json meta = {{"name", name}};
-  if (!finalizers.empty()) meta["finalizers"] = finalizers;
-  return {
-      {"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", meta}, {"data", {{"k", value}}}};
-}
+using kube::testing::start_server;
+using namespace localkube::testing;  // kWait, kConfigMaps, post, config_map
 
 // kubectl as a child process whose output is read as it comes.
 class Kubectl {
@@ -145,7 +123,7 @@ class LocalStreamingKubectl : public ::testing::Test {
   }
 
   void serve(LocalApiServer::Options options = {}) {
-    server_ = start(std::move(options));
+    server_ = start_server(std::move(options));
     ASSERT_NE(server_, nullptr);
     kubeconfig_ = (dir_.path() / "kubeconfig").string();
     ASSERT_TRUE(server_->write_kubeconfig(kubeconfig_).ok());

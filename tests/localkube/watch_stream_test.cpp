@@ -16,6 +16,7 @@
 #include "kopiur/support/json.hpp"
 
 #include "kube/test_util.hpp"
+#include "localkube/stream_util.hpp"
 #include "support/wait.hpp"
 #include "telemetry/http/raw_client.hpp"
 
@@ -26,34 +27,11 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using telemetry::http::testing::RawConnection;
 namespace raw = telemetry::http::testing;
-
-constexpr auto kWait = 20s;  // failure bound for every wait; passing tests return much sooner
-constexpr const char* kConfigMaps = "/api/v1/namespaces/default/configmaps";
-
-std::unique_ptr<LocalApiServer> start(LocalApiServer::Options options = {}) {
-  auto server = LocalApiServer::start(std::move(options));
-  if (!server.ok()) {
-    ADD_FAILURE() << server.error().to_string();
-    return nullptr;
-  }
-  return std::move(*server);
-}
+using kube::testing::start_server;
+using namespace localkube::testing;  // kWait, kConfigMaps, post, config_map
 
 std::string watch_request(const std::string& path) {
   return "GET " + path + " HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n";
-}
-
-raw::RawResponse post(int port, const std::string& path, const json& body) {
-  return raw::send(static_cast<std::uint16_t>(port), "POST", path,
-                   "Content-Type: application/json\r\n", body.dump());
-}
-
-json config_map(const std::string& name, const std::string& value = "v",
-                std::vector<std::string> finalizers = {}) {
-  json meta = {{"name", name}};
-  if (!finalizers.empty()) meta["finalizers"] = finalizers;
-  return {
-      {"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", meta}, {"data", {{"k", value}}}};
 }
 
 // Peak resident memory of this process (the server runs in it) since the last reset_peak_rss().
@@ -69,7 +47,7 @@ std::size_t peak_rss_kb() {
 void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 TEST(LocalStreaming, AThousandOpenWatchesLeaveGetsFast) {
-  auto server = start();
+  auto server = start_server();
   ASSERT_NE(server, nullptr);
   const auto port = static_cast<std::uint16_t>(server->port());
   std::vector<std::unique_ptr<RawConnection>> watches;
@@ -97,7 +75,7 @@ TEST(LocalStreaming, AThousandOpenWatchesLeaveGetsFast) {
 }
 
 TEST(LocalStreaming, AGzipWatchDeliversEachEventBeforeTheNextChange) {
-  auto server = start();
+  auto server = start_server();
   ASSERT_NE(server, nullptr);
   RawConnection watch(static_cast<std::uint16_t>(server->port()));
   ASSERT_TRUE(watch.send(watch_request(std::string(kConfigMaps) + "?watch=true")));
@@ -113,7 +91,7 @@ TEST(LocalStreaming, AGzipWatchDeliversEachEventBeforeTheNextChange) {
 }
 
 TEST(LocalStreaming, StopEndsOpenWatchesWithTheirLastChunk) {
-  auto server = start();
+  auto server = start_server();
   ASSERT_NE(server, nullptr);
   RawConnection watch(static_cast<std::uint16_t>(server->port()));
   ASSERT_TRUE(watch.send(watch_request(std::string(kConfigMaps) + "?watch=true")));
@@ -127,7 +105,7 @@ TEST(LocalStreaming, AWatcherThatNeverReadsIsDroppedAndAnotherKeepsItsEvents) {
   LocalApiServer::Options options;
   options.max_watch_buffer_bytes = 256u << 10;
   options.watch_history = 20;
-  auto server = start(options);
+  auto server = start_server(options);
   ASSERT_NE(server, nullptr);
   const auto port = static_cast<std::uint16_t>(server->port());
   ASSERT_EQ(post(port, kConfigMaps, config_map("big")).status, 201);
@@ -153,7 +131,7 @@ TEST(LocalStreaming, AWatcherThatNeverReadsIsDroppedAndAnotherKeepsItsEvents) {
 }
 
 TEST(LocalStreaming, AHundredMegabyteBodyIsRefusedUnread) {
-  auto server = start();
+  auto server = start_server();
   ASSERT_NE(server, nullptr);
   const auto port = static_cast<std::uint16_t>(server->port());
   reset_peak_rss();
