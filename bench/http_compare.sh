@@ -19,8 +19,9 @@ done
 echo "building the comparison servers ($OUT)" >&2
 g++ -std=c++20 -O2 -o "$OUT/exposer_server" bench/http/exposer_server.cpp \
   -lprometheus-cpp-pull -lprometheus-cpp-core -lz -lpthread
+g++ -std=c++20 -O2 -o "$OUT/stall_clients" bench/http/stall_clients.cpp
 mkdir -p "$OUT/gocache"
-GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$PWD/$OUT/gocache" GOFLAGS= CGO_ENABLED=0 \
+GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$(cd "$OUT" && pwd)/gocache" GOFLAGS= CGO_ENABLED=0 \
   go build -o "$OUT/promhttp_server" bench/http/promhttp_server.go
 
 pids=()
@@ -40,22 +41,21 @@ await http://127.0.0.1:19183/metrics
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# stalled PORT PID: RSS before, with 1,000 connections holding half a request head, and a probe's
-# time meanwhile; the connections are closed afterwards.
+# stalled PORT PID: RSS before, with 1,000 connections holding half a request head
+# (bench/http/stall_clients), and a probe's time meanwhile; the connections close afterwards.
 stalled() {
-  local port=$1 pid=$2 before after probe fds=()
+  local port=$1 pid=$2 before after probe opened stall_pid
   before=$(rss_kb "$pid")
-  ulimit -n 4096
-  for _ in $(seq 1 1000); do
-    exec {fd}<>"/dev/tcp/127.0.0.1/$port" || break
-    printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' >&"$fd" || true
-    fds+=("$fd")
-  done
+  (ulimit -n 4096 && exec "$OUT/stall_clients" 127.0.0.1 "$port" 1000) >"$OUT/stall.out" 2>&1 &
+  stall_pid=$!
+  for _ in $(seq 1 600); do grep -q '^opened' "$OUT/stall.out" && break; sleep 0.1; done
+  opened=$(awk '/^opened/ {print $2}' "$OUT/stall.out")
   sleep 1
   after=$(rss_kb "$pid")
   probe=$(curl -s -o /dev/null -m 10 -w '%{time_total}' "http://127.0.0.1:$port/metrics" || echo "timeout")
-  for fd in "${fds[@]}"; do exec {fd}>&-; done
-  echo "$((before / 1024)) → $((after / 1024)) MB, probe ${probe}s"
+  kill "$stall_pid" 2>/dev/null || true
+  wait "$stall_pid" 2>/dev/null || true
+  echo "${opened:-0} open: $((before / 1024)) → $((after / 1024)) MB, probe ${probe}s"
 }
 
 row() {
@@ -68,7 +68,7 @@ row() {
   echo "| $name | $size B | $rps | $p50 | $p99 | $(stalled "$port" "$pid") |"
 }
 
-echo "| server | body | req/s | p50 | p99 | RSS with 1,000 stalled connections, probe |"
+echo "| server | body | req/s | p50 | p99 | 1,000 stalled connections: opened, RSS, a probe's time |"
 echo "|---|---|---|---|---|---|"
 row "kopiur-controller (kopiur_http, Asio/Beast)" 19181 "$kopiur_pid"
 row "prometheus-cpp 1.0.1 Exposer (civetweb)" 19182 "$exposer_pid"

@@ -17,7 +17,7 @@ echo "==> installing dependencies"
 BUILD=build/run
 echo "==> building ($BUILD)"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKOPIUR_BUILD_TESTS=OFF \
-  -DKOPIUR_BUILD_BENCH=OFF >/dev/null
+  -DKOPIUR_BUILD_BENCH=OFF -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" --target kopiur-controller kopiur-webhook kopiur-mover \
   kopiur-localkube kopiur-kopia-standin kopiur-otlp-receiver
 exec ./tools/local-system.sh --build "$BUILD" --state build/local

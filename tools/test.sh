@@ -40,7 +40,10 @@ step "generated OTLP protobuf/gRPC code, once for every tree (build/otlp-proto)"
 cmake -S src/telemetry/otlp/proto -B build/otlp-proto -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/otlp-proto -j "$JOBS"
 
-common=(-G Ninja -DKOPIUR_OTLP_PROTO_PREBUILT=build/otlp-proto)
+# Unity builds: up to 16 sources of a target compile as one unit, so the heavy headers (JSON,
+# gtest, Asio/Beast, gRPC) are parsed once per batch (ASan tree: a third less compile CPU).
+common=(-G Ninja -DKOPIUR_OTLP_PROTO_PREBUILT=build/otlp-proto -DCMAKE_UNITY_BUILD=ON
+  -DCMAKE_UNITY_BUILD_BATCH_SIZE=16)
 # Sanitizer trees: -O0 -g1. Instrumented code is where compile time goes (ASan+UBSan on the API
 # codec: 159 s of CPU at -O1 -g, 34 s at -O0 -g1), and the tests it runs take seconds either way;
 # -g1 (line tables) is all a sanitizer report needs for file:line stacks.

@@ -1,3 +1,4 @@
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller"
 
 #include "kopiur/controller/manager.hpp"
@@ -9,23 +10,18 @@
 #include "kopiur/kube/config.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
+#include "controller/runtime/runtime_metric.hpp"
+
 namespace kopiur::controller {
 
 namespace log = telemetry::log;
 
 namespace {
 
-const telemetry::MetricDefinition& runtime_metric(std::string_view name) {
-  for (const auto& d : telemetry::kopiur_runtime_metric_catalog()) {
-    if (d.instrument_name == name) return d;
-  }
-  std::terminate();  // the catalog and this file are edited together
-}
-
 // Counts and times every API request of the client (kopiur_kube_client_*).
 void observe_requests(kube::Config& config, telemetry::metrics::Meter& meter) {
-  const auto& count = runtime_metric("kopiur_kube_client_requests");
-  const auto& latency = runtime_metric("kopiur_kube_client_request_duration");
+  const auto& count = detail::runtime_metric("kopiur_kube_client_requests");
+  const auto& latency = detail::runtime_metric("kopiur_kube_client_request_duration");
   auto requests = meter.create_counter_u64(count.instrument_name, count.unit, count.description);
   auto duration = meter.create_histogram(latency.instrument_name, latency.unit, latency.description,
                                          latency.bounds);

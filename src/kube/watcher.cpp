@@ -1,5 +1,6 @@
 #include "kopiur/kube/watcher.hpp"
 
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_kube::watcher"
 #include "kopiur/telemetry/log/log.hpp"
 

@@ -1,6 +1,7 @@
 // Running kopia: clean env, line-by-line forwarding, bounded tail, SIGTERM then SIGKILL on cancel.
 #include "kopiur/mover/kopia.hpp"
 
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_mover"
 
 #include <algorithm>

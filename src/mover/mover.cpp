@@ -1,6 +1,7 @@
 // One mover run: validate, execute under the root span, record, write the result, flush.
 #include "kopiur/mover/mover.hpp"
 
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_mover"
 
 #include <cstdlib>

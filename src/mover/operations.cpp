@@ -1,6 +1,7 @@
 // The mover's operations as sequences of kopia commands.
 #include "kopiur/mover/operations.hpp"
 
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_mover"
 
 #include <chrono>

@@ -17,7 +17,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr auto kWait = std::chrono::seconds(20);  // a failure bound only
+constexpr auto kVolumeWait = std::chrono::seconds(20);  // a failure bound only
 
 class LocalVolumes : public ::testing::Test {
  protected:
@@ -62,7 +62,7 @@ class LocalVolumes : public ::testing::Test {
           last = *got;
           return pred(last);
         },
-        kWait);
+        kVolumeWait);
     EXPECT_TRUE(held) << "pod " << name << " never reached the state; last:\n" << last.dump(2);
     return last;
   }

@@ -37,8 +37,12 @@ std::vector<std::string> walk(const CronExpr& c, const date::time_zone& z, Insta
                               Instant to) {
   std::vector<std::string> out;
   std::optional<date::local_seconds> newest_seen;
+  // The zone's offset is looked up once per period it holds for (sys_info is [begin, end)),
+  // not once per minute: the same answer as z.to_local(t), at a fraction of the cost.
+  date::sys_info period = z.get_info(from);
   for (auto t = from + minutes(1); t <= to; t += minutes(1)) {
-    const auto local = z.to_local(t);
+    if (t >= period.end || t < period.begin) period = z.get_info(t);
+    const date::local_seconds local{(t + period.offset).time_since_epoch()};
     bool fire = false;
     if (c.every_hour()) {
       fire = matches_local(c, local);

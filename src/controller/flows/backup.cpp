@@ -2,6 +2,7 @@
 // per Backup, Pending -> Running -> Succeeded/Failed, the result read from the Job. Deletion
 // (the snapshot-cleanup finalizer) is in backup_delete.cpp; the gauges keyed by BackupConfig are
 // computed by the BackupConfig flow from the Backups' status.
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
 
 #include <cmath>

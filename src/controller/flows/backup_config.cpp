@@ -7,6 +7,7 @@
 //
 // A finalizer (kopiur.io/metrics-cleanup) keeps the config until its series are removed, so
 // deleted configs leave no stale series (and no staleness alert) behind.
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
 
 #include "kopiur/controller/flow_support.hpp"

@@ -8,6 +8,7 @@
 // (the SnapshotDeleted condition's lastTransitionTime: Unknown while a Job runs, False once it
 // failed) live in the status, so the backoff survives a restart and the Job's own deletion event
 // (which requeues the Backup at once) does not shortcut it.
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
 
 #include <algorithm>

@@ -2,6 +2,7 @@
 // an IANA time zone (kopiur/schedule), at most one run for any number of missed times, with
 // the concurrency policy, the starting deadline, suspend and the failed-history limit.
 // docs/controller.md, "BackupSchedule flow".
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
 
 #include <algorithm>
@@ -69,7 +70,9 @@ std::variant<std::vector<Owned>, ReconcileError> owned_backups(const FlowEnv& en
   return out;
 }
 
-bool finished(const std::string& phase) { return phase == "Succeeded" || phase == "Failed"; }
+bool schedule_backup_finished(const std::string& phase) {
+  return phase == "Succeeded" || phase == "Failed";
+}
 
 // A stable offset in [0, jitter) per schedule, so runs spread out but do not move on restart.
 std::chrono::seconds jitter_of(const std::string& key, const std::optional<std::string>& jitter) {
@@ -183,7 +186,7 @@ ReconcileResult backup_schedule(FlowEnv& env, ReconcileContext& context) {
         s.spec.schedule.concurrency_policy.value_or(api::ConcurrencyPolicy::kForbid);
     std::vector<const Owned*> active;
     for (const auto& b : backups) {
-      if (!finished(b.phase) && b.phase != "Deleting") active.push_back(&b);
+      if (!schedule_backup_finished(b.phase) && b.phase != "Deleting") active.push_back(&b);
     }
     bool create = true;
     if (!active.empty() && policy == api::ConcurrencyPolicy::kForbid) {

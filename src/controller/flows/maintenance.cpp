@@ -4,6 +4,7 @@
 // `maintenance` Job named "<maintenance>-<mode>-<unix time of that scheduled run>" runs, and only
 // when it has finished does nextScheduledAt move on, so the Job of a run is always known from the
 // status and a restart never starts a second one. No top-level phase, like the original.
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
 
 #include <algorithm>
@@ -363,7 +364,7 @@ void MaintenanceRun::set_ready() {
       generation);
 }
 
-void reseed_gauge(const FlowEnv& env, const json& object) {
+void reseed_maintenance_gauge(const FlowEnv& env, const json& object) {
   const auto full = object.value("status", json::object()).value("full", json::object());
   if (!full.is_object() || !full.contains("lastContentReclaimedBytes")) return;
   env.metrics().maintenance_last_reclaimed_bytes.set(
@@ -395,11 +396,11 @@ ReconcileResult maintenance(FlowEnv& env, ReconcileContext& context) {
       return *write_error;
     return *invalid;
   }
-  reseed_gauge(env, object);
+  reseed_maintenance_gauge(env, object);
   MaintenanceRun run(env, context, std::move(decoded), std::get<Schedules>(std::move(schedules)));
   auto result = run.reconcile();
   if (const auto& written = context.reported_status()) {
-    reseed_gauge(
+    reseed_maintenance_gauge(
         env, json{{"metadata", object.value("metadata", json::object())}, {"status", *written}});
   }
   return result;

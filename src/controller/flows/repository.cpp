@@ -4,6 +4,7 @@
 // (repository_catalog.cpp). Everything needed to resume after a restart is in the status and in
 // the Jobs: a connect Job is named after the generation and the password Secret's version, so a
 // failed one (kept for its logs) stops retries until the spec or the Secret changes.
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
 
 #include <set>
@@ -13,6 +14,7 @@
 #include "kopiur/controller/flow_support.hpp"
 #include "kopiur/controller/flows.hpp"
 #include "kopiur/controller/mover_runs.hpp"
+#include "kopiur/controller/repository_access.hpp"
 #include "kopiur/telemetry/context.hpp"
 #include "kopiur/telemetry/log/log.hpp"
 
@@ -252,8 +254,14 @@ void maintenance_step(const FlowEnv& env, const Subject& s, json& status,
   env.metrics().repository_maintenance_configured.set(
       configured ? 1 : 0, {{"kind", s.kind}, {"namespace", s.namespace_}, {"name", s.name}});
   const std::string before = condition_status(status, kMaintenanceConfigured);
+  // A ReadOnly repository is still reported as not maintained (the contract: 0 when no
+  // Maintenance references it), but the fix it names is the writer's: kopiur never maintains it.
   const std::string fix =
-      "create a Maintenance with spec.repository {kind: " + s.kind + ", name: " + s.name + "}";
+      read_only(s.object)
+          ? "it is ReadOnly (spec.mode), so its maintenance belongs to the Repository that "
+            "writes it (create a Maintenance there, or run kopia maintenance where it is written)"
+          : "create a Maintenance with spec.repository {kind: " + s.kind + ", name: " + s.name +
+                "}";
   if (configured) {
     set_condition(status, kMaintenanceConfigured, true, "MaintenanceFound",
                   "Maintenance " + by + " maintains this repository", now);

@@ -3,6 +3,7 @@
 // (the kopiur_repo_* gauges) and turns snapshots no Backup tracks into Discovered Backups. A scan
 // is due refreshInterval after the last one, and after any Backup written to the repository
 // succeeded since. The Jobs are the scan's state: a finished one is read, then deleted.
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
 
 #include <algorithm>

@@ -3,6 +3,7 @@
 // kopiur.io/managed-by annotation, so the Maintenance flow runs it like any other (and the
 // MaintenanceConfigured check finds it). Unset, disabled or on a ReadOnly repository, a managed
 // one is deleted; a Maintenance of that name that the repository did not make is left alone.
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
 
 #include "kopiur/api/meta.hpp"

@@ -2,6 +2,7 @@
 // the repository and the target claim; wait for a source Backup up to policy.waitTimeout) ->
 // Restoring (a mover `restore` Job) -> Completed or Failed. Everything it needs to resume is in
 // the status and in the Job, named mover_job_name(<restore>, "restore").
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::reconcile"
 
 #include <algorithm>
@@ -429,10 +430,12 @@ ReconcileResult RestoreRun::failed(const MoverObservation& seen) {
   return write(Action::done());
 }
 
-bool finished(const std::string& phase) { return phase == "Completed" || phase == "Failed"; }
+bool restore_finished(const std::string& phase) {
+  return phase == "Completed" || phase == "Failed";
+}
 
 // A finished Restore only refreshes its gauge (after a controller restart the series is gone).
-void reseed_gauge(const FlowEnv& env, const json& object) {
+void reseed_restore_gauge(const FlowEnv& env, const json& object) {
   const auto timing = object.value("status", json::object()).value("timing", json::object());
   if (!timing.is_object() || !timing.contains("durationSeconds")) return;
   const auto seconds = timing.value("durationSeconds", std::int64_t{0});
@@ -445,8 +448,8 @@ void reseed_gauge(const FlowEnv& env, const json& object) {
 ReconcileResult restore(FlowEnv& env, ReconcileContext& context) {
   const json& object = context.object();
   if (being_deleted(object)) return Action::done();
-  if (phase_of_status(object) == "Completed") reseed_gauge(env, object);
-  if (finished(phase_of_status(object))) return Action::done();
+  if (phase_of_status(object) == "Completed") reseed_restore_gauge(env, object);
+  if (restore_finished(phase_of_status(object))) return Action::done();
   // The status this flow wrote last may not be in the cache yet (a Job that ends fast requeues
   // the Restore before the watch delivers that write): a running Restore works from the server's.
   json status = object.value("status", json::object());
@@ -456,7 +459,7 @@ ReconcileResult restore(FlowEnv& env, ReconcileContext& context) {
   }
   if (!status.is_object()) status = json::object();
   const std::string phase = status.value("phase", "");
-  if (finished(phase)) {
+  if (restore_finished(phase)) {
     context.report_status(status);  // the phase gauge follows the server, not the lagging cache
     return Action::done();
   }

@@ -1,3 +1,4 @@
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::leader"
 
 #include "kopiur/controller/leader_election.hpp"

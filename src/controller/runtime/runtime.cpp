@@ -1,3 +1,4 @@
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_controller::runtime"
 
 #include "kopiur/controller/runtime.hpp"
@@ -11,6 +12,8 @@
 #endif
 
 #include "kopiur/telemetry/log/log.hpp"
+
+#include "controller/runtime/runtime_metric.hpp"
 
 namespace kopiur::controller {
 namespace {
@@ -41,13 +44,6 @@ std::size_t spec_fingerprint(const json& object) {
     meta->erase("managedFields");
   }
   return std::hash<std::string>{}(copy.dump());
-}
-
-const telemetry::MetricDefinition& runtime_metric(std::string_view name) {
-  for (const auto& d : telemetry::kopiur_runtime_metric_catalog()) {
-    if (d.instrument_name == name) return d;
-  }
-  std::terminate();  // the catalog and this file are edited together
 }
 
 void release_free_memory() {
@@ -96,7 +92,7 @@ Runtime::Runtime(kube::Client client, telemetry::metrics::Meter meter, RuntimeOp
       clock_(options_.clock != nullptr ? options_.clock : &steady_),
       metrics_(meter),
       retries_([&meter] {
-        const auto& d = runtime_metric("kopiur_controller_workqueue_retries");
+        const auto& d = detail::runtime_metric("kopiur_controller_workqueue_retries");
         return meter.create_counter_u64(d.instrument_name, d.unit, d.description);
       }()),
       depth_probe_(std::make_shared<DepthProbe>()),
@@ -109,7 +105,7 @@ Runtime::Runtime(kube::Client client, telemetry::metrics::Meter meter, RuntimeOp
   if (options_.workers == 0) options_.workers = 1;
   queue_.set_paused(true);  // until every cache has listed (housekeeping opens the gate)
   depth_probe_->queue = &queue_;
-  const auto& depth = runtime_metric("kopiur_controller_workqueue_depth");
+  const auto& depth = detail::runtime_metric("kopiur_controller_workqueue_depth");
   meter.create_observable_gauge_i64(
       depth.instrument_name, depth.unit, depth.description,
       [probe = depth_probe_](telemetry::metrics::ObservableResult& result) {

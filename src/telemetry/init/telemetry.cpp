@@ -1,4 +1,5 @@
 // Events of this file are about the telemetry itself.
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "kopiur_telemetry"
 
 #include "kopiur/telemetry/telemetry.hpp"

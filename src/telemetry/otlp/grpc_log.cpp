@@ -1,3 +1,4 @@
+#undef KOPIUR_LOG_TARGET
 #define KOPIUR_LOG_TARGET "grpc"
 
 #include "kopiur/telemetry/otlp/grpc_log.hpp"

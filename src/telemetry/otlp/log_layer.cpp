@@ -11,7 +11,7 @@ namespace kopiur::telemetry::otlp {
 
 namespace {
 namespace pb_logs = opentelemetry::proto::logs::v1;
-namespace pb_collector = opentelemetry::proto::collector::logs::v1;
+namespace pb_logs_collector = opentelemetry::proto::collector::logs::v1;
 
 // LogItem: an owned copy of an event (an Event's views die with the on_event() call).
 struct LogItem {
@@ -69,16 +69,16 @@ LogItem own_event(const log::Event& event) {
 // The log signal for detail::BatchExporter: OTEL_BLRP_* batching to the logs endpoint.
 struct LogSignal {
   using Item = LogItem;
-  using Service = pb_collector::LogsService;
-  using Response = pb_collector::ExportLogsServiceResponse;
+  using Service = pb_logs_collector::LogsService;
+  using Response = pb_logs_collector::ExportLogsServiceResponse;
   static constexpr std::string_view kName = "logs";
   static constexpr std::string_view kUnit = "log records";
   static constexpr auto kEndpoint = &OtlpConfig::logs;
   static constexpr auto kBatch = &OtlpConfig::logs_batch;
 
-  static pb_collector::ExportLogsServiceRequest to_request(const std::vector<LogItem>& batch,
-                                                           const KeyValues& resource) {
-    pb_collector::ExportLogsServiceRequest request;
+  static pb_logs_collector::ExportLogsServiceRequest to_request(const std::vector<LogItem>& batch,
+                                                                const KeyValues& resource) {
+    pb_logs_collector::ExportLogsServiceRequest request;
     auto* resource_logs = request.add_resource_logs();
     detail::fill_resource(resource_logs->mutable_resource(), resource);
     // One ScopeLogs per target: the target is the instrumentation scope of a log record.

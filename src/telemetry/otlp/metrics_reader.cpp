@@ -17,12 +17,10 @@ namespace kopiur::telemetry::otlp {
 
 namespace {
 namespace pb_metrics = opentelemetry::proto::metrics::v1;
-namespace pb_collector = opentelemetry::proto::collector::metrics::v1;
+namespace pb_metrics_collector = opentelemetry::proto::collector::metrics::v1;
 using metrics::InstrumentKind;
 using metrics::ValueType;
 using SteadyClock = std::chrono::steady_clock;
-
-constexpr std::string_view kScopeName = "kopiur";
 
 std::uint64_t now_nanos() { return detail::unix_nanos(std::chrono::system_clock::now()); }
 
@@ -234,7 +232,7 @@ class OtlpMetricsReader::Impl {
         previous_collect_ns_(now_nanos()) {
     if (!config.metrics || !collect_) return;
     transport_.emplace(*config.metrics, config);
-    stub_ = pb_collector::MetricsService::NewStub(transport_->channel());
+    stub_ = pb_metrics_collector::MetricsService::NewStub(transport_->channel());
     worker_ = std::thread([this] { run(); });
   }
 
@@ -319,11 +317,11 @@ class OtlpMetricsReader::Impl {
   // Collects and exports once; the caller holds the export slot (acquire_export).
   bool export_locked(SteadyClock::time_point deadline) noexcept {
     try {
-      pb_collector::ExportMetricsServiceRequest request;
+      pb_metrics_collector::ExportMetricsServiceRequest request;
       auto* resource_metrics = request.add_resource_metrics();
       detail::fill_resource(resource_metrics->mutable_resource(), resource_);
       auto* scope = resource_metrics->add_scope_metrics();
-      detail::fill_scope(scope->mutable_scope(), kScopeName);
+      detail::fill_scope(scope->mutable_scope(), detail::kScopeName);
       const auto now_ns = now_nanos();
       RequestBuilder builder(scope, temporality_, series_, previous_collect_ns_, now_ns);
       collect_(builder);
@@ -332,7 +330,7 @@ class OtlpMetricsReader::Impl {
       if (builder.points() == 0) return true;
       const auto result = transport_->run(
           [&](grpc::ClientContext& context) {
-            pb_collector::ExportMetricsServiceResponse response;
+            pb_metrics_collector::ExportMetricsServiceResponse response;
             return stub_->Export(&context, request, &response);
           },
           deadline);
@@ -361,7 +359,7 @@ class OtlpMetricsReader::Impl {
   // Shared with counters_source(), which may outlive the reader.
   std::shared_ptr<detail::DropReporter> reporter_;
   std::optional<detail::Transport> transport_;
-  std::unique_ptr<pb_collector::MetricsService::Stub> stub_;
+  std::unique_ptr<pb_metrics_collector::MetricsService::Stub> stub_;
 
   // Owned by whoever holds the export slot.
   std::unordered_map<std::uint64_t, SeriesState> series_;

@@ -9,7 +9,7 @@ namespace kopiur::telemetry::otlp {
 
 namespace {
 namespace pb_trace = opentelemetry::proto::trace::v1;
-namespace pb_collector = opentelemetry::proto::collector::trace::v1;
+namespace pb_trace_collector = opentelemetry::proto::collector::trace::v1;
 
 // SpanItem: what the queue keeps of a closed span (the record minus its borrowed parent pointer).
 struct SpanItem {
@@ -24,25 +24,23 @@ struct SpanItem {
   std::string error_message;
 };
 
-constexpr std::string_view kScopeName = "kopiur";
-
 // The trace signal for detail::BatchExporter: OTEL_BSP_* batching to the traces endpoint.
 struct SpanSignal {
   using Item = SpanItem;
-  using Service = pb_collector::TraceService;
-  using Response = pb_collector::ExportTraceServiceResponse;
+  using Service = pb_trace_collector::TraceService;
+  using Response = pb_trace_collector::ExportTraceServiceResponse;
   static constexpr std::string_view kName = "traces";
   static constexpr std::string_view kUnit = "spans";
   static constexpr auto kEndpoint = &OtlpConfig::traces;
   static constexpr auto kBatch = &OtlpConfig::spans;
 
-  static pb_collector::ExportTraceServiceRequest to_request(const std::vector<SpanItem>& batch,
-                                                            const KeyValues& resource) {
-    pb_collector::ExportTraceServiceRequest request;
+  static pb_trace_collector::ExportTraceServiceRequest to_request(
+      const std::vector<SpanItem>& batch, const KeyValues& resource) {
+    pb_trace_collector::ExportTraceServiceRequest request;
     auto* resource_spans = request.add_resource_spans();
     detail::fill_resource(resource_spans->mutable_resource(), resource);
     auto* scope_spans = resource_spans->add_scope_spans();
-    detail::fill_scope(scope_spans->mutable_scope(), kScopeName);
+    detail::fill_scope(scope_spans->mutable_scope(), detail::kScopeName);
     for (const auto& item : batch) {
       auto* span = scope_spans->add_spans();
       span->set_trace_id(detail::id_bytes(item.context.trace_id));

@@ -21,9 +21,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-constexpr const char* kApi = "kopiur.home-operations.com/v1alpha1";
-constexpr const char* kNs = "team-a";
-
 Predicate config_status(const std::string& key, const json& value) {
   return [key, value](const json& o) {
     const auto s = o.value("status", json::object());

@@ -27,13 +27,14 @@ Predicate phase_is(const std::string& phase) {
 }
 
 Predicate condition_is(const std::string& type, const std::string& status) {
-  return [type, status](const json& o) {
-    const auto s = o.value("status", json::object());
-    for (const auto& c : s.value("conditions", json::array())) {
-      if (c.value("type", "") == type) return c.value("status", "") == status;
-    }
-    return false;
-  };
+  return [type, status](const json& o) { return condition(o, type, "status") == status; };
+}
+
+std::string condition(const json& object, const std::string& type, const std::string& field) {
+  for (const auto& c : object.value("status", json::object()).value("conditions", json::array())) {
+    if (c.value("type", "") == type) return c.value(field, "");
+  }
+  return "";
 }
 
 namespace {

@@ -34,9 +34,16 @@
 
 namespace kopiur::controller::testing {
 
+// The API version of kopiur's kinds, and the namespace the flow tests' objects live in.
+inline constexpr const char* kApi = "kopiur.home-operations.com/v1alpha1";
+inline constexpr const char* kNs = "team-a";
+
 using Predicate = std::function<bool(const nlohmann::json&)>;
 Predicate phase_is(const std::string& phase);
 Predicate condition_is(const std::string& type, const std::string& status);
+// One field ("status", "reason", "message") of the condition `type` of `object`; "" if absent.
+std::string condition(const nlohmann::json& object, const std::string& type,
+                      const std::string& field);
 
 class FlowTest : public ::testing::Test {
  protected:

@@ -23,8 +23,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-constexpr const char* kApi = "kopiur.home-operations.com/v1alpha1";
-
 class MaintenanceTest : public FlowTest {
  protected:
   void SetUp() override {

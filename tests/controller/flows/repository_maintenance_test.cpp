@@ -14,15 +14,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kNs = "team-a";
-
-std::string condition(const json& object, const std::string& type, const std::string& field) {
-  for (const auto& c : object.value("status", json::object()).value("conditions", json::array())) {
-    if (c.value("type", "") == type) return c.value(field, "");
-  }
-  return "";
-}
-
 class ManagedMaintenanceTest : public FlowTest {
  protected:
   std::optional<double> configured(const std::string& name) {

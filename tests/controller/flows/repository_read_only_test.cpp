@@ -21,16 +21,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-constexpr const char* kApi = "kopiur.home-operations.com/v1alpha1";
-constexpr const char* kNs = "team-a";
-
-std::string condition(const json& object, const std::string& type, const std::string& field) {
-  for (const auto& c : object.value("status", json::object()).value("conditions", json::array())) {
-    if (c.value("type", "") == type) return c.value(field, "");
-  }
-  return "";
-}
-
 Predicate reason_is(const std::string& type, const std::string& reason) {
   return [type, reason](const json& o) { return condition(o, type, "reason") == reason; };
 }
@@ -84,6 +74,16 @@ TEST_F(ReadOnlyRepositoryTest, ReadsWorkAndWritesAreRefusedWithACondition) {
         return metric("kopiur_repo_snapshot_count", {{"namespace", kNs}, {"name", "ro"}}) == 1;
       },
       10s));
+
+  // Not maintained (0, as for any repository no Maintenance names), and the fix the condition
+  // gives is the writer's, since kopiur never maintains a ReadOnly repository.
+  const auto unmaintained = wait_for(
+      "Repository", kNs, "ro", reason_is("MaintenanceConfigured", "MaintenanceNotConfigured"));
+  ASSERT_FALSE(unmaintained.is_null());
+  EXPECT_NE(condition(unmaintained, "MaintenanceConfigured", "message")
+                .find("it is ReadOnly (spec.mode), so its maintenance belongs to the Repository"),
+            std::string::npos)
+      << unmaintained["status"].dump();
 
   // A BackupConfig naming it is not Ready: its backups would be refused.
   const auto data = create_claim(kNs, "data");

@@ -26,8 +26,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-constexpr const char* kApi = "kopiur.home-operations.com/v1alpha1";
-
 class RestoreTest : public FlowTest {
  protected:
   // A Ready Repository team-a/repo whose kopia repository exists (made by the stand-in).

@@ -155,9 +155,9 @@ TEST(FreeFunctions, EventAndEnabledUseTheFullFilter) {
   EXPECT_NE(logger.sink->lines()[0].find("DEBUG kopia: computed target k=v"), std::string::npos);
 }
 
-TEST(Concurrency, EightThreadsTenThousandEventsEveryLineIntact) {
+TEST(Concurrency, EightThreadsManyEventsEveryLineIntact) {
   constexpr int kThreads = 8;
-  constexpr int kEvents = 10'000;
+  constexpr int kEvents = 2'500;  // 20,000 lines: enough to interleave, cheap under TSan
   CaptureLogger logger("info", {.format = LogFormat::kJson});
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {

@@ -2,7 +2,8 @@
 //
 // The logging macros every component uses.
 //
-//   #define KOPIUR_LOG_TARGET "kopiur_controller::backup"   // optional, before the include
+//   #undef KOPIUR_LOG_TARGET                                // optional, both lines before
+//   #define KOPIUR_LOG_TARGET "kopiur_controller::backup"   // the include (see below)
 //   #include "kopiur/telemetry/log/log.hpp"
 //   namespace log = kopiur::telemetry::log;
 //
@@ -11,7 +12,9 @@
 //   KOPIUR_EVENT(log::Level::Debug, "kopia", line);          // explicit target
 //   auto span = KOPIUR_INFO_SPAN("reconcile", log::kv("kind", "Backup"));
 //
-// Without KOPIUR_LOG_TARGET, events use the default target given at init (per component).
+// Without KOPIUR_LOG_TARGET, events use the default target given at init (per component). The
+// #undef is for unity builds, where one file's sources follow another's: after each source the
+// build resets the macro to nullptr (cmake/KopiurOptions.cmake, kopiur_unity_fixups).
 // `level` must be a constant expression; messages and field values are evaluated only when the
 // event is enabled.
 //

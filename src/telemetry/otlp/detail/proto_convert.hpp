@@ -32,6 +32,9 @@ void add_field_attribute(google::protobuf::RepeatedPtrField<pb_common::KeyValue>
 
 void fill_resource(opentelemetry::proto::resource::v1::Resource* out, const KeyValues& resource);
 
+// The instrumentation scope of kopiur's own spans and metrics (logs are scoped by their target).
+inline constexpr std::string_view kScopeName = "kopiur";
+
 void fill_scope(pb_common::InstrumentationScope* out, std::string_view name);
 
 // Whether an id is set (not all-zero); local so the exporter does not need the logging library.
