@@ -5,8 +5,8 @@
 
 #include "kopiur/telemetry/catalog.hpp"
 #include "kopiur/telemetry/metrics/meter.hpp"
-#include "kopiur/telemetry/metrics/process.hpp"
 #include "kopiur/telemetry/metrics/prometheus.hpp"
+#include "kopiur/telemetry/process_metrics.hpp"
 
 #include "generator.hpp"
 
@@ -144,7 +144,7 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
 
   m::MeterProvider provider;
   m::Meter meter = provider.meter();
-  m::register_process_metrics(meter);
+  telemetry::register_process_metrics(meter);
   DescriptorList descriptors;
   provider.collect(descriptors);
   std::string process;
@@ -155,8 +155,9 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
     (desc.name.rfind("process_", 0) == 0 ? process : self) += line;
   }
   d += "\n## Process metrics\n\n";
-  d += "Exported by every program, read from `/proc/self` at each collect, under the names "
-       "Prometheus client libraries use.\n\n";
+  d += "Exported by every program under the names Prometheus client libraries use, from one "
+       "sample of `/proc/self` per collect (one read of `/proc/self/stat`, one listing of "
+       "`/proc/self/fd`, one `getrlimit`) shared by the six.\n\n";
   d += "| Metric | Type | Description |\n|---|---|---|\n" + process;
   d += "\n## Telemetry self-metrics\n\n";
   d += "Appear only once something happened: a value an instrument cannot take (a negative "

@@ -4,6 +4,11 @@
 // entered_span_context() is the histogram exemplar's hot-path probe (one thread-local load; the
 // entered span's context by address); current_span_ids() copies the two ids;
 // current_span_context() also copies the trace state string.
+// Thread-safety: TraceId, SpanId and SpanContext are plain values (copy them across threads). The
+// current_* functions and entered_span_context() read the calling thread's entered span and may
+// be called from any thread; the pointer entered_span_context() returns must stay on that thread
+// and not outlive the entry. new_trace_id()/new_span_id() draw from a per-thread generator (no
+// lock); parse_traceparent() is pure.
 #pragma once
 
 #include <array>

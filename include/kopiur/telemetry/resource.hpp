@@ -2,27 +2,21 @@
 //
 // Resource: the ordered key/value attributes identifying the process that emits telemetry
 // (service.name, service.version, service.instance.id, k8s.pod.name, ...). The Prometheus reader
-// exports them as target_info; the OTLP exporters send them as the OTLP resource.
+// exports them as target_info; the OTLP exporters send them as the OTLP resource. Building one
+// from the program's identity and the environment is resource_builder.hpp's job (kopiur's
+// conventions), not the metrics SDK's.
 //
-//   ResourceBuild built = build_resource({.service_name = "kopiur-controller"});
-//   for (const std::string& w : built.warnings) log_warning(w);
+//   PrometheusReader reader(provider, Resource({{"service.name", "kopiur"}, {"k8s.pod.name", p}}));
 //
-// Precedence, lowest first (standard OTel SDK behaviour): the program's defaults, then the
-// Kubernetes downward-API variables (KOPIUR_POD_NAME, KOPIUR_NAMESPACE, KOPIUR_NODE_NAME), then
-// OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME (service.name only).
-// Thread-safety: a Resource is a value; build_resource() only reads through the lookup it gets.
-// Failures: malformed OTEL_RESOURCE_ATTRIBUTES entries are skipped and described in `warnings`
-// (one actionable sentence each); nothing throws but std::bad_alloc.
+// Thread-safety: a value; const members may be called from any thread, set() needs exclusive
+// access. Cost: get() and set() scan the (short) list.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "kopiur/telemetry/env.hpp"  // EnvLookup: tests inject a map
 
 namespace kopiur::telemetry {
 
@@ -35,25 +29,25 @@ class Resource {
 
   // In insertion order; keys unique.
   [[nodiscard]] const Attributes& attributes() const noexcept { return attributes_; }
-  [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const noexcept;
+  [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const noexcept {
+    for (const auto& [k, v] : attributes_) {
+      if (k == key) return std::string_view(v);
+    }
+    return std::nullopt;
+  }
   // Replaces the value of an existing key in place, or appends the pair.
-  void set(std::string key, std::string value);
+  void set(std::string key, std::string value) {
+    for (auto& [k, v] : attributes_) {
+      if (k == key) {
+        v = std::move(value);
+        return;
+      }
+    }
+    attributes_.emplace_back(std::move(key), std::move(value));
+  }
 
  private:
   Attributes attributes_;
 };
-
-struct ResourceOptions {
-  std::string service_name{};     // e.g. "kopiur-controller"
-  std::string service_version{};  // empty: kopiur::kVersion
-  std::string instance_id{};      // empty: the pod name when known, else a random UUID
-};
-
-struct ResourceBuild {
-  Resource resource;
-  std::vector<std::string> warnings;
-};
-
-ResourceBuild build_resource(const ResourceOptions& options, const EnvLookup& env = process_env());
 
 }  // namespace kopiur::telemetry

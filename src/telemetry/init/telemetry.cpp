@@ -12,13 +12,14 @@
 #include "kopiur/telemetry/context.hpp"
 #include "kopiur/telemetry/env.hpp"
 #include "kopiur/telemetry/log/log.hpp"
-#include "kopiur/telemetry/metrics/process.hpp"
 #include "kopiur/telemetry/otlp/config.hpp"
 #include "kopiur/telemetry/otlp/grpc_log.hpp"
 #include "kopiur/telemetry/otlp/log_layer.hpp"
 #include "kopiur/telemetry/otlp/metrics_reader.hpp"
 #include "kopiur/telemetry/otlp/mover_env.hpp"
 #include "kopiur/telemetry/otlp/trace_layer.hpp"
+#include "kopiur/telemetry/process_metrics.hpp"
+#include "kopiur/telemetry/resource_builder.hpp"
 
 namespace kopiur::telemetry {
 
@@ -146,7 +147,7 @@ TelemetryInit init_telemetry(TelemetryOptions options) {
   // 5. One meter provider, two readers.
   t->provider_ = std::make_unique<metrics::MeterProvider>();
   t->meter_ = t->provider_->meter("kopiur");
-  metrics::register_process_metrics(t->meter_);
+  register_process_metrics(t->meter_);
   t->kopiur_ = std::make_unique<KopiurMetrics>(t->meter_);
   t->prometheus_ = std::make_unique<metrics::PrometheusReader>(*t->provider_, t->resource_);
   if (t->otlp_ && t->otlp_->config.metrics) {

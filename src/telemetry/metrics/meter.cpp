@@ -205,10 +205,10 @@ InstrumentStorage* ProviderState::create(InstrumentDescriptor descriptor) {
   return instruments_.back().get();
 }
 
-void ProviderState::add_observable(InstrumentStorage* storage, ObservableCallback callback) {
-  storage->mark_observable();
+void ProviderState::add_observable(std::unique_ptr<Observable> observable) {
+  for (InstrumentStorage* storage : observable->storages) storage->mark_observable();
   std::lock_guard lock(mutex_);
-  observables_.push_back({storage, std::move(callback)});
+  observables_.push_back(std::move(observable));
 }
 
 std::vector<std::string> ProviderState::warnings() const {
@@ -234,18 +234,25 @@ void ProviderState::collect(CollectVisitor& visitor) {
     // instruments or record freely.
     std::size_t index = 0;
     while (true) {
-      Observable observable;
+      const Observable* observable = nullptr;
       {
         std::lock_guard lock(mutex_);
         if (index >= observables_.size()) break;
-        observable = observables_[index++];
+        observable = observables_[index++].get();
       }
-      observable.storage->set_round(round);
-      ObservableResult result(observable.storage);
+      for (InstrumentStorage* storage : observable->storages) storage->set_round(round);
       try {
-        observable.callback(result);
+        if (observable->single) {
+          ObservableResult result(observable->storages.front());
+          observable->single(result);
+        } else {
+          BatchObservableResult result(observable->storages);
+          observable->batch(result);
+        }
       } catch (...) {
-        count_rejected(observable.storage->descriptor().name, "callback_failed");
+        for (const InstrumentStorage* storage : observable->storages) {
+          count_rejected(storage->descriptor().name, "callback_failed");
+        }
       }
     }
   }
@@ -337,6 +344,25 @@ void ObservableResult::observe(double value, AttributeList attributes) noexcept 
   s->number.bits.store(bits, std::memory_order_relaxed);
 }
 
+// --- BatchObservableResult ------------------------------------------------------------------
+
+bool BatchObservableResult::registered(ObservableInstrument instrument) const noexcept {
+  return std::find(instruments_.begin(), instruments_.end(), instrument.storage_) !=
+         instruments_.end();
+}
+
+void BatchObservableResult::observe(ObservableInstrument instrument, std::int64_t value,
+                                    AttributeList attributes) noexcept {
+  if (!registered(instrument)) return;
+  ObservableResult(instrument.storage_).observe(value, attributes);
+}
+
+void BatchObservableResult::observe(ObservableInstrument instrument, double value,
+                                    AttributeList attributes) noexcept {
+  if (!registered(instrument)) return;
+  ObservableResult(instrument.storage_).observe(value, attributes);
+}
+
 // --- MeterProvider / Meter ------------------------------------------------------------------
 
 MeterProvider::MeterProvider(MeterProviderOptions options)
@@ -403,32 +429,83 @@ Histogram Meter::create_histogram(std::string_view name, std::string_view unit,
                           std::move(bounds)));
 }
 
+void Meter::add_callback(InstrumentKind kind, ValueType value_type, std::string_view name,
+                         std::string_view unit, std::string_view description,
+                         ObservableCallback callback) {
+  auto observable = std::make_unique<detail::Observable>();
+  observable->storages.push_back(create(kind, value_type, name, unit, description, {}));
+  observable->single = std::move(callback);
+  if (!observable->single) {
+    // Nothing will report it, but it is still an observable instrument: it exports nothing.
+    observable->storages.front()->mark_observable();
+    return;
+  }
+  state_->add_observable(std::move(observable));
+}
+
+ObservableInstrument Meter::create_observable(InstrumentKind kind, ValueType value_type,
+                                              std::string_view name, std::string_view unit,
+                                              std::string_view description) {
+  detail::InstrumentStorage* storage = create(kind, value_type, name, unit, description, {});
+  storage->mark_observable();
+  return ObservableInstrument(storage);
+}
+
 void Meter::create_observable_gauge_i64(std::string_view name, std::string_view unit,
                                         std::string_view description, ObservableCallback callback) {
-  state_->add_observable(
-      create(InstrumentKind::Gauge, ValueType::Int64, name, unit, description, {}),
-      std::move(callback));
+  add_callback(InstrumentKind::Gauge, ValueType::Int64, name, unit, description,
+               std::move(callback));
 }
 void Meter::create_observable_gauge_double(std::string_view name, std::string_view unit,
                                            std::string_view description,
                                            ObservableCallback callback) {
-  state_->add_observable(
-      create(InstrumentKind::Gauge, ValueType::Double, name, unit, description, {}),
-      std::move(callback));
+  add_callback(InstrumentKind::Gauge, ValueType::Double, name, unit, description,
+               std::move(callback));
 }
 void Meter::create_observable_counter_u64(std::string_view name, std::string_view unit,
                                           std::string_view description,
                                           ObservableCallback callback) {
-  state_->add_observable(
-      create(InstrumentKind::Counter, ValueType::Int64, name, unit, description, {}),
-      std::move(callback));
+  add_callback(InstrumentKind::Counter, ValueType::Int64, name, unit, description,
+               std::move(callback));
 }
 void Meter::create_observable_counter_double(std::string_view name, std::string_view unit,
                                              std::string_view description,
                                              ObservableCallback callback) {
-  state_->add_observable(
-      create(InstrumentKind::Counter, ValueType::Double, name, unit, description, {}),
-      std::move(callback));
+  add_callback(InstrumentKind::Counter, ValueType::Double, name, unit, description,
+               std::move(callback));
+}
+
+ObservableInstrument Meter::create_observable_gauge_i64(std::string_view name,
+                                                        std::string_view unit,
+                                                        std::string_view description) {
+  return create_observable(InstrumentKind::Gauge, ValueType::Int64, name, unit, description);
+}
+ObservableInstrument Meter::create_observable_gauge_double(std::string_view name,
+                                                           std::string_view unit,
+                                                           std::string_view description) {
+  return create_observable(InstrumentKind::Gauge, ValueType::Double, name, unit, description);
+}
+ObservableInstrument Meter::create_observable_counter_u64(std::string_view name,
+                                                          std::string_view unit,
+                                                          std::string_view description) {
+  return create_observable(InstrumentKind::Counter, ValueType::Int64, name, unit, description);
+}
+ObservableInstrument Meter::create_observable_counter_double(std::string_view name,
+                                                             std::string_view unit,
+                                                             std::string_view description) {
+  return create_observable(InstrumentKind::Counter, ValueType::Double, name, unit, description);
+}
+
+void Meter::register_callback(std::vector<ObservableInstrument> instruments,
+                              BatchObservableCallback callback) {
+  if (!callback) return;
+  auto observable = std::make_unique<detail::Observable>();
+  observable->storages.reserve(instruments.size());
+  for (const ObservableInstrument& instrument : instruments) {
+    observable->storages.push_back(instrument.storage_);
+  }
+  observable->batch = std::move(callback);
+  state_->add_observable(std::move(observable));
 }
 
 }  // namespace kopiur::telemetry::metrics

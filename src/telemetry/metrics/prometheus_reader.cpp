@@ -5,14 +5,44 @@
 #include <cmath>
 #include <cstdlib>
 #include <exception>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "kopiur/telemetry/metrics/prometheus.hpp"
 
 namespace kopiur::telemetry::metrics {
+namespace detail {
+
+// What the exposition writes for one instrument besides its series, rendered once per reader and
+// instrument rather than on every scrape: the names, the HELP/TYPE lines of either format and the
+// histogram's `le` values.
+struct PrometheusFamilyText {
+  std::string family;
+  std::string sample;
+  std::string header_text;
+  std::string header_open_metrics;
+  std::vector<std::string> le;
+};
+
+// The reader's texts by instrument. An instrument's descriptor lives, unchanged and at one
+// address, as long as its provider, which outlives the reader: its address is the key.
+class PrometheusFamilyCache {
+ public:
+  const PrometheusFamilyText& get(const InstrumentDescriptor& descriptor);
+
+ private:
+  std::mutex mutex_;  // concurrent scrapes
+  std::unordered_map<const InstrumentDescriptor*, std::unique_ptr<const PrometheusFamilyText>>
+      texts_;
+};
+
+}  // namespace detail
+
 namespace {
 
 bool valid_label_name(std::string_view s) {
@@ -171,27 +201,61 @@ double parse_q(std::string_view params) {
   return 1.0;
 }
 
+void append_family_header(std::string& out, const InstrumentDescriptor& d, const std::string& name,
+                          bool open_metrics) {
+  if (!d.description.empty()) {
+    out.append("# HELP ");
+    out.append(name);
+    out.push_back(' ');
+    append_help(out, d.description, open_metrics);
+    out.push_back('\n');
+  }
+  out.append("# TYPE ");
+  out.append(name);
+  switch (d.kind) {
+    case InstrumentKind::Counter:
+      out.append(" counter\n");
+      break;
+    case InstrumentKind::Histogram:
+      out.append(" histogram\n");
+      break;
+    case InstrumentKind::Gauge:
+    case InstrumentKind::UpDownCounter:
+      out.append(" gauge\n");
+      break;
+  }
+}
+
+std::unique_ptr<const detail::PrometheusFamilyText> render_family_text(
+    const InstrumentDescriptor& d) {
+  auto text = std::make_unique<detail::PrometheusFamilyText>();
+  text->family = prometheus_family_name(d);
+  text->sample = d.kind == InstrumentKind::Counter ? text->family + "_total" : text->family;
+  append_family_header(text->header_text, d, text->sample, false);
+  append_family_header(text->header_open_metrics, d, text->family, true);
+  for (const double b : d.bounds) {
+    std::string bound;
+    append_double(bound, b);
+    text->le.push_back(std::move(bound));
+  }
+  return text;
+}
+
 class ExpositionWriter final : public CollectVisitor {
  public:
-  ExpositionWriter(std::string& out, bool open_metrics) : out_(out), open_metrics_(open_metrics) {}
+  ExpositionWriter(std::string& out, bool open_metrics, detail::PrometheusFamilyCache& cache)
+      : out_(out), open_metrics_(open_metrics), cache_(cache) {}
 
   void begin_instrument(const InstrumentDescriptor& d) override {
     descriptor_ = &d;
     header_done_ = false;
-    family_ = prometheus_family_name(d);
-    sample_ = d.kind == InstrumentKind::Counter ? family_ + "_total" : family_;
-    le_.clear();
-    for (double b : d.bounds) {
-      std::string text;
-      append_double(text, b);
-      le_.push_back(std::move(text));
-    }
+    text_ = &cache_.get(d);
   }
 
   void number(std::uint64_t, std::span<const Attribute> attributes,
               const NumberPoint& point) override {
     header();
-    out_.append(sample_);
+    out_.append(text_->sample);
     if (!attributes.empty()) {
       out_.push_back('{');
       append_series_labels(out_, attributes);
@@ -219,24 +283,25 @@ class ExpositionWriter final : public CollectVisitor {
       exemplar_bucket = static_cast<std::size_t>(
           std::lower_bound(b.begin(), b.end(), point.exemplar->value) - b.begin());
     }
+    const std::vector<std::string>& le = text_->le;
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < point.bucket_counts.size(); ++i) {
       cumulative += point.bucket_counts[i];
-      out_.append(family_);
+      out_.append(text_->family);
       out_.append("_bucket");
-      labels(i < le_.size() ? std::string_view(le_[i]) : std::string_view("+Inf"));
+      labels(i < le.size() ? std::string_view(le[i]) : std::string_view("+Inf"));
       out_.push_back(' ');
       append_uint(out_, cumulative);
       if (i == exemplar_bucket) exemplar(*point.exemplar);
       out_.push_back('\n');
     }
-    out_.append(family_);
+    out_.append(text_->family);
     out_.append("_sum");
     labels({});
     out_.push_back(' ');
     append_double(out_, point.sum);
     out_.push_back('\n');
-    out_.append(family_);
+    out_.append(text_->family);
     out_.append("_count");
     labels({});
     out_.push_back(' ');
@@ -248,28 +313,7 @@ class ExpositionWriter final : public CollectVisitor {
   void header() {
     if (header_done_) return;
     header_done_ = true;
-    const std::string& name = open_metrics_ ? family_ : sample_;
-    if (!descriptor_->description.empty()) {
-      out_.append("# HELP ");
-      out_.append(name);
-      out_.push_back(' ');
-      append_help(out_, descriptor_->description, open_metrics_);
-      out_.push_back('\n');
-    }
-    out_.append("# TYPE ");
-    out_.append(name);
-    switch (descriptor_->kind) {
-      case InstrumentKind::Counter:
-        out_.append(" counter\n");
-        break;
-      case InstrumentKind::Histogram:
-        out_.append(" histogram\n");
-        break;
-      case InstrumentKind::Gauge:
-      case InstrumentKind::UpDownCounter:
-        out_.append(" gauge\n");
-        break;
-    }
+    out_.append(open_metrics_ ? text_->header_open_metrics : text_->header_text);
   }
 
   // A histogram line's labels: the series' (series_labels_), then the bucket bound when given.
@@ -306,16 +350,17 @@ class ExpositionWriter final : public CollectVisitor {
 
   std::string& out_;
   bool open_metrics_;
+  detail::PrometheusFamilyCache& cache_;
   const InstrumentDescriptor* descriptor_ = nullptr;
+  const detail::PrometheusFamilyText* text_ = nullptr;
   bool header_done_ = false;
-  std::string family_;
-  std::string sample_;
-  std::vector<std::string> le_;
   std::string series_labels_;  // the current histogram series' labels, reused across series
 };
 
-void append_target_info(std::string& out, const Resource& resource, bool open_metrics) {
-  if (resource.attributes().empty()) return;
+// target_info: the resource as one series (the resource never changes: rendered once).
+std::string render_target_info(const Resource& resource, bool open_metrics) {
+  std::string out;
+  if (resource.attributes().empty()) return out;
   if (open_metrics) {
     out.append("# HELP target Target metadata\n# TYPE target info\n");
   } else {
@@ -327,9 +372,18 @@ void append_target_info(std::string& out, const Resource& resource, bool open_me
   for (const auto& [key, value] : resource.attributes()) attributes.push_back({key, value});
   append_series_labels(out, attributes);
   out.append("} 1\n");
+  return out;
 }
 
 }  // namespace
+
+const detail::PrometheusFamilyText& detail::PrometheusFamilyCache::get(
+    const InstrumentDescriptor& descriptor) {
+  std::lock_guard lock(mutex_);
+  std::unique_ptr<const PrometheusFamilyText>& text = texts_[&descriptor];
+  if (!text) text = render_family_text(descriptor);
+  return *text;
+}
 
 ExpositionFormat negotiate_format(std::string_view accept) noexcept {
   double best_open_metrics = 0;
@@ -365,12 +419,18 @@ ExpositionFormat negotiate_format(std::string_view accept) noexcept {
 }
 
 PrometheusReader::PrometheusReader(const MeterProvider& provider, Resource resource)
-    : provider_(&provider), resource_(std::move(resource)) {}
+    : provider_(&provider),
+      resource_(std::move(resource)),
+      target_info_text_(render_target_info(resource_, false)),
+      target_info_open_metrics_(render_target_info(resource_, true)),
+      families_(std::make_unique<detail::PrometheusFamilyCache>()) {}
+
+PrometheusReader::~PrometheusReader() = default;
 
 void PrometheusReader::render(ExpositionFormat format, std::string& out) const {
   const bool open_metrics = format == ExpositionFormat::kOpenMetrics100;
-  append_target_info(out, resource_, open_metrics);
-  ExpositionWriter writer(out, open_metrics);
+  out.append(open_metrics ? target_info_open_metrics_ : target_info_text_);
+  ExpositionWriter writer(out, open_metrics, *families_);
   provider_->collect(writer);
   if (open_metrics) out.append("# EOF\n");
 }
@@ -396,7 +456,12 @@ ScrapeResult PrometheusReader::scrape(std::string_view accept_header) const noex
   try {
     result.content_type =
         format == ExpositionFormat::kOpenMetrics100 ? kOpenMetricsContentType : kTextContentType;
+    // One allocation at the size the last scrape needed, plus room to grow, instead of a string
+    // doubling (and copying) its way up to it.
+    const std::size_t last = last_size_.load(std::memory_order_relaxed);
+    result.body.reserve(last + last / 8 + 256);
     render(format, result.body);
+    last_size_.store(result.body.size(), std::memory_order_relaxed);
   } catch (const std::exception& e) {
     fail_scrape(result, e.what());
   } catch (...) {

@@ -213,5 +213,29 @@ TEST(Exposition, ScrapeNegotiatesContentType) {
   EXPECT_EQ(om.body, "# HELP c C.\n# TYPE c counter\nc_total 1\n# EOF\n");
 }
 
+// One reader keeps each instrument's names and HELP/TYPE lines from its first scrape: what it
+// renders must not depend on whether they were cached (formats alternate, instruments and
+// series arrive between scrapes).
+TEST(Exposition, AReaderScrapingAgainMatchesAFreshReader) {
+  MeterProvider provider({.span_context = &no_span});
+  Meter m = provider.meter();
+  m.create_counter_u64("reuse_requests", "{request}", "Requests.").add(1, {{"k", "a"}});
+  auto h = m.create_histogram("reuse_latency", "s", "Latency.", {0.1, 1});
+  h.record(0.5);
+  PrometheusReader reader(provider, test_resource());
+  const auto fresh = [&](ExpositionFormat format) {
+    return render(provider, test_resource(), format);
+  };
+  const std::string om = "application/openmetrics-text; version=1.0.0";
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    EXPECT_EQ(reader.scrape("text/plain").body, fresh(ExpositionFormat::kText004));
+    EXPECT_EQ(reader.scrape(om).body, fresh(ExpositionFormat::kOpenMetrics100));
+    m.create_gauge_double("reuse_level_" + std::to_string(round), "1", "Level.").set(round);
+    h.record(round, {{"round", std::to_string(round)}});
+  }
+  EXPECT_NE(reader.scrape("text/plain").body.find("reuse_level_2_ratio 2\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kopiur::telemetry::metrics

@@ -1,50 +1,21 @@
 // `promtool check metrics` (the Debian package `prometheus`) on the exposition of every
 // instrument type with nasty label values: it must report nothing.
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <map>
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include "kopiur/telemetry/metrics/process.hpp"
 #include "kopiur/telemetry/utf8.hpp"
 
 #include "metrics_test_util.hpp"
+#include "promtool_check.hpp"
 
 namespace kopiur::telemetry::metrics {
 namespace {
 
-constexpr const char* kPromtool = "/usr/bin/promtool";
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-CommandResult promtool_check(const std::string& exposition) {
-  const std::filesystem::path file = std::filesystem::temp_directory_path() /
-                                     ("kopiur_promtool_" + std::to_string(::getpid()) + ".prom");
-  {
-    std::ofstream out(file, std::ios::binary);
-    out << exposition;
-  }
-  const std::string command =
-      std::string(kPromtool) + " check metrics < '" + file.string() + "' 2>&1";
-  CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) result.output.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::filesystem::remove(file);
-  return result;
-}
+using testing::kPromtool;
+using testing::promtool_check;
+using testing::PromtoolResult;
 
 TEST(Promtool, EveryInstrumentTypeWithNastyLabelsPassesTheLinter) {
   ASSERT_TRUE(std::filesystem::exists(kPromtool))
@@ -66,19 +37,20 @@ TEST(Promtool, EveryInstrumentTypeWithNastyLabelsPassesTheLinter) {
   auto h = m.create_histogram("kopiur_nasty_duration", "s", "Duration.");
   for (double v : {0.0, 3.0, 11.0, 20000.0}) h.record(v, nasty);
   m.create_counter_double("kopiur_nasty_rejections", "", "Rejections.").add(-1);  // self-metric
-  register_process_metrics(m);
 
-  PrometheusReader reader(provider, build_resource({.service_name = "kopiur-test"}).resource);
+  PrometheusReader reader(provider,
+                          Resource(Resource::Attributes{{"service.name", "kopiur-test"}}));
   const std::string text = reader.scrape("text/plain").body;
   ASSERT_NE(text.find("kopiur_nasty_duration_seconds_bucket"), std::string::npos);
   ASSERT_NE(text.find("kopiur_telemetry_metric_rejected_records_total"), std::string::npos);
-  const CommandResult r = promtool_check(text);
+  const PromtoolResult r = promtool_check(text);
   EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
   EXPECT_EQ(r.output, "") << "\n--- exposition ---\n" << text;
 }
 
-TEST(Promtool, InvalidUtf8InLabelValuesAndResourceIsReplaced) {
-  // One bad byte must not take the whole target down: it becomes U+FFFD where it enters.
+TEST(Promtool, InvalidUtf8InLabelValuesIsReplaced) {
+  // One bad byte must not take the whole target down: it becomes U+FFFD where it enters. (The
+  // resource's own repair is build_resource()'s, tested with kopiur_telemetry_catalog.)
   ASSERT_TRUE(std::filesystem::exists(kPromtool)) << "promtool missing (Debian package prometheus)";
   MeterProvider provider;
   Meter m = provider.meter();
@@ -88,22 +60,9 @@ TEST(Promtool, InvalidUtf8InLabelValuesAndResourceIsReplaced) {
   requests.add(1, {{"path", "cut\xE2\x82"}, {"ok", "ünï"}});
   m.create_histogram("kopiur_utf8_duration", "s", "Duration.")
       .record(1, {{"k\xC0", "\xED\xA0\x80"}});
-  const std::map<std::string, std::string> vars = {
-      {"OTEL_RESOURCE_ATTRIBUTES", "bad=%FFx,worse=%C0%AF,fine=ok"}};
-  const ResourceBuild built =
-      build_resource({.service_name = "kopiur-test"}, [&](std::string_view name) {
-        const auto it = vars.find(std::string(name));
-        return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
-      });
-  EXPECT_EQ(built.warnings.size(), 1U) << "warn once for the resource";
-  for (const std::string& w : built.warnings) {
-    EXPECT_NE(w.find("OTEL_RESOURCE_ATTRIBUTES"), std::string::npos) << w;
-    EXPECT_NE(w.find("UTF-8"), std::string::npos) << w;
-  }
-  EXPECT_EQ(built.resource.get("bad"), "\xEF\xBF\xBDx");
-  EXPECT_EQ(built.resource.get("fine"), "ok");
 
-  PrometheusReader reader(provider, built.resource);
+  PrometheusReader reader(provider,
+                          Resource(Resource::Attributes{{"service.name", "kopiur-test"}}));
   for (const char* accept : {"text/plain", "application/openmetrics-text; version=1.0.0"}) {
     SCOPED_TRACE(accept);
     const std::string text = reader.scrape(accept).body;
@@ -112,9 +71,8 @@ TEST(Promtool, InvalidUtf8InLabelValuesAndResourceIsReplaced) {
               std::string::npos)
         << text;
     EXPECT_NE(text.find("path=\"cut\xEF\xBF\xBD\xEF\xBF\xBD\""), std::string::npos) << text;
-    EXPECT_NE(text.find("bad=\"\xEF\xBF\xBDx\""), std::string::npos) << text;
     if (accept == std::string_view("text/plain")) {
-      const CommandResult r = promtool_check(text);
+      const PromtoolResult r = promtool_check(text);
       EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
     }
   }
@@ -171,7 +129,7 @@ TEST(Promtool, CollidingAndReservedLabelNamesPassTheLinter) {
     }
     EXPECT_GT(lines, 10U);
     if (accept == std::string_view("text/plain")) {
-      const CommandResult r = promtool_check(text);
+      const PromtoolResult r = promtool_check(text);
       EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
       EXPECT_EQ(r.output, "") << "\n--- exposition ---\n" << text;
     }
@@ -231,7 +189,7 @@ TEST(Promtool, InstrumentsExportingTheSameFamilyNameKeepTheFirstAndWarn) {
     EXPECT_NE(text.find("kopiur_clash_latency_count 1"), std::string::npos) << text;
     EXPECT_NE(text.find("kopiur_clash_other 7"), std::string::npos) << text;
     if (accept == std::string_view("text/plain")) {
-      const CommandResult r = promtool_check(text);
+      const PromtoolResult r = promtool_check(text);
       EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
     }
   }
@@ -241,7 +199,7 @@ TEST(Promtool, TheLinterCatchesDuplicateLabelNames) {
   // What the merge above prevents: promtool rejects a series carrying a label name twice.
   ASSERT_TRUE(std::filesystem::exists(kPromtool))
       << "promtool is missing: tools/setup-deps.sh installs it (Debian package prometheus)";
-  const CommandResult r =
+  const PromtoolResult r =
       promtool_check("# HELP dup Dup.\n# TYPE dup gauge\ndup{a_b=\"1\",a_b=\"2\"} 1\n");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("duplicate label"), std::string::npos) << r.output;
@@ -251,7 +209,7 @@ TEST(Promtool, TheLinterDoesCatchProblems) {
   // The check above can fail: a counter without _total is reported.
   ASSERT_TRUE(std::filesystem::exists(kPromtool))
       << "promtool is missing: tools/setup-deps.sh installs it (Debian package prometheus)";
-  const CommandResult r = promtool_check("# HELP bad Bad.\n# TYPE bad counter\nbad 1\n");
+  const PromtoolResult r = promtool_check("# HELP bad Bad.\n# TYPE bad counter\nbad 1\n");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output, "");
 }

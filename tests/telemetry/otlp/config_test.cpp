@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "kopiur/telemetry/env.hpp"
-#include "kopiur/telemetry/resource.hpp"
+#include "kopiur/telemetry/resource_builder.hpp"
 
 #include "telemetry/otlp/test_env.hpp"
 

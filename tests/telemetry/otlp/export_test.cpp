@@ -10,7 +10,7 @@
 #include "kopiur/telemetry/otlp/log_layer.hpp"
 #include "kopiur/telemetry/otlp/metrics_reader.hpp"
 #include "kopiur/telemetry/otlp/trace_layer.hpp"
-#include "kopiur/telemetry/resource.hpp"
+#include "kopiur/telemetry/resource_builder.hpp"
 
 #include "telemetry/otlp/fake_meter.hpp"
 #include "telemetry/otlp/test_collector.hpp"

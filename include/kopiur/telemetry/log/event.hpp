@@ -3,6 +3,10 @@
 // The data a log event and a closed span carry, as layers (the fmt writer, the OTLP exporters)
 // see them. Views only: an Event lives for the duration of one Layer::on_event() call, so a layer
 // that keeps anything must copy it.
+// Thread-safety: an Event is built on the emitting thread's stack and read only by that call. A
+// SpanRecord is written when its span is created and, for end and the error fields, when it
+// closes (after its last handle is gone); in between it is only read, so layers on several
+// threads (one span entered on two threads) may read one record at once without locking.
 #pragma once
 
 #include <chrono>

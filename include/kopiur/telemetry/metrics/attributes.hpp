@@ -8,6 +8,9 @@
 // only read during the call and never stored, so passing it allocates nothing. Order does not
 // matter: {a, b} and {b, a} name the same series. Keys should be unique within a list; a list with
 // a repeated key still works (the last value wins) but takes the slow, locked lookup every time.
+// Thread-safety: a view, read only; one list may be passed by several threads at once. The caller
+// keeps the viewed strings alive and unchanged for the call; the library copies what it keeps
+// (a new series' keys and values) before returning.
 #pragma once
 
 #include <cstddef>

@@ -8,6 +8,12 @@
 // Values are cumulative since the series was created. A reader that wants delta temporality keeps
 // the previous value per series_id and subtracts (series ids are unique within a MeterProvider and
 // never reused).
+// Thread-safety: collects of one provider run one at a time, on the calling thread, so a visitor
+// is never called concurrently by its provider; recorders keep recording meanwhile (each point is
+// read consistently on its own, not the whole collect at one instant). A visitor may record and
+// create instruments (new ones appear from the next collect) but must not collect the same
+// provider from a callback (it would wait for itself). An exception a visitor throws ends the
+// collect and reaches the caller of collect().
 #pragma once
 
 #include <chrono>

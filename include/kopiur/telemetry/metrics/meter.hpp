@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,39 @@ class ObservableResult {
 // serialized with the other callbacks of the provider. Exceptions are caught and counted.
 using ObservableCallback = std::function<void(ObservableResult&)>;
 
+// ObservableInstrument: an observable instrument created without a callback of its own, reported
+// by a batch callback (Meter::register_callback). Copyable; valid while its MeterProvider lives.
+class ObservableInstrument {
+ public:
+  explicit ObservableInstrument(detail::InstrumentStorage* storage) noexcept : storage_(storage) {}
+
+ private:
+  friend class BatchObservableResult;
+  friend class Meter;
+  detail::InstrumentStorage* storage_;
+};
+
+// BatchObservableResult: handed to a batch callback at collect time; observes into the
+// instruments the callback was registered with (an observation of any other is dropped).
+class BatchObservableResult {
+ public:
+  explicit BatchObservableResult(std::span<detail::InstrumentStorage* const> instruments) noexcept
+      : instruments_(instruments) {}
+  void observe(ObservableInstrument instrument, std::int64_t value,
+               AttributeList attributes = {}) noexcept;
+  void observe(ObservableInstrument instrument, double value,
+               AttributeList attributes = {}) noexcept;
+
+ private:
+  [[nodiscard]] bool registered(ObservableInstrument instrument) const noexcept;
+  std::span<detail::InstrumentStorage* const> instruments_;
+};
+
+// Callback of several observable instruments (OpenTelemetry's multi-instrument callback): one
+// call per collect reports them all, so values read together (one /proc sample) stay together.
+// Same rules as ObservableCallback.
+using BatchObservableCallback = std::function<void(BatchObservableResult&)>;
+
 class Meter;
 
 class MeterProvider {
@@ -94,8 +128,6 @@ class MeterProvider {
 
   // Human-readable notes about instrument-creation conflicts (empty normally).
   [[nodiscard]] std::vector<std::string> warnings() const;
-
-  [[nodiscard]] detail::ProviderState& state() const noexcept { return *state_; }
 
  private:
   std::unique_ptr<detail::ProviderState> state_;
@@ -141,11 +173,35 @@ class Meter {
                                      std::string_view description, ObservableCallback callback);
   void create_observable_counter_double(std::string_view name, std::string_view unit,
                                         std::string_view description, ObservableCallback callback);
+  // The same four without a callback, for register_callback(). Such an instrument exports only
+  // what a callback registered with it observed in that collect (nothing until one is).
+  [[nodiscard]] ObservableInstrument create_observable_gauge_i64(std::string_view name,
+                                                                 std::string_view unit,
+                                                                 std::string_view description);
+  [[nodiscard]] ObservableInstrument create_observable_gauge_double(std::string_view name,
+                                                                    std::string_view unit,
+                                                                    std::string_view description);
+  [[nodiscard]] ObservableInstrument create_observable_counter_u64(std::string_view name,
+                                                                   std::string_view unit,
+                                                                   std::string_view description);
+  [[nodiscard]] ObservableInstrument create_observable_counter_double(std::string_view name,
+                                                                      std::string_view unit,
+                                                                      std::string_view description);
+  // register_callback: `callback` runs once per collect and reports any of `instruments`. An empty
+  // callback is ignored.
+  void register_callback(std::vector<ObservableInstrument> instruments,
+                         BatchObservableCallback callback);
 
  private:
   detail::InstrumentStorage* create(InstrumentKind kind, ValueType value_type,
                                     std::string_view name, std::string_view unit,
                                     std::string_view description, std::vector<double> bounds);
+  void add_callback(InstrumentKind kind, ValueType value_type, std::string_view name,
+                    std::string_view unit, std::string_view description,
+                    ObservableCallback callback);
+  ObservableInstrument create_observable(InstrumentKind kind, ValueType value_type,
+                                         std::string_view name, std::string_view unit,
+                                         std::string_view description);
 
   detail::ProviderState* state_;
   std::string scope_name_;

@@ -17,6 +17,8 @@
 // Families with no series yet are omitted.
 // Thread-safety: scrape()/render() may run concurrently with each other and with recording.
 // Cost: one pass over the live cells writing into the caller's buffer; no allocation per series.
+// Names, HELP/TYPE lines and bucket bounds are rendered once per instrument (the first scrape
+// that meets it) and target_info once per reader, so a scrape renders only values and labels.
 // Failures: render() throws what collecting or rendering throws (std::bad_alloc); scrape() never
 // throws and reports it in ScrapeResult::error (empty body), for the HTTP route to answer 500:
 // an empty 200 would make Prometheus see every series go stale instead of `up == 0`.
@@ -24,6 +26,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -62,10 +65,17 @@ struct ScrapeResult {
   [[nodiscard]] bool ok() const noexcept { return error.empty(); }
 };
 
+namespace detail {
+class PrometheusFamilyCache;
+}
+
 class PrometheusReader {
  public:
   // The provider must outlive the reader.
   PrometheusReader(const MeterProvider& provider, Resource resource);
+  ~PrometheusReader();
+  PrometheusReader(const PrometheusReader&) = delete;
+  PrometheusReader& operator=(const PrometheusReader&) = delete;
 
   // scrape: collects and renders in the format the Accept header asks for, into a body reserved
   // at the previous scrape's size (one allocation, no regrowth). Never throws: a failure is
@@ -77,6 +87,9 @@ class PrometheusReader {
  private:
   const MeterProvider* provider_;
   Resource resource_;
+  std::string target_info_text_;  // the resource never changes: rendered once per format
+  std::string target_info_open_metrics_;
+  std::unique_ptr<detail::PrometheusFamilyCache> families_;  // names and HELP/TYPE lines
   mutable std::atomic<std::size_t> last_size_{0};
 };
 

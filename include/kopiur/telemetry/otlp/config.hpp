@@ -2,7 +2,7 @@
 //
 // OTLP export configuration, read from the environment (names in kopiur/telemetry/env.hpp).
 // The resource the exporters send is not part of it: build_resource()
-// (kopiur/telemetry/resource.hpp) reads OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and the
+// (kopiur/telemetry/resource_builder.hpp) reads OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and the
 // downward-API variables once, for the Prometheus reader and every exporter alike; a malformed
 // OTEL_RESOURCE_ATTRIBUTES entry is skipped there with a warning and never turns OTLP off.
 // parse_otlp_config() validates every variable at once and returns either a config (OTLP on),

@@ -157,9 +157,11 @@ class InstrumentStorage {
   std::vector<std::unique_ptr<Series>> owned_;
 };
 
+// Observable: one registered callback and the instruments it reports.
 struct Observable {
-  InstrumentStorage* storage;
-  ObservableCallback callback;
+  std::vector<InstrumentStorage*> storages;  // exactly one for `single`
+  ObservableCallback single;                 // create_observable_*(..., callback)
+  BatchObservableCallback batch;             // or register_callback()
 };
 
 class ProviderState {
@@ -172,7 +174,7 @@ class ProviderState {
   }
 
   InstrumentStorage* create(InstrumentDescriptor descriptor);
-  void add_observable(InstrumentStorage* storage, ObservableCallback callback);
+  void add_observable(std::unique_ptr<Observable> observable);
   void collect(CollectVisitor& visitor);
   [[nodiscard]] std::vector<std::string> warnings() const;
 
@@ -185,7 +187,8 @@ class ProviderState {
   mutable std::mutex mutex_;  // instruments_, detached_, observables_, warnings_, exported_names_
   std::vector<std::unique_ptr<InstrumentStorage>> instruments_;
   std::vector<std::unique_ptr<InstrumentStorage>> detached_;  // conflicting re-creations
-  std::vector<Observable> observables_;
+  // Append-only and never moved (unique_ptr), so collect runs a callback outside mutex_.
+  std::vector<std::unique_ptr<Observable>> observables_;
   std::vector<std::string> warnings_;
   // Prometheus names taken (sample or family name -> the instrument taking it), so a second
   // instrument exporting one of them (`a.b` after `a_b`) is detached instead of breaking scrapes.

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "metrics_test_util.hpp"
+#include "telemetry/metrics/metrics_test_util.hpp"
 
 namespace kopiur::telemetry {
 namespace {

@@ -1,5 +1,6 @@
-// Resource from the program's identity and the OTel / Kubernetes environment variables.
-#include "kopiur/telemetry/resource.hpp"
+// build_resource(): the Resource from the program's identity and the OTel / Kubernetes
+// environment variables.
+#include "kopiur/telemetry/resource_builder.hpp"
 
 #include <array>
 #include <cstdio>
@@ -13,13 +14,13 @@
 namespace kopiur::telemetry {
 namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view resource_trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
-int hex_value(char c) {
+int resource_hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -27,7 +28,7 @@ int hex_value(char c) {
 }
 
 // W3C baggage-style percent decoding; nullopt on a truncated or non-hex escape.
-std::optional<std::string> percent_decode(std::string_view s) {
+std::optional<std::string> resource_percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -36,8 +37,8 @@ std::optional<std::string> percent_decode(std::string_view s) {
       continue;
     }
     if (i + 2 >= s.size()) return std::nullopt;
-    const int hi = hex_value(s[i + 1]);
-    const int lo = hex_value(s[i + 2]);
+    const int hi = resource_hex_value(s[i + 1]);
+    const int lo = resource_hex_value(s[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;
@@ -45,7 +46,7 @@ std::optional<std::string> percent_decode(std::string_view s) {
   return out;
 }
 
-std::string random_uuid() {
+std::string resource_random_uuid() {
   std::random_device rd;
   std::array<unsigned, 4> words{rd(), rd(), rd(), rd()};
   std::array<unsigned char, 16> b{};
@@ -62,23 +63,6 @@ std::string random_uuid() {
 }
 
 }  // namespace
-
-std::optional<std::string_view> Resource::get(std::string_view key) const noexcept {
-  for (const auto& [k, v] : attributes_) {
-    if (k == key) return std::string_view(v);
-  }
-  return std::nullopt;
-}
-
-void Resource::set(std::string key, std::string value) {
-  for (auto& [k, v] : attributes_) {
-    if (k == key) {
-      v = std::move(value);
-      return;
-    }
-  }
-  attributes_.emplace_back(std::move(key), std::move(value));
-}
 
 ResourceBuild build_resource(const ResourceOptions& options, const EnvLookup& env) {
   ResourceBuild out;
@@ -114,7 +98,7 @@ ResourceBuild build_resource(const ResourceOptions& options, const EnvLookup& en
         options.service_version.empty() ? std::string(kVersion) : options.service_version);
   r.set("service.instance.id", !options.instance_id.empty() ? options.instance_id
                                : pod                        ? *pod
-                                                            : random_uuid());
+                                                            : resource_random_uuid());
   if (pod) r.set("k8s.pod.name", *pod);
   if (ns) r.set("k8s.namespace.name", *ns);
   if (node) r.set("k8s.node.name", *node);
@@ -126,18 +110,20 @@ ResourceBuild build_resource(const ResourceOptions& options, const EnvLookup& en
     std::string_view rest(*raw);
     while (!rest.empty()) {
       const std::size_t comma = rest.find(',');
-      const std::string_view entry = trim(rest.substr(0, comma));
+      const std::string_view entry = resource_trim(rest.substr(0, comma));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       if (entry.empty()) continue;
       const std::size_t eq = entry.find('=');
-      const std::string_view key = eq == std::string_view::npos ? entry : trim(entry.substr(0, eq));
+      const std::string_view key =
+          eq == std::string_view::npos ? entry : resource_trim(entry.substr(0, eq));
       if (eq == std::string_view::npos || key.empty()) {
         out.warnings.push_back(std::string(env::kResourceAttributes) + ": ignored entry \"" +
                                std::string(entry) +
                                "\": expected key=value pairs separated by commas");
         continue;
       }
-      std::optional<std::string> value = percent_decode(trim(entry.substr(eq + 1)));
+      std::optional<std::string> value =
+          resource_percent_decode(resource_trim(entry.substr(eq + 1)));
       if (!value) {
         out.warnings.push_back(std::string(env::kResourceAttributes) + ": ignored entry \"" +
                                std::string(entry) +

@@ -1,12 +1,18 @@
-// Resource from the program identity and the environment (injected).
-#include "kopiur/telemetry/resource.hpp"
+// build_resource(): the Resource from the program identity and the environment (injected).
+#include "kopiur/telemetry/resource_builder.hpp"
 
 #include <cctype>
+#include <filesystem>
 #include <map>
 
 #include <gtest/gtest.h>
 
+#include "kopiur/telemetry/metrics/prometheus.hpp"
+#include "kopiur/telemetry/process_metrics.hpp"
+#include "kopiur/telemetry/utf8.hpp"
 #include "kopiur/version.hpp"
+
+#include "telemetry/metrics/promtool_check.hpp"
 
 namespace kopiur::telemetry {
 namespace {
@@ -123,6 +129,40 @@ TEST(Resource, IdentityPrecedenceAndKubernetesAttributes) {
   EXPECT_EQ(
       build_resource({.service_name = "kopiur-mover"}, env_of(vars)).resource.get("service.name"),
       "kopiur-mover");
+}
+
+// One bad byte in OTEL_RESOURCE_ATTRIBUTES must not take the whole target down: it becomes
+// U+FFFD, one warning says so, and the exposition (with the process metrics) passes promtool.
+TEST(Resource, InvalidUtf8IsReplacedAndTheExpositionPassesPromtool) {
+  ASSERT_TRUE(std::filesystem::exists(metrics::testing::kPromtool))
+      << "promtool missing (Debian package prometheus)";
+  const ResourceBuild built =
+      build_resource({.service_name = "kopiur-test"},
+                     env_of({{"OTEL_RESOURCE_ATTRIBUTES", "bad=%FFx,worse=%C0%AF,fine=ok"}}));
+  EXPECT_EQ(built.warnings.size(), 1U) << "warn once for the resource";
+  for (const std::string& w : built.warnings) {
+    EXPECT_NE(w.find("OTEL_RESOURCE_ATTRIBUTES"), std::string::npos) << w;
+    EXPECT_NE(w.find("UTF-8"), std::string::npos) << w;
+  }
+  EXPECT_EQ(built.resource.get("bad"), "\xEF\xBF\xBDx");
+  EXPECT_EQ(built.resource.get("fine"), "ok");
+
+  metrics::MeterProvider provider;
+  metrics::Meter meter = provider.meter();
+  register_process_metrics(meter);
+  metrics::PrometheusReader reader(provider, built.resource);
+  for (const char* accept : {"text/plain", "application/openmetrics-text; version=1.0.0"}) {
+    SCOPED_TRACE(accept);
+    const std::string text = reader.scrape(accept).body;
+    EXPECT_TRUE(is_valid_utf8(text)) << text;
+    EXPECT_NE(text.find("bad=\"\xEF\xBF\xBDx\""), std::string::npos) << text;
+    EXPECT_NE(text.find("process_open_fds "), std::string::npos) << text;
+    if (accept == std::string_view("text/plain")) {
+      const metrics::testing::PromtoolResult r = metrics::testing::promtool_check(text);
+      EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
+      EXPECT_EQ(r.output, "") << "\n--- exposition ---\n" << text;
+    }
+  }
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ constexpr InstrumentKind kCounter = InstrumentKind::Counter;
 constexpr InstrumentKind kGauge = InstrumentKind::Gauge;
 constexpr InstrumentKind kHistogram = InstrumentKind::Histogram;
 
-std::vector<MetricDefinition> build_catalog() {
+std::vector<MetricDefinition> build_contract_catalog() {
   return {
       {"kopiur_controller_reconciliations_total",
        "kopiur_controller_reconciliations",
@@ -234,7 +234,7 @@ std::vector<MetricDefinition> build_catalog() {
   };
 }
 
-const MetricDefinition& require(std::string_view instrument_name) {
+const MetricDefinition& catalog_require(std::string_view instrument_name) {
   const MetricDefinition* d = find_metric(instrument_name);
   if (d == nullptr) {
     throw std::logic_error("metric catalog has no " + std::string(instrument_name));
@@ -242,25 +242,25 @@ const MetricDefinition& require(std::string_view instrument_name) {
   return *d;
 }
 
-metrics::Counter<std::uint64_t> counter(metrics::Meter& m, std::string_view name) {
-  const MetricDefinition& d = require(name);
+metrics::Counter<std::uint64_t> catalog_counter(metrics::Meter& m, std::string_view name) {
+  const MetricDefinition& d = catalog_require(name);
   return m.create_counter_u64(d.instrument_name, d.unit, d.description);
 }
 
-metrics::Gauge<std::int64_t> gauge(metrics::Meter& m, std::string_view name) {
-  const MetricDefinition& d = require(name);
+metrics::Gauge<std::int64_t> catalog_gauge(metrics::Meter& m, std::string_view name) {
+  const MetricDefinition& d = catalog_require(name);
   return m.create_gauge_i64(d.instrument_name, d.unit, d.description);
 }
 
-metrics::Histogram histogram(metrics::Meter& m, std::string_view name) {
-  const MetricDefinition& d = require(name);
+metrics::Histogram catalog_histogram(metrics::Meter& m, std::string_view name) {
+  const MetricDefinition& d = catalog_require(name);
   return m.create_histogram(d.instrument_name, d.unit, d.description, d.bounds);
 }
 
 }  // namespace
 
 const std::vector<MetricDefinition>& kopiur_metric_catalog() {
-  static const std::vector<MetricDefinition> kCatalog = build_catalog();
+  static const std::vector<MetricDefinition> kCatalog = build_contract_catalog();
   return kCatalog;
 }
 
@@ -344,28 +344,31 @@ const MetricDefinition* find_metric(std::string_view name) {
 }
 
 KopiurMetrics::KopiurMetrics(metrics::Meter& meter)
-    : controller_reconciliations(counter(meter, "kopiur_controller_reconciliations")),
-      controller_reconcile_errors(counter(meter, "kopiur_controller_reconcile_errors")),
+    : controller_reconciliations(catalog_counter(meter, "kopiur_controller_reconciliations")),
+      controller_reconcile_errors(catalog_counter(meter, "kopiur_controller_reconcile_errors")),
       controller_reconcile_duration_seconds(
-          histogram(meter, "kopiur_controller_reconcile_duration")),
-      resource_phase(gauge(meter, "kopiur_resource_phase")),
+          catalog_histogram(meter, "kopiur_controller_reconcile_duration")),
+      resource_phase(catalog_gauge(meter, "kopiur_resource_phase")),
       backup_last_success_timestamp_seconds(
-          gauge(meter, "kopiur_backup_last_success_timestamp_seconds")),
-      backup_consecutive_failures(gauge(meter, "kopiur_backup_consecutive_failures")),
-      backup_size_bytes(gauge(meter, "kopiur_backup_size_bytes")),
-      backup_files(gauge(meter, "kopiur_backup_files")),
-      backup_duration_seconds(gauge(meter, "kopiur_backup_duration_seconds")),
-      orphaned_snapshots(counter(meter, "kopiur_orphaned_snapshots")),
-      snapshot_deletion_failures(counter(meter, "kopiur_snapshot_deletion_failures")),
-      schedule_backups_created(counter(meter, "kopiur_schedule_backups_created")),
-      repo_size_bytes(gauge(meter, "kopiur_repo_size_bytes")),
-      repo_snapshot_count(gauge(meter, "kopiur_repo_snapshot_count")),
-      repo_discovered_backups(gauge(meter, "kopiur_repo_discovered_backups")),
-      repository_maintenance_configured(gauge(meter, "kopiur_repository_maintenance_configured")),
-      restore_duration_seconds(gauge(meter, "kopiur_restore_duration_seconds")),
-      maintenance_last_reclaimed_bytes(gauge(meter, "kopiur_maintenance_last_reclaimed_bytes")),
-      webhook_admission(counter(meter, "kopiur_webhook_admission")),
-      mover_operations(counter(meter, "kopiur_mover_operations")),
-      mover_operation_duration_seconds(histogram(meter, "kopiur_mover_operation_duration")) {}
+          catalog_gauge(meter, "kopiur_backup_last_success_timestamp_seconds")),
+      backup_consecutive_failures(catalog_gauge(meter, "kopiur_backup_consecutive_failures")),
+      backup_size_bytes(catalog_gauge(meter, "kopiur_backup_size_bytes")),
+      backup_files(catalog_gauge(meter, "kopiur_backup_files")),
+      backup_duration_seconds(catalog_gauge(meter, "kopiur_backup_duration_seconds")),
+      orphaned_snapshots(catalog_counter(meter, "kopiur_orphaned_snapshots")),
+      snapshot_deletion_failures(catalog_counter(meter, "kopiur_snapshot_deletion_failures")),
+      schedule_backups_created(catalog_counter(meter, "kopiur_schedule_backups_created")),
+      repo_size_bytes(catalog_gauge(meter, "kopiur_repo_size_bytes")),
+      repo_snapshot_count(catalog_gauge(meter, "kopiur_repo_snapshot_count")),
+      repo_discovered_backups(catalog_gauge(meter, "kopiur_repo_discovered_backups")),
+      repository_maintenance_configured(
+          catalog_gauge(meter, "kopiur_repository_maintenance_configured")),
+      restore_duration_seconds(catalog_gauge(meter, "kopiur_restore_duration_seconds")),
+      maintenance_last_reclaimed_bytes(
+          catalog_gauge(meter, "kopiur_maintenance_last_reclaimed_bytes")),
+      webhook_admission(catalog_counter(meter, "kopiur_webhook_admission")),
+      mover_operations(catalog_counter(meter, "kopiur_mover_operations")),
+      mover_operation_duration_seconds(
+          catalog_histogram(meter, "kopiur_mover_operation_duration")) {}
 
 }  // namespace kopiur::telemetry
