@@ -1,0 +1,205 @@
+#include "localkube/detail/field_validation.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+
+namespace kopiur::localkube::detail {
+namespace {
+
+// metav1.ObjectMeta's fields.
+const std::set<std::string>& object_meta_fields() {
+  static const std::set<std::string> kFields = {"name",
+                                                "generateName",
+                                                "namespace",
+                                                "selfLink",
+                                                "uid",
+                                                "resourceVersion",
+                                                "generation",
+                                                "creationTimestamp",
+                                                "deletionTimestamp",
+                                                "deletionGracePeriodSeconds",
+                                                "labels",
+                                                "annotations",
+                                                "ownerReferences",
+                                                "finalizers",
+                                                "managedFields"};
+  return kFields;
+}
+
+// The top-level fields of the built-in kinds (besides apiVersion, kind and metadata).
+const std::vector<std::string>* builtin_top_fields(const ResourceType& rt) {
+  static const std::map<std::string, std::vector<std::string>> kByKind = {
+      {"/ConfigMap", {"data", "binaryData", "immutable"}},
+      {"/Secret", {"data", "stringData", "type", "immutable"}},
+      {"/ServiceAccount", {"secrets", "imagePullSecrets", "automountServiceAccountToken"}},
+      {"/Namespace", {"spec", "status"}},
+      {"/PersistentVolumeClaim", {"spec", "status"}},
+      {"/Pod", {"spec", "status"}},
+      {"/Service", {"spec", "status"}},
+      {"/Event",
+       {"involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count",
+        "type", "eventTime", "series", "action", "related", "reportingComponent",
+        "reportingInstance"}},
+      {"events.k8s.io/Event",
+       {"eventTime", "series", "reportingController", "reportingInstance", "action", "reason",
+        "regarding", "related", "note", "type", "deprecatedSource", "deprecatedFirstTimestamp",
+        "deprecatedLastTimestamp", "deprecatedCount"}},
+      {"batch/Job", {"spec", "status"}},
+      {"apps/Deployment", {"spec", "status"}},
+      {"coordination.k8s.io/Lease", {"spec"}},
+      {"rbac.authorization.k8s.io/ClusterRole", {"rules", "aggregationRule"}},
+      {"rbac.authorization.k8s.io/Role", {"rules"}},
+      {"rbac.authorization.k8s.io/ClusterRoleBinding", {"subjects", "roleRef"}},
+      {"rbac.authorization.k8s.io/RoleBinding", {"subjects", "roleRef"}},
+      {"admissionregistration.k8s.io/ValidatingWebhookConfiguration", {"webhooks"}},
+      {"apiextensions.k8s.io/CustomResourceDefinition", {"spec", "status"}},
+  };
+  const auto it = kByKind.find(rt.group + "/" + rt.kind);
+  return it == kByKind.end() ? nullptr : &it->second;
+}
+
+std::string child_path(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+// Structural pruning of `value` against an OpenAPI v3 schema: unknown properties are removed
+// (and their paths recorded) unless x-kubernetes-preserve-unknown-fields says to keep them.
+void prune_by_schema(json& value, const json& schema, const std::string& path,
+                     std::vector<std::string>& unknown) {
+  if (!schema.is_object()) return;
+  if (value.is_array()) {
+    const auto items = schema.find("items");
+    if (items == schema.end()) return;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      prune_by_schema(value[i], *items, path + "[" + std::to_string(i) + "]", unknown);
+    }
+    return;
+  }
+  if (!value.is_object()) return;
+  const bool preserve = schema.value("x-kubernetes-preserve-unknown-fields", false);
+  const auto props = schema.find("properties");
+  const auto additional = schema.find("additionalProperties");
+  const bool has_props = props != schema.end() && props->is_object();
+  if (additional != schema.end() && additional->is_object()) {
+    for (auto& [key, child] : value.items()) {
+      prune_by_schema(child, *additional, child_path(path, key), unknown);
+    }
+    return;
+  }
+  if (!has_props && (preserve || additional != schema.end())) return;
+  for (auto it = value.begin(); it != value.end();) {
+    const auto declared = has_props ? props->find(it.key()) : props;
+    if (has_props && declared != props->end()) {
+      prune_by_schema(it.value(), *declared, child_path(path, it.key()), unknown);
+      ++it;
+    } else if (preserve) {
+      ++it;
+    } else {
+      unknown.push_back(child_path(path, it.key()));
+      it = value.erase(it);
+    }
+  }
+}
+
+// The openAPIV3Schema of a custom resource's version, or null.
+json crd_schema(const LocalStore& store, const ResourceType& rt) {
+  const auto crds = store.find("apiextensions.k8s.io", "v1", "customresourcedefinitions");
+  if (!crds) return nullptr;
+  const auto crd = store.get(*crds, "", rt.plural + "." + rt.group);
+  if (!crd.ok()) return nullptr;
+  for (const auto& v : crd->value("spec", json::object()).value("versions", json::array())) {
+    if (v.value("name", "") != rt.version) continue;
+    return v.value("schema", json::object()).value("openAPIV3Schema", json());
+  }
+  return nullptr;
+}
+
+bool declared_top_field(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::vector<std::string> unknown_fields(const FieldRules& rules, json& object) {
+  std::vector<std::string> unknown;
+  if (!object.is_object()) return unknown;
+  if (auto meta = object.find("metadata"); meta != object.end() && meta->is_object()) {
+    for (auto it = meta->begin(); it != meta->end();) {
+      if (object_meta_fields().count(it.key()) != 0) {
+        ++it;
+      } else {
+        unknown.push_back("metadata." + it.key());
+        it = meta->erase(it);
+      }
+    }
+  }
+  const auto& schema = rules.schema;
+  if (!schema.is_object() && rules.top == nullptr) return unknown;
+  const json props = schema.is_object() ? schema.value("properties", json::object()) : json();
+  const bool preserve =
+      schema.is_object() && schema.value("x-kubernetes-preserve-unknown-fields", false);
+  for (auto it = object.begin(); it != object.end();) {
+    const auto key = it.key();
+    const bool known =
+        key == "apiVersion" || key == "kind" || key == "metadata" ||
+        (rules.top != nullptr ? declared_top_field(*rules.top, key) : props.contains(key));
+    if (known) {
+      const bool meta_part = key == "apiVersion" || key == "kind" || key == "metadata";
+      if (rules.top == nullptr && !meta_part && props.contains(key)) {
+        prune_by_schema(it.value(), props[key], key, unknown);
+      }
+      ++it;
+    } else if (preserve) {
+      ++it;
+    } else {
+      unknown.push_back(key);
+      it = object.erase(it);
+    }
+  }
+  return unknown;
+}
+
+}  // namespace
+
+Result<FieldRules> field_rules(const LocalStore& store, const Target& t, const ApiRequest& req) {
+  FieldRules rules;
+  const auto value = req.param("fieldValidation");
+  if (value == "Strict") {
+    rules.mode = FieldValidation::kStrict;
+  } else if (value == "Ignore") {
+    rules.mode = FieldValidation::kIgnore;
+  } else if (!value.empty() && value != "Warn") {
+    return api_err(400, "BadRequest",
+                   "fieldValidation: Unsupported value: \"" + value +
+                       "\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"");
+  }
+  rules.kind = t.served.kind;
+  rules.version = t.served.version;
+  rules.custom = t.served.custom;
+  if (t.served.custom) {
+    rules.schema = crd_schema(store, t.served);
+  } else {
+    rules.top = builtin_top_fields(t.served);
+  }
+  return rules;
+}
+
+Status check_fields(const FieldRules& rules, json& object, std::vector<std::string>& warnings) {
+  auto unknown = unknown_fields(rules, object);
+  if (unknown.empty() || rules.mode == FieldValidation::kIgnore) return {};
+  std::sort(unknown.begin(), unknown.end());
+  if (rules.mode == FieldValidation::kWarn) {
+    for (const auto& field : unknown) warnings.push_back("unknown field \"" + field + "\"");
+    return {};
+  }
+  std::string all;
+  for (const auto& field : unknown) {
+    all += (all.empty() ? "" : ", ") + std::string("unknown field \"") + field + "\"";
+  }
+  return api_err(400, "BadRequest",
+                 rules.kind + " in version \"" + rules.version + "\" cannot be handled as a " +
+                     rules.kind + ": strict decoding error: " + all);
+}
+
+}  // namespace kopiur::localkube::detail
