@@ -125,9 +125,13 @@ TEST_F(LocalVolumes, EachVolumeTypeIsAHostDirectoryNamedInTheMountTable) {
 // The kubelet reads the message from the container's own terminationMessagePath: inside a volume
 // mounted over it, or the path itself on this machine.
 TEST_F(LocalVolumes, TheTerminationMessageComesFromTheDeclaredPath) {
-  auto in_volume = pod("in-volume", "printf 'from the volume' > /results/message",
+  // The container writes through the mount's host directory, as a program here reads it from
+  // KOPIUR_LOCAL_MOUNTS; the kubelet finds it from the declared /results/message.
+  const auto results = dir_.path() / "results";
+  fs::create_directories(results);
+  auto in_volume = pod("in-volume", "printf 'from the volume' > " + (results / "message").string(),
                        {{{"name", "results"}, {"mountPath", "/results"}}},
-                       {{{"name", "results"}, {"emptyDir", json::object()}}});
+                       {{{"name", "results"}, {"hostPath", {{"path", results.string()}}}}});
   in_volume["spec"]["containers"][0]["terminationMessagePath"] = "/results/message";
   create(resources::kPods, in_volume);
   const auto host_file = (dir_.path() / "host-message").string();
