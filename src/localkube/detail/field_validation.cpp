@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "localkube/detail/json_access.hpp"
+
 namespace kopiur::localkube::detail {
 namespace {
 
@@ -79,7 +81,7 @@ void prune_by_schema(json& value, const json& schema, const std::string& path,
     return;
   }
   if (!value.is_object()) return;
-  const bool preserve = schema.value("x-kubernetes-preserve-unknown-fields", false);
+  const bool preserve = field::flag(schema, "x-kubernetes-preserve-unknown-fields");
   const auto props = schema.find("properties");
   const auto additional = schema.find("additionalProperties");
   const bool has_props = props != schema.end() && props->is_object();
@@ -110,9 +112,10 @@ json crd_schema(const LocalStore& store, const ResourceType& rt) {
   if (!crds) return nullptr;
   const auto crd = store.get(*crds, "", rt.plural + "." + rt.group);
   if (!crd.ok()) return nullptr;
-  for (const auto& v : crd->value("spec", json::object()).value("versions", json::array())) {
-    if (v.value("name", "") != rt.version) continue;
-    return v.value("schema", json::object()).value("openAPIV3Schema", json());
+  // A stored CRD was checked when written, but read it as untrusted all the same.
+  for (const auto& v : field::list(field::map(*crd, "spec"), "versions")) {
+    if (field::text(v, "name") != rt.version) continue;
+    return field::get(field::map(v, "schema"), "openAPIV3Schema");
   }
   return nullptr;
 }
@@ -136,9 +139,8 @@ std::vector<std::string> unknown_fields(const FieldRules& rules, json& object) {
   }
   const auto& schema = rules.schema;
   if (!schema.is_object() && rules.top == nullptr) return unknown;
-  const json props = schema.is_object() ? schema.value("properties", json::object()) : json();
-  const bool preserve =
-      schema.is_object() && schema.value("x-kubernetes-preserve-unknown-fields", false);
+  const json& props = field::map(schema, "properties");
+  const bool preserve = field::flag(schema, "x-kubernetes-preserve-unknown-fields");
   for (auto it = object.begin(); it != object.end();) {
     const auto key = it.key();
     const bool known =

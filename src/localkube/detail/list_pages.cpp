@@ -66,7 +66,8 @@ std::optional<std::pair<std::int64_t, std::string>> decode_continue(const std::s
   const auto raw = kube::detail::base64_decode(text);
   if (!raw) return std::nullopt;
   const auto parsed = json::parse(*raw, nullptr, false);
-  if (!parsed.is_object() || parsed.value("v", "") != "meta.k8s.io/v1" || !parsed.contains("rv") ||
+  if (!parsed.is_object() || parsed.find("v") == parsed.end() ||
+      *parsed.find("v") != "meta.k8s.io/v1" || !parsed.contains("rv") ||
       !parsed["rv"].is_number_integer() || !parsed.contains("start") ||
       !parsed["start"].is_string()) {
     return std::nullopt;
