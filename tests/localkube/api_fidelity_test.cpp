@@ -56,7 +56,7 @@ TEST_F(ApiFidelity, KubectlCreateOfABadNameFailsWithTheApiServersMessage) {
 TEST_F(ApiFidelity, NamesLabelKeysAndAnnotationsAreValidatedWithCauses) {
   const auto slash = call("POST", kConfigMaps, config_map("a/b"));
   EXPECT_EQ(slash.status, 422) << slash.body;
-  const auto status = body_of(slash);
+  auto status = body_of(slash);
   EXPECT_EQ(status["details"]["kind"], "ConfigMap");
   EXPECT_EQ(status["details"]["name"], "a/b");
   EXPECT_EQ(status["details"]["causes"][0]["field"], "metadata.name");
@@ -105,7 +105,7 @@ TEST_F(ApiFidelity, NamesLabelKeysAndAnnotationsAreValidatedWithCauses) {
 
 TEST_F(ApiFidelity, AnEventsV1EventShowsInGetEventsAndDescribe) {
   ASSERT_EQ(call("POST", kConfigMaps, config_map("subject")).status, 201);
-  const auto uid = body_of(call("GET", std::string(kConfigMaps) + "/subject"))["metadata"]["uid"];
+  auto uid = body_of(call("GET", std::string(kConfigMaps) + "/subject"))["metadata"]["uid"];
   const json event = {{"apiVersion", "events.k8s.io/v1"},
                       {"kind", "Event"},
                       {"metadata", {{"name", "subject.1"}, {"namespace", "default"}}},
@@ -126,7 +126,7 @@ TEST_F(ApiFidelity, AnEventsV1EventShowsInGetEventsAndDescribe) {
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(body_of(created)["note"], "written through events.k8s.io");
 
-  const auto core = body_of(call("GET", "/api/v1/namespaces/default/events/subject.1"));
+  auto core = body_of(call("GET", "/api/v1/namespaces/default/events/subject.1"));
   EXPECT_EQ(core["message"], "written through events.k8s.io");
   EXPECT_EQ(core["involvedObject"]["name"], "subject");
   EXPECT_EQ(core["reportingComponent"], "kopiur.test/recorder");
@@ -147,7 +147,7 @@ TEST_F(ApiFidelity, AnEventsV1EventShowsInGetEventsAndDescribe) {
                            {"count", 3}};
   ASSERT_EQ(call("POST", "/api/v1/namespaces/default/events", core_event).status, 201);
   const auto v1 = kubectl("get events.v1.events.k8s.io subject.2 -o json");
-  const auto parsed = json::parse(v1.text, nullptr, false);
+  auto parsed = json::parse(v1.text, nullptr, false);
   ASSERT_TRUE(parsed.is_object()) << v1.text;
   EXPECT_EQ(parsed["note"], "written through core");
   EXPECT_EQ(parsed["deprecatedCount"], 3);
@@ -164,7 +164,7 @@ TEST_F(ApiFidelity, ListsArePagedWithLimitAndContinue) {
   std::string next;
   int pages = 0;
   do {
-    const auto page = body_of(call(
+    auto page = body_of(call(
         "GET", std::string(kConfigMaps) + "?limit=3" + (next.empty() ? "" : "&continue=" + next)));
     ASSERT_TRUE(page.is_object());
     EXPECT_LE(page["items"].size(), 3u);
@@ -202,17 +202,17 @@ TEST(ApiFidelityPages, AContinueTokenOlderThanTheHistoryIs410WithAFreshToken) {
         .status;
   };
   for (int i = 0; i < 4; ++i) ASSERT_EQ(post("p-" + std::to_string(i)), 201);
-  const auto first = json::parse(raw::send(port, "GET", path + "?limit=2").body);
+  auto first = json::parse(raw::send(port, "GET", path + "?limit=2").body);
   const std::string token = first["metadata"]["continue"];
   for (int i = 0; i < 10; ++i) ASSERT_EQ(post("later-" + std::to_string(i)), 201);
   const auto expired = raw::send(port, "GET", path + "?limit=2&continue=" + token);
   EXPECT_EQ(expired.status, 410) << expired.body;
-  const auto status = json::parse(expired.body);
+  auto status = json::parse(expired.body);
   EXPECT_EQ(status["reason"], "Expired");
   EXPECT_NE(status.value("message", "").find("too old to display a consistent list result"),
             std::string::npos);
   const std::string fresh = status["metadata"]["continue"];
-  const auto rest = json::parse(raw::send(port, "GET", path + "?continue=" + fresh).body);
+  auto rest = json::parse(raw::send(port, "GET", path + "?continue=" + fresh).body);
   ASSERT_TRUE(rest.contains("items")) << rest.dump();
   // The rest after p-1 in key order, as the objects are now: p-2, p-3 ("later-*" sort before).
   ASSERT_EQ(rest["items"].size(), 2u);
@@ -237,7 +237,7 @@ TEST_F(ApiFidelity, InvalidBuiltInsCarryDetailsSoKubectlNamesTheField) {
 TEST_F(ApiFidelity, DeletionBumpsGenerationAndForbidsNewFinalizers) {
   ASSERT_EQ(call("POST", kConfigMaps, config_map("held", {{"finalizers", {"a.example/x"}}})).status,
             201);
-  const auto deleted = body_of(call("DELETE", std::string(kConfigMaps) + "/held"));
+  auto deleted = body_of(call("DELETE", std::string(kConfigMaps) + "/held"));
   EXPECT_EQ(deleted["metadata"]["generation"], 2);
   EXPECT_TRUE(deleted["metadata"].contains("deletionTimestamp"));
   const auto added = call("PATCH", std::string(kConfigMaps) + "/held",
@@ -262,13 +262,13 @@ TEST_F(ApiFidelity, AWriteThatChangesNothingKeepsTheResourceVersion) {
                           "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"
                           "stringData:\n  password: hunter2\n");
   ASSERT_EQ(kubectl("apply -f " + file).code, 0);
-  const auto before = body_of(call("GET", "/api/v1/namespaces/default/secrets/s"));
-  const auto list_rv = body_of(call("GET", kConfigMaps))["metadata"]["resourceVersion"];
+  auto before = body_of(call("GET", "/api/v1/namespaces/default/secrets/s"));
+  auto list_rv = body_of(call("GET", kConfigMaps))["metadata"]["resourceVersion"];
   const auto again = kubectl("apply -f " + file);
   EXPECT_EQ(again.code, 0) << again.text;
   const auto server_side = kubectl("apply --server-side -f " + file);
   ASSERT_EQ(server_side.code, 0) << server_side.text;
-  const auto after = body_of(call("GET", "/api/v1/namespaces/default/secrets/s"));
+  auto after = body_of(call("GET", "/api/v1/namespaces/default/secrets/s"));
   EXPECT_EQ(after["metadata"]["resourceVersion"], before["metadata"]["resourceVersion"]);
   // A PUT of the same object without a resourceVersion changes nothing either.
   auto same = after;
@@ -321,7 +321,7 @@ TEST_F(ApiFidelity, UnknownFieldsFollowFieldValidation) {
   const auto warn = kubectl("create --validate=warn -f " + file);
   EXPECT_EQ(warn.code, 0) << warn.text;
   EXPECT_NE(warn.text.find("Warning: unknown field \"bogus\""), std::string::npos) << warn.text;
-  const auto stored = body_of(call("GET", std::string(kConfigMaps) + "/extra"));
+  auto stored = body_of(call("GET", std::string(kConfigMaps) + "/extra"));
   EXPECT_FALSE(stored.contains("bogus"));
   EXPECT_FALSE(stored["metadata"].contains("extra")) << "unknown metadata fields are dropped";
 

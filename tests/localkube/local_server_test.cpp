@@ -131,7 +131,7 @@ TEST(EventViews, CoreAndEventsV1AreTheSameEvent) {
                    {"reportingController", "c"},
                    {"deprecatedCount", 2},
                    {"reason", "R"}};
-  const auto core = localkube::detail::core_event_from_v1(v1);
+  auto core = localkube::detail::core_event_from_v1(v1);
   EXPECT_EQ(core["apiVersion"], "v1");
   EXPECT_EQ(core["involvedObject"]["name"], "p");
   EXPECT_EQ(core["message"], "hello");
