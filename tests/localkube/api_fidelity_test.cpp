@@ -337,6 +337,28 @@ TEST_F(ApiFidelity, UnknownFieldsFollowFieldValidation) {
   EXPECT_EQ(call("POST", std::string(kConfigMaps) + "?fieldValidation=Loose", object).status, 400);
 }
 
+// A member written twice: the last one wins; Strict refuses it, listed in the order written.
+TEST_F(ApiFidelity, DuplicateFieldsAreReportedInTheOrderWritten) {
+  const std::string text =
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d1","name":"dup"},)"
+      R"("dta":{},"data":{"k":"a","k":"b"}})";
+  const auto send = [&](const std::string& query) {
+    return raw::send(static_cast<std::uint16_t>(server_->port()), "POST",
+                     std::string(kConfigMaps) + query, "Content-Type: application/json\r\n", text);
+  };
+  const auto strict = send("?fieldValidation=Strict");
+  EXPECT_EQ(strict.status, 400);
+  EXPECT_NE(strict.body.find("strict decoding error: duplicate field \\\"metadata.name\\\", "
+                             "unknown field \\\"dta\\\", duplicate field \\\"data.k\\\""),
+            std::string::npos)
+      << strict.body;
+  const auto warned = send("");
+  EXPECT_EQ(warned.status, 201) << warned.body;
+  EXPECT_EQ(warned.count("warning"), 3u);
+  auto stored = body_of(call("GET", std::string(kConfigMaps) + "/dup"));
+  EXPECT_EQ(stored["data"]["k"], "b");
+}
+
 TEST_F(ApiFidelity, CustomResourcesArePrunedByTheirCrdSchema) {
   ASSERT_EQ(kubectl("apply -f " + path("deploy/crds/")).code, 0);
   const std::string backup =

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "localkube/detail/json_access.hpp"
@@ -162,6 +163,44 @@ std::vector<std::string> unknown_fields(const FieldRules& rules, json& object) {
   return unknown;
 }
 
+// Records, from JSON text, each member's path in document order and the members written twice
+// (nlohmann keeps only the last, as a real server does).
+void scan_written_fields(const std::string& text, FieldRules& rules) {
+  struct Frame {
+    std::string path;
+    bool array = false;
+    std::size_t index = 0;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  const auto child = [](const Frame& f) {
+    if (f.array) return f.path + "[" + std::to_string(f.index) + "]";
+    return f.path.empty() ? f.key : f.path + "." + f.key;
+  };
+  json::parser_callback_t walk = [&](int, json::parse_event_t event, json& parsed) {
+    using E = json::parse_event_t;
+    if (event == E::object_start || event == E::array_start) {
+      stack.push_back(Frame{
+          stack.empty() ? std::string{} : child(stack.back()), event == E::array_start, 0, {}, {}});
+    } else if (event == E::key && !stack.empty() && parsed.is_string()) {
+      auto& frame = stack.back();
+      frame.key = parsed.get<std::string>();
+      const auto path = child(frame);
+      if (!frame.keys.insert(frame.key).second) rules.duplicates.push_back(path);
+      rules.written_order.emplace(path, rules.written_order.size());
+    } else if (event == E::object_end || event == E::array_end) {
+      if (!stack.empty()) stack.pop_back();
+      if (!stack.empty() && stack.back().array) ++stack.back().index;
+    } else if (event == E::value && !stack.empty() && stack.back().array) {
+      ++stack.back().index;
+    }
+    return true;
+  };
+  const auto walked = json::parse(text, walk, /*allow_exceptions=*/false);
+  static_cast<void>(walked);
+}
+
 }  // namespace
 
 Result<FieldRules> field_rules(const LocalStore& store, const Target& t, const ApiRequest& req) {
@@ -176,6 +215,10 @@ Result<FieldRules> field_rules(const LocalStore& store, const Target& t, const A
                    "fieldValidation: Unsupported value: \"" + value +
                        "\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"");
   }
+  if (const auto first = req.body().find_first_not_of(" \t\r\n");
+      first != std::string::npos && req.body()[first] == '{') {
+    scan_written_fields(req.body(), rules);
+  }
   rules.kind = t.served.kind;
   rules.version = t.served.version;
   rules.custom = t.served.custom;
@@ -188,17 +231,29 @@ Result<FieldRules> field_rules(const LocalStore& store, const Target& t, const A
 }
 
 Status check_fields(const FieldRules& rules, json& object, std::vector<std::string>& warnings) {
-  auto unknown = unknown_fields(rules, object);
-  if (unknown.empty() || rules.mode == FieldValidation::kIgnore) return {};
-  std::sort(unknown.begin(), unknown.end());
+  const auto unknown = unknown_fields(rules, object);
+  if ((unknown.empty() && rules.duplicates.empty()) || rules.mode == FieldValidation::kIgnore) {
+    return {};
+  }
+  // (position as written, path, problem); fields the body did not name sort last, by path.
+  std::vector<std::tuple<std::size_t, std::string, std::string>> problems;
+  const auto position = [&](const std::string& path) {
+    const auto it = rules.written_order.find(path);
+    return it == rules.written_order.end() ? rules.written_order.size() : it->second;
+  };
+  for (const auto& path : rules.duplicates) {
+    problems.emplace_back(position(path), path, "duplicate field \"" + path + "\"");
+  }
+  for (const auto& path : unknown) {
+    problems.emplace_back(position(path), path, "unknown field \"" + path + "\"");
+  }
+  std::sort(problems.begin(), problems.end());
   if (rules.mode == FieldValidation::kWarn) {
-    for (const auto& field : unknown) warnings.push_back("unknown field \"" + field + "\"");
+    for (const auto& p : problems) warnings.push_back(std::get<2>(p));
     return {};
   }
   std::string all;
-  for (const auto& field : unknown) {
-    all += (all.empty() ? "" : ", ") + std::string("unknown field \"") + field + "\"";
-  }
+  for (const auto& p : problems) all += (all.empty() ? "" : ", ") + std::get<2>(p);
   return api_err(400, "BadRequest",
                  rules.kind + " in version \"" + rules.version + "\" cannot be handled as a " +
                      rules.kind + ": strict decoding error: " + all);
