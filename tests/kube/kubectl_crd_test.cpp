@@ -229,11 +229,25 @@ TEST_F(KubectlCrdTest, AllowedNamespaceCountIsOnlyOnClusterRepositoryStatus) {
   ASSERT_EQ(out.code, 0) << out.text;
   out = kubectl("get clusterrepository shared-nfs");
   EXPECT_NE(out.text.find("NAMESPACES"), std::string::npos) << out.text;
+  // Not a Repository status field: `kubectl patch` asks for no fieldValidation, so as on a real
+  // server (Warn) it is dropped with a warning, and refused when Strict is asked for.
   out = kubectl(
       "patch repository s3-repo --subresource status --type merge -p "
       "'{\"status\":{\"allowedNamespaceCount\":2}}'");
+  EXPECT_EQ(out.code, 0) << out.text;
+  EXPECT_NE(out.text.find("Warning: unknown field \"status.allowedNamespaceCount\""),
+            std::string::npos)
+      << out.text;
+  EXPECT_EQ(kubectl("get repository s3-repo -o jsonpath={.status.allowedNamespaceCount}").text, "");
+  out = kubectl("replace --subresource status --validate=strict -f " +
+                write("status.json",
+                      "{\"apiVersion\":\"kopiur.home-operations.com/v1alpha1\","
+                      "\"kind\":\"Repository\",\"metadata\":{\"name\":\"s3-repo\","
+                      "\"namespace\":\"default\"},\"status\":{\"allowedNamespaceCount\":2}}"));
   EXPECT_NE(out.code, 0);
-  EXPECT_NE(out.text.find("status.allowedNamespaceCount"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("strict decoding error: unknown field \"status.allowedNamespaceCount\""),
+            std::string::npos)
+      << out.text;
 }
 
 }  // namespace

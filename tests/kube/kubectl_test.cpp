@@ -146,9 +146,13 @@ TEST_F(KubectlTest, JobsRunLocallyWithConditionsLogsAndExitCodes) {
   ASSERT_EQ(out.code, 0) << out.text;
   EXPECT_NE(out.text.find("Complete"), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("1/1"), std::string::npos) << out.text;
-  out = kubectl("get pods -l job-name=hello");
+  // As kubectl shows a finished pod: READY 0/1, STATUS the container's reason, RESTARTS 0.
+  out = kubectl("get pods -l job-name=hello --no-headers");
   ASSERT_EQ(out.code, 0) << out.text;
-  EXPECT_NE(out.text.find("Succeeded"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("0/1"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("Completed"), std::string::npos) << out.text;
+  out = kubectl("get pods -l job-name=hello -o wide");
+  EXPECT_NE(out.text.find("RESTARTS"), std::string::npos) << out.text;
 
   const auto broken = (dir_.path() / "broken.yaml").string();
   std::ofstream(broken) << "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: broken\n"
@@ -164,6 +168,8 @@ TEST_F(KubectlTest, JobsRunLocallyWithConditionsLogsAndExitCodes) {
       "jsonpath='{.items[*].status.containerStatuses[0].state.terminated.exitCode}'");
   ASSERT_EQ(out.code, 0) << out.text;
   EXPECT_EQ(out.text, "4 4") << "the first try and one retry, each with the container's code";
+  out = kubectl("get pods -l job-name=broken --no-headers");
+  EXPECT_NE(out.text.find("Error"), std::string::npos) << out.text;
   out = kubectl("get job broken -o jsonpath='{.status.conditions[?(@.type==\"Failed\")].reason}'");
   EXPECT_EQ(out.text, "BackoffLimitExceeded");
 }

@@ -6,7 +6,10 @@
 #include "kopiur/kube/client.hpp"
 
 #include "kube/test_util.hpp"
+#include "localkube/detail/event_views.hpp"
+#include "localkube/detail/list_pages.hpp"
 #include "localkube/detail/selector.hpp"
+#include "localkube/detail/validation.hpp"
 
 namespace kopiur::kube {
 namespace {
@@ -65,6 +68,77 @@ TEST(Selector, FieldSelectorSupportsTheEventFieldsKubectlDescribeUses) {
   auto absent = FieldSelector::parse("involvedObject.fieldPath=", &error);
   ASSERT_TRUE(absent.has_value());
   EXPECT_TRUE(absent->matches(event));  // an absent field is ""
+}
+
+// The name rules' edge cases, in apimachinery's words.
+TEST(Validation, QualifiedNamesSubdomainsAndLabelValues) {
+  using localkube::detail::dns1123_subdomain_errors;
+  using localkube::detail::label_value_errors;
+  using localkube::detail::qualified_name_errors;
+  EXPECT_TRUE(qualified_name_errors("example.com/My_Name.1").empty());
+  EXPECT_TRUE(qualified_name_errors("app").empty());
+  const auto two = qualified_name_errors("a/b/c");
+  ASSERT_EQ(two.size(), 1u);
+  EXPECT_NE(two[0].find("with an optional DNS subdomain prefix and '/'"), std::string::npos);
+  const auto no_prefix = qualified_name_errors("/x");
+  ASSERT_FALSE(no_prefix.empty());
+  EXPECT_EQ(no_prefix[0], "prefix part must be non-empty");
+  const auto bad_prefix = qualified_name_errors("Example.com/x");
+  ASSERT_FALSE(bad_prefix.empty());
+  EXPECT_EQ(bad_prefix[0].rfind("prefix part a lowercase RFC 1123 subdomain", 0), 0u);
+  EXPECT_EQ(qualified_name_errors(std::string(64, 'a')).at(0),
+            "name part must be no more than 63 characters");
+  EXPECT_TRUE(label_value_errors("").empty());
+  EXPECT_FALSE(label_value_errors("-x").empty());
+  EXPECT_TRUE(dns1123_subdomain_errors("a.b-c.d").empty());
+  EXPECT_FALSE(dns1123_subdomain_errors("a..b").empty());
+  EXPECT_FALSE(dns1123_subdomain_errors("a.").empty());
+}
+
+TEST(Validation, InvalidErrorsCarryDetailsAndBracketSeveralCauses) {
+  const auto e = localkube::detail::invalid_error(
+      "Job.batch", "j", {"spec.a: Required value", "spec.b: Unsupported value: \"x\""});
+  EXPECT_EQ(e.http_status, 422);
+  EXPECT_EQ(e.message,
+            "Job.batch \"j\" is invalid: [spec.a: Required value, spec.b: Unsupported value: "
+            "\"x\"]");
+  ASSERT_TRUE(e.details.has_value());
+  EXPECT_EQ(e.details->group, "batch");
+  EXPECT_EQ(e.details->kind, "Job");
+  ASSERT_EQ(e.details->causes.size(), 2u);
+  EXPECT_EQ(e.details->causes[0].reason, "FieldValueRequired");
+  EXPECT_EQ(e.details->causes[1].reason, "FieldValueNotSupported");
+  EXPECT_EQ(e.details->causes[1].field, "spec.b");
+}
+
+TEST(ListPages, ContinueTokensRoundTripAndRejectGarbage) {
+  const auto token = localkube::detail::encode_continue(42, std::string("ns/name\0", 8));
+  EXPECT_EQ(token.find_first_of("+/="), std::string::npos) << "base64url without padding";
+  const auto decoded = localkube::detail::decode_continue(token);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->first, 42);
+  EXPECT_EQ(decoded->second, std::string("ns/name\0", 8));
+  EXPECT_FALSE(localkube::detail::decode_continue("not a token").has_value());
+  EXPECT_FALSE(localkube::detail::decode_continue("e30").has_value());  // {}
+}
+
+TEST(EventViews, CoreAndEventsV1AreTheSameEvent) {
+  const json v1 = {{"apiVersion", "events.k8s.io/v1"},
+                   {"kind", "Event"},
+                   {"metadata", {{"name", "e"}}},
+                   {"regarding", {{"kind", "Pod"}, {"name", "p"}}},
+                   {"note", "hello"},
+                   {"reportingController", "c"},
+                   {"deprecatedCount", 2},
+                   {"reason", "R"}};
+  auto core = localkube::detail::core_event_from_v1(v1);
+  EXPECT_EQ(core["apiVersion"], "v1");
+  EXPECT_EQ(core["involvedObject"]["name"], "p");
+  EXPECT_EQ(core["message"], "hello");
+  EXPECT_EQ(core["reportingComponent"], "c");
+  EXPECT_EQ(core["count"], 2);
+  EXPECT_EQ(core["reason"], "R");
+  EXPECT_EQ(localkube::detail::v1_event_from_core(core), v1);
 }
 
 TEST(LocalServer, PersistsStateAcrossRestarts) {

@@ -122,6 +122,30 @@ TEST_F(LocalVolumes, EachVolumeTypeIsAHostDirectoryNamedInTheMountTable) {
   EXPECT_TRUE(scratch.ends_with("/volumes/scratch/a/b")) << scratch;
 }
 
+// The kubelet reads the message from the container's own terminationMessagePath: inside a volume
+// mounted over it, or the path itself on this machine.
+TEST_F(LocalVolumes, TheTerminationMessageComesFromTheDeclaredPath) {
+  // The container writes through the mount's host directory, as a program here reads it from
+  // KOPIUR_LOCAL_MOUNTS; the kubelet finds it from the declared /results/message.
+  const auto results = dir_.path() / "results";
+  fs::create_directories(results);
+  auto in_volume = pod("in-volume", "printf 'from the volume' > " + (results / "message").string(),
+                       {{{"name", "results"}, {"mountPath", "/results"}}},
+                       {{{"name", "results"}, {"hostPath", {{"path", results.string()}}}}});
+  in_volume["spec"]["containers"][0]["terminationMessagePath"] = "/results/message";
+  create(resources::kPods, in_volume);
+  const auto host_file = (dir_.path() / "host-message").string();
+  auto on_host =
+      pod("on-host", "printf 'from the host path' > " + host_file, json::array(), json::array());
+  on_host["spec"]["containers"][0]["terminationMessagePath"] = host_file;
+  create(resources::kPods, on_host);
+  for (const auto& [name, expected] :
+       {std::pair{"in-volume", "from the volume"}, std::pair{"on-host", "from the host path"}}) {
+    const auto done = await_pod(name, [](const json& p) { return phase(p) == "Succeeded"; });
+    EXPECT_EQ(container_state(done)["terminated"].value("message", ""), expected) << name;
+  }
+}
+
 TEST_F(LocalVolumes, AClaimKeepsItsDataAcrossPods) {
   const json mounts = {{{"name", "data"}, {"mountPath", "/data"}}};
   const json volumes = {{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "shared"}}}}};

@@ -3,16 +3,18 @@
 // LocalApiServer: a small Kubernetes API server on 127.0.0.1 for development and tests, enough
 // for the real kubectl and for kopiur's own client: discovery (/api, /apis, group/version
 // resource lists, /version), CRD registration, namespaces, Secrets, ConfigMaps, PVCs, Jobs, Pods,
-// Events (core and events.k8s.io) and any kind a CRD defines; get, list (label and field
-// selectors), watch (chunked JSON lines, resourceVersion, bookmarks, 410 Expired when the
-// history is too old), create, update, merge/JSON/strategic patch, server-side apply (as a merge
-// that creates when missing), delete with finalizers and deletionTimestamp, the status
-// subresource, 409 on resourceVersion conflicts, Kubernetes Status bodies for every error.
-// kopiur kinds are validated with the same C++ description the CRDs come from (422 + field paths).
-// State lives in memory and, with Options::data_dir, in <data_dir>/state.json (written on every
-// change; watch history is not kept across restarts, so old watches get 410 and re-list).
-// With Options::run_jobs it also acts as the Job controller and a kubelet: a Job's Pods are
-// created from its template and run as local processes (the container's command, args and env),
+// Events (one store served as core/v1 and events.k8s.io/v1) and any kind a CRD defines; get,
+// list (label and field selectors, `limit` and `continue` pages), watch (chunked JSON lines,
+// resourceVersion, bookmarks, 410 Expired when the history is too old), create, update,
+// merge/JSON/strategic patch, server-side apply (as a merge that creates when missing), delete with
+// finalizers and deletionTimestamp, the status subresource, 409 on resourceVersion conflicts,
+// Kubernetes Status bodies for every error. Names, labels and annotations are validated as the API
+// server does, unknown fields follow fieldValidation (Strict/Warn/Ignore), and kopiur kinds are
+// validated with the same C++ description the CRDs come from; every 422 carries details
+// (docs/kubernetes.md). State lives in memory and, with Options::data_dir, in <data_dir>/state.json
+// (written on every change; watch history is not kept across restarts, so old watches get 410 and
+// re-list). With Options::run_jobs it also acts as the Job controller and a kubelet: a Job's Pods
+// are created from its template and run as local processes (the container's command, args and env),
 // and each container's exit code and termination message land in the Pod status, the Job's
 // counts and conditions follow (Complete, or Failed with BackoffLimitExceeded/DeadlineExceeded),
 // and `kubectl logs` reads their output (pods/log). See detail/kubelet.hpp for what differs from

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <utility>
 
+#include "localkube/detail/event_views.hpp"
 #include "localkube/detail/tables.hpp"
 
 namespace kopiur::localkube::detail {
@@ -121,11 +122,25 @@ http::Response error_response(const Error& error) {
   return json_response(error.http_status, status_body(error));
 }
 
-http::Response reply(const Context& ctx, const ApiRequest& req, const ResourceType& rt,
-                     const Result<json>& result, int code) {
+http::Response reply(const Context& ctx, const ApiRequest& req, const Target& t,
+                     const Result<json>& result, int code,
+                     const std::vector<std::string>& warnings) {
   if (!result.ok()) return error_response(result.error());
-  if (req.wants_table()) return json_response(200, to_table(rt, {*result}, ctx.store.current_rv()));
-  return json_response(code, *result);
+  auto response = req.wants_table()
+                      ? json_response(200, to_table(t.rt, {*result}, ctx.store.current_rv()))
+                      : json_response(code, to_served(t, *result));
+  for (const auto& w : warnings) {
+    response.headers.emplace("Warning", "299 - " + json(w).dump());
+  }
+  return response;
+}
+
+json to_served(const Target& t, json stored) {
+  return is_events_v1(t.served) ? v1_event_from_core(std::move(stored)) : stored;
+}
+
+json to_stored(const Target& t, json served) {
+  return is_events_v1(t.served) ? core_event_from_v1(std::move(served)) : served;
 }
 
 }  // namespace kopiur::localkube::detail

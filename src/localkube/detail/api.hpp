@@ -47,8 +47,11 @@ class ApiRequest {
 };
 
 // The resource a URL names: its type, namespace, name and subresource ("status", "log").
+// `rt` is the type objects are stored as, `served` the one the URL names: they differ only for
+// events.k8s.io/v1 Events, kept in the core/v1 Event store (event_views.hpp).
 struct Target {
   ResourceType rt;
+  ResourceType served;
   std::string ns;
   std::string name;
   std::string sub;
@@ -72,8 +75,14 @@ json status_body(const Error& error);
 
 http::Response json_response(int code, const json& body);
 http::Response error_response(const Error& error);
-// The answer to a write or get: the object (or its table row), else the error's Status.
-http::Response reply(const Context& ctx, const ApiRequest& req, const ResourceType& rt,
-                     const Result<json>& result, int code);
+// The answer to a write or get: the object as t.served shows it (or its table row), else the
+// error's Status.
+// `warnings` go out as `Warning: 299 - "<text>"` headers, which kubectl prints.
+http::Response reply(const Context& ctx, const ApiRequest& req, const Target& t,
+                     const Result<json>& result, int code,
+                     const std::vector<std::string>& warnings = {});
+// An object between its stored form and the form the URL's API serves.
+json to_served(const Target& t, json stored);
+json to_stored(const Target& t, json served);
 
 }  // namespace kopiur::localkube::detail

@@ -5,6 +5,7 @@
 #include "kube/detail/base64.hpp"
 #include "localkube/detail/config_objects.hpp"
 #include "localkube/detail/local_store.hpp"
+#include "localkube/detail/validation.hpp"
 
 namespace kopiur::localkube::detail {
 namespace {
@@ -13,7 +14,7 @@ using nlohmann::json;
 
 Error invalid(const std::string& kind, const json& object, const std::string& detail) {
   const auto name = object.contains("metadata") ? object["metadata"].value("name", "") : "";
-  return api_error(422, "Invalid", kind + " \"" + name + "\" is invalid: " + detail);
+  return invalid_error(kind, name, {detail});
 }
 
 void set_default(json& object, const char* key, const json& value) {
@@ -344,11 +345,21 @@ Status prepare_secret(json& secret) {
   return {};
 }
 
+// A new Namespace is Active with the "kubernetes" finalizer, whatever its body says.
+void prepare_namespace(json& ns, bool creating) {
+  if (!creating) return;
+  ns["status"] = {{"phase", "Active"}};
+  if (!ns.contains("spec") || !ns["spec"].is_object()) ns["spec"] = json::object();
+  set_default(ns["spec"], "finalizers", json::array({"kubernetes"}));
+}
+
 }  // namespace
 
 Status prepare_builtin(const ResourceType& rt, json& object, const json* old) {
+  if (auto meta = validate_metadata(rt, object, old); !meta.ok()) return meta;
   if (rt.custom) return {};
   const bool creating = old == nullptr;
+  if (rt.group.empty() && rt.kind == "Namespace") prepare_namespace(object, creating);
   if (rt.group.empty() && rt.kind == "Secret") return prepare_secret(object);
   if (rt.group.empty() && rt.kind == "Pod") return prepare_pod(object, creating);
   if (rt.group == "batch" && rt.kind == "Job") return prepare_job(object, creating, old);

@@ -6,6 +6,7 @@
 
 #include "localkube/detail/builtin_objects.hpp"
 #include "localkube/detail/local_store.hpp"
+#include "localkube/detail/validation.hpp"
 
 namespace kopiur::localkube::detail {
 namespace {
@@ -20,10 +21,8 @@ class Problems {
   }
   [[nodiscard]] Status status(const std::string& kind, const json& object) const {
     if (items_.empty()) return {};
-    std::string joined;
-    for (const auto& p : items_) joined += (joined.empty() ? "" : ", ") + p;
     const auto name = object.value("metadata", json::object()).value("name", "");
-    return api_error(422, "Invalid", kind + " \"" + name + "\" is invalid: " + joined);
+    return invalid_error(kind, name, items_);
   }
 
  private:

@@ -31,7 +31,7 @@ http::Response remove(Context& ctx, const Target& t, const ApiRequest& req) {
   if (!dry.ok()) return error_response(dry.error());
   const auto body_dry = delete_options_dry_run(req);
   if (!body_dry.ok()) return error_response(body_dry.error());
-  return reply(ctx, req, t.rt, ctx.store.remove(t.rt, t.ns, t.name, *dry || *body_dry), 200);
+  return reply(ctx, req, t, ctx.store.remove(t.rt, t.ns, t.name, *dry || *body_dry), 200);
 }
 
 }  // namespace kopiur::localkube::detail

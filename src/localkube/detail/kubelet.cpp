@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -67,6 +68,29 @@ std::optional<std::map<std::string, std::string>> decoded_data(const json& objec
   return out;
 }
 
+// Where a container's terminationMessagePath is on this machine: inside the volume mounted over
+// it, else the path itself (a container here sees the host's files).
+std::string declared_message_host_path(const std::string& path,
+                                       const std::vector<LocalMount>& mounts) {
+  for (const auto& m : mounts) {
+    if (path == m.mount_path) return m.host_path;
+    if (path.rfind(m.mount_path + "/", 0) == 0) {
+      return m.host_path + path.substr(m.mount_path.size());
+    }
+  }
+  return path;
+}
+
+// What the container wrote at its declared terminationMessagePath during this run ("" when the
+// file is absent, unchanged since the start, or not a regular file).
+std::string declared_message(const std::string& path,
+                             const std::optional<fs::file_time_type>& before) {
+  std::error_code ec;
+  const auto mtime = fs::last_write_time(path, ec);
+  if (ec || (before && *before == mtime) || !fs::is_regular_file(path, ec)) return {};
+  return read_range(path, 0, kMaxMessageBytes);
+}
+
 }  // namespace
 
 struct LocalKubelet::ContainerRun {
@@ -74,6 +98,10 @@ struct LocalKubelet::ContainerRun {
   std::string image;
   std::string log_path;
   std::string message_path;
+  // The container's terminationMessagePath on this machine, and its modification time when the
+  // container started (nullopt: absent), so only a message written by this run is read.
+  std::string declared_message_path;
+  std::optional<fs::file_time_type> declared_before;
   std::string message_policy;
   std::unique_ptr<process::Process> process;
   std::string container_id;
@@ -313,6 +341,8 @@ LocalKubelet::ContainerPlan LocalKubelet::plan_container(const json& container, 
   c.image = field::text(container, "image");
   c.log_path = (fs::path(run.dir) / (c.name + ".log")).string();
   c.message_path = (fs::path(run.dir) / (c.name + ".termination-log")).string();
+  c.declared_message_path = declared_message_host_path(
+      field::text(container, "terminationMessagePath", "/dev/termination-log"), mounts);
   c.message_policy = field::text(container, "terminationMessagePolicy", "File");
   plan.env = options_.base_env;
   plan.env.push_back("HOSTNAME=" + run.name);
@@ -351,6 +381,10 @@ void LocalKubelet::launch_locked(PodRun& run, std::vector<ContainerPlan>& plans)
     auto& plan = plans[i];
     c.started_at = now_rfc3339();
     { std::ofstream(c.message_path, std::ios::trunc); }
+    std::error_code ec;
+    if (const auto mtime = fs::last_write_time(c.declared_message_path, ec); !ec) {
+      c.declared_before = mtime;
+    }
     process::UniqueFd log(
         ::open(c.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
     if (plan.start_error.empty() && !log.valid()) {
@@ -389,6 +423,7 @@ void LocalKubelet::await_container(PodRun* run, std::size_t index) {
   const auto status = c.process->wait();
   // Read the message before taking the lock: the files are this container's alone.
   auto message = read_range(c.message_path, 0, kMaxMessageBytes);
+  if (message.empty()) message = declared_message(c.declared_message_path, c.declared_before);
   if (message.empty() && !status.success() && c.message_policy == "FallbackToLogsOnError") {
     message = log_tail(c.log_path);
   }

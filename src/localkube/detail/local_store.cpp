@@ -12,6 +12,7 @@
 #include "kopiur/api/meta.hpp"
 
 #include "localkube/detail/builtin_objects.hpp"
+#include "localkube/detail/validation.hpp"
 #include "localkube/detail/webhook_calls.hpp"
 
 namespace kopiur::localkube::detail {
@@ -58,6 +59,23 @@ bool has_finalizers(const json& object) {
   const auto& meta = object.at("metadata");
   return meta.contains("finalizers") && meta["finalizers"].is_array() &&
          !meta["finalizers"].empty();
+}
+
+// Sets deletionTimestamp; generation moves with it, as a real server's BeforeDelete does.
+void mark_deleted(json& object) {
+  auto& meta = object["metadata"];
+  meta["deletionTimestamp"] = now_rfc3339();
+  meta["deletionGracePeriodSeconds"] = 0;
+  meta["generation"] = meta.value("generation", std::int64_t{1}) + 1;
+}
+
+// Whether a write changes nothing: the same object but for a resourceVersion the client left out.
+bool same_content(json next, const json& old) {
+  const auto& old_meta = old["metadata"];
+  if (old_meta.contains("resourceVersion")) {
+    next["metadata"]["resourceVersion"] = old_meta["resourceVersion"];
+  }
+  return next == old;
 }
 
 // Everything except metadata and status: a change here bumps metadata.generation.
@@ -182,6 +200,10 @@ LocalStore::LocalStore(Options options) : options_(std::move(options)) {
         builtin("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
                 "customresourcedefinitions", false, true, {"crd", "crds"})}) {
     resources_[rt.key()] = rt;
+  }
+  // `kubectl get all`, as a cluster lists it (of the kinds served here).
+  for (const char* key : {"/pods", "/services", "batch/jobs", "apps/deployments"}) {
+    resources_.at(key).categories = {"all"};
   }
   // The namespaces a fresh cluster has.
   const auto ns_type = resources_.at("/namespaces");
@@ -327,10 +349,8 @@ Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, j
   if (name.empty()) {
     const auto generate = meta.value("generateName", "");
     if (generate.empty()) {
-      return api_error(422, "Invalid",
-                       rt.kind +
-                           " is invalid: metadata.name: Required value: "
-                           "name or generateName is required");
+      return invalid_error(rt.group.empty() ? rt.kind : rt.kind + "." + rt.group, "",
+                           {"metadata.name: Required value: name or generateName is required"});
     }
     name = generate + new_uid().substr(0, 5);
     meta["name"] = name;
@@ -499,9 +519,6 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
     } else {
       meta.erase("deletionTimestamp");
     }
-    if (spec_part(next) != spec_part(*old)) {
-      meta["generation"] = old_meta.value("generation", std::int64_t{1}) + 1;
-    }
     next["apiVersion"] = (*old)["apiVersion"];
     next["kind"] = (*old)["kind"];
     if (!status_only) {
@@ -512,7 +529,11 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
     } else if (auto status = validate_locked(rt, next); !status.ok()) {
       return status.error();
     }
-    if (next == *old) return next;  // no-op writes keep the resourceVersion, as Kubernetes does
+    // After the defaults (a Secret's stringData folded into data), so a re-apply is no change.
+    if (spec_part(next) != spec_part(*old)) {
+      meta_of(next)["generation"] = old_meta.value("generation", std::int64_t{1}) + 1;
+    }
+    if (same_content(next, *old)) return *old;  // no-op writes keep the resourceVersion
   }
   next["apiVersion"] = rt.api_version();
   next["kind"] = rt.kind;
@@ -563,15 +584,13 @@ Result<json> LocalStore::remove(const ResourceType& rt, const std::string& ns,
   json object = it->second;
   if (dry_run) {
     if (has_finalizers(object) && !object["metadata"].contains("deletionTimestamp")) {
-      object["metadata"]["deletionTimestamp"] = now_rfc3339();
-      object["metadata"]["deletionGracePeriodSeconds"] = 0;
+      mark_deleted(object);
     }
     return object;
   }
   if (has_finalizers(object)) {
     if (!object["metadata"].contains("deletionTimestamp")) {
-      object["metadata"]["deletionTimestamp"] = now_rfc3339();
-      object["metadata"]["deletionGracePeriodSeconds"] = 0;
+      mark_deleted(object);
       object["metadata"]["resourceVersion"] = std::to_string(++rv_);
       it->second = object;
       record_locked("MODIFIED", rt, object);
@@ -608,7 +627,7 @@ void LocalStore::cascade_namespace_delete_locked(const std::string& ns) {
     json object = objects_[key];
     object["metadata"]["resourceVersion"] = std::to_string(++rv_);
     if (has_finalizers(object)) {
-      object["metadata"]["deletionTimestamp"] = now_rfc3339();
+      mark_deleted(object);
       objects_[key] = object;
       record_locked("MODIFIED", rt, object);
     } else {

@@ -3,7 +3,10 @@
 // computed from the current one under the store's lock, so concurrent patches lose nothing.
 #include <exception>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "localkube/detail/field_validation.hpp"
 #include "localkube/detail/handlers.hpp"
 
 namespace kopiur::localkube::detail {
@@ -36,18 +39,43 @@ LocalStore::Patcher merge_with(json patch) {
   };
 }
 
-http::Response apply(Context& ctx, const Target& t, const ApiRequest& req, bool dry_run) {
+// The patched object's undeclared fields are dropped (or refused) as fieldValidation says; the
+// rules were gathered before, since this runs under the store's lock.
+LocalStore::Patcher with_field_check(const FieldRules& rules, LocalStore::Patcher inner,
+                                     std::vector<std::string>& warnings) {
+  return [&rules, &warnings, inner = std::move(inner)](const json& current) -> Result<json> {
+    auto next = inner(current);
+    if (!next.ok()) return next;
+    if (auto s = check_fields(rules, *next, warnings); !s.ok()) return s.error();
+    return next;
+  };
+}
+
+// A patch applies to the object as the URL's API shows it (an events.k8s.io Event's `note`, not
+// the stored `message`).
+LocalStore::Patcher on_served_form(const Target& t, LocalStore::Patcher inner) {
+  if (t.rt.key() == t.served.key()) return inner;
+  return [t, inner = std::move(inner)](const json& current) -> Result<json> {
+    auto next = inner(to_served(t, current));
+    if (!next.ok()) return next;
+    return to_stored(t, std::move(*next));
+  };
+}
+
+http::Response apply(Context& ctx, const Target& t, const ApiRequest& req, bool dry_run,
+                     const FieldRules& rules) {
   if (!req.has_param("fieldManager")) {
     return error_response(
         api_err(400, "BadRequest", "PATCH with apply-patch+yaml needs the fieldManager parameter"));
   }
-  auto body = typed_body(req, t.rt);
+  auto body = typed_body(req, t.served);
   if (!body.ok()) return error_response(body.error());
   const bool status_only = !t.sub.empty();
-  return reply(ctx, req, t.rt,
-               ctx.store.patch(t.rt, t.ns, t.name, merge_with(std::move(*body)), status_only,
-                               /*create_if_missing=*/!status_only, dry_run),
-               200);
+  std::vector<std::string> warnings;
+  auto patcher = with_field_check(rules, merge_with(std::move(*body)), warnings);
+  auto result = ctx.store.patch(t.rt, t.ns, t.name, on_served_form(t, std::move(patcher)),
+                                status_only, /*create_if_missing=*/!status_only, dry_run);
+  return reply(ctx, req, t, result, 200, warnings);
 }
 
 // The patcher for a merge or JSON patch body of content type `type`, or the error to answer.
@@ -78,9 +106,10 @@ Result<LocalStore::Patcher> patcher_for(const std::string& type, const json& bod
     });
   }
   return api_err(415, "UnsupportedMediaType",
-                 "unsupported patch type \"" + type +
-                     "\"; use application/merge-patch+json, application/json-patch+json "
-                     "or application/apply-patch+yaml");
+                 "the body of the request was in an unknown format - accepted media types "
+                 "include: application/json-patch+json, application/merge-patch+json, "
+                 "application/apply-patch+yaml" +
+                     std::string(t.rt.custom ? "" : ", application/strategic-merge-patch+json"));
 }
 
 }  // namespace
@@ -88,16 +117,23 @@ Result<LocalStore::Patcher> patcher_for(const std::string& type, const json& bod
 http::Response patch(Context& ctx, const Target& t, const ApiRequest& req) {
   const auto dry = dry_run_of(req);
   if (!dry.ok()) return error_response(dry.error());
+  const auto rules = field_rules(ctx.store, t, req);
+  if (!rules.ok()) return error_response(rules.error());
   const auto type = req.header("content-type");
-  if (type.rfind("application/apply-patch+yaml", 0) == 0) return apply(ctx, t, req, *dry);
+  if (type.rfind("application/apply-patch+yaml", 0) == 0) {
+    return apply(ctx, t, req, *dry, *rules);
+  }
   const auto body = json::parse(req.body(), nullptr, false);
   if (body.is_discarded()) {
     return error_response(api_err(400, "BadRequest", "the patch body is not valid JSON"));
   }
   auto patcher = patcher_for(type, body, t);
   if (!patcher.ok()) return error_response(patcher.error());
-  return reply(ctx, req, t.rt,
-               ctx.store.patch(t.rt, t.ns, t.name, *patcher, !t.sub.empty(), false, *dry), 200);
+  std::vector<std::string> warnings;
+  auto checked = with_field_check(*rules, std::move(*patcher), warnings);
+  auto result = ctx.store.patch(t.rt, t.ns, t.name, on_served_form(t, std::move(checked)),
+                                !t.sub.empty(), false, *dry);
+  return reply(ctx, req, t, result, 200, warnings);
 }
 
 }  // namespace kopiur::localkube::detail

@@ -1,14 +1,16 @@
-// GET of one object and of collections (lists with label and field selectors, or watches).
+// GET of one object and of collections (lists with label and field selectors, paged with limit
+// and continue, or watches).
 #include <utility>
 #include <vector>
 
 #include "localkube/detail/handlers.hpp"
+#include "localkube/detail/list_pages.hpp"
 #include "localkube/detail/tables.hpp"
 
 namespace kopiur::localkube::detail {
 
 http::Response get_or_list(Context& ctx, const Target& t, const ApiRequest& req) {
-  if (!t.name.empty()) return reply(ctx, req, t.rt, ctx.store.get(t.rt, t.ns, t.name), 200);
+  if (!t.name.empty()) return reply(ctx, req, t, ctx.store.get(t.rt, t.ns, t.name), 200);
   std::string error;
   auto labels = LabelSelector::parse(req.param("labelSelector"), &error);
   if (!labels) return error_response(api_err(400, "BadRequest", error));
@@ -18,16 +20,27 @@ http::Response get_or_list(Context& ctx, const Target& t, const ApiRequest& req)
   if (watch_param == "true" || watch_param == "1") {
     return watch(ctx, t, req, std::move(*labels), std::move(*fields));
   }
-  auto [objects, rv] = ctx.store.list(t.rt, t.ns);
-  std::vector<json> matching;
-  for (auto& object : objects) {
-    if (labels->matches(object) && fields->matches(object)) matching.push_back(std::move(object));
+  const bool filtered = !req.param("labelSelector").empty() || !req.param("fieldSelector").empty();
+  auto page = list_page(
+      ctx.store, t, req,
+      [&](const json& object) { return labels->matches(object) && fields->matches(object); },
+      filtered);
+  if (!page.ok()) return error_response(page.error());
+  if (!page->expired_next.empty()) return continue_expired_response(*page);
+  json meta = {{"resourceVersion", std::to_string(page->resource_version)}};
+  if (!page->next.empty()) meta["continue"] = page->next;
+  if (page->remaining) meta["remainingItemCount"] = *page->remaining;
+  if (req.wants_table()) {
+    auto table = to_table(t.rt, page->items, page->resource_version);
+    table["metadata"] = meta;
+    return json_response(200, table);
   }
-  if (req.wants_table()) return json_response(200, to_table(t.rt, matching, rv));
-  return json_response(200, {{"kind", t.rt.kind + "List"},
-                             {"apiVersion", t.rt.api_version()},
-                             {"metadata", {{"resourceVersion", std::to_string(rv)}}},
-                             {"items", matching}});
+  json items = json::array();
+  for (auto& object : page->items) items.push_back(to_served(t, std::move(object)));
+  return json_response(200, {{"kind", t.served.kind + "List"},
+                             {"apiVersion", t.served.api_version()},
+                             {"metadata", meta},
+                             {"items", std::move(items)}});
 }
 
 }  // namespace kopiur::localkube::detail

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "localkube/detail/discovery.hpp"
+#include "localkube/detail/event_views.hpp"
 #include "localkube/detail/handlers.hpp"
 
 namespace kopiur::localkube::detail {
@@ -72,6 +73,10 @@ Result<Target> resolve(const LocalStore& store, const std::vector<std::string>& 
     const auto rt = store.find(group, version, rest[0]);
     if (!rt) return not_found();
     t.rt = *rt;
+  }
+  t.served = t.rt;
+  if (is_events_v1(t.rt)) {
+    if (auto core = store.find("", "v1", "events")) t.rt = *core;
   }
   if (rest.size() > 3) return not_found();
   if (rest.size() >= 2) t.name = rest[1];

@@ -41,8 +41,48 @@ json eval_path(const json& object, const std::string& path) {
   return *node;
 }
 
-// The columns kubectl shows for Jobs that are not plain paths.
+// STATUS of a Pod as kubectl's printer words it: the phase, or the pod's reason, or what its
+// containers wait for or ended with (Completed, Error, CreateContainerConfigError, ...),
+// "Terminating" while it is deleted.
+std::string pod_status_cell(const json& pod) {
+  const auto& status = field::map(pod, "status");
+  std::string reason = field::text(status, "phase", "Pending");
+  if (!field::text(status, "reason").empty()) reason = field::text(status, "reason");
+  const auto& containers = field::list(status, "containerStatuses");
+  for (auto it = containers.rbegin(); it != containers.rend(); ++it) {
+    const auto& state = field::map(*it, "state");
+    const auto& waiting = field::map(state, "waiting");
+    const auto& terminated = field::map(state, "terminated");
+    if (!field::text(waiting, "reason").empty()) {
+      reason = field::text(waiting, "reason");
+    } else if (!field::text(terminated, "reason").empty()) {
+      reason = field::text(terminated, "reason");
+    } else if (!terminated.empty()) {
+      const auto signal = field::integer(terminated, "signal", 0);
+      reason = signal != 0
+                   ? "Signal:" + std::to_string(signal)
+                   : "ExitCode:" + std::to_string(field::integer(terminated, "exitCode", 0));
+    }
+  }
+  if (field::map(pod, "metadata").contains("deletionTimestamp")) reason = "Terminating";
+  return reason;
+}
+
+// The columns kubectl shows for Pods, Jobs and Events that are not plain paths.
 json computed_cell(const json& object, const std::string& which) {
+  if (which == "@pod-status") return pod_status_cell(object);
+  if (which == "@pod-ready" || which == "@pod-restarts") {
+    const auto& status = field::map(object, "status");
+    std::int64_t ready = 0;
+    std::int64_t restarts = 0;
+    for (const auto& c : field::list(status, "containerStatuses")) {
+      ready += field::flag(c, "ready") ? 1 : 0;
+      restarts += field::integer(c, "restartCount", 0);
+    }
+    if (which == "@pod-restarts") return restarts;
+    const auto total = field::list(field::map(object, "spec"), "containers").size();
+    return std::to_string(ready) + "/" + std::to_string(total);
+  }
   if (which == "@event-object") {  // kind/name of what the Event is about, as kubectl prints it
     const auto& involved = field::map(object, "involvedObject");
     std::string kind = field::text(involved, "kind");
@@ -94,7 +134,15 @@ json to_table(const ResourceType& rt, const std::vector<json>& objects, std::int
       paths.emplace_back(".metadata.creationTimestamp", "date");
     }
   } else {
-    if (rt.kind == "Namespace" || rt.kind == "Pod" || rt.kind == "PersistentVolumeClaim") {
+    if (rt.kind == "Pod" && rt.group.empty()) {
+      for (const auto& [name, path] :
+           {std::pair{"Ready", "@pod-ready"}, std::pair{"Status", "@pod-status"},
+            std::pair{"Restarts", "@pod-restarts"}}) {
+        columns.push_back(
+            plain_column(name, name == std::string("Restarts") ? "integer" : "string"));
+        paths.emplace_back(path, "string");
+      }
+    } else if (rt.kind == "Namespace" || rt.kind == "PersistentVolumeClaim") {
       columns.push_back(plain_column("Status", "string"));
       paths.emplace_back(".status.phase", "string");
     }
@@ -121,10 +169,6 @@ json to_table(const ResourceType& rt, const std::vector<json>& objects, std::int
     json cells = json::array({object["metadata"].value("name", "")});
     for (const auto& [path, type] : paths) {
       auto value = path[0] == '@' ? computed_cell(object, path) : eval_path(object, path);
-      if (rt.kind == "Pod" && path == ".status.phase" &&
-          field::map(object, "metadata").contains("deletionTimestamp")) {
-        value = "Terminating";
-      }
       if (type == "date") {
         cells.push_back(value.is_string() ? age(value.get<std::string>()) : "<unknown>");
       } else if (value.is_null()) {

@@ -53,8 +53,8 @@ class WatchStream final : public StreamPump::Stream {
     const auto now = Clock::now();
     if (spec_.bookmarks && now >= next_bookmark_) {
       next_bookmark_ = now + spec_.bookmark_interval;
-      if (!send("BOOKMARK", {{"kind", spec_.target.rt.kind},
-                             {"apiVersion", spec_.target.rt.api_version()},
+      if (!send("BOOKMARK", {{"kind", spec_.target.served.kind},
+                             {"apiVersion", spec_.target.served.api_version()},
                              {"metadata", {{"resourceVersion", std::to_string(cursor_)}}}})) {
         return std::nullopt;
       }
@@ -74,7 +74,9 @@ class WatchStream final : public StreamPump::Stream {
   }
 
   bool send(const std::string& type, const json& object) {
-    return writer_->write(to_text({{"type", type}, {"object", object}}) + "\n");
+    const json served =
+        type == "ERROR" || type == "BOOKMARK" ? object : to_served(spec_.target, object);
+    return writer_->write(to_text({{"type", type}, {"object", served}}) + "\n");
   }
 
   bool send_initial() {

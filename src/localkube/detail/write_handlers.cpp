@@ -1,14 +1,27 @@
 // Create (POST) and update (PUT), and the request-body rules every write shares: JSON or YAML
 // objects only, kind and apiVersion matching the URL, dryRun=All or nothing.
+#include <cctype>
 #include <iterator>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "kube/detail/yaml_json.hpp"
+#include "localkube/detail/field_validation.hpp"
 #include "localkube/detail/handlers.hpp"
 
 namespace kopiur::localkube::detail {
 namespace {
+
+// JSON or YAML, or a server-side apply's YAML (a missing Content-Type is read as JSON, as a real
+// server does); parameters such as "; charset=utf-8" do not matter.
+bool readable_media_type(const std::string& content_type) {
+  auto type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type.empty() || type == "application/json" || type == "application/yaml" ||
+         type == "application/apply-patch+yaml" || type == "*/*";
+}
 
 Result<json> parse_body(const ApiRequest& req) {
   if (req.header("content-type").find("protobuf") != std::string::npos) {
@@ -17,6 +30,11 @@ Result<json> parse_body(const ApiRequest& req) {
                    "generators (kubectl create job/secret/configmap ...) send protobuf, so write "
                    "the object as YAML (add --dry-run=client -o yaml) and use kubectl apply -f or "
                    "create -f");
+  }
+  if (!readable_media_type(req.header("content-type"))) {
+    return api_err(415, "UnsupportedMediaType",
+                   "the body of the request was in an unknown format - accepted media types "
+                   "include: application/json, application/yaml");
   }
   auto body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
@@ -74,18 +92,29 @@ Result<json> typed_body(const ApiRequest& req, const ResourceType& rt) {
 http::Response create(Context& ctx, const Target& t, const ApiRequest& req) {
   const auto dry = dry_run_of(req);
   if (!dry.ok()) return error_response(dry.error());
-  auto body = typed_body(req, t.rt);
+  auto body = typed_body(req, t.served);
   if (!body.ok()) return error_response(body.error());
-  return reply(ctx, req, t.rt, ctx.store.create(t.rt, t.ns, std::move(*body), *dry), 201);
+  const auto rules = field_rules(ctx.store, t, req);
+  if (!rules.ok()) return error_response(rules.error());
+  std::vector<std::string> warnings;
+  if (auto s = check_fields(*rules, *body, warnings); !s.ok()) return error_response(s.error());
+  return reply(ctx, req, t, ctx.store.create(t.rt, t.ns, to_stored(t, std::move(*body)), *dry), 201,
+               warnings);
 }
 
 http::Response update(Context& ctx, const Target& t, const ApiRequest& req) {
   const auto dry = dry_run_of(req);
   if (!dry.ok()) return error_response(dry.error());
-  auto body = typed_body(req, t.rt);
+  auto body = typed_body(req, t.served);
   if (!body.ok()) return error_response(body.error());
-  return reply(ctx, req, t.rt,
-               ctx.store.update(t.rt, t.ns, t.name, std::move(*body), !t.sub.empty(), *dry), 200);
+  const auto rules = field_rules(ctx.store, t, req);
+  if (!rules.ok()) return error_response(rules.error());
+  std::vector<std::string> warnings;
+  if (auto s = check_fields(*rules, *body, warnings); !s.ok()) return error_response(s.error());
+  return reply(
+      ctx, req, t,
+      ctx.store.update(t.rt, t.ns, t.name, to_stored(t, std::move(*body)), !t.sub.empty(), *dry),
+      200, warnings);
 }
 
 }  // namespace kopiur::localkube::detail
