@@ -47,7 +47,8 @@ class WatchStream final : public StreamPump::Stream {
     if (!events) return expire();  // fell out of the history
     for (const auto& event : *events) {
       cursor_ = std::max(cursor_, event.rv);
-      if (matches(event.object) && !send(event.type, event.object)) return std::nullopt;
+      // The line is serialised once in the store and shared by every watcher.
+      if (matches(*event.object) && !writer_->write(*event.line)) return std::nullopt;
     }
     cursor_ = std::max(cursor_, snapshot_rv);
     const auto now = Clock::now();
@@ -74,14 +75,15 @@ class WatchStream final : public StreamPump::Stream {
   }
 
   bool send(const std::string& type, const json& object) {
-    return writer_->write(to_text({{"type", type}, {"object", object}}) + "\n");
+    // Written around the object's text, so the object is not copied into a new document.
+    return writer_->write("{\"type\":\"" + type + "\",\"object\":" + to_text(object) + "}\n");
   }
 
   bool send_initial() {
     initial_pending_ = false;
-    auto [objects, rv] = store_.list(spec_.target.rt, spec_.target.ns);
+    auto [objects, rv] = store_.list_shared(spec_.target.rt, spec_.target.ns);
     for (const auto& object : objects) {
-      if (matches(object) && !send("ADDED", object)) return false;
+      if (matches(*object) && !send("ADDED", *object)) return false;
     }
     cursor_ = rv;
     return true;
