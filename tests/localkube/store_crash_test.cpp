@@ -26,7 +26,7 @@ using namespace std::chrono_literals;
 // A started kopiur-localkube and its URL, or a failure saying why it did not start.
 struct CrashTestServer {
   explicit CrashTestServer(const std::string& data_dir)
-      : child(test::program_path("kopiur-localkube"),
+      : child(test::program_path("localkube/kopiur-localkube"),
               {"--listen", "127.0.0.1:0", "--data-dir", data_dir}) {
     const bool up = child.wait_for_stdout(
         [](const std::string& out) { return out.find('\n') != std::string::npos; }, 20s);
