@@ -207,10 +207,11 @@ TEST(StoreLog, WatchHistorySharesTheStoredObject) {
   ASSERT_EQ(events->size(), 1U);
   const auto listed = store.list_shared(configmaps, "default").first;
   ASSERT_EQ(listed.size(), 1U);
-  EXPECT_EQ(events->front().object.get(), listed.front().get()) << "one object, not a copy";
+  EXPECT_EQ(events->front().object.get(), listed.front().object.get()) << "one object, not a copy";
   const auto line = json::parse(*events->front().line);
   EXPECT_EQ(line["type"], "ADDED");
-  EXPECT_EQ(line["object"], *listed.front());
+  EXPECT_EQ(line["object"], *listed.front().object);
+  EXPECT_EQ(json::parse(*listed.front().text), *listed.front().object);
 }
 
 }  // namespace

@@ -231,16 +231,24 @@ Result<json> LocalStore::get(const ResourceType& rt, const std::string& ns,
   return *it->second.object;
 }
 
-std::pair<std::vector<std::shared_ptr<const json>>, std::int64_t> LocalStore::list_shared(
+std::pair<std::vector<StoredObject>, std::int64_t> LocalStore::list_shared(
     const ResourceType& rt, const std::string& ns) const {
   std::lock_guard lock(mu_);
-  std::vector<ObjectPtr> out;
+  std::vector<StoredObject> out;
   const auto prefix = rt.key() + "\n" + (ns.empty() ? "" : ns + "\n");
   for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
-    out.push_back(it->second.object);
+    out.push_back(it->second);
   }
   return {std::move(out), rv_};
+}
+
+void LocalStore::set_entry_locked(const Key& key, json object) {
+  auto& entry = objects_[key];
+  live_bytes_ -= entry.text ? entry.text->size() : 0;
+  entry.object = std::make_shared<const json>(std::move(object));
+  entry.text = std::make_shared<const std::string>(to_text(*entry.object));
+  live_bytes_ += entry.text->size();
 }
 
 // The copies are made outside the lock: writers wait only for the pointers to be taken.
@@ -249,7 +257,7 @@ std::pair<std::vector<json>, std::int64_t> LocalStore::list(const ResourceType& 
   auto [shared, rv] = list_shared(rt, ns);
   std::vector<json> out;
   out.reserve(shared.size());
-  for (const auto& object : shared) out.push_back(*object);
+  for (const auto& stored : shared) out.push_back(*stored.object);
   return {std::move(out), rv};
 }
 
@@ -588,7 +596,7 @@ Result<json> LocalStore::remove_locked(const ResourceType& rt, const std::string
 
 void LocalStore::erase_locked(const ResourceType& rt, const Key& key, json object) {
   if (const auto it = objects_.find(key); it != objects_.end()) {
-    live_bytes_ -= it->second.bytes;
+    live_bytes_ -= it->second.text ? it->second.text->size() : 0;
     objects_.erase(it);
   }
   if (rt.kind == "CustomResourceDefinition") unregister_crd_locked(object);
@@ -599,8 +607,8 @@ LocalStore::ObjectPtr LocalStore::store_locked(const std::string& type, const Re
                                                const Key& key, json object) {
   auto stored = std::make_shared<const json>(std::move(object));
   auto& entry = objects_[key];
-  live_bytes_ -= entry.bytes;
-  entry.object = stored;
+  live_bytes_ -= entry.text ? entry.text->size() : 0;
+  entry = {stored, nullptr};
   record_locked(type, rt, key, stored);
   return stored;
 }
@@ -665,7 +673,7 @@ void LocalStore::unregister_crd_locked(const json& crd) {
   const auto prefix = it->second.key() + "\n";
   for (auto obj = objects_.lower_bound(prefix); obj != objects_.end();) {
     if (obj->first.compare(0, prefix.size(), prefix) != 0) break;
-    live_bytes_ -= obj->second.bytes;
+    live_bytes_ -= obj->second.text ? obj->second.text->size() : 0;
     record_locked("DELETED", it->second, obj->first, obj->second.object);
     obj = objects_.erase(obj);
   }
@@ -676,10 +684,11 @@ void LocalStore::unregister_crd_locked(const json& crd) {
 // the live state's size.
 void LocalStore::record_locked(const std::string& type, const ResourceType& rt, const Key& key,
                                const ObjectPtr& object) {
-  const auto text = to_text(*object);
+  auto shared_text = std::make_shared<const std::string>(to_text(*object));
+  const auto& text = *shared_text;
   if (type != "DELETED") {
     if (const auto it = objects_.find(key); it != objects_.end() && it->second.object == object) {
-      it->second.bytes = text.size();
+      it->second.text = shared_text;
       live_bytes_ += text.size();
     }
   }

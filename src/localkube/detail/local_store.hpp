@@ -57,6 +57,13 @@ struct StoredEvent {
 
 class StoreLog;
 
+// A stored object and its JSON text, both immutable and shared by the store, the watch history
+// and whoever lists them (a LIST answer is the texts joined, with no serialisation).
+struct StoredObject {
+  std::shared_ptr<const nlohmann::json> object;
+  std::shared_ptr<const std::string> text;
+};
+
 // Error helpers that build Kubernetes Status reasons.
 Error api_error(int code, std::string reason, std::string message);
 
@@ -123,9 +130,9 @@ class LocalStore {
   std::optional<std::vector<StoredEvent>> events_since(const std::string& resource_key,
                                                        std::int64_t rv) const;
   std::int64_t current_rv() const;
-  // list_shared(): as list(), sharing the stored objects instead of copying them.
-  std::pair<std::vector<std::shared_ptr<const nlohmann::json>>, std::int64_t> list_shared(
-      const ResourceType& rt, const std::string& ns) const;
+  // list_shared(): as list(), sharing the stored objects and their texts instead of copying.
+  std::pair<std::vector<StoredObject>, std::int64_t> list_shared(const ResourceType& rt,
+                                                                 const std::string& ns) const;
   // wait_for_change(): blocks until the resourceVersion passes rv, shutdown, or the deadline;
   // with `wakes_seen` (a wake_token() taken before looking at the store) also until someone
   // calls wake_waiters() after that token was taken.
@@ -148,10 +155,7 @@ class LocalStore {
  private:
   using Key = std::string;  // resource_key + "\n" + ns + "\n" + name
   using ObjectPtr = std::shared_ptr<const nlohmann::json>;
-  struct Entry {
-    ObjectPtr object;
-    std::size_t bytes = 0;  // its JSON text's length, for the live state's size
-  };
+  using Entry = StoredObject;
   static Key make_key(const ResourceType& rt, const std::string& ns, const std::string& name);
 
   // durably(): runs `op` under the lock, then waits (unlocked) until every log record appended
@@ -177,8 +181,12 @@ class LocalStore {
   // store_locked(): puts the object under key and records the event; the stored object.
   ObjectPtr store_locked(const std::string& type, const ResourceType& rt, const Key& key,
                          nlohmann::json object);
+  // record_locked(): the event in the watch history and the current write's log record; for
+  // ADDED and MODIFIED, key's entry (holding `object`) gets the text.
   void record_locked(const std::string& type, const ResourceType& rt, const Key& key,
                      const ObjectPtr& object);
+  // set_entry_locked(): objects_[key] = object, keeping live_bytes_ (used by loading).
+  void set_entry_locked(const Key& key, nlohmann::json object);
   void erase_locked(const ResourceType& rt, const Key& key, nlohmann::json object);
   void register_crd_locked(const nlohmann::json& crd);
   void unregister_crd_locked(const nlohmann::json& crd);
@@ -203,7 +211,7 @@ class LocalStore {
   std::int64_t oldest_rv_ = 0;                     // events with rv > oldest_rv_ are retained
   std::map<std::string, ResourceType> resources_;  // by key()
   std::map<Key, Entry> objects_;
-  std::uint64_t live_bytes_ = 0;  // the sum of objects_' bytes
+  std::uint64_t live_bytes_ = 0;  // the length of objects_' texts
   std::deque<StoredEvent> history_;
 
   // Persistence (with a data_dir, after load()).

@@ -18,16 +18,33 @@ http::Response get_or_list(Context& ctx, const Target& t, const ApiRequest& req)
   if (watch_param == "true" || watch_param == "1") {
     return watch(ctx, t, req, std::move(*labels), std::move(*fields));
   }
-  auto [objects, rv] = ctx.store.list(t.rt, t.ns);
-  std::vector<json> matching;
-  for (auto& object : objects) {
-    if (labels->matches(object) && fields->matches(object)) matching.push_back(std::move(object));
+  auto [objects, rv] = ctx.store.list_shared(t.rt, t.ns);
+  if (req.wants_table()) {
+    std::vector<json> matching;
+    for (const auto& stored : objects) {
+      const auto& object = *stored.object;
+      if (labels->matches(object) && fields->matches(object)) matching.push_back(object);
+    }
+    return json_response(200, to_table(t.rt, matching, rv));
   }
-  if (req.wants_table()) return json_response(200, to_table(t.rt, matching, rv));
-  return json_response(200, {{"kind", t.rt.kind + "List"},
-                             {"apiVersion", t.rt.api_version()},
-                             {"metadata", {{"resourceVersion", std::to_string(rv)}}},
-                             {"items", matching}});
+  // The stored objects' texts joined: a LIST copies and serialises nothing (docs/performance.md).
+  std::string body = "{\"apiVersion\":" + to_text(t.rt.api_version()) +
+                     ",\"kind\":" + to_text(t.rt.kind + "List") +
+                     ",\"metadata\":{\"resourceVersion\":\"" + std::to_string(rv) +
+                     "\"},\"items\":[";
+  bool first = true;
+  for (const auto& stored : objects) {
+    if (!labels->matches(*stored.object) || !fields->matches(*stored.object)) continue;
+    if (!first) body += ',';
+    first = false;
+    body += *stored.text;
+  }
+  body += "]}";
+  http::Response response;
+  response.status = 200;
+  response.content_type = "application/json";
+  response.body = std::move(body);
+  return response;
 }
 
 }  // namespace kopiur::localkube::detail

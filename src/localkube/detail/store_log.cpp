@@ -338,13 +338,13 @@ Result<std::uint64_t> write_store_snapshot(const std::filesystem::path& dir, std
   std::uint64_t total = 0;
   Status written;
   bool first = true;
-  for (const auto& [key, object] : objects) {
+  for (const auto& [key, text] : objects) {
     buf += first ? "\n" : ",\n";
     first = false;
     buf += "{\"key\":";
     buf += nlohmann::json(key).dump();
     buf += ",\"object\":";
-    buf += object->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    buf += *text;
     buf += '}';
     if (buf.size() >= (1U << 20)) {
       total += buf.size();

@@ -94,8 +94,8 @@ class StoreLog {
   std::thread writer_;
 };
 
-// One stored object as a snapshot lists it.
-using SnapshotEntry = std::pair<std::string, std::shared_ptr<const nlohmann::json>>;
+// One stored object as a snapshot lists it: its key and its JSON text.
+using SnapshotEntry = std::pair<std::string, std::shared_ptr<const std::string>>;
 
 // write_store_snapshot(): DATA-DIR/state.json holding `objects` at resourceVersion `rv`, written
 // through state.json.tmp, fsynced and renamed, so a crash leaves either the old or the new one.

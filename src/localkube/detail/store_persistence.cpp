@@ -73,7 +73,7 @@ Status LocalStore::load() {
   if (!have_snapshot) {
     // A fresh directory: the default namespaces become the first snapshot.
     std::vector<SnapshotEntry> entries;
-    for (const auto& [key, entry] : objects_) entries.emplace_back(key, entry.object);
+    for (const auto& [key, entry] : objects_) entries.emplace_back(key, entry.text);
     if (auto written = write_store_snapshot(dir, rv_, entries); !written.ok()) {
       return written.error();
     }
@@ -109,11 +109,10 @@ Status LocalStore::load_snapshot_locked(const std::string& path) {
       return Error{"load " + path, 0, "", "an entry lacks its key or object; move it away"};
     }
     const auto key = entry["key"].get<std::string>();
-    auto object = std::make_shared<const json>(std::move(entry["object"]));
-    if (object->value("kind", "") == "CustomResourceDefinition") register_crd_locked(*object);
-    const auto bytes = to_text(*object).size();
-    live_bytes_ += bytes;
-    objects_[key] = {std::move(object), bytes};
+    if (entry["object"].value("kind", "") == "CustomResourceDefinition") {
+      register_crd_locked(entry["object"]);
+    }
+    set_entry_locked(key, std::move(entry["object"]));
   }
   rv_ = state.value("resourceVersion", std::int64_t{0});
   return {};
@@ -134,7 +133,7 @@ Status LocalStore::replay_record_locked(const std::string& payload, const std::s
       const auto it = objects_.find(key);
       if (it == objects_.end()) continue;
       const auto object = it->second.object;
-      live_bytes_ -= it->second.bytes;
+      live_bytes_ -= it->second.text ? it->second.text->size() : 0;
       objects_.erase(it);
       if (object->value("kind", "") == "CustomResourceDefinition") unregister_crd_locked(*object);
       continue;
@@ -142,12 +141,10 @@ Status LocalStore::replay_record_locked(const std::string& payload, const std::s
     if (!op.contains("object") || !op["object"].is_object()) {
       return Error{"load " + path, 0, "", "record " + std::to_string(rv) + " lacks an object"};
     }
-    auto object = std::make_shared<const json>(std::move(op["object"]));
-    if (object->value("kind", "") == "CustomResourceDefinition") register_crd_locked(*object);
-    const auto bytes = to_text(*object).size();
-    auto& entry = objects_[key];
-    live_bytes_ += bytes - entry.bytes;
-    entry = {std::move(object), bytes};
+    if (op["object"].value("kind", "") == "CustomResourceDefinition") {
+      register_crd_locked(op["object"]);
+    }
+    set_entry_locked(key, std::move(op["object"]));
   }
   rv_ = rv;
   return {};
@@ -182,7 +179,7 @@ void LocalStore::compact_loop() {
     if (compact_stop_) return;
     std::vector<SnapshotEntry> entries;
     entries.reserve(objects_.size());
-    for (const auto& [key, entry] : objects_) entries.emplace_back(key, entry.object);
+    for (const auto& [key, entry] : objects_) entries.emplace_back(key, entry.text);
     const auto rv = rv_;
     const auto offset = log_->size();
     lock.unlock();

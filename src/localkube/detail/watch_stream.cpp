@@ -82,8 +82,9 @@ class WatchStream final : public StreamPump::Stream {
   bool send_initial() {
     initial_pending_ = false;
     auto [objects, rv] = store_.list_shared(spec_.target.rt, spec_.target.ns);
-    for (const auto& object : objects) {
-      if (matches(*object) && !send("ADDED", *object)) return false;
+    for (const auto& stored : objects) {
+      if (!matches(*stored.object)) continue;
+      if (!writer_->write("{\"type\":\"ADDED\",\"object\":" + *stored.text + "}\n")) return false;
     }
     cursor_ = rv;
     return true;
