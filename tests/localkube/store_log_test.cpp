@@ -44,7 +44,7 @@ struct StoreLogFixture {
   ResourceType configmaps;
 };
 
-std::uintmax_t log_size(const test::TempDir& dir) {
+std::uintmax_t store_log_file_size(const test::TempDir& dir) {
   return std::filesystem::file_size(dir.path() / "state.log");
 }
 
@@ -64,7 +64,7 @@ TEST(StoreLog, TornTailIsDroppedWithAWarningAndEarlierRecordsKept) {
     for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(first.create(name).ok());
   }
   // A crash in the middle of writing the last record.
-  std::filesystem::resize_file(dir.path() / "state.log", log_size(dir) - 5);
+  std::filesystem::resize_file(dir.path() / "state.log", store_log_file_size(dir) - 5);
   {
     StoreLogFixture second(dir.path());
     ASSERT_TRUE(second.loaded.ok()) << second.loaded.error().to_string();
