@@ -63,9 +63,15 @@ Status store_log_sync_dir(const std::filesystem::path& dir) {
   return {};
 }
 
-Result<std::string> store_log_read_file(const std::filesystem::path& path) {
+// The file's bytes from `from` on.
+Result<std::string> store_log_read_file(const std::filesystem::path& path, std::uint64_t from = 0) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return store_log_io_error("open " + path.string(), errno);
+  if (::lseek(fd, static_cast<off_t>(from), SEEK_SET) < 0) {
+    const int err = errno;
+    ::close(fd);
+    return store_log_io_error("seek " + path.string(), err);
+  }
   std::string out;
   std::array<char, 1 << 16> buf{};
   while (true) {
@@ -240,7 +246,9 @@ Status StoreLog::drop_before(std::uint64_t offset) {
   return *failure_;
 }
 
-// The writer: whatever arrived while the last sync ran is written and synced together.
+// The writer: whatever arrived while the last sync ran is written and synced together. A drop
+// requested by compaction goes before the next batch once the file holds everything before its
+// offset, so a steady stream of writes cannot hold it off.
 void StoreLog::run() {
   std::unique_lock lock(mu_);
   while (true) {
@@ -249,6 +257,22 @@ void StoreLog::run() {
       if (stop_) return;
       pending_.clear();
       drop_offset_ = 0;
+      continue;
+    }
+    const auto in_file = size_ - pending_.size();
+    if (drop_offset_ != 0 && in_file >= drop_offset_) {
+      const auto offset = drop_offset_;
+      lock.unlock();
+      auto rewritten = rewrite_from(offset);
+      lock.lock();
+      drop_offset_ = 0;
+      if (rewritten.ok()) {
+        size_ -= offset - kHeader.size();
+        ++drops_done_;
+      } else {
+        failure_ = rewritten.error();
+      }
+      synced_.notify_all();
       continue;
     }
     if (!pending_.empty()) {
@@ -266,21 +290,6 @@ void StoreLog::run() {
       synced_.notify_all();
       continue;
     }
-    if (drop_offset_ != 0) {
-      const auto offset = drop_offset_;
-      lock.unlock();
-      auto rewritten = rewrite_from(offset);
-      lock.lock();
-      drop_offset_ = 0;
-      if (rewritten.ok()) {
-        size_ -= offset - kHeader.size();
-        ++drops_done_;
-      } else {
-        failure_ = rewritten.error();
-      }
-      synced_.notify_all();
-      continue;
-    }
     if (stop_) return;
   }
 }
@@ -294,19 +303,19 @@ Status StoreLog::write_batch(const std::string& bytes) {
 // Copies the records from `offset` on into a new log and renames it over the old one. Runs on
 // the writer thread between batches, so nothing is appended meanwhile.
 Status StoreLog::rewrite_from(std::uint64_t offset) {
-  auto data = store_log_read_file(path_);
-  if (!data.ok()) return data.error();
-  if (offset < kHeader.size() || offset > data->size()) {
+  if (offset < kHeader.size()) {
     return Error{"compact " + path_.string(), 500, "InternalError",
-                 "offset " + std::to_string(offset) + " outside the log"};
+                 "offset " + std::to_string(offset) + " inside the header"};
   }
+  auto data = store_log_read_file(path_, offset);
+  if (!data.ok()) return data.error();
   auto tmp = path_;
   tmp += ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return store_log_io_error("open " + tmp.string(), errno);
   auto written = store_log_write_all(fd, kHeader, tmp.string());
   if (written.ok()) {
-    written = store_log_write_all(fd, std::string_view(*data).substr(offset), tmp.string());
+    written = store_log_write_all(fd, *data, tmp.string());
   }
   if (written.ok() && ::fsync(fd) != 0)
     written = store_log_io_error("fsync " + tmp.string(), errno);
