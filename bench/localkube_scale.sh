@@ -4,7 +4,7 @@
 # percentiles of N Backups POSTed by 4 parallel clients (keep-alive connections), LIST latency of
 # all N, RSS per object, RSS after the creates against RSS after a restart on the same state, and
 # the fan-out of one change to 100 watchers. Not a test: prints figures.
-#   bench/localkube_scale.sh [BUILD_DIR] [SIZES]      (defaults: build/dev "1000 10000")
+#   [CLIENTS=4] bench/localkube_scale.sh [BUILD_DIR] [SIZES]   (defaults: build/dev "1000 10000")
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$root/build/dev}"
@@ -34,7 +34,7 @@ stop() { kill "$pid"; wait "$pid" || true; pid=""; }
 
 python_client() {  # python_client MODE URL ARGS...: the Python side (creates, list, watch)
   python3 - "$@" <<'PY'
-import asyncio, http.client, json, multiprocessing, sys, time, urllib.parse
+import asyncio, http.client, json, multiprocessing, os, sys, time, urllib.parse
 mode, url = sys.argv[1], urllib.parse.urlparse(sys.argv[2])
 path = "/apis/kopiur.home-operations.com/v1alpha1/namespaces/default/backups"
 
@@ -43,6 +43,19 @@ def body(i):
                        "metadata": {"name": f"b-{i:06d}", "namespace": "default",
                                     "labels": {"app": "bench", "shard": str(i % 16)}},
                        "spec": {"configRef": {"name": "app-data"}, "deletionPolicy": "Retain"}})
+
+def updater(args):
+    first, count = args
+    conn = http.client.HTTPConnection(url.hostname, url.port)
+    lat = []
+    for i in range(first, first + count):
+        t = time.perf_counter()
+        conn.request("PATCH", f"{path}/b-{i:06d}", json.dumps({"metadata": {"labels": {"pass": "2"}}}),
+                     {"Content-Type": "application/merge-patch+json"})
+        r = conn.getresponse(); r.read()
+        lat.append(time.perf_counter() - t)
+        if r.status != 200: sys.exit(f"patch b-{i}: HTTP {r.status}")
+    return lat
 
 def creator(args):
     first, count = args
@@ -60,16 +73,26 @@ def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p))]
 
-if mode == "create":
+if mode in ("create", "update"):
     first, n = int(sys.argv[3]), int(sys.argv[4])
-    clients = 4
+    clients = int(os.environ.get("CLIENTS", "4"))
     t0 = time.perf_counter()
     with multiprocessing.Pool(clients) as pool:
-        parts = pool.map(creator, [(first + k * (n // clients), n // clients) for k in range(clients)])
+        parts = pool.map(creator if mode == "create" else updater,
+                         [(first + k * (n // clients), n // clients) for k in range(clients)])
     span = time.perf_counter() - t0
     lat = [x for part in parts for x in part]
-    print(f"{len(lat) / span:.0f} creates/s; latency p50 {pct(lat, .5) * 1e3:.1f} ms, "
+    print(f"{len(lat) / span:.0f} {mode}s/s; latency p50 {pct(lat, .5) * 1e3:.1f} ms, "
           f"p99 {pct(lat, .99) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms")
+elif mode == "fsync":  # the disk's fdatasync latency now, to read the figures against
+    fd = os.open(sys.argv[3], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    lat = []
+    for _ in range(200):
+        os.write(fd, b"x" * 400)
+        t = time.perf_counter(); os.fdatasync(fd); lat.append(time.perf_counter() - t)
+    os.close(fd); os.unlink(sys.argv[3])
+    print(f"fdatasync of a 400-byte append: p50 {pct(lat, .5) * 1e3:.2f} ms, "
+          f"p99 {pct(lat, .99) * 1e3:.2f} ms")
 elif mode == "list":
     conn = http.client.HTTPConnection(url.hostname, url.port)
     lat, size, items = [], 0, 0
@@ -126,6 +149,7 @@ for n in $sizes; do
     sleep 1  # let the allocator settle before reading RSS (a measurement, not a synchronisation)
     rss0=$(rss_kb "$pid")
     echo "== N=$n, $mode"
+    if [[ $mode == data-dir ]]; then echo -n "  disk: "; python_client fsync "$url" "$dir/probe"; fi
     echo -n "  creates: "; python_client create "$url" 0 "$n"
     sleep 1
     rss1=$(rss_kb "$pid")
@@ -135,6 +159,12 @@ for n in $sizes; do
     if [[ $n -ge 10000 && $mode == data-dir ]]; then
       echo -n "  "; python_client watch "$url" 100
       echo "  log $(du -k "$dir/state.log" | cut -f1) KiB, snapshot $(du -k "$dir/state.json" | cut -f1) KiB"
+      # A merge patch of every Backup: the log outgrows twice the live state, so it compacts.
+      echo -n "  updates: "; python_client update "$url" 0 "$n"
+      sleep 1
+      rss1=$(rss_kb "$pid")
+      echo "  after the updates: RSS $(( rss1 / 1024 )) MiB; log $(du -k "$dir/state.log" | cut -f1) KiB," \
+        "snapshot $(du -k "$dir/state.json" | cut -f1) KiB"
       stop
       start "$dir"
       sleep 1

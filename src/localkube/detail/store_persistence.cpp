@@ -78,6 +78,8 @@ Status LocalStore::load() {
       return written.error();
     }
   }
+  // Parsing the snapshot and the log left their buffers freed; give the pages back.
+  malloc_trim(0);
   auto opened = StoreLog::open(log_path, content->good_bytes);
   if (!opened.ok()) return opened.error();
   log_ = std::move(*opened);
