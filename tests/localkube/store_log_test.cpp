@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -20,6 +21,7 @@ namespace kopiur::localkube::detail {
 namespace {
 
 using nlohmann::json;
+using namespace std::chrono_literals;
 
 struct StoreLogFixture {
   explicit StoreLogFixture(const std::filesystem::path& dir, std::uint64_t compact_min = 1U << 20,
@@ -28,7 +30,10 @@ struct StoreLogFixture {
     options.data_dir = dir.string();
     options.compact_min_bytes = compact_min;
     options.compact_factor = factor;
-    options.on_warning = [this](std::string_view message) { warnings.emplace_back(message); };
+    options.on_warning = [this](std::string_view message) {
+      std::lock_guard lock(warnings_mu);
+      warnings.emplace_back(message);
+    };
     store = std::make_unique<LocalStore>(options);
     loaded = store->load();
     if (loaded.ok()) configmaps = *store->find("", "v1", "configmaps");
@@ -40,6 +45,13 @@ struct StoreLogFixture {
   }
   bool has(const std::string& name) { return store->get(configmaps, "default", name).ok(); }
 
+  // Compaction warns from its own thread.
+  std::vector<std::string> warnings_now() {
+    std::lock_guard lock(warnings_mu);
+    return warnings;
+  }
+
+  std::mutex warnings_mu;
   std::vector<std::string> warnings;
   std::unique_ptr<LocalStore> store;
   Status loaded;
@@ -200,6 +212,27 @@ TEST(StoreLog, CompactionUnderConcurrentWritesLosesNothing) {
       EXPECT_EQ((*got)["data"]["v"], std::to_string(round)) << name;
     }
   }
+}
+
+// A snapshot that cannot be written is reported and retried later; writes go on meanwhile.
+TEST(StoreLog, AFailedCompactionIsReportedAndWritesContinue) {
+  test::TempDir dir;
+  int next = 0;
+  {
+    StoreLogFixture first(dir.path(), /*compact_min=*/2048, /*factor=*/1);
+    ASSERT_TRUE(first.loaded.ok());
+    std::filesystem::create_directory(dir.path() / "state.json.tmp");  // the snapshot cannot open
+    const auto write = [&] { return first.create("cm-" + std::to_string(next++)).ok(); };
+    ASSERT_TRUE(test::wait_until([&] { return write() && !first.warnings_now().empty(); }, 20s));
+    EXPECT_NE(first.warnings_now()[0].find("compaction"), std::string::npos)
+        << first.warnings_now()[0];
+    EXPECT_EQ(first.store->compactions(), 0U);
+    std::filesystem::remove(dir.path() / "state.json.tmp");
+    ASSERT_TRUE(test::wait_until([&] { return write() && first.store->compactions() > 0; }, 20s));
+  }
+  StoreLogFixture second(dir.path());
+  ASSERT_TRUE(second.loaded.ok()) << second.loaded.error().to_string();
+  for (int i = 0; i < next; ++i) EXPECT_TRUE(second.has("cm-" + std::to_string(i))) << i;
 }
 
 TEST(StoreLog, TheEarlierWholeStateFileLoads) {

@@ -218,6 +218,7 @@ class LocalStore {
   std::unique_ptr<StoreLog> log_;
   std::string pending_ops_;  // the current write's changes, as the log record's "ops"
   bool compact_wanted_ = false;
+  std::uint64_t compact_retry_at_ = 0;  // after a failed compaction: the log size to retry at
   bool compact_stop_ = false;
   std::uint64_t compactions_ = 0;
   std::condition_variable compact_cv_;

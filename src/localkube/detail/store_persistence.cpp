@@ -162,7 +162,7 @@ void LocalStore::persist_locked() {
   pending_ops_.clear();
   log_->append(payload);
   const auto size = log_->size();
-  if (!compact_wanted_ && size > options_.compact_min_bytes &&
+  if (!compact_wanted_ && size > options_.compact_min_bytes && size > compact_retry_at_ &&
       size > options_.compact_factor * live_bytes_) {
     compact_wanted_ = true;
     compact_cv_.notify_all();
@@ -195,8 +195,14 @@ void LocalStore::compact_loop() {
     // leave holes glibc keeps otherwise (docs/performance.md).
     malloc_trim(0);
     lock.lock();
-    if (written.ok() && dropped.ok()) ++compactions_;
-    // A failed snapshot is retried at the next write that finds the log too long.
+    if (written.ok() && dropped.ok()) {
+      ++compactions_;
+      compact_retry_at_ = 0;
+    } else {
+      // Not at every write (each would write a whole snapshot again): once the log has grown
+      // by another compact_min_bytes.
+      compact_retry_at_ = log_->size() + options_.compact_min_bytes;
+    }
     compact_wanted_ = false;
   }
 }
