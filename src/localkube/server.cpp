@@ -35,6 +35,13 @@ http::ServerOptions http_options(const LocalApiServer::Options& options) {
   return out;
 }
 
+detail::LocalStore::Options store_options(const LocalApiServer::Options& options) {
+  detail::LocalStore::Options out;
+  out.data_dir = options.data_dir;
+  out.watch_history = options.watch_history;
+  return out;
+}
+
 }  // namespace
 
 struct LocalApiServer::Impl {
@@ -49,7 +56,7 @@ struct LocalApiServer::Impl {
 
   explicit Impl(Options o)
       : options(std::move(o)),
-        store({options.data_dir, options.watch_history}),
+        store(store_options(options)),
         streams(store),
         context{options, store, streams},
         server(http_options(options)) {}

@@ -22,7 +22,8 @@ app::ProgramSpec localkube_spec() {
   spec.summary = "A local Kubernetes API server for kopiur (kubectl works against it).";
   spec.flags = {
       {"listen", "HOST:PORT", "Address to serve on (port 0: a free one)", "127.0.0.1:0"},
-      {"data-dir", "DIR", "Keep state in DIR/state.json across restarts (default: memory)", ""},
+      {"data-dir", "DIR",
+       "Keep state in DIR (state.json and state.log) across restarts (default: memory)", ""},
       {"kubeconfig-out", "PATH", "Write a kubeconfig pointing at this server to PATH", ""},
       {"watch-history", "N", "Events kept for resuming watches", "1000"},
       {"run-jobs", "", "Run Jobs' pods as local processes (command, args, env; logs via kubectl)",

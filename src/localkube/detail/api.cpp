@@ -135,6 +135,8 @@ http::Response reply(const Context& ctx, const ApiRequest& req, const Target& t,
   return response;
 }
 
+bool served_converted(const Target& t) { return is_events_v1(t.served); }
+
 json to_served(const Target& t, json stored) {
   return is_events_v1(t.served) ? v1_event_from_core(std::move(stored)) : stored;
 }

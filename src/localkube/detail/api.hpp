@@ -83,6 +83,8 @@ http::Response reply(const Context& ctx, const ApiRequest& req, const Target& t,
                      const std::vector<std::string>& warnings = {});
 // An object between its stored form and the form the URL's API serves.
 json to_served(const Target& t, json stored);
+// Whether to_served() changes objects of `t` (the served type is not the stored one).
+bool served_converted(const Target& t);
 json to_stored(const Target& t, json served);
 
 }  // namespace kopiur::localkube::detail

@@ -98,23 +98,24 @@ Result<ListPage> list_page(const LocalStore& store, const Target& t, const ApiRe
       token_rv = decoded->first;
     }
   }
-  auto [objects, rv] = store.list(t.rt, t.ns);
+  auto [objects, rv] = store.list_shared(t.rt, t.ns);
   ListPage page;
   page.resource_version = token_rv.value_or(rv);
   std::size_t left = 0;
-  for (auto& object : objects) {
+  for (auto& stored : objects) {
+    const json& object = *stored.object;
     if (after && !(list_position(object, all_namespaces) > *after)) continue;
     if (!matches(object)) continue;
     if (*limit != 0 && page.items.size() == *limit) {
       ++left;
       continue;
     }
-    page.items.push_back(std::move(object));
+    page.items.push_back(std::move(stored));
   }
   if (left > 0) {
     page.next = encode_continue(
         page.resource_version,
-        position_key(list_position(page.items.back(), all_namespaces), all_namespaces) +
+        position_key(list_position(*page.items.back().object, all_namespaces), all_namespaces) +
             std::string(1, '\0'));
     if (!filtered) page.remaining = static_cast<std::int64_t>(left);
   }

@@ -18,7 +18,7 @@
 namespace kopiur::localkube::detail {
 
 struct ListPage {
-  std::vector<json> items;                // stored form, in key order
+  std::vector<StoredObject> items;        // stored form (shared, with its text), in key order
   std::int64_t resource_version = 0;      // the list's (the first page's for later pages)
   std::string next;                       // the continue token, empty on the last page
   std::optional<std::int64_t> remaining;  // remainingItemCount when no selector filters

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <random>
 #include <sstream>
@@ -12,6 +10,7 @@
 #include "kopiur/api/meta.hpp"
 
 #include "localkube/detail/builtin_objects.hpp"
+#include "localkube/detail/store_log.hpp"
 #include "localkube/detail/validation.hpp"
 #include "localkube/detail/webhook_calls.hpp"
 
@@ -225,57 +224,6 @@ LocalStore::Key LocalStore::make_key(const ResourceType& rt, const std::string& 
   return rt.key() + "\n" + ns + "\n" + name;
 }
 
-Status LocalStore::load() {
-  if (options_.data_dir.empty()) return {};
-  const auto path = std::filesystem::path(options_.data_dir) / "state.json";
-  std::error_code ec;
-  std::filesystem::create_directories(options_.data_dir, ec);
-  if (ec) {
-    return Error{"create data dir " + options_.data_dir, 0, "", ec.message()};
-  }
-  if (!std::filesystem::exists(path)) {
-    std::lock_guard lock(mu_);
-    persist_enabled_ = true;
-    persist_locked();
-    return {};
-  }
-  std::ifstream in(path);
-  const auto state = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (state.is_discarded() || !state.is_object()) {
-    return Error{"load " + path.string(), 0, "", "not valid JSON; move it away to start fresh"};
-  }
-  std::lock_guard lock(mu_);
-  objects_.clear();
-  for (const auto& entry : state.value("objects", json::array())) {
-    const auto key = entry.value("key", std::string{});
-    const auto& object = entry.at("object");
-    objects_[key] = object;
-    if (object.value("kind", "") == "CustomResourceDefinition") register_crd_locked(object);
-  }
-  rv_ = state.value("resourceVersion", std::int64_t{0});
-  // History is not persisted: watches from before the restart get 410 Gone and re-list.
-  oldest_rv_ = rv_;
-  history_.clear();
-  persist_enabled_ = true;
-  return {};
-}
-
-void LocalStore::persist_locked() const {
-  if (options_.data_dir.empty() || !persist_enabled_) return;
-  json objects = json::array();
-  for (const auto& [key, object] : objects_) objects.push_back({{"key", key}, {"object", object}});
-  const json state = {{"resourceVersion", rv_}, {"objects", objects}};
-  const auto dir = std::filesystem::path(options_.data_dir);
-  const auto tmp = dir / "state.json.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << to_text(state);
-    if (!out) return;  // keep the previous file; the next write retries
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, dir / "state.json", ec);
-}
-
 std::vector<ResourceType> LocalStore::resources() const {
   std::lock_guard lock(mu_);
   std::vector<ResourceType> out;
@@ -302,19 +250,37 @@ Result<json> LocalStore::get(const ResourceType& rt, const std::string& ns,
   std::lock_guard lock(mu_);
   const auto it = objects_.find(make_key(rt, ns, name));
   if (it == objects_.end()) return api_error(404, "NotFound", not_found_message(rt, name));
-  return it->second;
+  return *it->second.object;
 }
 
-std::pair<std::vector<json>, std::int64_t> LocalStore::list(const ResourceType& rt,
-                                                            const std::string& ns) const {
+std::pair<std::vector<StoredObject>, std::int64_t> LocalStore::list_shared(
+    const ResourceType& rt, const std::string& ns) const {
   std::lock_guard lock(mu_);
-  std::vector<json> out;
+  std::vector<StoredObject> out;
   const auto prefix = rt.key() + "\n" + (ns.empty() ? "" : ns + "\n");
   for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
     out.push_back(it->second);
   }
   return {std::move(out), rv_};
+}
+
+void LocalStore::set_entry_locked(const Key& key, json object) {
+  auto& entry = objects_[key];
+  live_bytes_ -= entry.text ? entry.text->size() : 0;
+  entry.object = std::make_shared<const json>(std::move(object));
+  entry.text = std::make_shared<const std::string>(to_text(*entry.object));
+  live_bytes_ += entry.text->size();
+}
+
+// The copies are made outside the lock: writers wait only for the pointers to be taken.
+std::pair<std::vector<json>, std::int64_t> LocalStore::list(const ResourceType& rt,
+                                                            const std::string& ns) const {
+  auto [shared, rv] = list_shared(rt, ns);
+  std::vector<json> out;
+  out.reserve(shared.size());
+  for (const auto& stored : shared) out.push_back(*stored.object);
+  return {std::move(out), rv};
 }
 
 Status LocalStore::validate_locked(const ResourceType& rt, const json& object) const {
@@ -341,9 +307,52 @@ Status LocalStore::validate_locked(const ResourceType& rt, const json& object) c
   return error;
 }
 
+template <typename Op>
+Result<json> LocalStore::durably(Op&& op) {
+  std::unique_lock lock(mu_);
+  if (log_) {
+    if (auto failed = log_->failure()) {
+      return api_error(500, "InternalError",
+                       "the store cannot persist writes (" + failed->to_string() +
+                           "); fix the data dir and restart the server");
+    }
+  }
+  auto result = op();
+  if (!log_) return result;
+  const auto ticket = log_->last_ticket();
+  lock.unlock();
+  if (auto synced = log_->wait(ticket); !synced.ok()) {
+    return api_error(500, "InternalError", "write not persisted: " + synced.error().to_string());
+  }
+  return result;
+}
+
 Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, json object,
                                 bool dry_run) {
-  std::lock_guard lock(mu_);
+  return durably([&] { return create_locked(rt, ns, std::move(object), dry_run); });
+}
+
+Result<json> LocalStore::update(const ResourceType& rt, const std::string& ns,
+                                const std::string& name, json object, bool status_only,
+                                bool dry_run) {
+  return durably(
+      [&] { return update_locked(rt, ns, name, std::move(object), status_only, dry_run); });
+}
+
+Result<json> LocalStore::patch(const ResourceType& rt, const std::string& ns,
+                               const std::string& name, const Patcher& patcher, bool status_only,
+                               bool create_if_missing, bool dry_run) {
+  return durably(
+      [&] { return patch_locked(rt, ns, name, patcher, status_only, create_if_missing, dry_run); });
+}
+
+Result<json> LocalStore::remove(const ResourceType& rt, const std::string& ns,
+                                const std::string& name, bool dry_run) {
+  return durably([&] { return remove_locked(rt, ns, name, dry_run); });
+}
+
+Result<json> LocalStore::create_locked(const ResourceType& rt, const std::string& ns, json object,
+                                       bool dry_run) {
   auto& meta = meta_of(object);
   std::string name = meta.value("name", "");
   if (name.empty()) {
@@ -417,10 +426,9 @@ Result<json> LocalStore::create(const ResourceType& rt, const std::string& ns, j
   return commit_locked(rt, ns, name, nullptr, std::move(object), false, dry_run);
 }
 
-Result<json> LocalStore::update(const ResourceType& rt, const std::string& ns,
-                                const std::string& name, json object, bool status_only,
-                                bool dry_run) {
-  std::lock_guard lock(mu_);
+Result<json> LocalStore::update_locked(const ResourceType& rt, const std::string& ns,
+                                       const std::string& name, json object, bool status_only,
+                                       bool dry_run) {
   const auto it = objects_.find(make_key(rt, ns, name));
   if (it == objects_.end()) return api_error(404, "NotFound", not_found_message(rt, name));
   auto& meta = meta_of(object);
@@ -430,21 +438,20 @@ Result<json> LocalStore::update(const ResourceType& rt, const std::string& ns,
                          ") does not match the name on the URL (" + name + ")");
   }
   const auto sent_rv = meta.value("resourceVersion", "");
-  const auto current_rv = it->second["metadata"].value("resourceVersion", "");
+  const auto current_rv = (*it->second.object)["metadata"].value("resourceVersion", "");
   if (!sent_rv.empty() && sent_rv != current_rv) {
     return api_error(409, "Conflict",
                      "Operation cannot be fulfilled on " + rt.qualified() + " \"" + name +
                          "\": the object has been modified; please apply your changes to the "
                          "latest version and try again");
   }
-  const json old = it->second;
-  return commit_locked(rt, ns, name, &old, std::move(object), status_only, dry_run);
+  const auto old = it->second.object;  // kept alive while the map's entry is replaced
+  return commit_locked(rt, ns, name, old.get(), std::move(object), status_only, dry_run);
 }
 
-Result<json> LocalStore::patch(const ResourceType& rt, const std::string& ns,
-                               const std::string& name, const Patcher& patcher, bool status_only,
-                               bool create_if_missing, bool dry_run) {
-  std::unique_lock lock(mu_);
+Result<json> LocalStore::patch_locked(const ResourceType& rt, const std::string& ns,
+                                      const std::string& name, const Patcher& patcher,
+                                      bool status_only, bool create_if_missing, bool dry_run) {
   const auto it = objects_.find(make_key(rt, ns, name));
   if (it == objects_.end()) {
     if (!create_if_missing) return api_error(404, "NotFound", not_found_message(rt, name));
@@ -454,10 +461,10 @@ Result<json> LocalStore::patch(const ResourceType& rt, const std::string& ns,
     auto& meta = meta_of(*created);
     meta["name"] = name;
     if (rt.namespaced) meta["namespace"] = ns;
-    lock.unlock();
-    return create(rt, ns, std::move(*created), dry_run);
+    return create_locked(rt, ns, std::move(*created), dry_run);
   }
-  const json old = it->second;
+  const auto old_ptr = it->second.object;  // kept alive while the map's entry is replaced
+  const json& old = *old_ptr;
   auto next = patcher(old);
   if (!next.ok()) return next.error();
   if (auto shape = check_shape(*next); !shape.ok()) return shape.error();
@@ -549,12 +556,11 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
     changed_.notify_all();
     return next;  // the last state, as Kubernetes answers when a finalizer removal deletes
   }
-  objects_[key] = next;
   if (rt.kind == "CustomResourceDefinition") register_crd_locked(next);
-  record_locked(old == nullptr ? "ADDED" : "MODIFIED", rt, next);
+  const auto stored = store_locked(old == nullptr ? "ADDED" : "MODIFIED", rt, key, std::move(next));
   persist_locked();
   changed_.notify_all();
-  return next;
+  return *stored;
 }
 
 // Validating webhooks see the object as it would be stored (uid, timestamps and generation set;
@@ -569,19 +575,18 @@ Status LocalStore::admit_locked(const ResourceType& rt, const json& next, const 
   const auto prefix = configs->second.key() + "\n";
   for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
-    configurations.push_back(it->second);
+    configurations.push_back(*it->second.object);
   }
   if (configurations.empty()) return {};
   return call_validating_webhooks(configurations, rt, next, old);
 }
 
-Result<json> LocalStore::remove(const ResourceType& rt, const std::string& ns,
-                                const std::string& name, bool dry_run) {
-  std::lock_guard lock(mu_);
+Result<json> LocalStore::remove_locked(const ResourceType& rt, const std::string& ns,
+                                       const std::string& name, bool dry_run) {
   const auto key = make_key(rt, ns, name);
   const auto it = objects_.find(key);
   if (it == objects_.end()) return api_error(404, "NotFound", not_found_message(rt, name));
-  json object = it->second;
+  json object = *it->second.object;
   if (dry_run) {
     if (has_finalizers(object) && !object["metadata"].contains("deletionTimestamp")) {
       mark_deleted(object);
@@ -592,10 +597,10 @@ Result<json> LocalStore::remove(const ResourceType& rt, const std::string& ns,
     if (!object["metadata"].contains("deletionTimestamp")) {
       mark_deleted(object);
       object["metadata"]["resourceVersion"] = std::to_string(++rv_);
-      it->second = object;
-      record_locked("MODIFIED", rt, object);
+      const auto stored = store_locked("MODIFIED", rt, key, std::move(object));
       persist_locked();
       changed_.notify_all();
+      return *stored;
     }
     return object;
   }
@@ -609,27 +614,39 @@ Result<json> LocalStore::remove(const ResourceType& rt, const std::string& ns,
 }
 
 void LocalStore::erase_locked(const ResourceType& rt, const Key& key, json object) {
-  objects_.erase(key);
+  if (const auto it = objects_.find(key); it != objects_.end()) {
+    live_bytes_ -= it->second.text ? it->second.text->size() : 0;
+    objects_.erase(it);
+  }
   if (rt.kind == "CustomResourceDefinition") unregister_crd_locked(object);
-  record_locked("DELETED", rt, object);
+  record_locked("DELETED", rt, key, std::make_shared<const json>(std::move(object)));
+}
+
+LocalStore::ObjectPtr LocalStore::store_locked(const std::string& type, const ResourceType& rt,
+                                               const Key& key, json object) {
+  auto stored = std::make_shared<const json>(std::move(object));
+  auto& entry = objects_[key];
+  live_bytes_ -= entry.text ? entry.text->size() : 0;
+  entry = {stored, nullptr};
+  record_locked(type, rt, key, stored);
+  return stored;
 }
 
 void LocalStore::cascade_namespace_delete_locked(const std::string& ns) {
   std::vector<std::pair<ResourceType, Key>> victims;
-  for (const auto& [key, object] : objects_) {
-    const auto& meta = object["metadata"];
+  for (const auto& [key, entry] : objects_) {
+    const auto& meta = (*entry.object)["metadata"];
     if (meta.value("namespace", "") != ns) continue;
     const auto rt_key = key.substr(0, key.find('\n'));
     const auto rt = resources_.find(rt_key);
     if (rt != resources_.end()) victims.emplace_back(rt->second, key);
   }
   for (const auto& [rt, key] : victims) {
-    json object = objects_[key];
+    json object = *objects_.at(key).object;
     object["metadata"]["resourceVersion"] = std::to_string(++rv_);
     if (has_finalizers(object)) {
       mark_deleted(object);
-      objects_[key] = object;
-      record_locked("MODIFIED", rt, object);
+      store_locked("MODIFIED", rt, key, std::move(object));
     } else {
       erase_locked(rt, key, object);
     }
@@ -675,28 +692,50 @@ void LocalStore::unregister_crd_locked(const json& crd) {
   const auto prefix = it->second.key() + "\n";
   for (auto obj = objects_.lower_bound(prefix); obj != objects_.end();) {
     if (obj->first.compare(0, prefix.size(), prefix) != 0) break;
-    record_locked("DELETED", it->second, obj->second);
+    live_bytes_ -= obj->second.text ? obj->second.text->size() : 0;
+    record_locked("DELETED", it->second, obj->first, obj->second.object);
     obj = objects_.erase(obj);
   }
   resources_.erase(it);
 }
 
-void LocalStore::record_locked(const std::string& type, const ResourceType& rt,
-                               const json& object) {
-  history_.push_back({rv_, type, rt.key(), object});
+// One serialisation per change serves the watch line every watcher sends, the log record and
+// the live state's size.
+void LocalStore::record_locked(const std::string& type, const ResourceType& rt, const Key& key,
+                               const ObjectPtr& object) {
+  auto shared_text = std::make_shared<const std::string>(to_text(*object));
+  const auto& text = *shared_text;
+  if (type != "DELETED") {
+    if (const auto it = objects_.find(key); it != objects_.end() && it->second.object == object) {
+      it->second.text = shared_text;
+      live_bytes_ += text.size();
+    }
+  }
+  if (log_) {
+    pending_ops_ += pending_ops_.empty() ? "" : ",";
+    pending_ops_ += "{\"type\":\"" + type + "\",\"key\":" + json(key).dump();
+    if (type != "DELETED") pending_ops_ += ",\"object\":" + text;
+    pending_ops_ += "}";
+  }
+  auto line =
+      std::make_shared<const std::string>("{\"type\":\"" + type + "\",\"object\":" + text + "}\n");
+  history_.push_back({rv_, type, rt.key(), object, std::move(line)});
   while (history_.size() > options_.watch_history) {
     oldest_rv_ = history_.front().rv;
     history_.pop_front();
   }
 }
 
+// The history is in resourceVersion order, so the events after rv are found by bisection.
 std::optional<std::vector<StoredEvent>> LocalStore::events_since(const std::string& resource_key,
                                                                  std::int64_t rv) const {
   std::lock_guard lock(mu_);
   if (rv < oldest_rv_) return std::nullopt;
   std::vector<StoredEvent> out;
-  for (const auto& event : history_) {
-    if (event.rv > rv && event.resource_key == resource_key) out.push_back(event);
+  auto it = std::upper_bound(history_.begin(), history_.end(), rv,
+                             [](std::int64_t v, const StoredEvent& e) { return v < e.rv; });
+  for (; it != history_.end(); ++it) {
+    if (it->resource_key == resource_key) out.push_back(*it);
   }
   return out;
 }

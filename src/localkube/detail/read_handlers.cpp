@@ -31,16 +31,38 @@ http::Response get_or_list(Context& ctx, const Target& t, const ApiRequest& req)
   if (!page->next.empty()) meta["continue"] = page->next;
   if (page->remaining) meta["remainingItemCount"] = *page->remaining;
   if (req.wants_table()) {
-    auto table = to_table(t.rt, page->items, page->resource_version);
+    std::vector<json> items;
+    items.reserve(page->items.size());
+    for (const auto& stored : page->items) items.push_back(*stored.object);
+    auto table = to_table(t.rt, items, page->resource_version);
     table["metadata"] = meta;
     return json_response(200, table);
   }
-  json items = json::array();
-  for (auto& object : page->items) items.push_back(to_served(t, std::move(object)));
-  return json_response(200, {{"kind", t.served.kind + "List"},
-                             {"apiVersion", t.served.api_version()},
-                             {"metadata", meta},
-                             {"items", std::move(items)}});
+  if (served_converted(t)) {  // events.k8s.io/v1 Events, stored as core/v1 ones
+    json items = json::array();
+    for (const auto& stored : page->items) items.push_back(to_served(t, *stored.object));
+    return json_response(200, {{"kind", t.served.kind + "List"},
+                               {"apiVersion", t.served.api_version()},
+                               {"metadata", meta},
+                               {"items", std::move(items)}});
+  }
+  // The stored objects' texts joined: a LIST copies and serialises no object
+  // (docs/performance.md).
+  std::string body = "{\"apiVersion\":" + to_text(t.served.api_version()) +
+                     ",\"kind\":" + to_text(t.served.kind + "List") +
+                     ",\"metadata\":" + meta.dump() + ",\"items\":[";
+  bool first = true;
+  for (const auto& stored : page->items) {
+    if (!first) body += ',';
+    first = false;
+    body += *stored.text;
+  }
+  body += "]}";
+  http::Response response;
+  response.status = 200;
+  response.content_type = "application/json";
+  response.body = std::move(body);
+  return response;
 }
 
 }  // namespace kopiur::localkube::detail

@@ -47,7 +47,12 @@ class WatchStream final : public StreamPump::Stream {
     if (!events) return expire();  // fell out of the history
     for (const auto& event : *events) {
       cursor_ = std::max(cursor_, event.rv);
-      if (matches(event.object) && !send(event.type, event.object)) return std::nullopt;
+      if (!matches(*event.object)) continue;
+      // The line is serialised once in the store and shared by every watcher (a converted view,
+      // events.k8s.io's Events, serialises its own).
+      const bool sent = served_converted(spec_.target) ? send(event.type, *event.object)
+                                                       : writer_->write(*event.line);
+      if (!sent) return std::nullopt;
     }
     cursor_ = std::max(cursor_, snapshot_rv);
     const auto now = Clock::now();
@@ -81,9 +86,14 @@ class WatchStream final : public StreamPump::Stream {
 
   bool send_initial() {
     initial_pending_ = false;
-    auto [objects, rv] = store_.list(spec_.target.rt, spec_.target.ns);
-    for (const auto& object : objects) {
-      if (matches(object) && !send("ADDED", object)) return false;
+    auto [objects, rv] = store_.list_shared(spec_.target.rt, spec_.target.ns);
+    for (const auto& stored : objects) {
+      if (!matches(*stored.object)) continue;
+      const bool sent =
+          served_converted(spec_.target)
+              ? send("ADDED", *stored.object)
+              : writer_->write("{\"type\":\"ADDED\",\"object\":" + *stored.text + "}\n");
+      if (!sent) return false;
     }
     cursor_ = rv;
     return true;
