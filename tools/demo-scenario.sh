@@ -106,6 +106,7 @@ say "waiting for the schedule's first Backup and the first full maintenance run 
 wait_for "no scheduled Backup succeeded" 150 sh -c \
   "kubectl get backups -n $NS -l kopiur.io/schedule=app-data-every-minute \
      -o jsonpath='{.items[*].status.phase}' | grep -q Succeeded"
+# lastContentReclaimedBytes comes with a finished run's result (lastRunAt is set when one starts).
 wait_for "no full maintenance run finished" 150 sh -c \
-  "kubectl get maintenance main -n $NS -o jsonpath='{.status.full.lastRunAt}' | grep -q ."
+  "kubectl get maintenance main -n $NS -o jsonpath='{.status.full.lastContentReclaimedBytes}' | grep -q ."
 say "done"
