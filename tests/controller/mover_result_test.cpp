@@ -45,5 +45,17 @@ TEST(MoverResult, MembersOfTheWrongTypeAreFailuresNotExceptions) {
   EXPECT_EQ(interpret_result(R"({"result":1})").failure, "Unknown: the mover reported failure");
 }
 
+// A run killed before it wrote a result has a null `result`: the flows read its error class
+// through mover_error_class, which threw (json::value() on null) and left such a Backup Running.
+TEST(MoverResult, ErrorClassOfARunWithoutAResultIsTheFallback) {
+  const auto killed = interpret_result("2026-12-01T15:11:03Z  INFO mover operation starting\n");
+  EXPECT_TRUE(killed.result.is_null());
+  EXPECT_EQ(mover_error_class(killed, "MoverFailed"), "MoverFailed");
+  EXPECT_EQ(mover_error_class(interpret_result(R"({"result":"failed","error":"x"})"), "F"), "F");
+  EXPECT_EQ(mover_error_class(
+                interpret_result(R"({"result":"failed","error":{"class":"NotFound"}})"), ""),
+            "NotFound");
+}
+
 }  // namespace
 }  // namespace kopiur::controller

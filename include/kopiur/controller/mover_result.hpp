@@ -33,4 +33,8 @@ struct MoverObservation {
 // The mover's result parsed from a termination message, or the reason it could not be.
 MoverObservation interpret_result(const std::string& message);
 
+// The result's error.class, or `fallback` when there is none: a run that left no result (killed,
+// deadline) has a null `result`, on which json::value() throws.
+std::string mover_error_class(const MoverObservation& seen, const std::string& fallback);
+
 }  // namespace kopiur::controller

@@ -52,4 +52,9 @@ MoverObservation interpret_result(const std::string& message) {
   return out;
 }
 
+std::string mover_error_class(const MoverObservation& seen, const std::string& fallback) {
+  if (!seen.result.is_object()) return fallback;
+  return result_text(result_object(seen.result, "error"), "class", fallback);
+}
+
 }  // namespace kopiur::controller
