@@ -11,6 +11,7 @@
 
 #include "kube/detail/curl_http.hpp"
 #include "kube/detail/line_splitter.hpp"
+#include "kube/detail/watch_line.hpp"
 
 namespace kopiur::kube {
 namespace {
@@ -249,14 +250,6 @@ Result<json> Client::remove(const ResourceId& r, const std::string& ns, const st
 
 namespace {
 
-WatchEvent::Type event_type(const std::string& type) {
-  if (type == "ADDED") return WatchEvent::Type::kAdded;
-  if (type == "MODIFIED") return WatchEvent::Type::kModified;
-  if (type == "DELETED") return WatchEvent::Type::kDeleted;
-  if (type == "BOOKMARK") return WatchEvent::Type::kBookmark;
-  return WatchEvent::Type::kError;
-}
-
 std::string watch_query(const WatchOptions& options) {
   std::string query = "?watch=true&timeoutSeconds=" + std::to_string(options.timeout_seconds);
   if (options.bookmarks) query += "&allowWatchBookmarks=true";
@@ -288,12 +281,9 @@ Status Client::watch(const ResourceId& r, const std::string& ns, const WatchOpti
   detail::LineSplitter lines;
   std::string error_body;
   const auto on_line = [&](std::string_view line) {
-    auto parsed = json::parse(line, nullptr, false);
-    if (!parsed.is_object()) return true;  // tolerate garbage lines rather than fail the watch
-    WatchEvent event;
-    event.type = event_type(parsed.value("type", ""));
-    event.object = std::move(parsed["object"]);
-    return on_event(std::move(event));
+    auto event = detail::decode_watch_line(line);
+    if (!event) return true;  // tolerate garbage lines rather than fail the watch
+    return on_event(std::move(*event));
   };
   auto end =
       stream->run(*request, config_.watch_idle_timeout, [&](int status, std::string_view bytes) {

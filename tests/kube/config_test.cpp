@@ -108,6 +108,57 @@ TEST(KubeConfig, ActionableErrors) {
   EXPECT_EQ(r.error().step, "read kubeconfig /definitely/not/here");
 }
 
+// Found by kopiur_kubeconfig_fuzz: a member of the wrong YAML type (`name:` is null, `server: 5`)
+// threw nlohmann::json::type_error out of the loader. Each is now an error naming the member.
+TEST(KubeConfig, MembersOfTheWrongTypeAreErrorsNamingThem) {
+  const std::string base = R"(current-context: dev
+clusters:
+- name: local
+  cluster: {server: "https://127.0.0.1:6443"}
+users:
+- {name: admin, user: {token: abc}}
+contexts:
+)";
+  auto r = load_kubeconfig_text(base + "- name:\n  context: {cluster: local}\n", "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("context \"dev\" not found"), std::string::npos);
+
+  const std::pair<std::string, std::string> cases[] = {
+      {"- {name: dev, context: {cluster: local, namespace: [a]}}",
+       "contexts[dev].context.namespace must be a string, not array"},
+      {"- {name: dev, context: 7}", "contexts[dev].context must be a mapping, not number"},
+      {"- {name: dev, context: {cluster: local, user: {a: b}}}",
+       "contexts[dev].context.user must be a string, not object"},
+  };
+  for (const auto& [context, expected] : cases) {
+    r = load_kubeconfig_text(base + context + "\n", "");
+    ASSERT_FALSE(r.ok()) << context;
+    EXPECT_NE(r.error().message.find(expected), std::string::npos) << r.error().message;
+  }
+  r = load_kubeconfig_text(
+      "current-context: dev\ncontexts: [{name: dev, context: {cluster: c}}]\n"
+      "clusters: [{name: c, cluster: {server: 5, insecure-skip-tls-verify: maybe}}]\n",
+      "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("clusters[c].cluster.server must be a string"),
+            std::string::npos)
+      << r.error().message;
+  r = load_kubeconfig_text(
+      "current-context: dev\ncontexts: [{name: dev, context: {cluster: c, user: u}}]\n"
+      "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
+      "users: [{name: u, user: {client-certificate-data: [x]}}]\n",
+      "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("users[u].user.client-certificate-data must be a string"),
+            std::string::npos)
+      << r.error().message;
+  r = load_kubeconfig_text("current-context: [x]\n", "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("kubeconfig.current-context must be a string"),
+            std::string::npos)
+      << r.error().message;
+}
+
 TEST(KubeConfig, InClusterReadsTheServiceAccount) {
   TempDir dir;
   write(dir.path() / "token", "sa-token\n");

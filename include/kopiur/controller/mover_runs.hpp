@@ -21,22 +21,11 @@
 
 #include "kopiur/controller/flow_env.hpp"
 #include "kopiur/controller/mover_job.hpp"
+#include "kopiur/controller/mover_result.hpp"
 #include "kopiur/kube/result.hpp"
 #include "kopiur/support/json.hpp"
 
 namespace kopiur::controller {
-
-enum class MoverState { kNotFound, kRunning, kSucceeded, kFailed };
-
-struct MoverObservation {
-  MoverState state = MoverState::kNotFound;
-  nlohmann::json result;      // the termination message (an object) when one was read, else null
-  std::string failure;        // why it failed, one line a person can act on ("" unless kFailed)
-  std::string log_tail;       // the failed run's stderr tail ("" when none)
-  bool retryable = false;     // the mover's error class says a retry can help
-  std::int64_t attempts = 0;  // pods started so far
-  std::string start_time, end_time;  // RFC 3339, from the result or the Job status
-};
 
 // A DNS-1123 name of at most 63 characters: "<owner>-<suffix>", the owner part shortened with a
 // stable hash when too long.
@@ -47,8 +36,5 @@ kube::Result<MoverObservation> observe_mover(const FlowEnv& env, const std::stri
                                              const std::string& job);
 // Deletes the Job (its pods with it) and its Secret; NotFound is success.
 kube::Status delete_mover(const FlowEnv& env, const std::string& ns, const std::string& job);
-
-// The mover's result parsed from a termination message, or the reason it could not be.
-MoverObservation interpret_result(const std::string& message);
 
 }  // namespace kopiur::controller

@@ -115,8 +115,7 @@ ReconcileResult succeeded(Run& run, const MoverObservation& seen) {
 }
 
 ReconcileResult failed(Run& run, const MoverObservation& seen, const std::string& job) {
-  const std::string error_class =
-      seen.result.value("error", json::object()).value("class", std::string("MoverFailed"));
+  const std::string error_class = mover_error_class(seen, "MoverFailed");
   record_timing(run, seen, json::object());
   run.status["phase"] = "Failed";
   run.status["job"]["attempts"] = seen.attempts;

@@ -267,7 +267,7 @@ ReconcileResult finalize_backup(FlowEnv& env, ReconcileContext& context) {
       return Action::done();
     case MoverState::kFailed:
       // "snapshot not found": an earlier attempt (or someone) deleted it already.
-      if (seen->result.value("error", json::object()).value("class", "") != "NotFound") {
+      if (mover_error_class(*seen, "") != "NotFound") {
         return delete_failed(d, job, *seen);
       }
       [[fallthrough]];

@@ -48,35 +48,6 @@ kube::Status delete_mover(const FlowEnv& env, const std::string& ns, const std::
   return {};
 }
 
-MoverObservation interpret_result(const std::string& message) {
-  MoverObservation out;
-  const json doc = json::parse(message, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("result")) {
-    out.state = MoverState::kFailed;
-    std::string head = message.substr(0, 300);
-    out.failure = head.empty() ? "the mover left no result"
-                               : "the mover left no result; its last output: " + head;
-    out.log_tail = message;
-    return out;
-  }
-  out.result = doc;
-  const auto timing = doc.value("timing", json::object());
-  out.start_time = timing.value("startTime", "");
-  out.end_time = timing.value("endTime", "");
-  if (doc.value("result", "") == "succeeded") {
-    out.state = MoverState::kSucceeded;
-    return out;
-  }
-  out.state = MoverState::kFailed;
-  const auto error = doc.value("error", json::object());
-  out.failure = error.value("class", std::string("Unknown")) + ": " +
-                error.value("message", std::string("the mover reported ") +
-                                           doc.value("result", std::string("failure")));
-  out.log_tail = error.value("tail", "");
-  out.retryable = error.value("retryable", false);
-  return out;
-}
-
 namespace {
 
 bool condition_true(const json& job, const std::string& type) {

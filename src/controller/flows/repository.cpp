@@ -324,8 +324,7 @@ Step connect_step(const FlowEnv& env, const Subject& s, const RepositoryAccess& 
       connecting();
       return {Action::done()};
     case MoverState::kFailed: {
-      const auto error = seen->result.value("error", json::object());
-      const std::string cls = error.value("class", std::string("MoverFailed"));
+      const std::string cls = mover_error_class(*seen, "MoverFailed");
       // A run that left no result (killed, deadline) may well pass next time.
       const bool retry = seen->retryable || seen->result.is_null();
       const std::string message = "connecting failed: " + seen->failure;

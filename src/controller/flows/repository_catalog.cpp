@@ -279,8 +279,7 @@ std::optional<ReconcileResult> collect(const FlowEnv& env, const Subject& s, jso
     failure = apply_scan(env, s, seen->result, status, now);
     if (failure) return ReconcileResult(*failure);  // keep the Job: read it again next time
   } else {
-    const std::string cls =
-        seen->result.value("error", json::object()).value("class", std::string("MoverFailed"));
+    const std::string cls = mover_error_class(*seen, "MoverFailed");
     const std::string message = "the catalog scan failed: " + seen->failure;
     set_condition(status, kCatalogCondition, false, cls, message, now);
     failure = ReconcileError::transient(cls, s.what + ": " + message + "; retrying with backoff");
