@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "kopiur/telemetry/otlp/config.hpp"
-#include "kopiur/telemetry/resource.hpp"
+#include "kopiur/telemetry/resource_builder.hpp"
 
 #include "fuzz_check.hpp"
 
