@@ -52,10 +52,11 @@ stalled() {
   opened=$(awk '/^opened/ {print $2}' "$OUT/stall.out")
   sleep 1
   after=$(rss_kb "$pid")
-  probe=$(curl -s -o /dev/null -m 10 -w '%{time_total}' "http://127.0.0.1:$port/metrics" || echo "timeout")
+  probe=$(curl -s -o /dev/null -m 10 -w '%{time_total}s' "http://127.0.0.1:$port/metrics") ||
+    probe="timed out after 10 s"
   kill "$stall_pid" 2>/dev/null || true
   wait "$stall_pid" 2>/dev/null || true
-  echo "${opened:-0} open: $((before / 1024)) → $((after / 1024)) MB, probe ${probe}s"
+  echo "${opened:-0} open: $((before / 1024)) → $((after / 1024)) MB, probe ${probe}"
 }
 
 row() {
