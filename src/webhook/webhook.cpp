@@ -20,9 +20,7 @@ using nlohmann::json;
 
 const telemetry::MetricDefinition& definition(std::string_view name) {
   if (const auto* d = telemetry::find_metric(name)) return *d;
-  for (const auto& d : telemetry::kopiur_runtime_metric_catalog()) {
-    if (d.instrument_name == name) return d;
-  }
+  if (const auto* d = telemetry::find_runtime_metric(name)) return *d;
   std::terminate();  // the catalog and this file are edited together
 }
 

@@ -1,9 +1,11 @@
 // check_otlp, check_logs, check_restore.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -34,20 +36,26 @@ const SpanRecord* reconcile_parent(const SpanRecord& root,
   return nullptr;
 }
 
-// How many mover runs (mover spans without a mover parent) have no reconcile span above them yet.
-int mover_runs_without_reconcile(const OtlpCapture& otlp) {
+// A mover run (a mover span without a mover parent) and the controller reconcile span above it
+// (nullptr while that span has not arrived, or when there is none).
+struct MoverRun {
+  const SpanRecord* root = nullptr;
+  const SpanRecord* reconcile = nullptr;
+};
+
+std::vector<MoverRun> mover_runs(const OtlpCapture& otlp) {
   std::map<std::string, const SpanRecord*> controller;
   std::set<std::string> mover_spans;
   for (const auto& s : otlp.spans) {
     if (s.service == "kopiur-controller") controller[s.span_id] = &s;
     if (s.service == "kopiur-mover") mover_spans.insert(s.span_id);
   }
-  int missing = 0;
+  std::vector<MoverRun> runs;
   for (const auto& s : otlp.spans) {
     if (s.service != "kopiur-mover" || mover_spans.count(s.parent_span_id)) continue;
-    if (reconcile_parent(s, controller) == nullptr) ++missing;
+    runs.push_back({&s, reconcile_parent(s, controller)});
   }
-  return missing;
+  return runs;
 }
 
 // The raw text of the line's "span" object (tracing's JSON repeats "name" there: the object's
@@ -110,7 +118,10 @@ void check_otlp(const LocalSystem& system) {
     for (const auto& s : otlp.spans) seen.insert("span " + s.service);
     for (const auto& l : otlp.logs) seen.insert("log " + l.service);
     for (const auto& m : otlp.metrics) seen.insert("metric " + m.service);
-    return seen.size() == 9 && mover_runs_without_reconcile(otlp) == 0;
+    const auto runs = mover_runs(otlp);
+    return seen.size() == 9 && std::all_of(runs.begin(), runs.end(), [](const MoverRun& run) {
+             return run.reconcile != nullptr;
+           });
   };
   const bool all = test::wait_until(complete, std::chrono::seconds(30), std::chrono::seconds(1));
   EXPECT_TRUE(otlp.errors.empty()) << otlp.errors.front();
@@ -123,12 +134,9 @@ void check_otlp(const LocalSystem& system) {
   }
   EXPECT_TRUE(all);
 
-  std::map<std::string, const SpanRecord*> controller;
   std::set<std::string> reconciled_kinds;
   for (const auto& s : otlp.spans) {
-    if (s.service != "kopiur-controller") continue;
-    controller[s.span_id] = &s;
-    if (s.name != "reconcile") continue;
+    if (s.service != "kopiur-controller" || s.name != "reconcile") continue;
     for (const char* key : {"kind", "namespace", "name"}) {
       EXPECT_EQ(s.attributes.count(key), 1u) << "a reconcile span without " << key;
     }
@@ -140,17 +148,12 @@ void check_otlp(const LocalSystem& system) {
   }
 
   // Each mover run is one more part of the trace of the reconcile that created its Job.
-  std::set<std::string> mover_spans, backups_traced;
-  for (const auto& s : otlp.spans) {
-    if (s.service == "kopiur-mover") mover_spans.insert(s.span_id);
-  }
-  int roots = 0;
-  for (const auto& s : otlp.spans) {
-    if (s.service != "kopiur-mover" || mover_spans.count(s.parent_span_id)) continue;
-    ++roots;
-    const SpanRecord* parent = reconcile_parent(s, controller);
+  std::set<std::string> backups_traced;
+  const auto runs = mover_runs(otlp);
+  for (const auto& run : runs) {
+    const SpanRecord* parent = run.reconcile;
     if (parent == nullptr) {
-      ADD_FAILURE() << "mover span " << s.name << " (trace " << s.trace_id
+      ADD_FAILURE() << "mover span " << run.root->name << " (trace " << run.root->trace_id
                     << ") is not a child of a controller reconcile span";
       continue;
     }
@@ -158,7 +161,7 @@ void check_otlp(const LocalSystem& system) {
       backups_traced.insert(parent->attributes.count("name") ? parent->attributes.at("name") : "");
     }
   }
-  EXPECT_GE(roots, 5) << "mover runs seen in traces";
+  EXPECT_GE(runs.size(), 5u) << "mover runs seen in traces";
   for (const char* backup : {"app-data-manual", "app-data-kept", "scratch-first"}) {
     EXPECT_EQ(backups_traced.count(backup), 1u) << "no mover trace under Backup " << backup;
   }

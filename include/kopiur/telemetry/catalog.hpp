@@ -45,6 +45,8 @@ const MetricDefinition* find_metric(std::string_view name);
 // programs (the controller's work queue and API client, the webhook's latency and malformed
 // requests). Not part of the contract's table; find_metric() does not return them.
 const std::vector<MetricDefinition>& kopiur_runtime_metric_catalog();
+// The runtime metric with this instrument name; nullptr when unknown.
+const MetricDefinition* find_runtime_metric(std::string_view name);
 
 // KopiurMetrics: typed handles for every catalog metric, created on one Meter.
 struct KopiurMetrics {

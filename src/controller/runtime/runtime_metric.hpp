@@ -11,9 +11,7 @@
 namespace kopiur::controller::detail {
 
 inline const telemetry::MetricDefinition& runtime_metric(std::string_view name) {
-  for (const auto& d : telemetry::kopiur_runtime_metric_catalog()) {
-    if (d.instrument_name == name) return d;
-  }
+  if (const auto* d = telemetry::find_runtime_metric(name)) return *d;
   std::terminate();  // the catalog and its users are edited together
 }
 

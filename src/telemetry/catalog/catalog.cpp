@@ -343,6 +343,13 @@ const MetricDefinition* find_metric(std::string_view name) {
   return nullptr;
 }
 
+const MetricDefinition* find_runtime_metric(std::string_view name) {
+  for (const MetricDefinition& d : kopiur_runtime_metric_catalog()) {
+    if (d.instrument_name == name) return &d;
+  }
+  return nullptr;
+}
+
 KopiurMetrics::KopiurMetrics(metrics::Meter& meter)
     : controller_reconciliations(catalog_counter(meter, "kopiur_controller_reconciliations")),
       controller_reconcile_errors(catalog_counter(meter, "kopiur_controller_reconcile_errors")),
