@@ -36,8 +36,11 @@ curl -fsS http://127.0.0.1:19181/metrics >"$OUT/metrics.prom"
 pids+=($!); exposer_pid=$!
 "$OUT/promhttp_server" -listen 127.0.0.1:19183 -body "$OUT/metrics.prom" 2>"$OUT/promhttp.log" &
 pids+=($!); promhttp_pid=$!
+"$OUT/promhttp_server" -listen 127.0.0.1:19184 -body "$OUT/metrics.prom" -process 2>"$OUT/promhttp-process.log" &
+pids+=($!)
 await http://127.0.0.1:19182/metrics
 await http://127.0.0.1:19183/metrics
+await http://127.0.0.1:19184/metrics
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
@@ -59,14 +62,16 @@ stalled() {
   echo "${opened:-0} open: $((before / 1024)) → $((after / 1024)) MB, probe ${probe}"
 }
 
+# row NAME PORT [PID]: the wrk figures, and the stalled-connection figures when PID is given.
 row() {
-  local name=$1 port=$2 pid=$3 out rps p50 p99 size
+  local name=$1 port=$2 pid=${3:-} out rps p50 p99 size stall=-
   out=$(wrk -t2 -c20 -d20s --latency "http://127.0.0.1:$port/metrics")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   size=$(curl -fsS "http://127.0.0.1:$port/metrics" | wc -c)
-  echo "| $name | $size B | $rps | $p50 | $p99 | $(stalled "$port" "$pid") |"
+  [ -n "$pid" ] && stall=$(stalled "$port" "$pid")
+  echo "| $name | $size B | $rps | $p50 | $p99 | $stall |"
 }
 
 echo "| server | body | req/s | p50 | p99 | 1,000 stalled connections: opened, RSS, a probe's time |"
@@ -74,5 +79,6 @@ echo "|---|---|---|---|---|---|"
 row "kopiur-controller (kopiur_http, Asio/Beast)" 19181 "$kopiur_pid"
 row "prometheus-cpp 1.0.1 Exposer (civetweb)" 19182 "$exposer_pid"
 row "client_golang promhttp (Go $(go env GOVERSION))" 19183 "$promhttp_pid"
+row "client_golang promhttp, process_* computed live by its process collector" 19184
 echo
 echo "wrk -t2 -c20 -d20s --latency, 127.0.0.1, $(nproc) CPUs, $(date -u +%Y-%m-%d)."

@@ -46,12 +46,18 @@ Verdict liveness(const Runtime& runtime, const HealthOptions& options) {
 
 void add_health_routes(telemetry::http::HttpServer& server, const Runtime& runtime,
                        HealthOptions options) {
-  server.route("GET", "/readyz", [&runtime, options](const telemetry::http::Request&) {
-    return answer(readiness(runtime, options), "not ready");
-  });
-  server.route("GET", "/healthz", [&runtime, options](const telemetry::http::Request&) {
-    return answer(liveness(runtime, options), "unhealthy");
-  });
+  server.route(
+      "GET", "/readyz",
+      [&runtime, options](const telemetry::http::Request&) {
+        return answer(readiness(runtime, options), "not ready");
+      },
+      telemetry::http::Execution::kInline);
+  server.route(
+      "GET", "/healthz",
+      [&runtime, options](const telemetry::http::Request&) {
+        return answer(liveness(runtime, options), "unhealthy");
+      },
+      telemetry::http::Execution::kInline);
 }
 
 }  // namespace kopiur::controller

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <charconv>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,12 +13,15 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace kopiur::telemetry {
 namespace {
 
-// ProcFile: a /proc file opened for one read, closed on every path.
+// ProcFile: a /proc file, closed on every path. A sampler keeps /proc/self/stat open and reads it
+// again from offset 0 each time (procfs renders it anew per read from the start), which saves the
+// open's path walk on every scrape; pread needs no lock between concurrent scrapes.
 class ProcFile {
  public:
   explicit ProcFile(const char* path) noexcept : fd_(::open(path, O_RDONLY | O_CLOEXEC)) {}
@@ -27,13 +31,14 @@ class ProcFile {
   ProcFile(const ProcFile&) = delete;
   ProcFile& operator=(const ProcFile&) = delete;
 
-  // Reads the file into `buffer` (up to its size); the bytes read, empty on failure.
+  // Reads the file from its start into `buffer` (up to its size); the bytes read, empty on failure.
   template <std::size_t N>
   std::string_view read_into(std::array<char, N>& buffer) const noexcept {
     if (fd_ < 0) return {};
     std::size_t used = 0;
     while (used < buffer.size()) {
-      const ssize_t n = ::read(fd_, buffer.data() + used, buffer.size() - used);
+      const ssize_t n =
+          ::pread(fd_, buffer.data() + used, buffer.size() - used, static_cast<off_t>(used));
       if (n < 0) return {};
       if (n == 0) break;
       used += static_cast<std::size_t>(n);
@@ -74,8 +79,12 @@ std::optional<std::int64_t> proc_parse_int(std::string_view token) noexcept {
   return value;
 }
 
-// Descriptors open in this process: the entries of /proc/self/fd but the listing's own.
+// Descriptors open in this process. Since Linux 6.2 the size of /proc/self/fd is that count, a
+// bitmap count in the kernel; before, it is 0 and the directory is listed (an entry rendered per
+// descriptor: most of a scrape's CPU with a thousand connections open), minus the listing's own.
 std::optional<std::int64_t> proc_count_open_fds() noexcept {
+  struct stat info {};
+  if (::stat("/proc/self/fd", &info) == 0 && info.st_size > 0) return info.st_size;
   DIR* dir = ::opendir("/proc/self/fd");
   if (dir == nullptr) return std::nullopt;
   const int own = ::dirfd(dir);
@@ -137,9 +146,11 @@ std::optional<double> read_boot_time_seconds() {
   return static_cast<double>(*seconds);
 }
 
-ProcessSample read_process_sample(std::optional<double> boot_time_seconds) {
+namespace {
+
+ProcessSample sample_from(const ProcFile& stat_file, std::optional<double> boot_time_seconds) {
   std::array<char, 4096> buffer{};  // a stat line is well under 1 KiB
-  const std::string_view stat = ProcFile("/proc/self/stat").read_into(buffer);
+  const std::string_view stat = stat_file.read_into(buffer);
   ProcessSample s =
       parse_proc_stat(stat, ::sysconf(_SC_CLK_TCK), ::sysconf(_SC_PAGESIZE), boot_time_seconds);
   s.open_fds = proc_count_open_fds();
@@ -147,9 +158,18 @@ ProcessSample read_process_sample(std::optional<double> boot_time_seconds) {
   return s;
 }
 
+}  // namespace
+
+ProcessSample read_process_sample(std::optional<double> boot_time_seconds) {
+  return sample_from(ProcFile("/proc/self/stat"), boot_time_seconds);
+}
+
 void register_process_metrics(metrics::Meter& meter, ProcessSampler sampler) {
   if (!sampler) {
-    sampler = [boot = read_boot_time_seconds()] { return read_process_sample(boot); };
+    sampler = [boot = read_boot_time_seconds(),
+               stat_file = std::make_shared<const ProcFile>("/proc/self/stat")] {
+      return sample_from(*stat_file, boot);
+    };
   }
   struct Instruments {
     metrics::ObservableInstrument cpu;

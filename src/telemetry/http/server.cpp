@@ -8,12 +8,12 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "kopiur/telemetry/http/address.hpp"
 
@@ -36,6 +36,14 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+std::vector<std::unique_ptr<asio::io_context>> make_loops(int io_threads) {
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  for (int i = 0; i < std::max(1, io_threads); ++i) {
+    loops.push_back(std::make_unique<asio::io_context>(1));  // one thread runs each
+  }
+  return loops;
+}
+
 Response text_response(int status, std::string body) {
   Response r;
   r.status = status;
@@ -50,6 +58,7 @@ std::string check_options(const ServerOptions& o) {
   }
   if (o.io_threads < 1) return "io_threads must be at least 1, got " + std::to_string(o.io_threads);
   if (o.max_connections < 1) return "max_connections must be at least 1";
+  if (o.inline_budget.count() < 0) return "inline_budget must not be negative";
   if (o.max_header_count < 1) return "max_header_count must be at least 1";
   if (o.max_stream_buffer_bytes < 1) return "max_stream_buffer_bytes must be at least 1";
   if (o.max_head_bytes < 64) return "max_head_bytes must be at least 64";
@@ -78,9 +87,13 @@ std::string Request::header(std::string_view name) const {
 class HttpServer::Impl final : public detail::ServerCore {
  public:
   explicit Impl(ServerOptions options)
-      : ServerCore(std::move(options)), acceptor_(io_), accept_retry_(io_), report_timer_(io_) {}
+      : ServerCore(std::move(options)),
+        loops_(make_loops(options_.io_threads)),
+        acceptor_(*loops_.front()),
+        accept_retry_(*loops_.front()),
+        report_timer_(*loops_.front()) {}
 
-  void route(std::string method, std::string path, Handler handler) {
+  void route(std::string method, std::string path, Handler handler, Execution execution) {
     std::lock_guard lock(lifecycle_mu_);
     if (started_) {
       warn("route " + method + " " + path + " added after start() is ignored");
@@ -89,7 +102,9 @@ class HttpServer::Impl final : public detail::ServerCore {
     // Methods are case-sensitive on the wire and always upper-case in practice.
     std::transform(method.begin(), method.end(), method.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    routes_[std::move(path)][std::move(method)] = std::move(handler);
+    routes_[std::move(path)].insert_or_assign(
+        std::move(method),
+        Route{std::move(handler), execution, std::make_shared<std::atomic<std::int64_t>>(0)});
   }
 
   void set_fallback(Handler handler) {
@@ -114,7 +129,11 @@ class HttpServer::Impl final : public detail::ServerCore {
     start_pool();
     accept();
     schedule_report();
-    for (int i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
+    for (auto& loop : loops_) {
+      // A loop with no connection yet must not return from run() at once.
+      keep_running_.push_back(asio::make_work_guard(*loop));
+      io_threads_.emplace_back([&loop] { loop->run(); });
+    }
     started_ = true;
     return {};
   }
@@ -126,7 +145,7 @@ class HttpServer::Impl final : public detail::ServerCore {
     // The loop ends by itself once nothing is left to do: the listener and the report timer are
     // gone, idle and half-received connections are closed, and requests being handled finish and
     // write their answers (a handler's job holds the loop open until its answer is posted back).
-    asio::post(io_, [this] {
+    asio::post(*loops_.front(), [this] {
       stopping_ = true;
       boost::system::error_code ignored;
       acceptor_.close(ignored);
@@ -134,37 +153,71 @@ class HttpServer::Impl final : public detail::ServerCore {
       report_timer_.cancel();
       close_all_soon();
     });
+    keep_running_.clear();
     for (auto& t : io_threads_) t.join();
     join_pool();
   }
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_.load(); }
 
+  [[nodiscard]] bool runs_inline(const Request& request) const override {
+    const Route* route = find(request);
+    if (route == nullptr) return false;  // the fallback and 404/405 answers
+    switch (route->execution) {
+      case Execution::kPool:
+        return false;
+      case Execution::kInline:
+        return true;
+      case Execution::kInlineWhileFast:
+        return route->last_ns->load(std::memory_order_relaxed) <=
+               std::chrono::nanoseconds(options_.inline_budget).count();
+    }
+    return false;
+  }
+
   [[nodiscard]] Response handle(const Request& request) const override {
+    if (const Route* route = find(request)) {
+      if (route->execution != Execution::kInlineWhileFast) return call(route->handler, request);
+      const auto start = std::chrono::steady_clock::now();
+      Response answer = call(route->handler, request);
+      route->last_ns->store((std::chrono::steady_clock::now() - start).count(),
+                            std::memory_order_relaxed);
+      return answer;
+    }
     const auto by_path = routes_.find(request.path);
     if (by_path == routes_.end()) {
       if (fallback_) return call(fallback_, request);
       return text_response(404, "not found: " + request.path + "\n");
     }
-    const auto& methods = by_path->second;
-    auto it = methods.find(request.method);
-    if (it == methods.end() && request.method == "HEAD") it = methods.find("GET");
-    if (it == methods.end()) {
-      std::string allow;
-      for (const auto& [method, handler] : methods) {
-        if (!allow.empty()) allow += ", ";
-        allow += method;
-        if (method == "GET" && !methods.contains("HEAD")) allow += ", HEAD";
-      }
-      Response r = text_response(405, "method " + request.method + " not allowed on " +
-                                          request.path + "; allowed: " + allow + "\n");
-      r.headers.emplace("Allow", allow);
-      return r;
+    std::string allow;
+    for (const auto& [method, route] : by_path->second) {
+      if (!allow.empty()) allow += ", ";
+      allow += method;
+      if (method == "GET" && !by_path->second.contains("HEAD")) allow += ", HEAD";
     }
-    return call(it->second, request);
+    Response r = text_response(405, "method " + request.method + " not allowed on " + request.path +
+                                        "; allowed: " + allow + "\n");
+    r.headers.emplace("Allow", allow);
+    return r;
   }
 
  private:
+  struct Route {
+    Handler handler;
+    Execution execution = Execution::kPool;
+    // How long the last run took, for kInlineWhileFast; shared so the route map stays copyable.
+    std::shared_ptr<std::atomic<std::int64_t>> last_ns;
+  };
+
+  // The route for the request's path and method (HEAD falls back to GET), or null.
+  [[nodiscard]] const Route* find(const Request& request) const {
+    const auto by_path = routes_.find(request.path);
+    if (by_path == routes_.end()) return nullptr;
+    auto it = by_path->second.find(request.method);
+    if (it == by_path->second.end() && request.method == "HEAD") it = by_path->second.find("GET");
+    return it == by_path->second.end() ? nullptr : &it->second;
+  }
+
   static Response call(const Handler& handler, const Request& request) {
     try {
       return handler(request);
@@ -200,7 +253,7 @@ class HttpServer::Impl final : public detail::ServerCore {
     if (!ec) {
       endpoint = tcp::endpoint(ip, address.port);
     } else {
-      tcp::resolver resolver(io_);
+      tcp::resolver resolver(*loops_.front());
       auto results = resolver.resolve(address.host, std::to_string(address.port),
                                       tcp::resolver::passive | tcp::resolver::numeric_service, ec);
       if (ec || results.empty()) return detail::check_resolvable(address);
@@ -223,7 +276,10 @@ class HttpServer::Impl final : public detail::ServerCore {
   }
 
   void accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
+    // Connections are dealt to the loops in turn; each loop has one thread, so a connection's
+    // handlers never run concurrently and no strand is needed.
+    const std::size_t loop = next_loop_++ % loops_.size();
+    acceptor_.async_accept(loops_[loop]->get_executor(),
                            [this](boost::system::error_code ec, tcp::socket socket) {
                              if (ec == asio::error::operation_aborted || stopping_) return;
                              if (!ec) {
@@ -253,9 +309,14 @@ class HttpServer::Impl final : public detail::ServerCore {
     });
   }
 
-  std::map<std::string, std::map<std::string, Handler>, std::less<>> routes_;
+  std::map<std::string, std::map<std::string, Route>, std::less<>> routes_;
   Handler fallback_;
-  asio::io_context io_;
+  // One event loop per I/O thread: a connection lives on one loop, so its wake-ups stay on one
+  // thread instead of passing through a scheduler shared by all (its lock and condition variable
+  // cost more than a small /metrics render).
+  std::vector<std::unique_ptr<asio::io_context>> loops_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  std::size_t next_loop_ = 0;  // used on the accepting loop only
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;
   asio::steady_timer report_timer_;
@@ -273,8 +334,8 @@ HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>(std
 
 HttpServer::~HttpServer() { impl_->stop(); }
 
-void HttpServer::route(std::string method, std::string path, Handler handler) {
-  impl_->route(std::move(method), std::move(path), std::move(handler));
+void HttpServer::route(std::string method, std::string path, Handler handler, Execution execution) {
+  impl_->route(std::move(method), std::move(path), std::move(handler), execution);
 }
 
 void HttpServer::set_fallback(Handler handler) { impl_->set_fallback(std::move(handler)); }

@@ -2,6 +2,7 @@
 // shared by all six families.
 #include "kopiur/telemetry/process_metrics.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "telemetry/metrics/metrics_test_util.hpp"
 
@@ -34,6 +36,43 @@ TEST(ProcessMetrics, SampleIsSane) {
   const ProcessSample no_boot = read_process_sample(std::nullopt);
   EXPECT_FALSE(no_boot.start_time_seconds.has_value());
   EXPECT_TRUE(no_boot.cpu_seconds.has_value());
+}
+
+// The open-descriptor count is exact (the fast path since Linux 6.2 reads the size of
+// /proc/self/fd; older kernels list it) and follows each open and close.
+TEST(ProcessMetrics, OpenDescriptorsAreCountedExactly) {
+  const std::optional<std::int64_t> before = read_process_sample(std::nullopt).open_fds;
+  ASSERT_TRUE(before.has_value());
+  std::array<int, 2> first{};
+  std::array<int, 2> second{};
+  ASSERT_EQ(::pipe(first.data()), 0);
+  ASSERT_EQ(::pipe(second.data()), 0);
+  const int copy = ::dup(first[0]);
+  ASSERT_GE(copy, 0);
+  EXPECT_EQ(read_process_sample(std::nullopt).open_fds, *before + 5);
+  for (const int fd : {first[0], first[1], second[0], second[1], copy}) ::close(fd);
+  EXPECT_EQ(read_process_sample(std::nullopt).open_fds, *before);
+}
+
+// The registered sampler keeps /proc/self/stat open and reads it again at every collect: a later
+// collect sees memory touched after the first.
+TEST(ProcessMetrics, EachCollectReadsFreshValues) {
+  metrics::MeterProvider provider;
+  metrics::Meter meter = provider.meter();
+  register_process_metrics(meter);
+  const auto resident = [&provider] {
+    return metrics::testing::collect(provider)
+        .numbers["process_resident_memory_bytes"]
+        .at("")
+        .as_double;
+  };
+  const double before = resident();
+  constexpr std::size_t kBytes = 64u << 20;
+  std::vector<char> block(kBytes);
+  for (std::size_t i = 0; i < block.size(); i += 4096) block[i] = static_cast<char>(i);
+  const double after = resident();
+  EXPECT_GE(after - before, static_cast<double>(kBytes) / 2) << before << " -> " << after;
+  EXPECT_EQ(block[4096], static_cast<char>(4096));
 }
 
 // A /proc/<pid>/stat line whose command name holds spaces and parentheses; utime 300, stime 100,

@@ -18,7 +18,8 @@
 //   if (std::string err = server.start(); !err.empty()) { /* report err, exit */ }
 //   health.set_ready(true);
 //
-// Cost: one std::function call per request on the worker pool plus a copy of the body; gzip (zlib
+// Cost: one std::function call per request (on the worker pool, or inline on the event loop for
+// routes that ask for it: see Execution) plus a copy of the body; gzip (zlib
 // level 6) only for bodies of kMinGzipBytes or more. Failures: start() returns an actionable
 // string (bad address, port in use, unreadable TLS files); a handler that throws yields a 500;
 // a failed TLS reload keeps the previous certificate and reports through on_warning. Nothing in
@@ -87,6 +88,19 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+// Where a route's handler runs. Handing a request to the worker pool and its answer back costs
+// two thread switches, more than rendering a small /metrics or answering /healthz; a handler that
+// can block (a store lookup, a large render, a call to another server) must stay on the pool,
+// since while it runs inline its event-loop thread serves no other connection.
+enum class Execution {
+  kPool,    // on the worker pool (the default)
+  kInline,  // on the event-loop thread: short handlers that never block (/healthz, /readyz)
+  // Inline while the route's last run took at most ServerOptions::inline_budget, else on the
+  // pool; a run on the pool that is fast again brings the route back inline. /metrics: a small
+  // exposition renders inline, a registry grown to 100,000 series moves to the pool by itself.
+  kInlineWhileFast,
+};
+
 struct TlsFiles {
   std::string cert_file;  // PEM chain
   std::string key_file;   // PEM private key
@@ -98,8 +112,11 @@ struct ServerOptions {
   std::chrono::milliseconds tls_reload_check{2000};  // how often to stat the cert/key files
   // Threads running handlers (a bounded pool; the event loop never waits for a handler).
   int worker_threads = 4;
-  // Threads running the event loop that reads and writes every connection.
-  int io_threads = 1;
+  // Threads reading and writing the connections, each running its own event loop; connections
+  // are dealt to them in turn. Two use both cores of a small node for inline handlers (/metrics).
+  int io_threads = 2;
+  // The longest a Execution::kInlineWhileFast handler may have taken last time to run inline.
+  std::chrono::microseconds inline_budget{250};
   bool gzip = true;  // compress responses when the client sends Accept-Encoding: gzip
 
   // Deadlines. A connection that misses one is closed and counted (see ServerStats).
@@ -163,8 +180,9 @@ struct ServerStats {
 // Responses smaller than this are sent uncompressed: gzip's framing would outweigh the saving.
 inline constexpr std::size_t kMinGzipBytes = 1024;
 
-// HttpServer. start() binds and serves on background threads: io_threads run an event loop
-// (Boost.Asio) that reads and writes every connection, handlers run on worker_threads. stop()
+// HttpServer. start() binds and serves on background threads: io_threads each run an event loop
+// (Boost.Asio) reading and writing their share of the connections, handlers run on
+// worker_threads (or inline: Execution). stop()
 // (and the destructor) stops accepting, lets in-flight requests finish and write their answers,
 // closes idle and half-received connections at once and joins the threads. stop() must not be
 // called from a handler (it waits for the handlers).
@@ -175,9 +193,10 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Registers a handler for an exact path and method ("GET", "POST", ...). Before start() only:
-  // later calls are ignored with a warning.
-  void route(std::string method, std::string path, Handler handler);
+  // Registers a handler for an exact path and method ("GET", "POST", ...), run as `execution`
+  // says. Before start() only: later calls are ignored with a warning.
+  void route(std::string method, std::string path, Handler handler,
+             Execution execution = Execution::kPool);
 
   // Registers the handler for every request whose path has no exact route, whatever its method
   // (it answers 404 and 405 itself), e.g. an API server's /api/... and /apis/... trees. Before
@@ -215,7 +234,8 @@ class Health {
 };
 
 // Registers GET /healthz (always 200 "ok" while the process serves) and GET /readyz (200 "ok"
-// when ready, else 503 with the reason) on `server`. `health` must outlive the server.
+// when ready, else 503 with the reason) on `server`, both inline. `health` must outlive the
+// server.
 void add_health_routes(HttpServer& server, const Health& health);
 
 // What a metrics reader returns for one scrape: the content type to send and the body.
@@ -224,8 +244,9 @@ using ScrapeResult = std::pair<std::string, std::string>;
 // can pick Prometheus text or OpenMetrics. Must be thread-safe (concurrent scrapes).
 using ScrapeFn = std::function<ScrapeResult(std::string_view accept)>;
 
-// Registers GET `path` (usually "/metrics") answering with `scrape(accept)`. A scrape that throws
-// answers 500 with the exception's message. Keeps http independent of the metrics library.
+// Registers GET `path` (usually "/metrics") answering with `scrape(accept)`, run with
+// Execution::kInlineWhileFast. A scrape that throws answers 500 with the exception's message.
+// Keeps http independent of the metrics library.
 void add_metrics_route(HttpServer& server, std::string path, ScrapeFn scrape);
 
 }  // namespace kopiur::telemetry::http

@@ -38,7 +38,7 @@ enum class Refusal : std::size_t {
 enum class Phase : int { kHandshake, kHead, kIdle, kBody, kBusy, kClosing };
 
 // The part of a connection the registry sees. Thread-safe: phase is atomic and close_soon()
-// posts to the connection's own strand.
+// posts to the connection's event loop.
 class SessionBase : public std::enable_shared_from_this<SessionBase> {
  public:
   virtual ~SessionBase() = default;
@@ -71,6 +71,8 @@ class ServerCore {
 
   // Routes a parsed request (404, 405 with Allow, the handler's answer, 500 if it throws).
   [[nodiscard]] virtual Response handle(const Request& request) const = 0;
+  // Whether the request's handler runs on the event-loop thread instead of the pool (Execution).
+  [[nodiscard]] virtual bool runs_inline(const Request& request) const = 0;
 
   void count(Refusal why) noexcept { counters_[static_cast<std::size_t>(why)].fetch_add(1); }
   [[nodiscard]] ServerStats stats() const noexcept;

@@ -322,7 +322,8 @@ class Session final : public SessionBase {
     write(std::make_shared<BeastResponse>(refusal(status, std::move(text))));
   }
 
-  // Runs the handler on the worker pool; the answer comes back to this connection's strand.
+  // Runs the handler inline when its route asks for it (Execution), else on the worker pool with
+  // the answer coming back to this connection's event loop.
   void dispatch() {
     set_phase(Phase::kBusy);
     busy_ = true;
@@ -332,23 +333,35 @@ class Session final : public SessionBase {
     http10_ = message.version() == 10;
     auto request = std::make_shared<Request>(to_request(std::move(message)));
     if (!keep_alive) close_after_write_ = true;
+    if (core_.runs_inline(*request)) {
+      if (auto response = answer(*request)) write(response);
+      return;
+    }
     asio::post(core_.pool(), [self = self(), request,
                               guard = asio::make_work_guard(stream_.get_executor())] {
-      std::shared_ptr<BeastResponse> response;
-      try {
-        Response answer = self->core_.handle(*request);
-        if (answer.stream && request->method != "HEAD") return self->open_stream(std::move(answer));
-        answer.stream = nullptr;
-        response = std::make_shared<BeastResponse>(to_wire(self->options_, *request, answer));
-      } catch (...) {
-        response = std::make_shared<BeastResponse>(refusal(500, "internal error\n"));
+      if (auto response = self->answer(*request)) {
+        asio::post(self->stream_.get_executor(), [self, response] { self->write(response); });
       }
-      asio::post(self->stream_.get_executor(), [self, response] { self->write(response); });
     });
   }
 
-  // On a worker: hands the producer its writer, then lets the event loop send the head. Chunks
-  // written meanwhile wait in the channel.
+  // The handler's answer on the wire, or null when it streams (open_stream took it over).
+  std::shared_ptr<BeastResponse> answer(const Request& request) {
+    try {
+      Response answer = core_.handle(request);
+      if (answer.stream && request.method != "HEAD") {
+        open_stream(std::move(answer));
+        return nullptr;
+      }
+      answer.stream = nullptr;
+      return std::make_shared<BeastResponse>(to_wire(options_, request, answer));
+    } catch (...) {
+      return std::make_shared<BeastResponse>(refusal(500, "internal error\n"));
+    }
+  }
+
+  // On the handler's thread: hands the producer its writer, then lets the event loop send the head.
+  // Chunks written meanwhile wait in the channel.
   void open_stream(Response answer) {
     std::weak_ptr<Session> weak = self();
     auto channel = std::make_shared<StreamChannel>(options_.max_stream_buffer_bytes,
@@ -392,7 +405,7 @@ class Session final : public SessionBase {
     });
   }
 
-  // Writes whatever the producer queued as one batch of chunks; called on the strand whenever
+  // Writes whatever the producer queued as one batch of chunks; called on the event loop whenever
   // the channel wakes the connection and after each write.
   void pump_stream() {
     if (!streaming_ || !head_written_ || stream_writing_) return;

@@ -1,6 +1,7 @@
 // One HTTP/1.1 connection on the server's event loop: TLS handshake, request head and body under
-// deadlines and limits, the handler on the worker pool, the answer, keep-alive. Requests on a
-// connection are answered one after another, so pipelined requests get their answers in order.
+// deadlines and limits, the handler (inline or on the worker pool), the answer, keep-alive.
+// Requests on a connection are answered one after another, so pipelined requests get their answers
+// in order.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -10,8 +11,8 @@
 
 namespace kopiur::telemetry::http::detail {
 
-// Serves `socket` (whose executor is its own strand) until it closes. With `tls` the
-// connection starts with a server-side TLS handshake. `core` must outlive the connection.
+// Serves `socket` (whose executor is an event loop run by one thread) until it closes. With `tls`
+// the connection starts with a server-side TLS handshake. `core` must outlive the connection.
 void serve_connection(boost::asio::ip::tcp::socket socket, ServerCore& core,
                       boost::asio::ssl::context* tls);
 
