@@ -122,9 +122,16 @@ Pem TestCa::issue(const std::string& common_name, std::int64_t serial) const {
   return Pem{to_pem(cert.get()), to_pem(key.get())};
 }
 
-PeerCertificate fetch_peer_certificate(std::uint16_t port, const std::string& ca_file) {
+PeerCertificate fetch_peer_certificate(std::uint16_t port, const std::string& ca_file,
+                                       int max_version) {
   Owned<SSL_CTX> ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) fail("SSL_CTX_new");
+  if (max_version != 0) {
+    SSL_CTX_set_security_level(ctx.get(), 0);
+    check(SSL_CTX_set_min_proto_version(ctx.get(), TLS1_VERSION), "client min protocol");
+    check(SSL_CTX_set_max_proto_version(ctx.get(), max_version), "client max protocol");
+    check(SSL_CTX_set_cipher_list(ctx.get(), "DEFAULT:@SECLEVEL=0"), "client ciphers");
+  }
   check(SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr), "load CA file");
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   Owned<BIO> bio(BIO_new_ssl_connect(ctx.get()));

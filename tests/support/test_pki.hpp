@@ -42,8 +42,10 @@ struct PeerCertificate {
 };
 
 // Connects to 127.0.0.1:port, verifies the chain against `ca_file` and the IP SAN, and returns
-// the leaf. Throws std::runtime_error (with the OpenSSL reason) if the handshake fails.
-[[nodiscard]] PeerCertificate fetch_peer_certificate(std::uint16_t port,
-                                                     const std::string& ca_file);
+// the leaf. Throws std::runtime_error (with the OpenSSL reason) if the handshake fails. A nonzero
+// `max_version` (e.g. TLS1_1_VERSION) caps the client's protocol and lowers its own security level
+// to 0, so that only the server can refuse an old protocol.
+[[nodiscard]] PeerCertificate fetch_peer_certificate(std::uint16_t port, const std::string& ca_file,
+                                                     int max_version = 0);
 
 }  // namespace kopiur::test

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <openssl/ssl.h>
 
 #include "kopiur/telemetry/http/server.hpp"
 
@@ -222,6 +223,21 @@ TEST_F(TlsTest, StalledHandshakeIsCutOffAtItsDeadline) {
   EXPECT_TRUE(stalled.wait_closed(10s));
   EXPECT_TRUE(test::wait_until([&] { return server.stats().handshake_timeouts == 1; }, 10s));
   EXPECT_EQ(serial_seen(server.port()), 1001);
+}
+
+TEST_F(TlsTest, OnlyTls12AndNewerAreSpoken) {
+  HttpServer server(options());
+  ASSERT_EQ(server.start(), "");
+  const auto port = server.port();
+  // Clients that would accept TLS 1.0 or 1.1 and nothing newer get no session. Debian's OpenSSL
+  // default (security level 2) refuses them as well; the server's own minimum keeps it so on a
+  // system whose configuration allows them.
+  for (const int old : {TLS1_VERSION, TLS1_1_VERSION}) {
+    EXPECT_THROW((void)fetch_peer_certificate(port, ca_file_, old), std::runtime_error) << old;
+  }
+  EXPECT_EQ(fetch_peer_certificate(port, ca_file_, TLS1_2_VERSION).serial, 1001);
+  EXPECT_EQ(fetch_peer_certificate(port, ca_file_, TLS1_3_VERSION).serial, 1001);
+  EXPECT_EQ(server.stats().handshake_failures, 2u);
 }
 
 TEST_F(TlsTest, PlainTextAndGarbageOnTheTlsPortDoNotHurtTheServer) {
