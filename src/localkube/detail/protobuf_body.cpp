@@ -1,0 +1,461 @@
+#include "localkube/detail/protobuf_body.hpp"
+
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "kube/detail/base64.hpp"
+#include "localkube/detail/local_store.hpp"
+
+namespace kopiur::localkube::detail {
+namespace {
+
+// ---- the messages, as tables of (field number, JSON name, how to read it) ----
+
+enum class PbKind {
+  kString,      // string; left out when empty (Go's omitempty)
+  kBytes,       // bytes, as base64
+  kInt64,       // varint; left out when zero unless `keep_zero` (a pointer field in Go)
+  kBool,        // varint; every bool here is a pointer field in Go, so always kept
+  kTime,        // meta/v1 Time {seconds, nanos}: RFC 3339, left out when zero (Go writes null)
+  kStringMap,   // map<string, string>
+  kBytesMap,    // map<string, bytes>, values as base64
+  kStringList,  // repeated string
+  kMessage,     // a nested message
+  kMessageList  // repeated nested message
+};
+
+struct PbMessage;
+
+struct PbField {
+  std::uint32_t number;
+  std::string_view name;
+  PbKind kind;
+  const PbMessage* message = nullptr;
+  bool keep_zero = false;
+};
+
+struct PbMessage {
+  std::string_view name;
+  std::span<const PbField> fields;
+  // FieldsV1: the message stands for the JSON document in its field 1 (`Raw`).
+  bool raw_json = false;
+};
+
+template <std::size_t N>
+constexpr PbMessage pb_message(std::string_view name, const std::array<PbField, N>& fields,
+                               bool raw_json = false) {
+  return PbMessage{name, std::span<const PbField>(fields), raw_json};
+}
+
+// k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto
+constexpr std::array kPbFieldsV1Fields{PbField{1, "Raw", PbKind::kBytes}};
+constexpr auto kPbFieldsV1 = pb_message("FieldsV1", kPbFieldsV1Fields, /*raw_json=*/true);
+constexpr std::array kPbOwnerRefFields{
+    PbField{5, "apiVersion", PbKind::kString}, PbField{1, "kind", PbKind::kString},
+    PbField{3, "name", PbKind::kString},       PbField{4, "uid", PbKind::kString},
+    PbField{6, "controller", PbKind::kBool},   PbField{7, "blockOwnerDeletion", PbKind::kBool}};
+constexpr auto kPbOwnerRef = pb_message("OwnerReference", kPbOwnerRefFields);
+constexpr std::array kPbManagedFieldsFields{PbField{1, "manager", PbKind::kString},
+                                            PbField{2, "operation", PbKind::kString},
+                                            PbField{3, "apiVersion", PbKind::kString},
+                                            PbField{4, "time", PbKind::kTime},
+                                            PbField{6, "fieldsType", PbKind::kString},
+                                            PbField{7, "fieldsV1", PbKind::kMessage, &kPbFieldsV1},
+                                            PbField{8, "subresource", PbKind::kString}};
+constexpr auto kPbManagedFields = pb_message("ManagedFieldsEntry", kPbManagedFieldsFields);
+constexpr std::array kPbObjectMetaFields{
+    PbField{1, "name", PbKind::kString},
+    PbField{2, "generateName", PbKind::kString},
+    PbField{3, "namespace", PbKind::kString},
+    PbField{4, "selfLink", PbKind::kString},
+    PbField{5, "uid", PbKind::kString},
+    PbField{6, "resourceVersion", PbKind::kString},
+    PbField{7, "generation", PbKind::kInt64},
+    PbField{8, "creationTimestamp", PbKind::kTime},
+    PbField{9, "deletionTimestamp", PbKind::kTime},
+    PbField{10, "deletionGracePeriodSeconds", PbKind::kInt64, nullptr, /*keep_zero=*/true},
+    PbField{11, "labels", PbKind::kStringMap},
+    PbField{12, "annotations", PbKind::kStringMap},
+    PbField{13, "ownerReferences", PbKind::kMessageList, &kPbOwnerRef},
+    PbField{14, "finalizers", PbKind::kStringList},
+    PbField{17, "managedFields", PbKind::kMessageList, &kPbManagedFields}};
+constexpr auto kPbObjectMeta = pb_message("ObjectMeta", kPbObjectMetaFields);
+
+// k8s.io/api/core/v1/generated.proto
+constexpr std::array kPbConfigMapFields{PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
+                                        PbField{2, "data", PbKind::kStringMap},
+                                        PbField{3, "binaryData", PbKind::kBytesMap},
+                                        PbField{4, "immutable", PbKind::kBool}};
+constexpr auto kPbConfigMap = pb_message("ConfigMap", kPbConfigMapFields);
+constexpr std::array kPbSecretFields{
+    PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta}, PbField{2, "data", PbKind::kBytesMap},
+    PbField{3, "type", PbKind::kString}, PbField{4, "stringData", PbKind::kStringMap},
+    PbField{5, "immutable", PbKind::kBool}};
+constexpr auto kPbSecret = pb_message("Secret", kPbSecretFields);
+constexpr std::array kPbNamespaceSpecFields{PbField{1, "finalizers", PbKind::kStringList}};
+constexpr auto kPbNamespaceSpec = pb_message("NamespaceSpec", kPbNamespaceSpecFields);
+constexpr std::array kPbNamespaceConditionFields{
+    PbField{1, "type", PbKind::kString}, PbField{2, "status", PbKind::kString},
+    PbField{4, "lastTransitionTime", PbKind::kTime}, PbField{5, "reason", PbKind::kString},
+    PbField{6, "message", PbKind::kString}};
+constexpr auto kPbNamespaceCondition =
+    pb_message("NamespaceCondition", kPbNamespaceConditionFields);
+constexpr std::array kPbNamespaceStatusFields{
+    PbField{1, "phase", PbKind::kString},
+    PbField{2, "conditions", PbKind::kMessageList, &kPbNamespaceCondition}};
+constexpr auto kPbNamespaceStatus = pb_message("NamespaceStatus", kPbNamespaceStatusFields);
+constexpr std::array kPbNamespaceFields{
+    PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
+    PbField{2, "spec", PbKind::kMessage, &kPbNamespaceSpec},
+    PbField{3, "status", PbKind::kMessage, &kPbNamespaceStatus}};
+constexpr auto kPbNamespace = pb_message("Namespace", kPbNamespaceFields);
+constexpr std::array kPbObjectRefFields{
+    PbField{1, "kind", PbKind::kString},       PbField{2, "namespace", PbKind::kString},
+    PbField{3, "name", PbKind::kString},       PbField{4, "uid", PbKind::kString},
+    PbField{5, "apiVersion", PbKind::kString}, PbField{6, "resourceVersion", PbKind::kString},
+    PbField{7, "fieldPath", PbKind::kString}};
+constexpr auto kPbObjectRef = pb_message("ObjectReference", kPbObjectRefFields);
+constexpr std::array kPbLocalObjectRefFields{PbField{1, "name", PbKind::kString}};
+constexpr auto kPbLocalObjectRef = pb_message("LocalObjectReference", kPbLocalObjectRefFields);
+constexpr std::array kPbServiceAccountFields{
+    PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
+    PbField{2, "secrets", PbKind::kMessageList, &kPbObjectRef},
+    PbField{3, "imagePullSecrets", PbKind::kMessageList, &kPbLocalObjectRef},
+    PbField{4, "automountServiceAccountToken", PbKind::kBool}};
+constexpr auto kPbServiceAccount = pb_message("ServiceAccount", kPbServiceAccountFields);
+
+// The kinds whose protobuf form is read (all core/v1).
+constexpr std::array kPbKinds{&kPbConfigMap, &kPbSecret, &kPbNamespace, &kPbServiceAccount};
+
+// ---- the wire format ----
+
+constexpr int kWireVarint = 0;
+constexpr int kWireFixed64 = 1;
+constexpr int kWireBytes = 2;
+constexpr int kWireFixed32 = 5;
+
+Error malformed(const std::string& what) {
+  return api_err(400, "BadRequest", "the protobuf request body is malformed: " + what);
+}
+
+class WireReader {
+ public:
+  explicit WireReader(std::string_view data) : data_(data) {}
+  [[nodiscard]] bool done() const { return pos_ >= data_.size(); }
+
+  Result<std::uint64_t> varint() {
+    std::uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (done()) return malformed("a varint runs past the end of its message");
+      const auto byte = static_cast<unsigned char>(data_[pos_++]);
+      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return value;
+    }
+    return malformed("a varint is longer than 10 bytes");
+  }
+
+  Result<std::string_view> bytes() {
+    const auto size = varint();
+    if (!size.ok()) return size.error();
+    if (*size > data_.size() - pos_) return malformed("a length runs past the end of its message");
+    const auto out = data_.substr(pos_, static_cast<std::size_t>(*size));
+    pos_ += out.size();
+    return out;
+  }
+
+  Status skip(int wire_type) {
+    std::size_t width = 0;
+    switch (wire_type) {
+      case kWireVarint:
+        if (auto v = varint(); !v.ok()) return v.error();
+        return {};
+      case kWireBytes:
+        if (auto b = bytes(); !b.ok()) return b.error();
+        return {};
+      case kWireFixed64:
+        width = 8;
+        break;
+      case kWireFixed32:
+        width = 4;
+        break;
+      default:
+        return malformed("unsupported wire type " + std::to_string(wire_type));
+    }
+    if (width > data_.size() - pos_) return malformed("a fixed-width field runs past the end");
+    pos_ += width;
+    return {};
+  }
+
+ private:
+  std::string_view data_;
+  std::size_t pos_ = 0;
+};
+
+// Strings must be UTF-8 (JSON has no other kind), as the API server's decoder requires: no
+// overlong forms, no surrogates, nothing above U+10FFFF.
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t extra = 0;
+    unsigned char low = 0x80;  // the allowed range of the second byte
+    unsigned char high = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      if (c == 0xe0) low = 0xa0;
+      if (c == 0xed) high = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      if (c == 0xf0) low = 0x90;
+      if (c == 0xf4) high = 0x8f;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;
+    const auto second = static_cast<unsigned char>(text[i + 1]);
+    if (second < low || second > high) return false;
+    for (std::size_t k = 2; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+Result<json> decode_message(std::string_view data, const PbMessage& spec);
+
+Result<std::string> utf8_string(std::string_view raw, const PbMessage& spec, const PbField& f) {
+  if (!valid_utf8(raw)) {
+    return malformed(std::string(spec.name) + "." + std::string(f.name) + " is not UTF-8");
+  }
+  return std::string(raw);
+}
+
+// meta/v1 Time: {1: seconds, 2: nanos}. JSON carries whole seconds (as the Go type writes it).
+Result<json> decode_time(std::string_view data) {
+  WireReader in(data);
+  std::int64_t seconds = 0;
+  bool nonzero = false;
+  while (!in.done()) {
+    const auto tag = in.varint();
+    if (!tag.ok()) return tag.error();
+    const auto wire = static_cast<int>(*tag & 7);
+    const auto number = *tag >> 3;
+    if ((number == 1 || number == 2) && wire == kWireVarint) {
+      const auto v = in.varint();
+      if (!v.ok()) return v.error();
+      if (number == 1) seconds = static_cast<std::int64_t>(*v);
+      nonzero = nonzero || *v != 0;
+    } else if (auto s = in.skip(wire); !s.ok()) {
+      return s.error();
+    }
+  }
+  if (!nonzero) return json(nullptr);
+  return json(format_rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(seconds))));
+}
+
+// One map entry: {1: key, 2: value}; a bytes value becomes base64.
+Status decode_map_entry(std::string_view data, const PbMessage& spec, const PbField& f, json& map) {
+  WireReader in(data);
+  std::string key;
+  std::string value;
+  while (!in.done()) {
+    const auto tag = in.varint();
+    if (!tag.ok()) return tag.error();
+    const auto wire = static_cast<int>(*tag & 7);
+    const auto number = *tag >> 3;
+    if ((number == 1 || number == 2) && wire == kWireBytes) {
+      const auto b = in.bytes();
+      if (!b.ok()) return b.error();
+      (number == 1 ? key : value) = std::string(*b);
+    } else if (auto s = in.skip(wire); !s.ok()) {
+      return s;
+    }
+  }
+  if (!valid_utf8(key) || (f.kind == PbKind::kStringMap && !valid_utf8(value))) {
+    return malformed(std::string(spec.name) + "." + std::string(f.name) + " is not UTF-8");
+  }
+  map[key] = f.kind == PbKind::kBytesMap ? kube::detail::base64_encode(value) : value;
+  return {};
+}
+
+// A length-delimited field's value, read into `out` (an object) under the field's name.
+Status decode_delimited(std::string_view raw, const PbMessage& spec, const PbField& f, json& out) {
+  const std::string name(f.name);
+  switch (f.kind) {
+    case PbKind::kString: {
+      auto text = utf8_string(raw, spec, f);
+      if (!text.ok()) return text.error();
+      if (!text->empty()) out[name] = std::move(*text);
+      return {};
+    }
+    case PbKind::kBytes:
+      out[name] = kube::detail::base64_encode(std::string(raw));
+      return {};
+    case PbKind::kTime: {
+      auto time = decode_time(raw);
+      if (!time.ok()) return time.error();
+      if (!time->is_null()) out[name] = std::move(*time);
+      return {};
+    }
+    case PbKind::kStringMap:
+    case PbKind::kBytesMap:
+      if (!out.contains(name)) out[name] = json::object();
+      return decode_map_entry(raw, spec, f, out[name]);
+    case PbKind::kStringList: {
+      auto text = utf8_string(raw, spec, f);
+      if (!text.ok()) return text.error();
+      out[name].push_back(std::move(*text));
+      return {};
+    }
+    case PbKind::kMessage:
+    case PbKind::kMessageList: {
+      auto value = decode_message(raw, *f.message);
+      if (!value.ok()) return value.error();
+      if (f.kind == PbKind::kMessage) {
+        out[name] = std::move(*value);
+      } else {
+        out[name].push_back(std::move(*value));
+      }
+      return {};
+    }
+    default:
+      return malformed(std::string(spec.name) + "." + name + " has the wrong wire type");
+  }
+}
+
+Status decode_varint_field(WireReader& in, const PbField& f, json& out) {
+  const auto v = in.varint();
+  if (!v.ok()) return v.error();
+  if (f.kind == PbKind::kBool) {
+    out[std::string(f.name)] = *v != 0;
+  } else if (*v != 0 || f.keep_zero) {
+    out[std::string(f.name)] = static_cast<std::int64_t>(*v);
+  }
+  return {};
+}
+
+Result<json> decode_message(std::string_view data, const PbMessage& spec) {
+  WireReader in(data);
+  json out = json::object();
+  while (!in.done()) {
+    const auto tag = in.varint();
+    if (!tag.ok()) return tag.error();
+    const auto wire = static_cast<int>(*tag & 7);
+    const auto number = *tag >> 3;
+    const PbField* field = nullptr;
+    for (const auto& f : spec.fields) {
+      if (f.number == number) field = &f;
+    }
+    const bool varint_kind =
+        field != nullptr && (field->kind == PbKind::kInt64 || field->kind == PbKind::kBool);
+    Status status;
+    if (field == nullptr) {
+      status = in.skip(wire);  // unknown to this .proto: skipped, as any decoder does
+    } else if (varint_kind && wire == kWireVarint) {
+      status = decode_varint_field(in, *field, out);
+    } else if (!varint_kind && wire == kWireBytes) {
+      const auto raw = in.bytes();
+      status = raw.ok() ? decode_delimited(*raw, spec, *field, out) : Status(raw.error());
+    } else {
+      status = malformed(std::string(spec.name) + "." + std::string(field->name) +
+                         " has wire type " + std::to_string(wire));
+    }
+    if (!status.ok()) return status.error();
+  }
+  if (!spec.raw_json) return out;
+  if (!out.contains("Raw")) return json(nullptr);
+  const auto raw = kube::detail::base64_decode(out["Raw"].get<std::string>());
+  auto doc = json::parse(raw.value_or(""), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return malformed(std::string(spec.name) + ".Raw is not JSON");
+  return doc;
+}
+
+struct Envelope {
+  std::string api_version;
+  std::string kind;
+  std::string_view raw;
+  std::string content_encoding;
+};
+
+// runtime.Unknown {1: TypeMeta{1: apiVersion, 2: kind}, 2: raw, 3: contentEncoding, ...}.
+Result<Envelope> decode_envelope(std::string_view data) {
+  Envelope env;
+  WireReader in(data);
+  while (!in.done()) {
+    const auto tag = in.varint();
+    if (!tag.ok()) return tag.error();
+    const auto wire = static_cast<int>(*tag & 7);
+    const auto number = *tag >> 3;
+    if (wire != kWireBytes || number < 1 || number > 3) {
+      if (auto s = in.skip(wire); !s.ok()) return s.error();
+      continue;
+    }
+    const auto value = in.bytes();
+    if (!value.ok()) return value.error();
+    if (number == 1) {
+      constexpr std::array kTypeMetaFields{PbField{1, "apiVersion", PbKind::kString},
+                                           PbField{2, "kind", PbKind::kString}};
+      const auto type = decode_message(*value, pb_message("TypeMeta", kTypeMetaFields));
+      if (!type.ok()) return type.error();
+      env.api_version = type->value("apiVersion", "");
+      env.kind = type->value("kind", "");
+    } else if (number == 2) {
+      env.raw = *value;
+    } else {
+      env.content_encoding = std::string(*value);
+    }
+  }
+  return env;
+}
+
+}  // namespace
+
+bool is_protobuf_media_type(std::string_view content_type) {
+  auto type = std::string(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "application/vnd.kubernetes.protobuf";
+}
+
+Result<json> decode_protobuf_object(std::string_view body) {
+  constexpr std::string_view kMagic{"k8s\0", 4};
+  if (body.substr(0, kMagic.size()) != kMagic) {
+    return malformed("it does not start with the \"k8s\\0\" prefix of Kubernetes' encoding");
+  }
+  const auto env = decode_envelope(body.substr(kMagic.size()));
+  if (!env.ok()) return env.error();
+  if (!env->content_encoding.empty()) {
+    return api_err(415, "UnsupportedMediaType",
+                   "protobuf content encoding \"" + env->content_encoding + "\" is not supported");
+  }
+  const PbMessage* spec = nullptr;
+  for (const auto* candidate : kPbKinds) {
+    if (env->api_version == "v1" && env->kind == candidate->name) spec = candidate;
+  }
+  if (spec == nullptr) {
+    return api_err(415, "UnsupportedMediaType",
+                   "this local API server reads protobuf only for v1 ConfigMap, Secret, Namespace "
+                   "and ServiceAccount, not for \"" +
+                       env->api_version + " " + env->kind +
+                       "\"; send it as JSON or YAML (kubectl create ... --dry-run=client -o yaml "
+                       "| kubectl create -f -)");
+  }
+  auto object = decode_message(env->raw, *spec);
+  if (!object.ok()) return object;
+  (*object)["apiVersion"] = env->api_version;
+  (*object)["kind"] = env->kind;
+  return object;
+}
+
+}  // namespace kopiur::localkube::detail
