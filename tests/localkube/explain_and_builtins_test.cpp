@@ -10,6 +10,7 @@
 #include "kopiur/support/json.hpp"
 
 #include "kube/kubectl_fixture.hpp"
+#include "localkube/protobuf_writer.hpp"
 #include "telemetry/http/raw_client.hpp"
 
 namespace kopiur::localkube {
@@ -29,27 +30,8 @@ std::string squeeze(const std::string& text) {
   return out;
 }
 
-// ---- a small protobuf writer, to send what the server must refuse ----
-
-std::string varint(std::uint64_t v) {
-  std::string out;
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-  return out;
-}
-
-std::string field(int number, const std::string& bytes) {
-  return varint(static_cast<std::uint64_t>(number) << 3 | 2) + varint(bytes.size()) + bytes;
-}
-
-// The "k8s\0" prefix and a runtime.Unknown around `raw`.
-std::string envelope(const std::string& api_version, const std::string& kind,
-                     const std::string& raw) {
-  return std::string("k8s\0", 4) + field(1, field(1, api_version) + field(2, kind)) + field(2, raw);
-}
+using testing::pb_envelope;
+using testing::pb_field;
 
 class ExplainAndBuiltins : public kube::testing::KubectlTest {
  protected:
@@ -231,24 +213,25 @@ TEST_F(ExplainAndBuiltins, ProtobufThatCannotBeReadIsRefusedWithTheWayOut) {
   EXPECT_EQ(get("/apis/batch/v1/namespaces/default/jobs/once").status, 404);
 
   constexpr const char* kConfigMaps = "/api/v1/namespaces/default/configmaps";
-  const auto meta = field(1, field(1, "pb"));
+  const auto meta = pb_field(1, pb_field(1, "pb"));
   // An unknown field number (9) is skipped, as a protobuf decoder does.
-  const auto extra = post_protobuf(kConfigMaps, envelope("v1", "ConfigMap", meta + field(9, "x")));
+  const auto extra =
+      post_protobuf(kConfigMaps, pb_envelope("v1", "ConfigMap", meta + pb_field(9, "x")));
   EXPECT_EQ(extra.status, 201) << extra.body;
   EXPECT_EQ(body_of(extra)["metadata"]["name"], "pb");
 
   const auto no_prefix = post_protobuf(kConfigMaps, meta);
   EXPECT_EQ(no_prefix.status, 400);
   EXPECT_NE(no_prefix.body.find("protobuf request body is malformed"), std::string::npos);
-  auto cut = envelope("v1", "ConfigMap", meta);
+  auto cut = pb_envelope("v1", "ConfigMap", meta);
   cut.pop_back();
   EXPECT_EQ(post_protobuf(kConfigMaps, cut).status, 400);
   const auto not_utf8 =
-      post_protobuf(kConfigMaps, envelope("v1", "ConfigMap", field(1, field(1, "\xff"))));
+      post_protobuf(kConfigMaps, pb_envelope("v1", "ConfigMap", pb_field(1, pb_field(1, "\xff"))));
   EXPECT_EQ(not_utf8.status, 400);
   EXPECT_NE(not_utf8.body.find("ObjectMeta.name is not UTF-8"), std::string::npos) << not_utf8.body;
   // The envelope's kind must still match the URL's.
-  EXPECT_EQ(post_protobuf(kConfigMaps, envelope("v1", "Secret", meta)).status, 400);
+  EXPECT_EQ(post_protobuf(kConfigMaps, pb_envelope("v1", "Secret", meta)).status, 400);
 }
 
 }  // namespace

@@ -2,13 +2,14 @@
 
 #include <array>
 #include <cctype>
-#include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "kube/detail/base64.hpp"
-#include "localkube/detail/local_store.hpp"
 
 namespace kopiur::localkube::detail {
 namespace {
@@ -138,8 +139,12 @@ constexpr int kWireFixed64 = 1;
 constexpr int kWireBytes = 2;
 constexpr int kWireFixed32 = 5;
 
+Error pb_error(int code, std::string reason, std::string message) {
+  return Error{"local API server", code, std::move(reason), std::move(message)};
+}
+
 Error malformed(const std::string& what) {
-  return api_err(400, "BadRequest", "the protobuf request body is malformed: " + what);
+  return pb_error(400, "BadRequest", "the protobuf request body is malformed: " + what);
 }
 
 class WireReader {
@@ -261,7 +266,16 @@ Result<json> decode_time(std::string_view data) {
     }
   }
   if (!nonzero) return json(nullptr);
-  return json(format_rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(seconds))));
+  // RFC 3339 has four-digit years, as Go's encoder insists.
+  const auto t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+    return malformed("a timestamp of " + std::to_string(seconds) + " s is out of range");
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return json(std::string(text));
 }
 
 // One map entry: {1: key, 2: value}; a bytes value becomes base64.
@@ -436,20 +450,20 @@ Result<json> decode_protobuf_object(std::string_view body) {
   const auto env = decode_envelope(body.substr(kMagic.size()));
   if (!env.ok()) return env.error();
   if (!env->content_encoding.empty()) {
-    return api_err(415, "UnsupportedMediaType",
-                   "protobuf content encoding \"" + env->content_encoding + "\" is not supported");
+    return pb_error(415, "UnsupportedMediaType",
+                    "protobuf content encoding \"" + env->content_encoding + "\" is not supported");
   }
   const PbMessage* spec = nullptr;
   for (const auto* candidate : kPbKinds) {
     if (env->api_version == "v1" && env->kind == candidate->name) spec = candidate;
   }
   if (spec == nullptr) {
-    return api_err(415, "UnsupportedMediaType",
-                   "this local API server reads protobuf only for v1 ConfigMap, Secret, Namespace "
-                   "and ServiceAccount, not for \"" +
-                       env->api_version + " " + env->kind +
-                       "\"; send it as JSON or YAML (kubectl create ... --dry-run=client -o yaml "
-                       "| kubectl create -f -)");
+    return pb_error(415, "UnsupportedMediaType",
+                    "this local API server reads protobuf only for v1 ConfigMap, Secret, Namespace "
+                    "and ServiceAccount, not for \"" +
+                        env->api_version + " " + env->kind +
+                        "\"; send it as JSON or YAML (kubectl create ... --dry-run=client -o yaml "
+                        "| kubectl create -f -)");
   }
   auto object = decode_message(env->raw, *spec);
   if (!object.ok()) return object;

@@ -4,14 +4,19 @@
 // JSON a client would have sent. client-go falls back to JSON after a 415 only for CBOR, so a
 // server that refused protobuf would break these commands for good (docs/kubernetes.md).
 // Written from the public .proto definitions: k8s.io/api core/v1 (ConfigMap, Secret, Namespace,
-// ServiceAccount) and k8s.io/apimachinery (meta/v1 ObjectMeta, Time, runtime.Unknown).
+// ServiceAccount) and k8s.io/apimachinery (meta/v1 ObjectMeta, Time, runtime.Unknown). It needs
+// nothing else of the server, so its fuzzer (tests/fuzz/protobuf_body_fuzz.cpp) builds it alone.
 #pragma once
 
 #include <string_view>
 
-#include "localkube/detail/api.hpp"
+#include "kopiur/support/json.hpp"
+
+#include "localkube/detail/kube_types.hpp"
 
 namespace kopiur::localkube::detail {
+
+using nlohmann::json;
 
 // Whether a Content-Type is Kubernetes' protobuf (application/vnd.kubernetes.protobuf, with or
 // without parameters).

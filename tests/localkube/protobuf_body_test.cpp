@@ -1,0 +1,134 @@
+// The protobuf decoder of the local API server (src/localkube/detail/protobuf_body.hpp): each
+// kind it reads, field by field as the .proto numbers them, JSON's omissions of Go's zero values,
+// skipped unknown fields, and the 400/415 answers for bodies it cannot or will not read.
+#include "localkube/detail/protobuf_body.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "localkube/protobuf_writer.hpp"
+
+namespace kopiur::localkube::detail {
+namespace {
+
+using testing::pb_entry;
+using testing::pb_envelope;
+using testing::pb_field;
+using testing::pb_number;
+using testing::pb_varint;
+
+// ObjectMeta as gogo-protobuf writes it: every string and int64 present even when empty.
+std::string meta(const std::string& name, const std::string& extra = "") {
+  return pb_field(1, pb_field(1, name) + pb_field(2, "") + pb_field(3, "") + pb_field(4, "") +
+                         pb_field(5, "") + pb_field(6, "") + pb_number(7, 0) + pb_field(8, "") +
+                         extra);
+}
+
+json decoded(const std::string& kind, const std::string& raw) {
+  const auto out = decode_protobuf_object(pb_envelope("v1", kind, raw));
+  EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
+  return out.ok() ? *out : json();
+}
+
+TEST(ProtobufBody, ConfigMapWithEveryMetadataField) {
+  const auto owner = pb_field(1, "Job") + pb_field(3, "j") + pb_field(4, "u-1") +
+                     pb_field(5, "batch/v1") + pb_number(6, 1);
+  const auto managed = pb_field(1, "kubectl") + pb_field(2, "Update") + pb_field(3, "v1") +
+                       pb_field(6, "FieldsV1") + pb_field(7, pb_field(1, R"({"f:data":{}})"));
+  const auto extra = pb_number(10, 0) + pb_entry(11, "app", "x") + pb_entry(12, "note", "") +
+                     pb_field(13, owner) + pb_field(14, "a/b") + pb_field(14, "c") +
+                     pb_field(17, managed) + pb_field(9, pb_number(1, 1700000000));
+  const auto object =
+      decoded("ConfigMap", meta("cm", extra) + pb_entry(2, "k", "v") +
+                               pb_entry(3, "bin", std::string("\0\xff", 2)) + pb_number(4, 0));
+  EXPECT_EQ(object, json::parse(R"({
+    "apiVersion": "v1", "kind": "ConfigMap",
+    "metadata": {"name": "cm", "deletionGracePeriodSeconds": 0,
+                 "deletionTimestamp": "2023-11-14T22:13:20Z",
+                 "labels": {"app": "x"}, "annotations": {"note": ""},
+                 "ownerReferences": [{"kind": "Job", "name": "j", "uid": "u-1",
+                                      "apiVersion": "batch/v1", "controller": true}],
+                 "finalizers": ["a/b", "c"],
+                 "managedFields": [{"manager": "kubectl", "operation": "Update",
+                                    "apiVersion": "v1", "fieldsType": "FieldsV1",
+                                    "fieldsV1": {"f:data": {}}}]},
+    "data": {"k": "v"}, "binaryData": {"bin": "AP8="}, "immutable": false})"));
+}
+
+TEST(ProtobufBody, SecretNamespaceAndServiceAccount) {
+  EXPECT_EQ(decoded("Secret", meta("s") + pb_entry(2, "token", "abc") + pb_field(3, "Opaque") +
+                                  pb_entry(4, "plain", "text") + pb_number(5, 1)),
+            json::parse(R"({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                            "data": {"token": "YWJj"}, "type": "Opaque",
+                            "stringData": {"plain": "text"}, "immutable": true})"));
+  EXPECT_EQ(decoded("Namespace", meta("team") + pb_field(2, pb_field(1, "kubernetes")) +
+                                     pb_field(3, pb_field(1, "Active"))),
+            json::parse(R"({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"},
+                            "spec": {"finalizers": ["kubernetes"]},
+                            "status": {"phase": "Active"}})"));
+  EXPECT_EQ(decoded("ServiceAccount", meta("robot") + pb_field(2, pb_field(3, "legacy")) +
+                                          pb_field(3, pb_field(1, "pull")) + pb_number(4, 0)),
+            json::parse(R"({"apiVersion": "v1", "kind": "ServiceAccount",
+                            "metadata": {"name": "robot"}, "secrets": [{"name": "legacy"}],
+                            "imagePullSecrets": [{"name": "pull"}],
+                            "automountServiceAccountToken": false})"));
+}
+
+TEST(ProtobufBody, UnknownFieldsOfEveryWireTypeAreSkipped) {
+  const auto unknown = pb_number(20, 7) + pb_varint(21 << 3 | 1) + std::string(8, 'x') +
+                       pb_varint(22 << 3 | 5) + std::string(4, 'y') + pb_field(23, "z");
+  EXPECT_EQ(
+      decoded("ConfigMap", meta("cm", unknown) + unknown),
+      json::parse(R"({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}})"));
+}
+
+Error refusal(const std::string& body) {
+  const auto out = decode_protobuf_object(body);
+  EXPECT_FALSE(out.ok());
+  return out.ok() ? Error{} : out.error();
+}
+
+TEST(ProtobufBody, MalformedBodiesAre400NamingTheProblem) {
+  const auto check = [](const std::string& body, const std::string& words) {
+    const auto e = refusal(body);
+    EXPECT_EQ(e.http_status, 400) << e.message;
+    EXPECT_NE(e.message.find(words), std::string::npos) << e.message;
+  };
+  check("{\"kind\":\"ConfigMap\"}", "does not start with the \"k8s\\0\" prefix");
+  check(pb_envelope("v1", "ConfigMap", pb_field(1, pb_number(1, 5))),
+        "ObjectMeta.name has wire type 0");
+  check(pb_envelope("v1", "ConfigMap", std::string(11, '\xff')), "longer than 10 bytes");
+  check(pb_envelope("v1", "ConfigMap", pb_varint(1 << 3 | 2) + pb_varint(50) + "short"),
+        "runs past the end");
+  check(pb_envelope("v1", "ConfigMap", pb_varint(30 << 3 | 3)), "unsupported wire type 3");
+  check(pb_envelope("v1", "ConfigMap", pb_entry(2, "k", "\xc3\x28")),
+        "ConfigMap.data is not UTF-8");
+  check(pb_envelope("v1", "ConfigMap", pb_field(1, pb_field(8, pb_number(1, 400000000000ULL)))),
+        "out of range");
+  check(pb_envelope("v1", "ConfigMap", pb_field(1, pb_field(17, pb_field(7, pb_field(1, "{"))))),
+        "FieldsV1.Raw is not JSON");
+}
+
+TEST(ProtobufBody, KindsAndEncodingsNotReadHereAre415) {
+  const auto job = refusal(pb_envelope("batch/v1", "Job", meta("j")));
+  EXPECT_EQ(job.http_status, 415);
+  EXPECT_EQ(job.reason, "UnsupportedMediaType");
+  EXPECT_NE(job.message.find("not for \"batch/v1 Job\"; send it as JSON or YAML"),
+            std::string::npos)
+      << job.message;
+  const auto gzip =
+      refusal(std::string("k8s\0", 4) + pb_field(1, pb_field(1, "v1") + pb_field(2, "ConfigMap")) +
+              pb_field(2, meta("c")) + pb_field(3, "gzip"));
+  EXPECT_EQ(gzip.http_status, 415);
+}
+
+TEST(ProtobufBody, MediaTypes) {
+  EXPECT_TRUE(is_protobuf_media_type("application/vnd.kubernetes.protobuf"));
+  EXPECT_TRUE(is_protobuf_media_type("Application/Vnd.Kubernetes.Protobuf ; charset=x"));
+  EXPECT_FALSE(is_protobuf_media_type("application/json"));
+  EXPECT_FALSE(is_protobuf_media_type("application/vnd.kubernetes.protobuf.other"));
+}
+
+}  // namespace
+}  // namespace kopiur::localkube::detail
