@@ -1,0 +1,31 @@
+// libFuzzer target for the local API server's protobuf request bodies
+// (src/localkube/detail/protobuf_body.cpp), what kubectl's typed generators send. A body is
+// either an object of one of the kinds read here, with apiVersion v1 and text JSON can hold (so
+// dump() cannot throw), or a 400/415 Status; nothing throws or reads out of bounds. Seeds: the
+// bodies of kubectl create configmap|secret|namespace|serviceaccount|job, as kubectl v1.32 sent
+// them.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fuzz_check.hpp"
+#include "localkube/detail/protobuf_body.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  const auto object = kopiur::localkube::detail::decode_protobuf_object(body);
+  if (!object.ok()) {
+    const int code = object.error().http_status;
+    kopiur::fuzz::fuzz_require(code == 400 || code == 415);
+    kopiur::fuzz::fuzz_require(!object.error().message.empty());
+    return 0;
+  }
+  kopiur::fuzz::fuzz_require(object->is_object());
+  kopiur::fuzz::fuzz_require(object->value("apiVersion", "") == "v1");
+  const auto kind = object->value("kind", "");
+  kopiur::fuzz::fuzz_require(kind == "ConfigMap" || kind == "Secret" || kind == "Namespace" ||
+                             kind == "ServiceAccount");
+  kopiur::fuzz::fuzz_require(!object->dump().empty());
+  return 0;
+}
