@@ -1,9 +1,9 @@
 // libFuzzer target for the local API server's protobuf request bodies
 // (src/localkube/detail/protobuf_body.cpp), what kubectl's typed generators send. A body is
-// either an object of one of the kinds read here, with apiVersion v1 and text JSON can hold (so
+// either an object of one of the kinds read here, with its apiVersion and text JSON can hold (so
 // dump() cannot throw), or a 400/415 Status; nothing throws or reads out of bounds. Seeds: the
-// bodies of kubectl create configmap|secret|namespace|serviceaccount|job, as kubectl v1.32 sent
-// them.
+// bodies of kubectl create configmap|secret|namespace|serviceaccount|job|role|clusterrole|
+// rolebinding|clusterrolebinding, as kubectl v1.32 sent them.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -22,10 +22,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   kopiur::fuzz::fuzz_require(object->is_object());
-  kopiur::fuzz::fuzz_require(object->value("apiVersion", "") == "v1");
+  const auto api_version = object->value("apiVersion", "");
   const auto kind = object->value("kind", "");
-  kopiur::fuzz::fuzz_require(kind == "ConfigMap" || kind == "Secret" || kind == "Namespace" ||
-                             kind == "ServiceAccount");
+  if (api_version == "v1") {
+    kopiur::fuzz::fuzz_require(kind == "ConfigMap" || kind == "Secret" || kind == "Namespace" ||
+                               kind == "ServiceAccount");
+  } else {
+    kopiur::fuzz::fuzz_require(api_version == "rbac.authorization.k8s.io/v1");
+    kopiur::fuzz::fuzz_require(kind == "Role" || kind == "ClusterRole" || kind == "RoleBinding" ||
+                               kind == "ClusterRoleBinding");
+  }
   kopiur::fuzz::fuzz_require(!object->dump().empty());
   return 0;
 }

@@ -1,8 +1,9 @@
 // Issue 20, items 6 and 11, with the real kubectl: `kubectl explain` of kopiur kinds (the CRDs'
 // descriptions, nested fields, --recursive) and of built-in kinds through the server's OpenAPI v3;
-// `kubectl create configmap|secret|namespace|serviceaccount`, which send protobuf, and the
-// objects read back with kubectl get/describe and deleted. Raw HTTP where the wire form is the
-// point: the OpenAPI documents and their hashes, protobuf bodies the server must refuse.
+// `kubectl create configmap|secret|namespace|serviceaccount` and of the RBAC kinds, which send
+// protobuf, and the objects read back with kubectl get/describe and deleted. Raw HTTP where the
+// wire form is the point: the OpenAPI documents and their hashes, protobuf bodies the server must
+// refuse.
 #include <string>
 
 #include <gtest/gtest.h>
@@ -185,6 +186,28 @@ TEST_F(ExplainAndBuiltins, KubectlCreateConfigMapSecretNamespaceAndServiceAccoun
   // Server-side dry run of a protobuf create stores nothing.
   ASSERT_EQ(kubectl("create configmap dry --from-literal=a=b --dry-run=server").code, 0);
   EXPECT_EQ(get("/api/v1/namespaces/default/configmaps/dry").status, 404);
+}
+
+TEST_F(ExplainAndBuiltins, KubectlCreateOfTheRbacKinds) {
+  ASSERT_EQ(kubectl("create role reader --verb=get,list --resource=pods,configmaps").code, 0);
+  EXPECT_EQ(object("/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles/reader")["rules"],
+            json::parse(R"([{"apiGroups":[""],"resources":["pods","configmaps"],)"
+                        R"("verbs":["get","list"]}])"));
+  ASSERT_EQ(kubectl("create clusterrole combined --aggregation-rule=team=a").code, 0);
+  EXPECT_EQ(object("/apis/rbac.authorization.k8s.io/v1/clusterroles/combined")["aggregationRule"],
+            json::parse(R"({"clusterRoleSelectors":[{"matchLabels":{"team":"a"}}]})"));
+  const auto binding = kubectl(
+      "create rolebinding readers --role=reader --user=alice --serviceaccount=default:robot");
+  ASSERT_EQ(binding.code, 0) << binding.text;
+  const auto stored =
+      object("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/readers");
+  EXPECT_EQ(stored["roleRef"], json::parse(R"({"apiGroup":"rbac.authorization.k8s.io",)"
+                                           R"("kind":"Role","name":"reader"})"));
+  EXPECT_EQ(stored["subjects"].size(), 2u);
+  ASSERT_EQ(kubectl("create clusterrolebinding admins --clusterrole=combined --group=ops").code, 0);
+  EXPECT_EQ(object("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/admins")["subjects"],
+            json::parse(R"([{"apiGroup":"rbac.authorization.k8s.io","kind":"Group",)"
+                        R"("name":"ops"}])"));
 }
 
 TEST_F(ExplainAndBuiltins, GetDescribeAndDeleteOfTheCreatedObjects) {

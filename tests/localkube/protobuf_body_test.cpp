@@ -75,6 +75,48 @@ TEST(ProtobufBody, SecretNamespaceAndServiceAccount) {
                             "automountServiceAccountToken": false})"));
 }
 
+json decoded_rbac(const std::string& kind, const std::string& raw) {
+  const auto out = decode_protobuf_object(pb_envelope("rbac.authorization.k8s.io/v1", kind, raw));
+  EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
+  return out.ok() ? *out : json();
+}
+
+TEST(ProtobufBody, RbacKinds) {
+  // apiGroups [""] (the core group) keeps its empty string.
+  const auto rule = pb_field(1, "get") + pb_field(2, "") + pb_field(3, "pods") + pb_field(4, "x") +
+                    pb_field(5, "/healthz");
+  EXPECT_EQ(decoded_rbac("Role", meta("r") + pb_field(2, rule)),
+            json::parse(R"({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                            "metadata": {"name": "r"},
+                            "rules": [{"verbs": ["get"], "apiGroups": [""],
+                                       "resources": ["pods"], "resourceNames": ["x"],
+                                       "nonResourceURLs": ["/healthz"]}]})"));
+  const auto requirement = pb_field(1, "tier") + pb_field(2, "In") + pb_field(3, "a");
+  const auto selector = pb_entry(1, "k", "v") + pb_field(2, requirement);
+  EXPECT_EQ(decoded_rbac("ClusterRole",
+                         meta("agg") + pb_field(3, pb_field(1, selector)))["aggregationRule"],
+            json::parse(R"({"clusterRoleSelectors": [{"matchLabels": {"k": "v"},
+                            "matchExpressions": [{"key": "tier", "operator": "In",
+                                                  "values": ["a"]}]}]})"));
+  // roleRef.apiGroup and a subject's kind and name have no omitempty in Go: kept when empty.
+  const auto subject = pb_field(1, "ServiceAccount") + pb_field(2, "") + pb_field(3, "robot") +
+                       pb_field(4, "default");
+  const auto role_ref = pb_field(1, "") + pb_field(2, "ClusterRole") + pb_field(3, "view");
+  EXPECT_EQ(
+      decoded_rbac("ClusterRoleBinding", meta("b") + pb_field(2, subject) + pb_field(3, role_ref)),
+      json::parse(R"({"apiVersion": "rbac.authorization.k8s.io/v1",
+                            "kind": "ClusterRoleBinding", "metadata": {"name": "b"},
+                            "subjects": [{"kind": "ServiceAccount", "name": "robot",
+                                          "namespace": "default"}],
+                            "roleRef": {"apiGroup": "", "kind": "ClusterRole",
+                                        "name": "view"}})"));
+  EXPECT_EQ(decoded_rbac("RoleBinding", meta("rb"))["kind"], "RoleBinding");
+  // The kind must be one of the group-version's: a v1 Role is not read.
+  const auto wrong = decode_protobuf_object(pb_envelope("v1", "Role", meta("r")));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().http_status, 415);
+}
+
 TEST(ProtobufBody, UnknownFieldsOfEveryWireTypeAreSkipped) {
   const auto unknown = pb_number(20, 7) + pb_varint(21 << 3 | 1) + std::string(8, 'x') +
                        pb_varint(22 << 3 | 5) + std::string(4, 'y') + pb_field(23, "z");

@@ -17,7 +17,7 @@ namespace {
 // ---- the messages, as tables of (field number, JSON name, how to read it) ----
 
 enum class PbKind {
-  kString,      // string; left out when empty (Go's omitempty)
+  kString,      // string; left out when empty (Go's omitempty) unless `keep_zero`
   kBytes,       // bytes, as base64
   kInt64,       // varint; left out when zero unless `keep_zero` (a pointer field in Go)
   kBool,        // varint; every bool here is a pointer field in Go, so always kept
@@ -36,6 +36,7 @@ struct PbField {
   std::string_view name;
   PbKind kind;
   const PbMessage* message = nullptr;
+  // Kept when zero or empty: a pointer field in Go, or one whose JSON tag has no omitempty.
   bool keep_zero = false;
 };
 
@@ -100,7 +101,8 @@ constexpr auto kPbSecret = pb_message("Secret", kPbSecretFields);
 constexpr std::array kPbNamespaceSpecFields{PbField{1, "finalizers", PbKind::kStringList}};
 constexpr auto kPbNamespaceSpec = pb_message("NamespaceSpec", kPbNamespaceSpecFields);
 constexpr std::array kPbNamespaceConditionFields{
-    PbField{1, "type", PbKind::kString}, PbField{2, "status", PbKind::kString},
+    PbField{1, "type", PbKind::kString, nullptr, true},
+    PbField{2, "status", PbKind::kString, nullptr, true},
     PbField{4, "lastTransitionTime", PbKind::kTime}, PbField{5, "reason", PbKind::kString},
     PbField{6, "message", PbKind::kString}};
 constexpr auto kPbNamespaceCondition =
@@ -129,8 +131,60 @@ constexpr std::array kPbServiceAccountFields{
     PbField{4, "automountServiceAccountToken", PbKind::kBool}};
 constexpr auto kPbServiceAccount = pb_message("ServiceAccount", kPbServiceAccountFields);
 
-// The kinds whose protobuf form is read (all core/v1).
-constexpr std::array kPbKinds{&kPbConfigMap, &kPbSecret, &kPbNamespace, &kPbServiceAccount};
+// k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto
+constexpr std::array kPbSelectorRequirementFields{
+    PbField{1, "key", PbKind::kString, nullptr, true},
+    PbField{2, "operator", PbKind::kString, nullptr, true},
+    PbField{3, "values", PbKind::kStringList}};
+constexpr auto kPbSelectorRequirement =
+    pb_message("LabelSelectorRequirement", kPbSelectorRequirementFields);
+constexpr std::array kPbLabelSelectorFields{
+    PbField{1, "matchLabels", PbKind::kStringMap},
+    PbField{2, "matchExpressions", PbKind::kMessageList, &kPbSelectorRequirement}};
+constexpr auto kPbLabelSelector = pb_message("LabelSelector", kPbLabelSelectorFields);
+
+// k8s.io/api/rbac/v1/generated.proto
+constexpr std::array kPbPolicyRuleFields{
+    PbField{1, "verbs", PbKind::kStringList}, PbField{2, "apiGroups", PbKind::kStringList},
+    PbField{3, "resources", PbKind::kStringList}, PbField{4, "resourceNames", PbKind::kStringList},
+    PbField{5, "nonResourceURLs", PbKind::kStringList}};
+constexpr auto kPbPolicyRule = pb_message("PolicyRule", kPbPolicyRuleFields);
+constexpr std::array kPbAggregationRuleFields{
+    PbField{1, "clusterRoleSelectors", PbKind::kMessageList, &kPbLabelSelector}};
+constexpr auto kPbAggregationRule = pb_message("AggregationRule", kPbAggregationRuleFields);
+constexpr std::array kPbSubjectFields{
+    PbField{1, "kind", PbKind::kString, nullptr, true}, PbField{2, "apiGroup", PbKind::kString},
+    PbField{3, "name", PbKind::kString, nullptr, true}, PbField{4, "namespace", PbKind::kString}};
+constexpr auto kPbSubject = pb_message("Subject", kPbSubjectFields);
+constexpr std::array kPbRoleRefFields{PbField{1, "apiGroup", PbKind::kString, nullptr, true},
+                                      PbField{2, "kind", PbKind::kString, nullptr, true},
+                                      PbField{3, "name", PbKind::kString, nullptr, true}};
+constexpr auto kPbRoleRef = pb_message("RoleRef", kPbRoleRefFields);
+constexpr std::array kPbRoleFields{PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
+                                   PbField{2, "rules", PbKind::kMessageList, &kPbPolicyRule}};
+constexpr auto kPbRole = pb_message("Role", kPbRoleFields);
+constexpr std::array kPbClusterRoleFields{
+    PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
+    PbField{2, "rules", PbKind::kMessageList, &kPbPolicyRule},
+    PbField{3, "aggregationRule", PbKind::kMessage, &kPbAggregationRule}};
+constexpr auto kPbClusterRole = pb_message("ClusterRole", kPbClusterRoleFields);
+constexpr std::array kPbBindingFields{PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
+                                      PbField{2, "subjects", PbKind::kMessageList, &kPbSubject},
+                                      PbField{3, "roleRef", PbKind::kMessage, &kPbRoleRef}};
+constexpr auto kPbRoleBinding = pb_message("RoleBinding", kPbBindingFields);
+constexpr auto kPbClusterRoleBinding = pb_message("ClusterRoleBinding", kPbBindingFields);
+
+// The kinds whose protobuf form is read: each one's messages decoded in full.
+struct PbKindEntry {
+  std::string_view api_version;
+  const PbMessage* message;
+};
+constexpr std::string_view kPbRbac = "rbac.authorization.k8s.io/v1";
+constexpr std::array kPbKinds{
+    PbKindEntry{"v1", &kPbConfigMap},      PbKindEntry{"v1", &kPbSecret},
+    PbKindEntry{"v1", &kPbNamespace},      PbKindEntry{"v1", &kPbServiceAccount},
+    PbKindEntry{kPbRbac, &kPbRole},        PbKindEntry{kPbRbac, &kPbClusterRole},
+    PbKindEntry{kPbRbac, &kPbRoleBinding}, PbKindEntry{kPbRbac, &kPbClusterRoleBinding}};
 
 // ---- the wire format ----
 
@@ -310,7 +364,7 @@ Status decode_delimited(std::string_view raw, const PbMessage& spec, const PbFie
     case PbKind::kString: {
       auto text = utf8_string(raw, spec, f);
       if (!text.ok()) return text.error();
-      if (!text->empty()) out[name] = std::move(*text);
+      if (!text->empty() || f.keep_zero) out[name] = std::move(*text);
       return {};
     }
     case PbKind::kBytes:
@@ -454,16 +508,19 @@ Result<json> decode_protobuf_object(std::string_view body) {
                     "protobuf content encoding \"" + env->content_encoding + "\" is not supported");
   }
   const PbMessage* spec = nullptr;
-  for (const auto* candidate : kPbKinds) {
-    if (env->api_version == "v1" && env->kind == candidate->name) spec = candidate;
+  for (const auto& candidate : kPbKinds) {
+    if (env->api_version == candidate.api_version && env->kind == candidate.message->name) {
+      spec = candidate.message;
+    }
   }
   if (spec == nullptr) {
     return pb_error(415, "UnsupportedMediaType",
-                    "this local API server reads protobuf only for v1 ConfigMap, Secret, Namespace "
-                    "and ServiceAccount, not for \"" +
+                    "this local API server reads protobuf only for v1 ConfigMap, Secret, "
+                    "Namespace and ServiceAccount and rbac.authorization.k8s.io/v1 Role, "
+                    "ClusterRole, RoleBinding and ClusterRoleBinding, not for \"" +
                         env->api_version + " " + env->kind +
-                        "\"; send it as JSON or YAML (kubectl create ... --dry-run=client -o yaml "
-                        "| kubectl create -f -)");
+                        "\"; send it as JSON or YAML (kubectl create ... --dry-run=client -o "
+                        "yaml | kubectl create -f -)");
   }
   auto object = decode_message(env->raw, *spec);
   if (!object.ok()) return object;

@@ -1,10 +1,12 @@
 // Kubernetes' protobuf encoding of the built-in kinds kubectl's typed generators send
-// (`kubectl create configmap|secret|namespace|serviceaccount`): the "k8s\0" magic, a
+// (`kubectl create configmap|secret|namespace|serviceaccount|role|clusterrole|rolebinding|
+// clusterrolebinding`): the "k8s\0" magic, a
 // runtime.Unknown envelope (apiVersion, kind, raw) and the object's own message, decoded to the
 // JSON a client would have sent. client-go falls back to JSON after a 415 only for CBOR, so a
 // server that refused protobuf would break these commands for good (docs/kubernetes.md).
 // Written from the public .proto definitions: k8s.io/api core/v1 (ConfigMap, Secret, Namespace,
-// ServiceAccount) and k8s.io/apimachinery (meta/v1 ObjectMeta, Time, runtime.Unknown). It needs
+// ServiceAccount), rbac/v1 (Role, ClusterRole, RoleBinding, ClusterRoleBinding) and
+// k8s.io/apimachinery (meta/v1 ObjectMeta, LabelSelector, Time, runtime.Unknown). It needs
 // nothing else of the server, so its fuzzer (tests/fuzz/protobuf_body_fuzz.cpp) builds it alone.
 #pragma once
 
