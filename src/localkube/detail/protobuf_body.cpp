@@ -326,7 +326,7 @@ Result<json> decode_time(std::string_view data) {
   if (gmtime_r(&t, &tm) == nullptr || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
     return malformed("a timestamp of " + std::to_string(seconds) + " s is out of range");
   }
-  char text[32];
+  char text[80];  // room for any int in each field, as the compiler checks
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return json(std::string(text));
