@@ -2,8 +2,8 @@
 // (src/localkube/detail/protobuf_body.cpp), what kubectl's typed generators send. A body is
 // either an object of one of the kinds read here, with its apiVersion and text JSON can hold (so
 // dump() cannot throw), or a 400/415 Status; nothing throws or reads out of bounds. Seeds: the
-// bodies of kubectl create configmap|secret|namespace|serviceaccount|job|role|clusterrole|
-// rolebinding|clusterrolebinding, as kubectl v1.32 sent them.
+// bodies of kubectl create configmap|secret|namespace|serviceaccount|job|deployment|role|
+// clusterrole|rolebinding|clusterrolebinding, as kubectl v1.32 sent them.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,6 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (api_version == "v1") {
     kopiur::fuzz::fuzz_require(kind == "ConfigMap" || kind == "Secret" || kind == "Namespace" ||
                                kind == "ServiceAccount");
+  } else if (api_version == "batch/v1" || api_version == "apps/v1") {
+    kopiur::fuzz::fuzz_require(kind == (api_version == "batch/v1" ? "Job" : "Deployment"));
   } else {
     kopiur::fuzz::fuzz_require(api_version == "rbac.authorization.k8s.io/v1");
     kopiur::fuzz::fuzz_require(kind == "Role" || kind == "ClusterRole" || kind == "RoleBinding" ||

@@ -1,9 +1,9 @@
 // Issue 20, items 6 and 11, with the real kubectl: `kubectl explain` of kopiur kinds (the CRDs'
 // descriptions, nested fields, --recursive) and of built-in kinds through the server's OpenAPI v3;
-// `kubectl create configmap|secret|namespace|serviceaccount` and of the RBAC kinds, which send
-// protobuf, and the objects read back with kubectl get/describe and deleted. Raw HTTP where the
-// wire form is the point: the OpenAPI documents and their hashes, protobuf bodies the server must
-// refuse.
+// `kubectl create configmap|secret|namespace|serviceaccount|job|deployment` and of the RBAC
+// kinds, which send protobuf, and the objects read back with kubectl get/describe and deleted. Raw
+// HTTP where the wire form is the point: the OpenAPI documents and their hashes, protobuf bodies
+// the server must refuse.
 #include <string>
 
 #include <gtest/gtest.h>
@@ -210,6 +210,24 @@ TEST_F(ExplainAndBuiltins, KubectlCreateOfTheRbacKinds) {
                         R"("name":"ops"}])"));
 }
 
+TEST_F(ExplainAndBuiltins, KubectlCreateJobAndDeployment) {
+  const auto job = kubectl("create job once --image=busybox -- /bin/sh -c 'echo hi'");
+  ASSERT_EQ(job.code, 0) << job.text;
+  const auto pod =
+      object("/apis/batch/v1/namespaces/default/jobs/once")["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["restartPolicy"], "Never");
+  EXPECT_EQ(pod["containers"][0]["image"], "busybox");
+  EXPECT_EQ(pod["containers"][0]["command"], json::parse(R"(["/bin/sh","-c","echo hi"])"));
+
+  const auto deploy = kubectl("create deployment web --image=nginx --port=80 --replicas=2");
+  ASSERT_EQ(deploy.code, 0) << deploy.text;
+  const auto spec = object("/apis/apps/v1/namespaces/default/deployments/web")["spec"];
+  EXPECT_EQ(spec["replicas"], 2);
+  EXPECT_EQ(spec["selector"], json::parse(R"({"matchLabels":{"app":"web"}})"));
+  EXPECT_EQ(spec["template"]["spec"]["containers"][0]["ports"],
+            json::parse(R"([{"containerPort":80}])"));
+}
+
 TEST_F(ExplainAndBuiltins, GetDescribeAndDeleteOfTheCreatedObjects) {
   ASSERT_EQ(kubectl("create configmap shown --from-literal=greeting=hello").code, 0);
   ASSERT_EQ(kubectl("create secret generic hidden --from-literal=token=abc").code, 0);
@@ -230,10 +248,10 @@ TEST_F(ExplainAndBuiltins, GetDescribeAndDeleteOfTheCreatedObjects) {
 }
 
 TEST_F(ExplainAndBuiltins, ProtobufThatCannotBeReadIsRefusedWithTheWayOut) {
-  const auto job = kubectl("create job once --image=busybox");
-  EXPECT_NE(job.code, 0);
-  EXPECT_NE(job.text.find("send it as JSON or YAML"), std::string::npos) << job.text;
-  EXPECT_EQ(get("/apis/batch/v1/namespaces/default/jobs/once").status, 404);
+  const auto service = kubectl("create service clusterip once --tcp=80:8080");
+  EXPECT_NE(service.code, 0);
+  EXPECT_NE(service.text.find("send it as JSON or YAML"), std::string::npos) << service.text;
+  EXPECT_EQ(get("/api/v1/namespaces/default/services/once").status, 404);
 
   constexpr const char* kConfigMaps = "/api/v1/namespaces/default/configmaps";
   const auto meta = pb_field(1, pb_field(1, "pb"));

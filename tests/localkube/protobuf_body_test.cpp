@@ -31,6 +31,12 @@ json decoded(const std::string& kind, const std::string& raw) {
   return out.ok() ? *out : json();
 }
 
+Error refusal(const std::string& body) {
+  const auto out = decode_protobuf_object(body);
+  EXPECT_FALSE(out.ok());
+  return out.ok() ? Error{} : out.error();
+}
+
 TEST(ProtobufBody, ConfigMapWithEveryMetadataField) {
   const auto owner = pb_field(1, "Job") + pb_field(3, "j") + pb_field(4, "u-1") +
                      pb_field(5, "batch/v1") + pb_number(6, 1);
@@ -117,18 +123,80 @@ TEST(ProtobufBody, RbacKinds) {
   EXPECT_EQ(wrong.error().http_status, 415);
 }
 
+// A container as gogo-protobuf writes it: the fields not read here present with zero values
+// (workingDir, resources {}, stdin false, ...).
+std::string container(const std::string& name, const std::string& extra = "") {
+  return pb_field(1, name) + pb_field(2, "busybox") + pb_field(5, "") + pb_field(8, "") +
+         pb_field(13, "") + pb_field(14, "") + pb_number(16, 0) + pb_number(17, 0) +
+         pb_number(18, 0) + pb_field(20, "") + extra;
+}
+
+std::string pod_template(const std::string& containers) {
+  return pb_field(1, pb_field(1, "") + pb_number(7, 0)) +
+         pb_field(2, containers + pb_field(3, "Never") + pb_number(11, 0) + pb_field(16, ""));
+}
+
+json decoded_as(const std::string& api_version, const std::string& kind, const std::string& raw) {
+  const auto out = decode_protobuf_object(pb_envelope(api_version, kind, raw));
+  EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
+  return out.ok() ? *out : json();
+}
+
+TEST(ProtobufBody, JobsAndDeploymentsAsKubectlWritesThem) {
+  const auto port = pb_field(1, "http") + pb_number(2, static_cast<std::uint64_t>(-1)) +
+                    pb_number(3, 8080) + pb_field(4, "TCP");
+  const auto env = pb_field(1, "MODE") + pb_field(2, "fast");
+  const auto job_spec =
+      pb_number(7, 0) + pb_number(10, 0) +
+      pb_field(6, pod_template(pb_field(2, container("c", pb_field(3, "sh") + pb_field(6, port) +
+                                                              pb_field(7, env)))));
+  const auto status = pb_number(4, 0) + pb_number(5, 0) + pb_number(6, 0) + pb_field(7, "");
+  EXPECT_EQ(decoded_as("batch/v1", "Job", meta("j") + pb_field(2, job_spec) + pb_field(3, status)),
+            json::parse(R"({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
+              "spec": {"backoffLimit": 0, "suspend": false,
+                       "template": {"metadata": {},
+                                    "spec": {"restartPolicy": "Never",
+                                             "containers": [{"name": "c", "image": "busybox",
+                                               "command": ["sh"],
+                                               "ports": [{"name": "http", "hostPort": -1,
+                                                          "containerPort": 8080,
+                                                          "protocol": "TCP"}],
+                                               "env": [{"name": "MODE", "value": "fast"}]}]}}},
+              "status": {}})"));
+  const auto selector = pb_entry(1, "app", "web");
+  const auto spec = pb_number(1, 2) + pb_field(2, selector) +
+                    pb_field(3, pod_template(pb_field(2, container("web")))) + pb_field(4, "") +
+                    pb_number(5, 0) + pb_number(7, 0);
+  const auto deployment = decoded_as("apps/v1", "Deployment", meta("web") + pb_field(2, spec));
+  EXPECT_EQ(deployment["spec"]["replicas"], 2);
+  EXPECT_EQ(deployment["spec"]["selector"], json::parse(R"({"matchLabels": {"app": "web"}})"));
+  EXPECT_EQ(deployment["spec"]["strategy"], json::object());
+  EXPECT_FALSE(deployment["spec"].contains("paused")) << "false is Go's omitted zero value";
+  EXPECT_EQ(deployment["spec"]["template"]["spec"]["containers"][0]["image"], "busybox");
+}
+
+TEST(ProtobufBody, PartlyReadMessagesRefuseWhatTheyWouldDrop) {
+  const auto check = [](const std::string& extra, const std::string& words) {
+    const auto body = pb_envelope(
+        "batch/v1", "Job",
+        meta("j") + pb_field(2, pb_field(6, pod_template(pb_field(2, container("c", extra))))));
+    const auto e = refusal(body);
+    EXPECT_EQ(e.http_status, 415) << e.message;
+    EXPECT_NE(e.message.find(words), std::string::npos) << e.message;
+  };
+  check(pb_number(16, 1),
+        "reads the protobuf form of Container only in part, and the object "
+        "sets its field 16; send it as JSON or YAML");
+  check(pb_field(8, pb_entry(2, "cpu", pb_field(1, "1"))), "Container only in part");
+  check(pb_field(10, pb_field(1, "probe")), "its field 10");
+}
+
 TEST(ProtobufBody, UnknownFieldsOfEveryWireTypeAreSkipped) {
   const auto unknown = pb_number(20, 7) + pb_varint(21 << 3 | 1) + std::string(8, 'x') +
                        pb_varint(22 << 3 | 5) + std::string(4, 'y') + pb_field(23, "z");
   EXPECT_EQ(
       decoded("ConfigMap", meta("cm", unknown) + unknown),
       json::parse(R"({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}})"));
-}
-
-Error refusal(const std::string& body) {
-  const auto out = decode_protobuf_object(body);
-  EXPECT_FALSE(out.ok());
-  return out.ok() ? Error{} : out.error();
 }
 
 TEST(ProtobufBody, MalformedBodiesAre400NamingTheProblem) {
@@ -153,12 +221,12 @@ TEST(ProtobufBody, MalformedBodiesAre400NamingTheProblem) {
 }
 
 TEST(ProtobufBody, KindsAndEncodingsNotReadHereAre415) {
-  const auto job = refusal(pb_envelope("batch/v1", "Job", meta("j")));
-  EXPECT_EQ(job.http_status, 415);
-  EXPECT_EQ(job.reason, "UnsupportedMediaType");
-  EXPECT_NE(job.message.find("not for \"batch/v1 Job\"; send it as JSON or YAML"),
+  const auto service = refusal(pb_envelope("v1", "Service", meta("s")));
+  EXPECT_EQ(service.http_status, 415);
+  EXPECT_EQ(service.reason, "UnsupportedMediaType");
+  EXPECT_NE(service.message.find("not for \"v1 Service\"; send it as JSON or YAML"),
             std::string::npos)
-      << job.message;
+      << service.message;
   const auto gzip =
       refusal(std::string("k8s\0", 4) + pb_field(1, pb_field(1, "v1") + pb_field(2, "ConfigMap")) +
               pb_field(2, meta("c")) + pb_field(3, "gzip"));

@@ -10,181 +10,15 @@
 #include <utility>
 
 #include "kube/detail/base64.hpp"
+#include "localkube/detail/protobuf_messages.hpp"
 
 namespace kopiur::localkube::detail {
 namespace {
 
-// ---- the messages, as tables of (field number, JSON name, how to read it) ----
-
-enum class PbKind {
-  kString,      // string; left out when empty (Go's omitempty) unless `keep_zero`
-  kBytes,       // bytes, as base64
-  kInt64,       // varint; left out when zero unless `keep_zero` (a pointer field in Go)
-  kBool,        // varint; every bool here is a pointer field in Go, so always kept
-  kTime,        // meta/v1 Time {seconds, nanos}: RFC 3339, left out when zero (Go writes null)
-  kStringMap,   // map<string, string>
-  kBytesMap,    // map<string, bytes>, values as base64
-  kStringList,  // repeated string
-  kMessage,     // a nested message
-  kMessageList  // repeated nested message
-};
-
-struct PbMessage;
-
-struct PbField {
-  std::uint32_t number;
-  std::string_view name;
-  PbKind kind;
-  const PbMessage* message = nullptr;
-  // Kept when zero or empty: a pointer field in Go, or one whose JSON tag has no omitempty.
-  bool keep_zero = false;
-};
-
-struct PbMessage {
-  std::string_view name;
-  std::span<const PbField> fields;
-  // FieldsV1: the message stands for the JSON document in its field 1 (`Raw`).
-  bool raw_json = false;
-};
-
-template <std::size_t N>
-constexpr PbMessage pb_message(std::string_view name, const std::array<PbField, N>& fields,
-                               bool raw_json = false) {
-  return PbMessage{name, std::span<const PbField>(fields), raw_json};
-}
-
-// k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto
-constexpr std::array kPbFieldsV1Fields{PbField{1, "Raw", PbKind::kBytes}};
-constexpr auto kPbFieldsV1 = pb_message("FieldsV1", kPbFieldsV1Fields, /*raw_json=*/true);
-constexpr std::array kPbOwnerRefFields{
-    PbField{5, "apiVersion", PbKind::kString}, PbField{1, "kind", PbKind::kString},
-    PbField{3, "name", PbKind::kString},       PbField{4, "uid", PbKind::kString},
-    PbField{6, "controller", PbKind::kBool},   PbField{7, "blockOwnerDeletion", PbKind::kBool}};
-constexpr auto kPbOwnerRef = pb_message("OwnerReference", kPbOwnerRefFields);
-constexpr std::array kPbManagedFieldsFields{PbField{1, "manager", PbKind::kString},
-                                            PbField{2, "operation", PbKind::kString},
-                                            PbField{3, "apiVersion", PbKind::kString},
-                                            PbField{4, "time", PbKind::kTime},
-                                            PbField{6, "fieldsType", PbKind::kString},
-                                            PbField{7, "fieldsV1", PbKind::kMessage, &kPbFieldsV1},
-                                            PbField{8, "subresource", PbKind::kString}};
-constexpr auto kPbManagedFields = pb_message("ManagedFieldsEntry", kPbManagedFieldsFields);
-constexpr std::array kPbObjectMetaFields{
-    PbField{1, "name", PbKind::kString},
-    PbField{2, "generateName", PbKind::kString},
-    PbField{3, "namespace", PbKind::kString},
-    PbField{4, "selfLink", PbKind::kString},
-    PbField{5, "uid", PbKind::kString},
-    PbField{6, "resourceVersion", PbKind::kString},
-    PbField{7, "generation", PbKind::kInt64},
-    PbField{8, "creationTimestamp", PbKind::kTime},
-    PbField{9, "deletionTimestamp", PbKind::kTime},
-    PbField{10, "deletionGracePeriodSeconds", PbKind::kInt64, nullptr, /*keep_zero=*/true},
-    PbField{11, "labels", PbKind::kStringMap},
-    PbField{12, "annotations", PbKind::kStringMap},
-    PbField{13, "ownerReferences", PbKind::kMessageList, &kPbOwnerRef},
-    PbField{14, "finalizers", PbKind::kStringList},
-    PbField{17, "managedFields", PbKind::kMessageList, &kPbManagedFields}};
-constexpr auto kPbObjectMeta = pb_message("ObjectMeta", kPbObjectMetaFields);
-
-// k8s.io/api/core/v1/generated.proto
-constexpr std::array kPbConfigMapFields{PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
-                                        PbField{2, "data", PbKind::kStringMap},
-                                        PbField{3, "binaryData", PbKind::kBytesMap},
-                                        PbField{4, "immutable", PbKind::kBool}};
-constexpr auto kPbConfigMap = pb_message("ConfigMap", kPbConfigMapFields);
-constexpr std::array kPbSecretFields{
-    PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta}, PbField{2, "data", PbKind::kBytesMap},
-    PbField{3, "type", PbKind::kString}, PbField{4, "stringData", PbKind::kStringMap},
-    PbField{5, "immutable", PbKind::kBool}};
-constexpr auto kPbSecret = pb_message("Secret", kPbSecretFields);
-constexpr std::array kPbNamespaceSpecFields{PbField{1, "finalizers", PbKind::kStringList}};
-constexpr auto kPbNamespaceSpec = pb_message("NamespaceSpec", kPbNamespaceSpecFields);
-constexpr std::array kPbNamespaceConditionFields{
-    PbField{1, "type", PbKind::kString, nullptr, true},
-    PbField{2, "status", PbKind::kString, nullptr, true},
-    PbField{4, "lastTransitionTime", PbKind::kTime}, PbField{5, "reason", PbKind::kString},
-    PbField{6, "message", PbKind::kString}};
-constexpr auto kPbNamespaceCondition =
-    pb_message("NamespaceCondition", kPbNamespaceConditionFields);
-constexpr std::array kPbNamespaceStatusFields{
-    PbField{1, "phase", PbKind::kString},
-    PbField{2, "conditions", PbKind::kMessageList, &kPbNamespaceCondition}};
-constexpr auto kPbNamespaceStatus = pb_message("NamespaceStatus", kPbNamespaceStatusFields);
-constexpr std::array kPbNamespaceFields{
-    PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
-    PbField{2, "spec", PbKind::kMessage, &kPbNamespaceSpec},
-    PbField{3, "status", PbKind::kMessage, &kPbNamespaceStatus}};
-constexpr auto kPbNamespace = pb_message("Namespace", kPbNamespaceFields);
-constexpr std::array kPbObjectRefFields{
-    PbField{1, "kind", PbKind::kString},       PbField{2, "namespace", PbKind::kString},
-    PbField{3, "name", PbKind::kString},       PbField{4, "uid", PbKind::kString},
-    PbField{5, "apiVersion", PbKind::kString}, PbField{6, "resourceVersion", PbKind::kString},
-    PbField{7, "fieldPath", PbKind::kString}};
-constexpr auto kPbObjectRef = pb_message("ObjectReference", kPbObjectRefFields);
-constexpr std::array kPbLocalObjectRefFields{PbField{1, "name", PbKind::kString}};
-constexpr auto kPbLocalObjectRef = pb_message("LocalObjectReference", kPbLocalObjectRefFields);
-constexpr std::array kPbServiceAccountFields{
-    PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
-    PbField{2, "secrets", PbKind::kMessageList, &kPbObjectRef},
-    PbField{3, "imagePullSecrets", PbKind::kMessageList, &kPbLocalObjectRef},
-    PbField{4, "automountServiceAccountToken", PbKind::kBool}};
-constexpr auto kPbServiceAccount = pb_message("ServiceAccount", kPbServiceAccountFields);
-
-// k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto
-constexpr std::array kPbSelectorRequirementFields{
-    PbField{1, "key", PbKind::kString, nullptr, true},
-    PbField{2, "operator", PbKind::kString, nullptr, true},
-    PbField{3, "values", PbKind::kStringList}};
-constexpr auto kPbSelectorRequirement =
-    pb_message("LabelSelectorRequirement", kPbSelectorRequirementFields);
-constexpr std::array kPbLabelSelectorFields{
-    PbField{1, "matchLabels", PbKind::kStringMap},
-    PbField{2, "matchExpressions", PbKind::kMessageList, &kPbSelectorRequirement}};
-constexpr auto kPbLabelSelector = pb_message("LabelSelector", kPbLabelSelectorFields);
-
-// k8s.io/api/rbac/v1/generated.proto
-constexpr std::array kPbPolicyRuleFields{
-    PbField{1, "verbs", PbKind::kStringList}, PbField{2, "apiGroups", PbKind::kStringList},
-    PbField{3, "resources", PbKind::kStringList}, PbField{4, "resourceNames", PbKind::kStringList},
-    PbField{5, "nonResourceURLs", PbKind::kStringList}};
-constexpr auto kPbPolicyRule = pb_message("PolicyRule", kPbPolicyRuleFields);
-constexpr std::array kPbAggregationRuleFields{
-    PbField{1, "clusterRoleSelectors", PbKind::kMessageList, &kPbLabelSelector}};
-constexpr auto kPbAggregationRule = pb_message("AggregationRule", kPbAggregationRuleFields);
-constexpr std::array kPbSubjectFields{
-    PbField{1, "kind", PbKind::kString, nullptr, true}, PbField{2, "apiGroup", PbKind::kString},
-    PbField{3, "name", PbKind::kString, nullptr, true}, PbField{4, "namespace", PbKind::kString}};
-constexpr auto kPbSubject = pb_message("Subject", kPbSubjectFields);
-constexpr std::array kPbRoleRefFields{PbField{1, "apiGroup", PbKind::kString, nullptr, true},
-                                      PbField{2, "kind", PbKind::kString, nullptr, true},
-                                      PbField{3, "name", PbKind::kString, nullptr, true}};
-constexpr auto kPbRoleRef = pb_message("RoleRef", kPbRoleRefFields);
-constexpr std::array kPbRoleFields{PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
-                                   PbField{2, "rules", PbKind::kMessageList, &kPbPolicyRule}};
-constexpr auto kPbRole = pb_message("Role", kPbRoleFields);
-constexpr std::array kPbClusterRoleFields{
-    PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
-    PbField{2, "rules", PbKind::kMessageList, &kPbPolicyRule},
-    PbField{3, "aggregationRule", PbKind::kMessage, &kPbAggregationRule}};
-constexpr auto kPbClusterRole = pb_message("ClusterRole", kPbClusterRoleFields);
-constexpr std::array kPbBindingFields{PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
-                                      PbField{2, "subjects", PbKind::kMessageList, &kPbSubject},
-                                      PbField{3, "roleRef", PbKind::kMessage, &kPbRoleRef}};
-constexpr auto kPbRoleBinding = pb_message("RoleBinding", kPbBindingFields);
-constexpr auto kPbClusterRoleBinding = pb_message("ClusterRoleBinding", kPbBindingFields);
-
-// The kinds whose protobuf form is read: each one's messages decoded in full.
-struct PbKindEntry {
-  std::string_view api_version;
-  const PbMessage* message;
-};
-constexpr std::string_view kPbRbac = "rbac.authorization.k8s.io/v1";
-constexpr std::array kPbKinds{
-    PbKindEntry{"v1", &kPbConfigMap},      PbKindEntry{"v1", &kPbSecret},
-    PbKindEntry{"v1", &kPbNamespace},      PbKindEntry{"v1", &kPbServiceAccount},
-    PbKindEntry{kPbRbac, &kPbRole},        PbKindEntry{kPbRbac, &kPbClusterRole},
-    PbKindEntry{kPbRbac, &kPbRoleBinding}, PbKindEntry{kPbRbac, &kPbClusterRoleBinding}};
+using pb::kPbKinds;
+using pb::PbField;
+using pb::PbKind;
+using pb::PbMessage;
 
 // ---- the wire format ----
 
@@ -226,15 +60,20 @@ class WireReader {
     return out;
   }
 
-  Status skip(int wire_type) {
+  // Skips a field's value; true when it was its type's zero value (0, empty, all-zero bytes).
+  Result<bool> skip(int wire_type) {
     std::size_t width = 0;
     switch (wire_type) {
-      case kWireVarint:
-        if (auto v = varint(); !v.ok()) return v.error();
-        return {};
-      case kWireBytes:
-        if (auto b = bytes(); !b.ok()) return b.error();
-        return {};
+      case kWireVarint: {
+        const auto v = varint();
+        if (!v.ok()) return v.error();
+        return *v == 0;
+      }
+      case kWireBytes: {
+        const auto b = bytes();
+        if (!b.ok()) return b.error();
+        return b->empty();
+      }
       case kWireFixed64:
         width = 8;
         break;
@@ -245,8 +84,9 @@ class WireReader {
         return malformed("unsupported wire type " + std::to_string(wire_type));
     }
     if (width > data_.size() - pos_) return malformed("a fixed-width field runs past the end");
+    const auto value = data_.substr(pos_, width);
     pos_ += width;
-    return {};
+    return value.find_first_not_of('\0') == std::string_view::npos;
   }
 
  private:
@@ -347,7 +187,7 @@ Status decode_map_entry(std::string_view data, const PbMessage& spec, const PbFi
       if (!b.ok()) return b.error();
       (number == 1 ? key : value) = std::string(*b);
     } else if (auto s = in.skip(wire); !s.ok()) {
-      return s;
+      return s.error();
     }
   }
   if (!valid_utf8(key) || (f.kind == PbKind::kStringMap && !valid_utf8(value))) {
@@ -405,12 +245,23 @@ Status decode_delimited(std::string_view raw, const PbMessage& spec, const PbFie
 Status decode_varint_field(WireReader& in, const PbField& f, json& out) {
   const auto v = in.varint();
   if (!v.ok()) return v.error();
+  if (*v == 0 && !f.keep_zero) return {};
   if (f.kind == PbKind::kBool) {
     out[std::string(f.name)] = *v != 0;
-  } else if (*v != 0 || f.keep_zero) {
+  } else {
     out[std::string(f.name)] = static_cast<std::int64_t>(*v);
   }
   return {};
+}
+
+const char* const kWayOut =
+    "; send it as JSON or YAML (kubectl create ... --dry-run=client -o yaml | kubectl create -f -)";
+
+Error not_read(const PbMessage& spec, std::uint64_t number) {
+  return pb_error(415, "UnsupportedMediaType",
+                  "this local API server reads the protobuf form of " + std::string(spec.name) +
+                      " only in part, and the object sets its field " + std::to_string(number) +
+                      kWayOut);
 }
 
 Result<json> decode_message(std::string_view data, const PbMessage& spec) {
@@ -426,10 +277,14 @@ Result<json> decode_message(std::string_view data, const PbMessage& spec) {
       if (f.number == number) field = &f;
     }
     const bool varint_kind =
-        field != nullptr && (field->kind == PbKind::kInt64 || field->kind == PbKind::kBool);
+        field != nullptr && (field->kind == PbKind::kInt || field->kind == PbKind::kBool);
     Status status;
     if (field == nullptr) {
-      status = in.skip(wire);  // unknown to this .proto: skipped, as any decoder does
+      // Unknown to the .proto: skipped, as any decoder does. Not read by a partial message: fine
+      // while it holds its zero value (what Go's JSON leaves out too), refused otherwise.
+      const auto zero = in.skip(wire);
+      if (!zero.ok()) return zero.error();
+      if (!*zero && !spec.complete) return not_read(spec, number);
     } else if (varint_kind && wire == kWireVarint) {
       status = decode_varint_field(in, *field, out);
     } else if (!varint_kind && wire == kWireBytes) {
@@ -474,7 +329,7 @@ Result<Envelope> decode_envelope(std::string_view data) {
     if (number == 1) {
       constexpr std::array kTypeMetaFields{PbField{1, "apiVersion", PbKind::kString},
                                            PbField{2, "kind", PbKind::kString}};
-      const auto type = decode_message(*value, pb_message("TypeMeta", kTypeMetaFields));
+      const auto type = decode_message(*value, pb::pb_message("TypeMeta", kTypeMetaFields));
       if (!type.ok()) return type.error();
       env.api_version = type->value("apiVersion", "");
       env.kind = type->value("kind", "");
@@ -515,12 +370,10 @@ Result<json> decode_protobuf_object(std::string_view body) {
   }
   if (spec == nullptr) {
     return pb_error(415, "UnsupportedMediaType",
-                    "this local API server reads protobuf only for v1 ConfigMap, Secret, "
-                    "Namespace and ServiceAccount and rbac.authorization.k8s.io/v1 Role, "
-                    "ClusterRole, RoleBinding and ClusterRoleBinding, not for \"" +
-                        env->api_version + " " + env->kind +
-                        "\"; send it as JSON or YAML (kubectl create ... --dry-run=client -o "
-                        "yaml | kubectl create -f -)");
+                    "this local API server reads protobuf only for ConfigMap, Secret, Namespace, "
+                    "ServiceAccount, Job, Deployment, Role, ClusterRole, RoleBinding and "
+                    "ClusterRoleBinding, not for \"" +
+                        env->api_version + " " + env->kind + "\"" + kWayOut);
   }
   auto object = decode_message(env->raw, *spec);
   if (!object.ok()) return object;
