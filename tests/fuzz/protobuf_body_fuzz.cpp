@@ -2,8 +2,8 @@
 // (src/localkube/detail/protobuf_body.cpp), what kubectl's typed generators send. A body is
 // either an object of one of the kinds read here, with its apiVersion and text JSON can hold (so
 // dump() cannot throw), or a 400/415 Status; nothing throws or reads out of bounds. Seeds: the
-// bodies of kubectl create configmap|secret|namespace|serviceaccount|job|deployment|role|
-// clusterrole|rolebinding|clusterrolebinding, as kubectl v1.32 sent them.
+// bodies of kubectl create configmap|secret|namespace|serviceaccount|service|job|deployment|
+// role|clusterrole|rolebinding|clusterrolebinding, as kubectl v1.32 sent them.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto kind = object->value("kind", "");
   if (api_version == "v1") {
     kopiur::fuzz::fuzz_require(kind == "ConfigMap" || kind == "Secret" || kind == "Namespace" ||
-                               kind == "ServiceAccount");
+                               kind == "ServiceAccount" || kind == "Pod" || kind == "Service");
   } else if (api_version == "batch/v1" || api_version == "apps/v1") {
     kopiur::fuzz::fuzz_require(kind == (api_version == "batch/v1" ? "Job" : "Deployment"));
   } else {

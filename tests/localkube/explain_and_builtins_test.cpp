@@ -1,9 +1,9 @@
 // Issue 20, items 6 and 11, with the real kubectl: `kubectl explain` of kopiur kinds (the CRDs'
 // descriptions, nested fields, --recursive) and of built-in kinds through the server's OpenAPI v3;
-// `kubectl create configmap|secret|namespace|serviceaccount|job|deployment` and of the RBAC
-// kinds, which send protobuf, and the objects read back with kubectl get/describe and deleted. Raw
-// HTTP where the wire form is the point: the OpenAPI documents and their hashes, protobuf bodies
-// the server must refuse.
+// `kubectl create configmap|secret|namespace|serviceaccount|job|deployment|service` and the RBAC
+// kinds, which send protobuf, and the objects read back with kubectl get/describe
+// and deleted. Raw HTTP where the wire form is the point: the OpenAPI documents and their hashes,
+// protobuf bodies the server must refuse.
 #include <string>
 
 #include <gtest/gtest.h>
@@ -210,7 +210,7 @@ TEST_F(ExplainAndBuiltins, KubectlCreateOfTheRbacKinds) {
                         R"("name":"ops"}])"));
 }
 
-TEST_F(ExplainAndBuiltins, KubectlCreateJobAndDeployment) {
+TEST_F(ExplainAndBuiltins, KubectlCreateJobDeploymentServiceAndRun) {
   const auto job = kubectl("create job once --image=busybox -- /bin/sh -c 'echo hi'");
   ASSERT_EQ(job.code, 0) << job.text;
   const auto pod =
@@ -226,6 +226,19 @@ TEST_F(ExplainAndBuiltins, KubectlCreateJobAndDeployment) {
   EXPECT_EQ(spec["selector"], json::parse(R"({"matchLabels":{"app":"web"}})"));
   EXPECT_EQ(spec["template"]["spec"]["containers"][0]["ports"],
             json::parse(R"([{"containerPort":80}])"));
+
+  // Services (targetPort a number or a name); kubectl run, which sends its Pod as JSON.
+  const auto service = kubectl("create service clusterip front --tcp=80:8080 --tcp=443:https");
+  ASSERT_EQ(service.code, 0) << service.text;
+  EXPECT_EQ(
+      object("/api/v1/namespaces/default/services/front")["spec"]["ports"],
+      json::parse(R"([{"name":"80-8080","port":80,"protocol":"TCP","targetPort":8080},)"
+                  R"({"name":"443-https","port":443,"protocol":"TCP","targetPort":"https"}])"));
+  const auto run = kubectl("run shell --image=busybox --restart=Never --env=MODE=fast -- sleep 1");
+  ASSERT_EQ(run.code, 0) << run.text;
+  const auto container = object("/api/v1/namespaces/default/pods/shell")["spec"]["containers"][0];
+  EXPECT_EQ(container["args"], json::parse(R"(["sleep","1"])"));
+  EXPECT_EQ(container["env"], json::parse(R"([{"name":"MODE","value":"fast"}])"));
 }
 
 TEST_F(ExplainAndBuiltins, GetDescribeAndDeleteOfTheCreatedObjects) {
@@ -248,13 +261,24 @@ TEST_F(ExplainAndBuiltins, GetDescribeAndDeleteOfTheCreatedObjects) {
 }
 
 TEST_F(ExplainAndBuiltins, ProtobufThatCannotBeReadIsRefusedWithTheWayOut) {
-  const auto service = kubectl("create service clusterip once --tcp=80:8080");
-  EXPECT_NE(service.code, 0);
-  EXPECT_NE(service.text.find("send it as JSON or YAML"), std::string::npos) << service.text;
-  EXPECT_EQ(get("/api/v1/namespaces/default/services/once").status, 404);
-
   constexpr const char* kConfigMaps = "/api/v1/namespaces/default/configmaps";
   const auto meta = pb_field(1, pb_field(1, "pb"));
+  // A kind not read (no kubectl generator writes one) and a pod whose container sets a field not
+  // read (a liveness probe): 415 with the way out, nothing stored.
+  const auto claim = post_protobuf("/api/v1/namespaces/default/persistentvolumeclaims",
+                                   pb_envelope("v1", "PersistentVolumeClaim", meta));
+  EXPECT_EQ(claim.status, 415) << claim.body;
+  EXPECT_NE(claim.body.find("send it as JSON or YAML"), std::string::npos);
+  const auto probe = pb_field(1, "c") + pb_field(2, "busybox") + pb_field(10, pb_field(1, "x"));
+  const auto pod = post_protobuf("/api/v1/namespaces/default/pods",
+                                 pb_envelope("v1", "Pod", meta + pb_field(2, pb_field(2, probe))));
+  EXPECT_EQ(pod.status, 415) << pod.body;
+  EXPECT_NE(pod.body.find("reads the protobuf form of Container only in part, and the object "
+                          "sets its field 10"),
+            std::string::npos)
+      << pod.body;
+  EXPECT_EQ(get("/api/v1/namespaces/default/pods/pb").status, 404);
+
   // An unknown field number (9) is skipped, as a protobuf decoder does.
   const auto extra =
       post_protobuf(kConfigMaps, pb_envelope("v1", "ConfigMap", meta + pb_field(9, "x")));

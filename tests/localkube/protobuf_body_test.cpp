@@ -175,6 +175,28 @@ TEST(ProtobufBody, JobsAndDeploymentsAsKubectlWritesThem) {
   EXPECT_EQ(deployment["spec"]["template"]["spec"]["containers"][0]["image"], "busybox");
 }
 
+TEST(ProtobufBody, ServicesWithNumberAndNamedTargetPorts) {
+  const auto named = pb_field(1, "web") + pb_field(2, "TCP") + pb_number(3, 443) +
+                     pb_field(4, pb_number(1, 1) + pb_number(2, 0) + pb_field(3, "https")) +
+                     pb_number(5, 0);
+  const auto number = pb_field(1, "") + pb_number(3, 80) +
+                      pb_field(4, pb_number(1, 0) + pb_number(2, 8080) + pb_field(3, ""));
+  const auto spec = pb_field(1, named) + pb_field(1, number) + pb_entry(2, "app", "web") +
+                    pb_field(3, "") + pb_field(4, "ClusterIP") + pb_number(13, 0);
+  const auto status = pb_field(1, "");  // loadBalancer: {}, as kubectl sends it
+  EXPECT_EQ(decoded("Service", meta("web") + pb_field(2, spec) + pb_field(3, status)),
+            json::parse(R"({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+              "spec": {"ports": [{"name": "web", "protocol": "TCP", "port": 443,
+                                  "targetPort": "https"},
+                                 {"port": 80, "targetPort": 8080}],
+                       "selector": {"app": "web"}, "type": "ClusterIP"},
+              "status": {}})"));
+  const auto bad = refusal(pb_envelope(
+      "v1", "Service", meta("s") + pb_field(2, pb_field(1, pb_field(4, pb_number(1, 7))))));
+  EXPECT_EQ(bad.http_status, 400);
+  EXPECT_NE(bad.message.find("IntOrString.type is 7"), std::string::npos) << bad.message;
+}
+
 TEST(ProtobufBody, PartlyReadMessagesRefuseWhatTheyWouldDrop) {
   const auto check = [](const std::string& extra, const std::string& words) {
     const auto body = pb_envelope(
@@ -221,12 +243,12 @@ TEST(ProtobufBody, MalformedBodiesAre400NamingTheProblem) {
 }
 
 TEST(ProtobufBody, KindsAndEncodingsNotReadHereAre415) {
-  const auto service = refusal(pb_envelope("v1", "Service", meta("s")));
-  EXPECT_EQ(service.http_status, 415);
-  EXPECT_EQ(service.reason, "UnsupportedMediaType");
-  EXPECT_NE(service.message.find("not for \"v1 Service\"; send it as JSON or YAML"),
+  const auto claim = refusal(pb_envelope("v1", "PersistentVolumeClaim", meta("c")));
+  EXPECT_EQ(claim.http_status, 415);
+  EXPECT_EQ(claim.reason, "UnsupportedMediaType");
+  EXPECT_NE(claim.message.find("not for \"v1 PersistentVolumeClaim\"; send it as JSON or YAML"),
             std::string::npos)
-      << service.message;
+      << claim.message;
   const auto gzip =
       refusal(std::string("k8s\0", 4) + pb_field(1, pb_field(1, "v1") + pb_field(2, "ConfigMap")) +
               pb_field(2, meta("c")) + pb_field(3, "gzip"));

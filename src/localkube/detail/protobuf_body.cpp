@@ -197,6 +197,35 @@ Status decode_map_entry(std::string_view data, const PbMessage& spec, const PbFi
   return {};
 }
 
+// util/intstr IntOrString {1: type (0 int, 1 string), 2: intVal, 3: strVal}, as JSON writes it.
+Result<json> decode_int_or_string(std::string_view data) {
+  WireReader in(data);
+  std::uint64_t type = 0;
+  std::int32_t number = 0;
+  std::string text;
+  while (!in.done()) {
+    const auto tag = in.varint();
+    if (!tag.ok()) return tag.error();
+    const auto wire = static_cast<int>(*tag & 7);
+    const auto field = *tag >> 3;
+    if ((field == 1 || field == 2) && wire == kWireVarint) {
+      const auto v = in.varint();
+      if (!v.ok()) return v.error();
+      if (field == 1) type = *v;
+      if (field == 2) number = static_cast<std::int32_t>(static_cast<std::int64_t>(*v));
+    } else if (field == 3 && wire == kWireBytes) {
+      const auto b = in.bytes();
+      if (!b.ok()) return b.error();
+      if (!valid_utf8(*b)) return malformed("IntOrString.strVal is not UTF-8");
+      text = std::string(*b);
+    } else if (auto s = in.skip(wire); !s.ok()) {
+      return s.error();
+    }
+  }
+  if (type > 1) return malformed("IntOrString.type is " + std::to_string(type));
+  return type == 1 ? json(text) : json(number);
+}
+
 // A length-delimited field's value, read into `out` (an object) under the field's name.
 Status decode_delimited(std::string_view raw, const PbMessage& spec, const PbField& f, json& out) {
   const std::string name(f.name);
@@ -220,6 +249,12 @@ Status decode_delimited(std::string_view raw, const PbMessage& spec, const PbFie
     case PbKind::kBytesMap:
       if (!out.contains(name)) out[name] = json::object();
       return decode_map_entry(raw, spec, f, out[name]);
+    case PbKind::kIntOrString: {
+      auto value = decode_int_or_string(raw);
+      if (!value.ok()) return value.error();
+      out[name] = std::move(*value);
+      return {};
+    }
     case PbKind::kStringList: {
       auto text = utf8_string(raw, spec, f);
       if (!text.ok()) return text.error();
@@ -371,8 +406,8 @@ Result<json> decode_protobuf_object(std::string_view body) {
   if (spec == nullptr) {
     return pb_error(415, "UnsupportedMediaType",
                     "this local API server reads protobuf only for ConfigMap, Secret, Namespace, "
-                    "ServiceAccount, Job, Deployment, Role, ClusterRole, RoleBinding and "
-                    "ClusterRoleBinding, not for \"" +
+                    "ServiceAccount, Pod, Service, Job, Deployment, Role, ClusterRole, "
+                    "RoleBinding and ClusterRoleBinding, not for \"" +
                         env->api_version + " " + env->kind + "\"" + kWayOut);
   }
   auto object = decode_message(env->raw, *spec);

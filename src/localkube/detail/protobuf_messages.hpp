@@ -13,16 +13,17 @@
 namespace kopiur::localkube::detail::pb {
 
 enum class PbKind {
-  kString,      // string; left out when empty (Go's omitempty) unless `keep_zero`
-  kBytes,       // bytes, as base64
-  kInt,         // int32 or int64 varint; left out when zero unless `keep_zero`
-  kBool,        // varint; left out when false unless `keep_zero` (a pointer field in Go)
-  kTime,        // meta/v1 Time {seconds, nanos}: RFC 3339, left out when zero (Go writes null)
-  kStringMap,   // map<string, string>
-  kBytesMap,    // map<string, bytes>, values as base64
-  kStringList,  // repeated string
-  kMessage,     // a nested message
-  kMessageList  // repeated nested message
+  kString,       // string; left out when empty (Go's omitempty) unless `keep_zero`
+  kBytes,        // bytes, as base64
+  kInt,          // int32 or int64 varint; left out when zero unless `keep_zero`
+  kBool,         // varint; left out when false unless `keep_zero` (a pointer field in Go)
+  kTime,         // meta/v1 Time {seconds, nanos}: RFC 3339, left out when zero (Go writes null)
+  kStringMap,    // map<string, string>
+  kBytesMap,     // map<string, bytes>, values as base64
+  kStringList,   // repeated string
+  kMessage,      // a nested message
+  kMessageList,  // repeated nested message
+  kIntOrString   // util/intstr IntOrString {type, intVal, strVal}: a JSON number or string
 };
 
 struct PbMessage;
@@ -230,6 +231,50 @@ constexpr std::array kPbPodTemplateFields{PbField{1, "metadata", PbKind::kMessag
                                           PbField{2, "spec", PbKind::kMessage, &kPbPodSpec}};
 constexpr auto kPbPodTemplate = pb_message("PodTemplateSpec", kPbPodTemplateFields);
 
+// A pod, with the pod spec read in part as above. A client's status on create is all zeros.
+constexpr std::array<PbField, 0> kPbNoFields{};
+constexpr auto kPbPodStatus = pb_partial("PodStatus", kPbNoFields);
+constexpr std::array kPbPodFields{PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
+                                  PbField{2, "spec", PbKind::kMessage, &kPbPodSpec},
+                                  PbField{3, "status", PbKind::kMessage, &kPbPodStatus}};
+constexpr auto kPbPod = pb_message("Pod", kPbPodFields);
+
+// Services: every field but spec.sessionAffinityConfig; the status only as far as a client's
+// empty one.
+constexpr std::array kPbServicePortFields{PbField{1, "name", PbKind::kString},
+                                          PbField{2, "protocol", PbKind::kString},
+                                          PbField{6, "appProtocol", PbKind::kString},
+                                          PbField{3, "port", PbKind::kInt, nullptr, kKeep},
+                                          PbField{4, "targetPort", PbKind::kIntOrString},
+                                          PbField{5, "nodePort", PbKind::kInt}};
+constexpr auto kPbServicePort = pb_message("ServicePort", kPbServicePortFields);
+constexpr std::array kPbServiceSpecFields{
+    PbField{1, "ports", PbKind::kMessageList, &kPbServicePort},
+    PbField{2, "selector", PbKind::kStringMap},
+    PbField{3, "clusterIP", PbKind::kString},
+    PbField{18, "clusterIPs", PbKind::kStringList},
+    PbField{4, "type", PbKind::kString},
+    PbField{5, "externalIPs", PbKind::kStringList},
+    PbField{7, "sessionAffinity", PbKind::kString},
+    PbField{8, "loadBalancerIP", PbKind::kString},
+    PbField{9, "loadBalancerSourceRanges", PbKind::kStringList},
+    PbField{10, "externalName", PbKind::kString},
+    PbField{11, "externalTrafficPolicy", PbKind::kString},
+    PbField{12, "healthCheckNodePort", PbKind::kInt},
+    PbField{13, "publishNotReadyAddresses", PbKind::kBool},
+    PbField{19, "ipFamilies", PbKind::kStringList},
+    PbField{17, "ipFamilyPolicy", PbKind::kString},
+    PbField{20, "allocateLoadBalancerNodePorts", PbKind::kBool, nullptr, kKeep},
+    PbField{21, "loadBalancerClass", PbKind::kString},
+    PbField{22, "internalTrafficPolicy", PbKind::kString},
+    PbField{23, "trafficDistribution", PbKind::kString}};
+constexpr auto kPbServiceSpec = pb_partial("ServiceSpec", kPbServiceSpecFields);
+constexpr auto kPbServiceStatus = pb_partial("ServiceStatus", kPbNoFields);
+constexpr std::array kPbServiceFields{PbField{1, "metadata", PbKind::kMessage, &kPbObjectMeta},
+                                      PbField{2, "spec", PbKind::kMessage, &kPbServiceSpec},
+                                      PbField{3, "status", PbKind::kMessage, &kPbServiceStatus}};
+constexpr auto kPbService = pb_message("Service", kPbServiceFields);
+
 // k8s.io/api/batch/v1/generated.proto
 constexpr std::array kPbJobSpecFields{
     PbField{1, "parallelism", PbKind::kInt, nullptr, kKeep},
@@ -291,11 +336,17 @@ struct PbKindEntry {
   const PbMessage* message;
 };
 constexpr std::string_view kPbRbac = "rbac.authorization.k8s.io/v1";
-constexpr std::array kPbKinds{
-    PbKindEntry{"v1", &kPbConfigMap},      PbKindEntry{"v1", &kPbSecret},
-    PbKindEntry{"v1", &kPbNamespace},      PbKindEntry{"v1", &kPbServiceAccount},
-    PbKindEntry{kPbRbac, &kPbRole},        PbKindEntry{kPbRbac, &kPbClusterRole},
-    PbKindEntry{kPbRbac, &kPbRoleBinding}, PbKindEntry{kPbRbac, &kPbClusterRoleBinding},
-    PbKindEntry{"batch/v1", &kPbJob},      PbKindEntry{"apps/v1", &kPbDeployment}};
+constexpr std::array kPbKinds{PbKindEntry{"v1", &kPbConfigMap},
+                              PbKindEntry{"v1", &kPbSecret},
+                              PbKindEntry{"v1", &kPbNamespace},
+                              PbKindEntry{"v1", &kPbServiceAccount},
+                              PbKindEntry{kPbRbac, &kPbRole},
+                              PbKindEntry{kPbRbac, &kPbClusterRole},
+                              PbKindEntry{kPbRbac, &kPbRoleBinding},
+                              PbKindEntry{kPbRbac, &kPbClusterRoleBinding},
+                              PbKindEntry{"batch/v1", &kPbJob},
+                              PbKindEntry{"apps/v1", &kPbDeployment},
+                              PbKindEntry{"v1", &kPbPod},
+                              PbKindEntry{"v1", &kPbService}};
 
 }  // namespace kopiur::localkube::detail::pb
