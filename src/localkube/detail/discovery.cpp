@@ -3,6 +3,8 @@
 #include <map>
 #include <string>
 
+#include "localkube/detail/openapi.hpp"
+
 namespace kopiur::localkube::detail {
 namespace {
 
@@ -44,50 +46,6 @@ json group_list(const LocalStore& store) {
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", out}};
 }
 
-// OpenAPI v3, reduced to what kubectl reads: the index of group-versions, and per group-version
-// a PATCH operation per kind that lists the fieldValidation parameter. That tells kubectl the
-// server validates fields itself, so it needs no client-side schema.
-json openapi_index(const LocalStore& store) {
-  json paths = json::object();
-  for (const auto& rt : store.resources()) {
-    const auto gv = rt.group.empty() ? "api/" + rt.version : "apis/" + rt.api_version();
-    paths[gv] = {
-        {"serverRelativeURL", "/openapi/v3/" + gv + "?hash=" + std::to_string(store.current_rv())}};
-  }
-  return {{"paths", paths}};
-}
-
-std::optional<json> openapi_group_version(const LocalStore& store, const std::string& gv) {
-  json paths = json::object();
-  for (const auto& rt : store.resources()) {
-    const auto prefix = rt.group.empty() ? "api/" + rt.version : "apis/" + rt.api_version();
-    if (prefix != gv) continue;
-    const auto base =
-        "/" + prefix + (rt.namespaced ? "/namespaces/{namespace}/" : "/") + rt.plural + "/{name}";
-    const json op = {
-        {"x-kubernetes-group-version-kind",
-         {{"group", rt.group}, {"version", rt.version}, {"kind", rt.kind}}},
-        {"parameters",
-         {{{"name", "fieldValidation"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
-          {{"name", "fieldManager"}, {"in", "query"}, {"schema", {{"type", "string"}}}}}},
-        {"responses", {{"200", {{"description", "OK"}}}}}};
-    paths[base] = {{"patch", op}};
-  }
-  if (paths.empty()) return std::nullopt;
-  return json{{"openapi", "3.0.0"},
-              {"info", {{"title", "kopiur-localkube"}, {"version", "v1.32.0"}}},
-              {"paths", paths},
-              {"components", {{"schemas", json::object()}}}};
-}
-
-http::Response openapi(const LocalStore& store, const std::vector<std::string>& seg) {
-  if (seg.size() == 2) return json_response(200, openapi_index(store));
-  std::string gv;
-  for (std::size_t i = 2; i < seg.size(); ++i) gv += (i == 2 ? "" : "/") + seg[i];
-  if (auto doc = openapi_group_version(store, gv)) return json_response(200, *doc);
-  return error_response(api_err(404, "NotFound", "no OpenAPI document for " + gv));
-}
-
 std::optional<http::Response> api_group(const LocalStore& store, const std::string& name) {
   for (const auto& g : group_list(store)["groups"]) {
     if (g["name"] == name) {
@@ -116,7 +74,7 @@ std::optional<http::Response> discovery(const Context& ctx, const ApiRequest& re
     return ok;
   }
   if (req.method() != "GET") return std::nullopt;
-  if (seg.size() >= 2 && seg[0] == "openapi" && seg[1] == "v3") return openapi(ctx.store, seg);
+  if (seg.size() >= 2 && seg[0] == "openapi" && seg[1] == "v3") return openapi_v3(ctx.store, seg);
   if (seg.size() == 1 && seg[0] == "api") {
     return json_response(
         200, {{"kind", "APIVersions"},

@@ -1,6 +1,6 @@
 // Discovery: what kubectl reads before it touches a resource. /version, the health endpoints,
 // /api and /apis (group and resource lists built from the store's registry, so CRDs appear as
-// soon as they are created) and a minimal OpenAPI v3.
+// soon as they are created) and OpenAPI v3 (openapi.hpp).
 #pragma once
 
 #include <optional>

@@ -32,38 +32,6 @@ const std::set<std::string>& object_meta_fields() {
   return kFields;
 }
 
-// The top-level fields of the built-in kinds (besides apiVersion, kind and metadata).
-const std::vector<std::string>* builtin_top_fields(const ResourceType& rt) {
-  static const std::map<std::string, std::vector<std::string>> kByKind = {
-      {"/ConfigMap", {"data", "binaryData", "immutable"}},
-      {"/Secret", {"data", "stringData", "type", "immutable"}},
-      {"/ServiceAccount", {"secrets", "imagePullSecrets", "automountServiceAccountToken"}},
-      {"/Namespace", {"spec", "status"}},
-      {"/PersistentVolumeClaim", {"spec", "status"}},
-      {"/Pod", {"spec", "status"}},
-      {"/Service", {"spec", "status"}},
-      {"/Event",
-       {"involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count",
-        "type", "eventTime", "series", "action", "related", "reportingComponent",
-        "reportingInstance"}},
-      {"events.k8s.io/Event",
-       {"eventTime", "series", "reportingController", "reportingInstance", "action", "reason",
-        "regarding", "related", "note", "type", "deprecatedSource", "deprecatedFirstTimestamp",
-        "deprecatedLastTimestamp", "deprecatedCount"}},
-      {"batch/Job", {"spec", "status"}},
-      {"apps/Deployment", {"spec", "status"}},
-      {"coordination.k8s.io/Lease", {"spec"}},
-      {"rbac.authorization.k8s.io/ClusterRole", {"rules", "aggregationRule"}},
-      {"rbac.authorization.k8s.io/Role", {"rules"}},
-      {"rbac.authorization.k8s.io/ClusterRoleBinding", {"subjects", "roleRef"}},
-      {"rbac.authorization.k8s.io/RoleBinding", {"subjects", "roleRef"}},
-      {"admissionregistration.k8s.io/ValidatingWebhookConfiguration", {"webhooks"}},
-      {"apiextensions.k8s.io/CustomResourceDefinition", {"spec", "status"}},
-  };
-  const auto it = kByKind.find(rt.group + "/" + rt.kind);
-  return it == kByKind.end() ? nullptr : &it->second;
-}
-
 std::string child_path(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
 }
@@ -105,20 +73,6 @@ void prune_by_schema(json& value, const json& schema, const std::string& path,
       it = value.erase(it);
     }
   }
-}
-
-// The openAPIV3Schema of a custom resource's version, or null.
-json crd_schema(const LocalStore& store, const ResourceType& rt) {
-  const auto crds = store.find("apiextensions.k8s.io", "v1", "customresourcedefinitions");
-  if (!crds) return nullptr;
-  const auto crd = store.get(*crds, "", rt.plural + "." + rt.group);
-  if (!crd.ok()) return nullptr;
-  // A stored CRD was checked when written, but read it as untrusted all the same.
-  for (const auto& v : field::list(field::map(*crd, "spec"), "versions")) {
-    if (field::text(v, "name") != rt.version) continue;
-    return field::get(field::map(v, "schema"), "openAPIV3Schema");
-  }
-  return nullptr;
 }
 
 bool declared_top_field(const std::vector<std::string>& names, const std::string& name) {
@@ -202,6 +156,50 @@ void scan_written_fields(const std::string& text, FieldRules& rules) {
 }
 
 }  // namespace
+
+const std::vector<std::string>* builtin_top_fields(const ResourceType& rt) {
+  static const std::map<std::string, std::vector<std::string>> kByKind = {
+      {"/ConfigMap", {"data", "binaryData", "immutable"}},
+      {"/Secret", {"data", "stringData", "type", "immutable"}},
+      {"/ServiceAccount", {"secrets", "imagePullSecrets", "automountServiceAccountToken"}},
+      {"/Namespace", {"spec", "status"}},
+      {"/PersistentVolumeClaim", {"spec", "status"}},
+      {"/Pod", {"spec", "status"}},
+      {"/Service", {"spec", "status"}},
+      {"/Event",
+       {"involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count",
+        "type", "eventTime", "series", "action", "related", "reportingComponent",
+        "reportingInstance"}},
+      {"events.k8s.io/Event",
+       {"eventTime", "series", "reportingController", "reportingInstance", "action", "reason",
+        "regarding", "related", "note", "type", "deprecatedSource", "deprecatedFirstTimestamp",
+        "deprecatedLastTimestamp", "deprecatedCount"}},
+      {"batch/Job", {"spec", "status"}},
+      {"apps/Deployment", {"spec", "status"}},
+      {"coordination.k8s.io/Lease", {"spec"}},
+      {"rbac.authorization.k8s.io/ClusterRole", {"rules", "aggregationRule"}},
+      {"rbac.authorization.k8s.io/Role", {"rules"}},
+      {"rbac.authorization.k8s.io/ClusterRoleBinding", {"subjects", "roleRef"}},
+      {"rbac.authorization.k8s.io/RoleBinding", {"subjects", "roleRef"}},
+      {"admissionregistration.k8s.io/ValidatingWebhookConfiguration", {"webhooks"}},
+      {"apiextensions.k8s.io/CustomResourceDefinition", {"spec", "status"}},
+  };
+  const auto it = kByKind.find(rt.group + "/" + rt.kind);
+  return it == kByKind.end() ? nullptr : &it->second;
+}
+
+json crd_schema(const LocalStore& store, const ResourceType& rt) {
+  const auto crds = store.find("apiextensions.k8s.io", "v1", "customresourcedefinitions");
+  if (!crds) return nullptr;
+  const auto crd = store.get(*crds, "", rt.plural + "." + rt.group);
+  if (!crd.ok()) return nullptr;
+  // A stored CRD was checked when written, but read it as untrusted all the same.
+  for (const auto& v : field::list(field::map(*crd, "spec"), "versions")) {
+    if (field::text(v, "name") != rt.version) continue;
+    return field::get(field::map(v, "schema"), "openAPIV3Schema");
+  }
+  return nullptr;
+}
 
 Result<FieldRules> field_rules(const LocalStore& store, const Target& t, const ApiRequest& req) {
   FieldRules rules;

@@ -33,6 +33,12 @@ struct FieldRules {
   std::vector<std::string> duplicates;
 };
 
+// The top-level fields of a built-in kind besides apiVersion, kind and metadata (null: not a
+// built-in kind).
+const std::vector<std::string>* builtin_top_fields(const ResourceType& rt);
+// The openAPIV3Schema of a custom resource's version, from its stored CRD (null: none).
+json crd_schema(const LocalStore& store, const ResourceType& rt);
+
 // field_rules(): the request's fieldValidation (Warn when absent; 400 on an unknown value) and
 // what t.served declares.
 Result<FieldRules> field_rules(const LocalStore& store, const Target& t, const ApiRequest& req);

@@ -1,5 +1,6 @@
 // Create (POST) and update (PUT), and the request-body rules every write shares: JSON or YAML
-// objects only, kind and apiVersion matching the URL, dryRun=All or nothing.
+// objects (or protobuf for the built-in kinds kubectl's typed generators send), kind and apiVersion
+// matching the URL, dryRun=All or nothing.
 #include <cctype>
 #include <iterator>
 #include <string>
@@ -9,6 +10,7 @@
 #include "kube/detail/yaml_json.hpp"
 #include "localkube/detail/field_validation.hpp"
 #include "localkube/detail/handlers.hpp"
+#include "localkube/detail/protobuf_body.hpp"
 
 namespace kopiur::localkube::detail {
 namespace {
@@ -23,28 +25,31 @@ bool readable_media_type(const std::string& content_type) {
          type == "application/apply-patch+yaml" || type == "*/*";
 }
 
-Result<json> parse_body(const ApiRequest& req) {
-  if (req.header("content-type").find("protobuf") != std::string::npos) {
-    return api_err(415, "UnsupportedMediaType",
-                   "this local API server reads JSON and YAML, not protobuf; kubectl's typed "
-                   "generators (kubectl create job/secret/configmap ...) send protobuf, so write "
-                   "the object as YAML (add --dry-run=client -o yaml) and use kubectl apply -f or "
-                   "create -f");
-  }
-  if (!readable_media_type(req.header("content-type"))) {
+// The body as JSON: decoded from protobuf (the built-in kinds kubectl's typed generators send,
+// protobuf_body.hpp), else parsed as JSON or YAML.
+Result<json> decode_body(const ApiRequest& req) {
+  const auto content_type = req.header("content-type");
+  if (is_protobuf_media_type(content_type)) return decode_protobuf_object(req.body());
+  if (!readable_media_type(content_type)) {
     return api_err(415, "UnsupportedMediaType",
                    "the body of the request was in an unknown format - accepted media types "
-                   "include: application/json, application/yaml");
+                   "include: application/json, application/yaml, "
+                   "application/vnd.kubernetes.protobuf");
   }
   auto body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    std::string error;
-    auto yaml = kube::detail::parse_yaml(req.body(), &error);
-    if (!yaml || !yaml->is_object()) {
-      return api_err(400, "BadRequest", "the request body is not a JSON or YAML object");
-    }
-    body = std::move(*yaml);
+  if (!body.is_discarded()) return body;
+  std::string error;
+  auto yaml = kube::detail::parse_yaml(req.body(), &error);
+  if (!yaml || !yaml->is_object()) {
+    return api_err(400, "BadRequest", "the request body is not a JSON or YAML object");
   }
+  return std::move(*yaml);
+}
+
+Result<json> parse_body(const ApiRequest& req) {
+  auto decoded = decode_body(req);
+  if (!decoded.ok()) return decoded;
+  auto body = std::move(*decoded);
   if (!body.is_object()) {
     return api_err(400, "BadRequest",
                    "the request body must be an object, got " + std::string(body.type_name()));
