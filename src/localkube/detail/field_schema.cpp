@@ -1,0 +1,168 @@
+#include "localkube/detail/field_schema.hpp"
+
+#include <utility>
+
+namespace kopiur::localkube::detail {
+
+using nlohmann::json;
+
+namespace {
+
+FieldTypeRef make(FieldType type) { return std::make_shared<const FieldType>(std::move(type)); }
+
+FieldTypeRef scalar() {
+  static const auto kScalar = make({FieldShape::kScalar, {}, nullptr, {}, false, false});
+  return kScalar;
+}
+
+FieldTypeRef deduced() {
+  static const auto kDeduced = make({FieldShape::kDeduced, {}, nullptr, {}, false, false});
+  return kDeduced;
+}
+
+FieldTypeRef atomic() {
+  static const auto kAtomic = make({FieldShape::kAtomic, {}, nullptr, {}, false, false});
+  return kAtomic;
+}
+
+// A built-in struct: the fields named here, every other field loose.
+FieldTypeRef builtin(std::map<std::string, FieldTypeRef> fields = {}) {
+  return make({FieldShape::kStruct, std::move(fields), nullptr, {}, true, true});
+}
+
+FieldTypeRef string_map() { return make({FieldShape::kMap, {}, scalar(), {}, false, false}); }
+
+FieldTypeRef keyed(std::vector<std::string> keys, FieldTypeRef item) {
+  return make({FieldShape::kAssociative, {}, std::move(item), std::move(keys), false, false});
+}
+
+FieldTypeRef string_set() { return make({FieldShape::kSet, {}, scalar(), {}, false, false}); }
+
+FieldTypeRef object_meta() {
+  static const auto kMeta = builtin({{"labels", string_map()},
+                                     {"annotations", string_map()},
+                                     {"finalizers", string_set()},
+                                     {"ownerReferences", keyed({"uid"}, builtin())}});
+  return kMeta;
+}
+
+FieldTypeRef conditions() { return keyed({"type"}, builtin()); }
+
+FieldTypeRef pod_spec() {
+  static const auto kPodSpec = [] {
+    const auto container =
+        builtin({{"env", keyed({"name"}, builtin())},
+                 {"ports", keyed({"containerPort", "protocol"}, builtin())},
+                 {"volumeMounts", keyed({"mountPath"}, builtin())},
+                 {"resources", builtin({{"limits", string_map()}, {"requests", string_map()}})}});
+    return builtin({{"containers", keyed({"name"}, container)},
+                    {"initContainers", keyed({"name"}, container)},
+                    {"volumes", keyed({"name"}, builtin())},
+                    {"imagePullSecrets", keyed({"name"}, builtin())},
+                    {"nodeSelector", string_map()}});
+  }();
+  return kPodSpec;
+}
+
+FieldTypeRef pod_template() { return builtin({{"metadata", object_meta()}, {"spec", pod_spec()}}); }
+
+FieldTypeRef label_selector() { return builtin({{"matchLabels", string_map()}}); }
+
+// The parts of each served built-in kind that are not loose structs and atomic lists.
+std::map<std::string, FieldTypeRef> builtin_fields(const ResourceType& rt) {
+  const auto kind = rt.group + "/" + rt.kind;
+  if (kind == "/ConfigMap") return {{"data", string_map()}, {"binaryData", string_map()}};
+  if (kind == "/Secret") return {{"data", string_map()}, {"stringData", string_map()}};
+  if (kind == "/ServiceAccount") {
+    return {{"secrets", keyed({"name"}, builtin())},
+            {"imagePullSecrets", keyed({"name"}, builtin())}};
+  }
+  if (kind == "/Pod") {
+    return {{"spec", pod_spec()}, {"status", builtin({{"conditions", conditions()}})}};
+  }
+  if (kind == "batch/Job") {
+    return {{"spec", builtin({{"template", pod_template()}, {"selector", label_selector()}})},
+            {"status", builtin({{"conditions", conditions()}})}};
+  }
+  if (kind == "apps/Deployment") {
+    return {{"spec", builtin({{"template", pod_template()}, {"selector", label_selector()}})},
+            {"status", builtin({{"conditions", conditions()}})}};
+  }
+  if (kind == "/Service") {
+    return {{"spec", builtin({{"ports", keyed({"port", "protocol"}, builtin())},
+                              {"selector", string_map()}})}};
+  }
+  if (kind == "/PersistentVolumeClaim") {
+    return {{"spec", builtin({{"resources", builtin({{"requests", string_map()}})}})},
+            {"status", builtin({{"capacity", string_map()}, {"conditions", conditions()}})}};
+  }
+  if (kind == "/Namespace") return {{"status", builtin({{"conditions", conditions()}})}};
+  if (kind == "apiextensions.k8s.io/CustomResourceDefinition") {
+    return {{"spec", builtin({{"versions", keyed({"name"}, builtin())}})}};
+  }
+  return {};
+}
+
+FieldTypeRef from_openapi(const json& schema) {
+  if (!schema.is_object()) return deduced();
+  const auto type = schema.value("type", "");
+  if (type == "array") {
+    const auto list_type = schema.value("x-kubernetes-list-type", "atomic");
+    const auto items = from_openapi(schema.value("items", json::object()));
+    if (list_type == "set") return make({FieldShape::kSet, {}, items, {}, false, false});
+    if (list_type == "map") {
+      return keyed(schema.value("x-kubernetes-list-map-keys", std::vector<std::string>{}), items);
+    }
+    return atomic();
+  }
+  if (type == "object" || schema.contains("properties")) {
+    if (schema.value("x-kubernetes-map-type", "") == "atomic") return atomic();
+    if (const auto props = schema.find("properties"); props != schema.end() && props->is_object()) {
+      FieldType out{FieldShape::kStruct, {}, nullptr, {}, false, false};
+      for (const auto& [name, sub] : props->items()) out.fields[name] = from_openapi(sub);
+      if (schema.value("x-kubernetes-preserve-unknown-fields", false)) out.element = deduced();
+      return make(std::move(out));
+    }
+    if (const auto extra = schema.find("additionalProperties");
+        extra != schema.end() && extra->is_object()) {
+      return make({FieldShape::kMap, {}, from_openapi(*extra), {}, false, false});
+    }
+    return deduced();
+  }
+  if (type.empty() && schema.value("x-kubernetes-preserve-unknown-fields", false)) return deduced();
+  return scalar();
+}
+
+}  // namespace
+
+ChildType child_of(const FieldType& type, const std::string& key) {
+  switch (type.shape) {
+    case FieldShape::kStruct: {
+      if (const auto it = type.fields.find(key); it != type.fields.end()) {
+        return {it->second, true};
+      }
+      if (type.loose) return {builtin(), true};
+      return {type.element ? type.element : deduced(), false};
+    }
+    case FieldShape::kMap:
+      return {type.element ? type.element : deduced(), false};
+    default:
+      return {deduced(), false};
+  }
+}
+
+FieldTypeRef item_of(const FieldType& type) { return type.element ? type.element : deduced(); }
+
+FieldTypeRef schema_for(const ResourceType& rt, const json& crd_schema) {
+  auto fields =
+      rt.custom && crd_schema.is_object() ? from_openapi(crd_schema)->fields : builtin_fields(rt);
+  fields["metadata"] = object_meta();
+  fields["apiVersion"] = scalar();
+  fields["kind"] = scalar();
+  if (rt.custom) {
+    return make({FieldShape::kStruct, std::move(fields), deduced(), {}, false, false});
+  }
+  return builtin(std::move(fields));
+}
+
+}  // namespace kopiur::localkube::detail
