@@ -26,11 +26,11 @@ FieldTypeRef atomic() {
 }
 
 // A built-in struct: the fields named here, every other field loose.
-FieldTypeRef builtin(std::map<std::string, FieldTypeRef> fields = {}) {
+FieldTypeRef builtin_struct(std::map<std::string, FieldTypeRef> fields = {}) {
   return make({FieldShape::kStruct, std::move(fields), nullptr, {}, true, true});
 }
 
-FieldTypeRef string_map() { return make({FieldShape::kMap, {}, scalar(), {}, false, false}); }
+FieldTypeRef string_map_type() { return make({FieldShape::kMap, {}, scalar(), {}, false, false}); }
 
 FieldTypeRef keyed(std::vector<std::string> keys, FieldTypeRef item) {
   return make({FieldShape::kAssociative, {}, std::move(item), std::move(keys), false, false});
@@ -39,66 +39,73 @@ FieldTypeRef keyed(std::vector<std::string> keys, FieldTypeRef item) {
 FieldTypeRef string_set() { return make({FieldShape::kSet, {}, scalar(), {}, false, false}); }
 
 FieldTypeRef object_meta() {
-  static const auto kMeta = builtin({{"labels", string_map()},
-                                     {"annotations", string_map()},
-                                     {"finalizers", string_set()},
-                                     {"ownerReferences", keyed({"uid"}, builtin())}});
+  static const auto kMeta = builtin_struct({{"labels", string_map_type()},
+                                            {"annotations", string_map_type()},
+                                            {"finalizers", string_set()},
+                                            {"ownerReferences", keyed({"uid"}, builtin_struct())}});
   return kMeta;
 }
 
-FieldTypeRef conditions() { return keyed({"type"}, builtin()); }
+FieldTypeRef conditions() { return keyed({"type"}, builtin_struct()); }
 
 FieldTypeRef pod_spec() {
   static const auto kPodSpec = [] {
-    const auto container =
-        builtin({{"env", keyed({"name"}, builtin())},
-                 {"ports", keyed({"containerPort", "protocol"}, builtin())},
-                 {"volumeMounts", keyed({"mountPath"}, builtin())},
-                 {"resources", builtin({{"limits", string_map()}, {"requests", string_map()}})}});
-    return builtin({{"containers", keyed({"name"}, container)},
-                    {"initContainers", keyed({"name"}, container)},
-                    {"volumes", keyed({"name"}, builtin())},
-                    {"imagePullSecrets", keyed({"name"}, builtin())},
-                    {"nodeSelector", string_map()}});
+    const auto container = builtin_struct(
+        {{"env", keyed({"name"}, builtin_struct())},
+         {"ports", keyed({"containerPort", "protocol"}, builtin_struct())},
+         {"volumeMounts", keyed({"mountPath"}, builtin_struct())},
+         {"resources",
+          builtin_struct({{"limits", string_map_type()}, {"requests", string_map_type()}})}});
+    return builtin_struct({{"containers", keyed({"name"}, container)},
+                           {"initContainers", keyed({"name"}, container)},
+                           {"volumes", keyed({"name"}, builtin_struct())},
+                           {"imagePullSecrets", keyed({"name"}, builtin_struct())},
+                           {"nodeSelector", string_map_type()}});
   }();
   return kPodSpec;
 }
 
-FieldTypeRef pod_template() { return builtin({{"metadata", object_meta()}, {"spec", pod_spec()}}); }
+FieldTypeRef pod_template() {
+  return builtin_struct({{"metadata", object_meta()}, {"spec", pod_spec()}});
+}
 
-FieldTypeRef label_selector() { return builtin({{"matchLabels", string_map()}}); }
+FieldTypeRef label_selector() { return builtin_struct({{"matchLabels", string_map_type()}}); }
 
 // The parts of each served built-in kind that are not loose structs and atomic lists.
 std::map<std::string, FieldTypeRef> builtin_fields(const ResourceType& rt) {
   const auto kind = rt.group + "/" + rt.kind;
-  if (kind == "/ConfigMap") return {{"data", string_map()}, {"binaryData", string_map()}};
-  if (kind == "/Secret") return {{"data", string_map()}, {"stringData", string_map()}};
+  if (kind == "/ConfigMap") return {{"data", string_map_type()}, {"binaryData", string_map_type()}};
+  if (kind == "/Secret") return {{"data", string_map_type()}, {"stringData", string_map_type()}};
   if (kind == "/ServiceAccount") {
-    return {{"secrets", keyed({"name"}, builtin())},
-            {"imagePullSecrets", keyed({"name"}, builtin())}};
+    return {{"secrets", keyed({"name"}, builtin_struct())},
+            {"imagePullSecrets", keyed({"name"}, builtin_struct())}};
   }
   if (kind == "/Pod") {
-    return {{"spec", pod_spec()}, {"status", builtin({{"conditions", conditions()}})}};
+    return {{"spec", pod_spec()}, {"status", builtin_struct({{"conditions", conditions()}})}};
   }
   if (kind == "batch/Job") {
-    return {{"spec", builtin({{"template", pod_template()}, {"selector", label_selector()}})},
-            {"status", builtin({{"conditions", conditions()}})}};
+    return {
+        {"spec", builtin_struct({{"template", pod_template()}, {"selector", label_selector()}})},
+        {"status", builtin_struct({{"conditions", conditions()}})}};
   }
   if (kind == "apps/Deployment") {
-    return {{"spec", builtin({{"template", pod_template()}, {"selector", label_selector()}})},
-            {"status", builtin({{"conditions", conditions()}})}};
+    return {
+        {"spec", builtin_struct({{"template", pod_template()}, {"selector", label_selector()}})},
+        {"status", builtin_struct({{"conditions", conditions()}})}};
   }
   if (kind == "/Service") {
-    return {{"spec", builtin({{"ports", keyed({"port", "protocol"}, builtin())},
-                              {"selector", string_map()}})}};
+    return {{"spec", builtin_struct({{"ports", keyed({"port", "protocol"}, builtin_struct())},
+                                     {"selector", string_map_type()}})}};
   }
   if (kind == "/PersistentVolumeClaim") {
-    return {{"spec", builtin({{"resources", builtin({{"requests", string_map()}})}})},
-            {"status", builtin({{"capacity", string_map()}, {"conditions", conditions()}})}};
+    return {{"spec",
+             builtin_struct({{"resources", builtin_struct({{"requests", string_map_type()}})}})},
+            {"status",
+             builtin_struct({{"capacity", string_map_type()}, {"conditions", conditions()}})}};
   }
-  if (kind == "/Namespace") return {{"status", builtin({{"conditions", conditions()}})}};
+  if (kind == "/Namespace") return {{"status", builtin_struct({{"conditions", conditions()}})}};
   if (kind == "apiextensions.k8s.io/CustomResourceDefinition") {
-    return {{"spec", builtin({{"versions", keyed({"name"}, builtin())}})}};
+    return {{"spec", builtin_struct({{"versions", keyed({"name"}, builtin_struct())}})}};
   }
   return {};
 }
@@ -141,7 +148,7 @@ ChildType child_of(const FieldType& type, const std::string& key) {
       if (const auto it = type.fields.find(key); it != type.fields.end()) {
         return {it->second, true};
       }
-      if (type.loose) return {builtin(), true};
+      if (type.loose) return {builtin_struct(), true};
       return {type.element ? type.element : deduced(), false};
     }
     case FieldShape::kMap:
@@ -162,7 +169,7 @@ FieldTypeRef schema_for(const ResourceType& rt, const json& crd_schema) {
   if (rt.custom) {
     return make({FieldShape::kStruct, std::move(fields), deduced(), {}, false, false});
   }
-  return builtin(std::move(fields));
+  return builtin_struct(std::move(fields));
 }
 
 }  // namespace kopiur::localkube::detail

@@ -64,7 +64,8 @@ LocalStore::Patcher on_served_form(const Target& t, LocalStore::Patcher inner) {
 }
 
 // A merge or JSON patch gives its manager the fields it changes (an Update entry).
-LocalStore::Patcher tracked(FieldTypeRef type, FieldManager who, LocalStore::Patcher inner) {
+LocalStore::Patcher with_update_tracking(FieldTypeRef type, FieldManager who,
+                                         LocalStore::Patcher inner) {
   return [type = std::move(type), who = std::move(who),
           inner = std::move(inner)](const json& current) -> Result<json> {
     auto next = inner(current);
@@ -166,8 +167,9 @@ http::Response patch(Context& ctx, const Target& t, const ApiRequest& req) {
   const auto manager = manager_of(req.param("fieldManager"), req.header("user-agent"));
   if (!manager.ok()) return error_response(manager.error());
   std::vector<std::string> warnings;
-  auto checked = tracked(schema_for(t.served, rules->schema), field_manager_for(t, *manager),
-                         with_field_check(*rules, std::move(*patcher), warnings));
+  auto checked =
+      with_update_tracking(schema_for(t.served, rules->schema), field_manager_for(t, *manager),
+                           with_field_check(*rules, std::move(*patcher), warnings));
   auto result = ctx.store.patch(t.rt, t.ns, t.name, on_served_form(t, std::move(checked)),
                                 !t.sub.empty(), false, *dry);
   return reply(ctx, req, t, result, 200, warnings);

@@ -165,7 +165,7 @@ void compare_at(const FieldType& type, const json* before, const json* after, Fi
   if (after == nullptr) out.removed.insert(path);
 }
 
-// Removes the field at path[at..] below `value`; true when something was removed.
+// Removes the field at path[at..] below `value` (nothing when it is not there).
 void erase_path(const FieldType& type, json& value, const FieldPath& path, std::size_t at) {
   const auto& element = path[at];
   const bool last = at + 1 == path.size();
