@@ -201,6 +201,12 @@ TEST(ManagedFieldsShapes, ContainersAreKeyedByNameAndFinalizersAreASet) {
   auto both = track_apply(*pod, &*object, more, {"b", "v1", "", true, {}}, false);
   ASSERT_TRUE(both.ok()) << both.error().to_string();
   EXPECT_EQ((*both)["spec"]["containers"].size(), 2u);
+  // b stops applying its container: the item goes, a's stays.
+  auto dropped =
+      track_apply(*pod, &*both, {{"metadata", {{"name", "p"}}}}, {"b", "v1", "", true, {}}, false);
+  ASSERT_TRUE(dropped.ok()) << dropped.error().to_string();
+  ASSERT_EQ((*dropped)["spec"]["containers"].size(), 1u);
+  EXPECT_EQ((*dropped)["spec"]["containers"][0]["name"], "c");
   // A status write owns only status, as subresource "status".
   auto status = *both;
   status["status"]["phase"] = "Succeeded";
@@ -208,6 +214,23 @@ TEST(ManagedFieldsShapes, ContainersAreKeyedByNameAndFinalizersAreASet) {
   const auto& last = status["metadata"]["managedFields"].back();
   EXPECT_EQ(last["subresource"], "status");
   EXPECT_EQ(last["fieldsV1"], json::parse(R"({"f:status":{"f:phase":{}}})"));
+}
+
+TEST(ManagedFieldsShapes, ACreateOwnsNewItemsButNotTheStructsEveryObjectHas) {
+  const auto deployment = schema_for(type_of("apps", "Deployment", true), nullptr);
+  const json object = {
+      {"metadata", {{"name", "d"}}},
+      {"spec",
+       {{"selector", {{"matchLabels", {{"app", "d"}}}}},
+        {"template",
+         {{"spec", {{"containers", {{{"name", "c"}, {"env", {{{"name", "A"}}}}}}}}}}}}}};
+  const auto created =
+      track_update(*deployment, nullptr, object, {"kubectl-create", "v1", "", true, {}});
+  EXPECT_EQ(created["metadata"]["managedFields"][0]["fieldsV1"],
+            json::parse(R"({"f:spec":{"f:selector":{},"f:template":{"f:spec":{"f:containers":{
+                "k:{\"name\":\"c\"}":{".":{},"f:env":{".":{},"k:{\"name\":\"A\"}":{".":{},
+                "f:name":{}}},"f:name":{}}}}}}})"))
+      << "a selector is atomic; containers is always there, env and the items are added";
 }
 
 TEST(ManagedFieldsShapes, CrdListTypesAndMapsFollowTheSchema) {

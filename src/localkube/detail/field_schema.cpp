@@ -32,8 +32,9 @@ FieldTypeRef builtin_struct(std::map<std::string, FieldTypeRef> fields = {}) {
 
 FieldTypeRef string_map_type() { return make({FieldShape::kMap, {}, scalar(), {}, false, false}); }
 
-FieldTypeRef keyed(std::vector<std::string> keys, FieldTypeRef item) {
-  return make({FieldShape::kAssociative, {}, std::move(item), std::move(keys), false, false});
+// `implicit`: the Go type has no omitempty, so the list is there (null) in every object.
+FieldTypeRef keyed(std::vector<std::string> keys, FieldTypeRef item, bool implicit = false) {
+  return make({FieldShape::kAssociative, {}, std::move(item), std::move(keys), false, implicit});
 }
 
 FieldTypeRef string_set() { return make({FieldShape::kSet, {}, scalar(), {}, false, false}); }
@@ -56,7 +57,7 @@ FieldTypeRef pod_spec() {
          {"volumeMounts", keyed({"mountPath"}, builtin_struct())},
          {"resources",
           builtin_struct({{"limits", string_map_type()}, {"requests", string_map_type()}})}});
-    return builtin_struct({{"containers", keyed({"name"}, container)},
+    return builtin_struct({{"containers", keyed({"name"}, container, /*implicit=*/true)},
                            {"initContainers", keyed({"name"}, container)},
                            {"volumes", keyed({"name"}, builtin_struct())},
                            {"imagePullSecrets", keyed({"name"}, builtin_struct())},
@@ -69,7 +70,8 @@ FieldTypeRef pod_template() {
   return builtin_struct({{"metadata", object_meta()}, {"spec", pod_spec()}});
 }
 
-FieldTypeRef label_selector() { return builtin_struct({{"matchLabels", string_map_type()}}); }
+// LabelSelector is an atomic struct (+structType=atomic): owned and replaced as a whole.
+FieldTypeRef label_selector() { return atomic(); }
 
 // The parts of each served built-in kind that are not loose structs and atomic lists.
 std::map<std::string, FieldTypeRef> builtin_fields(const ResourceType& rt) {

@@ -38,8 +38,8 @@ struct FieldType {
   FieldTypeRef element;
   std::vector<std::string> keys;
   bool loose = false;
-  // A built-in struct: present (if empty) in every object of its kind, so a write never "adds"
-  // it and an Update entry does not own the struct itself.
+  // A built-in struct field (or a list without omitempty): present (if empty) in every object of
+  // its kind, so a write never "adds" it and an Update entry does not own it itself.
   bool implicit = false;
 };
 

@@ -1,5 +1,6 @@
 #include "localkube/detail/typed_fields.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -158,9 +159,9 @@ void compare_at(const FieldType& type, const json* before, const json* after, Fi
     compare_leaf(before, after, path, out);
     return;
   }
-  // A container that appears or goes is itself added or removed (a built-in struct is always
-  // there, so it never is).
-  if (path.empty() || (type.implicit && type.shape == FieldShape::kStruct)) return;
+  // A container that appears or goes is itself added or removed (a built-in struct field, or a
+  // list a built-in kind always serialises, is always there, so it never is).
+  if (path.empty() || (type.implicit && path.back().rfind("f:", 0) == 0)) return;
   if (before == nullptr) out.added.insert(path);
   if (after == nullptr) out.removed.insert(path);
 }
@@ -244,10 +245,17 @@ json merge_applied(const FieldType& type, const json& live, const json& config) 
 
 void remove_fields(const FieldType& type, json& value, const FieldSet& paths,
                    const FieldSet& keep) {
-  // Deepest first, so a removed item's own fields are gone before the item is looked up.
-  for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
-    if (it->empty() || keep.count(*it) != 0 || has_descendant(keep, *it)) continue;
-    erase_path(type, value, *it, 0);
+  // Parents come first: a removed item takes its fields along (an item is found by its key
+  // fields, so they must still be there when it is removed).
+  const FieldPath* removed = nullptr;
+  for (const auto& path : paths) {
+    if (path.empty() || keep.count(path) != 0 || has_descendant(keep, path)) continue;
+    if (removed != nullptr && path.size() > removed->size() &&
+        std::equal(removed->begin(), removed->end(), path.begin())) {
+      continue;
+    }
+    erase_path(type, value, path, 0);
+    removed = &path;
   }
 }
 
