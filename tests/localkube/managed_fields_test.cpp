@@ -184,16 +184,21 @@ TEST_F(ManagedFields, KubectlTakesOverWhatItLastAppliedClientSide) {
 
 TEST(ManagedFieldsShapes, ContainersAreKeyedByNameAndFinalizersAreASet) {
   const auto pod = schema_for(type_of("", "Pod", true), nullptr);
-  const json config = {
-      {"metadata", {{"name", "p"}, {"finalizers", {"x"}}}},
-      {"spec", {{"containers", {{{"name", "c"}, {"image", "i"}, {"args", {"a", "b"}}}}}}},
-      {"status", {{"phase", "Running"}}}};
+  const json config = {{"metadata", {{"name", "p"}, {"finalizers", {"x"}}}},
+                       {"spec",
+                        {{"containers",
+                          {{{"name", "c"},
+                            {"image", "i"},
+                            {"args", {"a", "b"}},
+                            {"ports", {{{"containerPort", 80}}}}}}}}},
+                       {"status", {{"phase", "Running"}}}};
   auto object = track_apply(*pod, nullptr, config, {"a", "v1", "", true, {}}, false);
   ASSERT_TRUE(object.ok());
   EXPECT_EQ((*object)["metadata"]["managedFields"][0]["fieldsV1"],
             json::parse(R"({"f:metadata":{"f:finalizers":{"v:\"x\"":{}}},
                 "f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{".":{},"f:args":{},"f:image":{},
-                "f:name":{}}}}})"))
+                "f:name":{},"f:ports":{"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{
+                ".":{},"f:containerPort":{}}}}}}})"))
       << "status is not owned through the main resource";
   // A second manager adds a container: both stay, each owning its own.
   const json more = {{"metadata", {{"name", "p"}}},

@@ -33,8 +33,19 @@ FieldTypeRef builtin_struct(std::map<std::string, FieldTypeRef> fields = {}) {
 FieldTypeRef string_map_type() { return make({FieldShape::kMap, {}, scalar(), {}, false, false}); }
 
 // `implicit`: the Go type has no omitempty, so the list is there (null) in every object.
-FieldTypeRef keyed(std::vector<std::string> keys, FieldTypeRef item, bool implicit = false) {
-  return make({FieldShape::kAssociative, {}, std::move(item), std::move(keys), false, implicit});
+FieldTypeRef keyed(std::vector<std::string> keys, FieldTypeRef item, bool implicit = false,
+                   std::map<std::string, json> key_defaults = {}) {
+  return make({FieldShape::kAssociative,
+               {},
+               std::move(item),
+               std::move(keys),
+               false,
+               implicit,
+               std::move(key_defaults)});
+}
+
+FieldTypeRef port_list(const char* number) {
+  return keyed({number, "protocol"}, builtin_struct(), false, {{"protocol", "TCP"}});
 }
 
 FieldTypeRef string_set() { return make({FieldShape::kSet, {}, scalar(), {}, false, false}); }
@@ -53,7 +64,7 @@ FieldTypeRef pod_spec() {
   static const auto kPodSpec = [] {
     const auto container = builtin_struct(
         {{"env", keyed({"name"}, builtin_struct())},
-         {"ports", keyed({"containerPort", "protocol"}, builtin_struct())},
+         {"ports", port_list("containerPort")},
          {"volumeMounts", keyed({"mountPath"}, builtin_struct())},
          {"resources",
           builtin_struct({{"limits", string_map_type()}, {"requests", string_map_type()}})}});
@@ -96,8 +107,8 @@ std::map<std::string, FieldTypeRef> builtin_fields(const ResourceType& rt) {
         {"status", builtin_struct({{"conditions", conditions()}})}};
   }
   if (kind == "/Service") {
-    return {{"spec", builtin_struct({{"ports", keyed({"port", "protocol"}, builtin_struct())},
-                                     {"selector", string_map_type()}})}};
+    return {
+        {"spec", builtin_struct({{"ports", port_list("port")}, {"selector", string_map_type()}})}};
   }
   if (kind == "/PersistentVolumeClaim") {
     return {{"spec",
@@ -120,7 +131,17 @@ FieldTypeRef from_openapi(const json& schema) {
     const auto items = from_openapi(schema.value("items", json::object()));
     if (list_type == "set") return make({FieldShape::kSet, {}, items, {}, false, false});
     if (list_type == "map") {
-      return keyed(schema.value("x-kubernetes-list-map-keys", std::vector<std::string>{}), items);
+      const auto keys = schema.value("x-kubernetes-list-map-keys", std::vector<std::string>{});
+      std::map<std::string, json> defaults;
+      const auto item_props =
+          schema.value("items", json::object()).value("properties", json::object());
+      for (const auto& key : keys) {
+        if (const auto prop = item_props.find(key);
+            prop != item_props.end() && prop->is_object() && prop->contains("default")) {
+          defaults[key] = (*prop)["default"];
+        }
+      }
+      return keyed(keys, items, false, std::move(defaults));
     }
     return atomic();
   }

@@ -41,6 +41,8 @@ struct FieldType {
   // A built-in struct field (or a list without omitempty): present (if empty) in every object of
   // its kind, so a write never "adds" it and an Update entry does not own it itself.
   bool implicit = false;
+  // kAssociative: the value of a key field an item leaves out (a port's protocol is TCP).
+  std::map<std::string, nlohmann::json> key_defaults = {};
 };
 
 // The type of the child `key` of an object of type `type`, and whether the key is a declared

@@ -31,7 +31,11 @@ std::optional<std::string> item_element(const FieldType& list, const json& item)
   if (list.shape != FieldShape::kAssociative || !item.is_object()) return std::nullopt;
   json key = json::object();
   for (const auto& name : list.keys) {
-    if (const auto it = item.find(name); it != item.end()) key[name] = *it;
+    if (const auto it = item.find(name); it != item.end()) {
+      key[name] = *it;
+    } else if (const auto d = list.key_defaults.find(name); d != list.key_defaults.end()) {
+      key[name] = d->second;
+    }
   }
   if (key.empty()) return std::nullopt;
   return key_element(key);
