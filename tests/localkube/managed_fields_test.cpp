@@ -98,6 +98,14 @@ TEST_F(ManagedFields, ChangingAnotherManagersFieldIsAConflictUnlessForced) {
   EXPECT_EQ(entry(forced, "b")["fieldsV1"], json::parse(R"({"f:data":{"f:k":{}}})"));
 }
 
+TEST_F(ManagedFields, AnAppliedConfigurationMayNotSetManagedFields) {
+  const auto first = apply(nullptr, config_map({{"k", "1"}}), "a");
+  const auto refused = track_apply(*cm_, &first, first, manager("a"), false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().http_status, 400);
+  EXPECT_EQ(refused.error().message, "metadata.managedFields must be nil");
+}
+
 TEST_F(ManagedFields, SeveralConflictsAreListedPerManager) {
   auto object = apply(nullptr, config_map({{"k", "1"}}), "a");
   object = apply(&object, config_map({{"j", "1"}}), "b");

@@ -149,6 +149,34 @@ TEST_F(ServerSideApply, TheConflictIsA409StatusNamingManagerAndField) {
   EXPECT_EQ(no_manager.status, 422) << no_manager.body;
 }
 
+// A client may send managedFields back (a read-modify-write): kept when well formed, `[]` resets
+// them, and anything malformed is ignored in favour of the stored ones, never a 500.
+TEST_F(ServerSideApply, ManagedFieldsSentByAClientAreKeptResetOrIgnored) {
+  ASSERT_EQ(apply("mgr-a", config_map("  x: \"1\"\n")).code, 0);
+  const auto port = static_cast<std::uint16_t>(server_->port());
+  const std::string path = "/api/v1/namespaces/default/configmaps/cm";
+  const auto stored = json::parse(raw::send(port, "GET", path).body);
+  const auto put = [&](const json& managed_fields, const std::string& value) {
+    auto object = stored;
+    object["metadata"].erase("resourceVersion");
+    object["metadata"]["managedFields"] = managed_fields;
+    object["data"]["x"] = value;
+    return raw::send(port, "PUT", path + "?fieldManager=writer",
+                     "Content-Type: application/json\r\n", object.dump());
+  };
+  for (const auto& bad : {json("x"), json::parse(R"([{"manager":5,"operation":"Sideways"}])")}) {
+    const auto answer = put(bad, "2");
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    const auto entries = json::parse(answer.body)["metadata"]["managedFields"];
+    ASSERT_EQ(entries.size(), 2u) << answer.body;
+    EXPECT_EQ(entries[0]["manager"], "mgr-a");
+    EXPECT_EQ(entries[1]["manager"], "writer");
+  }
+  const auto reset = put(json::array(), "3");
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_FALSE(json::parse(reset.body)["metadata"].contains("managedFields")) << reset.body;
+}
+
 TEST_F(ServerSideApply, ACustomResourcesStatusIsTrackedAsItsSubresource) {
   ASSERT_EQ(kubectl("apply -f " + path("deploy/crds/")).code, 0);
   const std::string backup =

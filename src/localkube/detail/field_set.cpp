@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "localkube/detail/local_store.hpp"
+
 namespace kopiur::localkube::detail {
 
 using nlohmann::json;
@@ -78,7 +80,7 @@ std::string path_text(const FieldPath& path) {
       std::string inner;
       if (keys.is_object()) {
         for (const auto& [name, value] : keys.items()) {
-          inner += (inner.empty() ? "" : ",") + name + "=" + value.dump();
+          inner += (inner.empty() ? "" : ",") + name + "=" + to_text(value);
         }
       }
       out += "[" + inner + "]";
@@ -94,9 +96,9 @@ std::string path_text(const FieldPath& path) {
 std::string field_element(const std::string& name) { return "f:" + name; }
 
 // nlohmann's objects keep their keys sorted, as FieldsV1 wants them.
-std::string key_element(const json& key_fields) { return "k:" + key_fields.dump(); }
+std::string key_element(const json& key_fields) { return "k:" + to_text(key_fields); }
 
-std::string value_element(const json& value) { return "v:" + value.dump(); }
+std::string value_element(const json& value) { return "v:" + to_text(value); }
 
 FieldSet set_union(const FieldSet& a, const FieldSet& b) {
   FieldSet out = a;

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "localkube/detail/json_access.hpp"
 #include "localkube/detail/local_store.hpp"
 #include "localkube/detail/typed_fields.hpp"
 
@@ -38,8 +39,8 @@ using Entries = std::vector<ManagedEntry>;
 
 // How a conflict names a manager: `"a"`, `"a" with subresource "status"`, `"b" using v1`.
 std::string manager_text(const ManagedEntry& e) {
-  auto out = json(e.manager).dump();
-  if (!e.subresource.empty()) out += " with subresource " + json(e.subresource).dump();
+  auto out = to_text(json(e.manager));
+  if (!e.subresource.empty()) out += " with subresource " + to_text(json(e.subresource));
   if (e.operation == "Update") out += " using " + e.api_version;
   return out;
 }
@@ -51,14 +52,14 @@ std::optional<Entries> decode(const json& list) {
   for (const auto& item : list) {
     if (!item.is_object()) return std::nullopt;
     ManagedEntry e;
-    e.manager = item.value("manager", "");
-    e.operation = item.value("operation", "");
-    e.api_version = item.value("apiVersion", "");
-    e.time = item.value("time", "");
-    e.subresource = item.value("subresource", "");
+    e.manager = field::text(item, "manager");
+    e.operation = field::text(item, "operation");
+    e.api_version = field::text(item, "apiVersion");
+    e.time = field::text(item, "time");
+    e.subresource = field::text(item, "subresource");
     if (e.operation != "Apply" && e.operation != "Update") return std::nullopt;
-    if (item.value("fieldsType", "FieldsV1") != "FieldsV1") return std::nullopt;
-    e.fields = from_fields_v1(item.value("fieldsV1", json::object()));
+    if (field::text(item, "fieldsType", "FieldsV1") != "FieldsV1") return std::nullopt;
+    e.fields = from_fields_v1(field::get(item, "fieldsV1"));
     out.push_back(std::move(e));
   }
   return out;
@@ -273,7 +274,8 @@ void keep_last_applied(json& merged, const json* live, const json& config,
       notes->erase(kLastApplied);
     }
   }
-  merged["metadata"]["annotations"][kLastApplied] = applied.dump();
+  // As the API server encodes it (a JSON line), like kubectl's own annotation.
+  merged["metadata"]["annotations"][kLastApplied] = to_text(applied) + "\n";
 }
 
 // An object created before anything tracked it: its fields so far belong to
@@ -289,6 +291,9 @@ void seed_untracked(const FieldType& type, const json& live, const FieldManager&
 
 Result<json> track_apply(const FieldType& type, const json* live, const json& config_in,
                          const FieldManager& who, bool force) {
+  if (managed_list(config_in) != nullptr) {
+    return api_error(400, "BadRequest", "metadata.managedFields must be nil");
+  }
   const json config = without_managed(config_in);
   const json base = live == nullptr ? json::object() : without_managed(*live);
   Entries entries = entries_of(live);

@@ -43,7 +43,8 @@ nlohmann::json track_update(const FieldType& type, const nlohmann::json* live, n
                             const FieldManager& who);
 
 // A server-side apply of `config` to `live` (null when the apply creates the object): the new
-// object with its managed fields, or 409 Conflict. `force` takes the conflicting fields over.
+// object with its managed fields, or 409 Conflict (400 when `config` sets managedFields).
+// `force` takes the conflicting fields over.
 Result<nlohmann::json> track_apply(const FieldType& type, const nlohmann::json* live,
                                    const nlohmann::json& config, const FieldManager& who,
                                    bool force);
