@@ -246,6 +246,23 @@ TEST(ManagedFieldsShapes, ACreateOwnsNewItemsButNotTheStructsEveryObjectHas) {
       << "a selector is atomic; containers is always there, env and the items are added";
 }
 
+TEST(ManagedFieldsShapes, TheServersOwnControllersAreRecordedByName) {
+  const auto pods = type_of("", "Pod", true);
+  auto pod = tracked_create(pods, "kube-controller-manager",
+                            {{"metadata", {{"name", "p"}, {"labels", {{"job-name", "j"}}}}},
+                             {"spec", {{"containers", {{{"name", "c"}}}}}}});
+  tracked_change(pods, "kubelet", /*status_only=*/true,
+                 [](json& object) { object["status"]["phase"] = "Running"; })(pod);
+  const auto& entries = pod["metadata"]["managedFields"];
+  ASSERT_EQ(entries.size(), 2u) << pod.dump();
+  EXPECT_EQ(entries[0]["manager"], "kube-controller-manager");
+  EXPECT_EQ(entries[0]["fieldsV1"]["f:metadata"],
+            json::parse(R"({"f:labels":{".":{},"f:job-name":{}}})"));
+  EXPECT_EQ(entries[1]["manager"], "kubelet");
+  EXPECT_EQ(entries[1]["subresource"], "status");
+  EXPECT_EQ(entries[1]["fieldsV1"], json::parse(R"({"f:status":{"f:phase":{}}})"));
+}
+
 TEST(ManagedFieldsShapes, CrdListTypesAndMapsFollowTheSchema) {
   const auto schema = json::parse(R"({"type":"object","properties":{"spec":{"type":"object",
       "properties":{"ports":{"type":"array","x-kubernetes-list-type":"map",

@@ -346,4 +346,20 @@ Result<json> track_apply(const FieldType& type, const json* live, const json& co
   return merged;
 }
 
+json tracked_create(const ResourceType& rt, const std::string& manager, json object) {
+  const FieldManager who{manager, rt.api_version(), "", rt.has_status, {}};
+  return track_update(*schema_for(rt, nullptr), nullptr, std::move(object), who);
+}
+
+LocalStore::Change tracked_change(const ResourceType& rt, const std::string& manager,
+                                  bool status_only, LocalStore::Change change) {
+  FieldManager who{manager, rt.api_version(), status_only ? "status" : "", rt.has_status, {}};
+  return [type = schema_for(rt, nullptr), who = std::move(who),
+          change = std::move(change)](json& object) {
+    const json before = object;
+    change(object);
+    object = track_update(*type, &before, std::move(object), who);
+  };
+}
+
 }  // namespace kopiur::localkube::detail

@@ -49,4 +49,12 @@ Result<nlohmann::json> track_apply(const FieldType& type, const nlohmann::json* 
                                    const nlohmann::json& config, const FieldManager& who,
                                    bool force);
 
+// The writes of the server's own controllers, recorded as their manager's Update entries the way
+// a cluster records kube-controller-manager and kubelet: a created object, and a change made by
+// LocalStore::change_same() (status_only: through the status subresource).
+nlohmann::json tracked_create(const ResourceType& rt, const std::string& manager,
+                              nlohmann::json object);
+LocalStore::Change tracked_change(const ResourceType& rt, const std::string& manager,
+                                  bool status_only, LocalStore::Change change);
+
 }  // namespace kopiur::localkube::detail
