@@ -152,6 +152,24 @@ TEST_F(ManagedFields, AWriteThatChangesNothingKeepsTheEntries) {
   EXPECT_EQ(track_update(*cm_, &applied, applied, manager("other")), applied);
 }
 
+TEST_F(ManagedFields, MoreThanTenUpdateManagersMergeIntoAncientChanges) {
+  auto object = apply(nullptr, config_map({{"applied", "1"}}), "a");
+  for (int i = 0; i < 12; ++i) {
+    auto next = object;
+    next["data"]["k" + std::to_string(i)] = "v";
+    object = track_update(*cm_, &object, next, manager("writer-" + std::to_string(i)));
+  }
+  std::size_t updates = 0;
+  for (const auto& e : entries(object)) updates += e["operation"] == "Update" ? 1 : 0;
+  EXPECT_EQ(updates, 10u);
+  EXPECT_FALSE(entry(object, "a").is_null()) << "Apply entries are never merged";
+  const auto ancient = entry(object, "ancient-changes");
+  ASSERT_FALSE(ancient.is_null()) << object.dump();
+  EXPECT_EQ(ancient["operation"], "Update");
+  EXPECT_EQ(from_fields_v1(ancient["fieldsV1"]).size(), 3u) << ancient.dump();
+  EXPECT_TRUE(entry(object, "writer-11").is_object());
+}
+
 TEST_F(ManagedFields, AClientMayResetTheEntriesAndUntrackedObjectsStayUntracked) {
   const auto applied = apply(nullptr, config_map({{"k", "1"}}), "a");
   auto reset = applied;

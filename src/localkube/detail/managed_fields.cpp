@@ -79,9 +79,48 @@ Entries entries_of(const json* object) {
   return decode(*list).value_or(Entries{});
 }
 
+// At most 10 Update entries, as kube-apiserver keeps: the oldest are merged, per API version,
+// into an "ancient-changes" entry (with the time of the latest merged).
+void cap_updates(Entries& entries) {
+  constexpr std::size_t kMaxUpdates = 10;
+  std::vector<std::size_t> updates;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].operation == "Update") updates.push_back(i);
+  }
+  if (updates.size() <= kMaxUpdates) return;
+  std::sort(updates.begin(), updates.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(entries[a].time, entries[a].manager) <
+           std::tie(entries[b].time, entries[b].manager);
+  });
+  std::map<std::string, std::size_t> first_of_version;  // API version -> entry merged into
+  std::vector<bool> merged_away(entries.size(), false);
+  std::size_t left = updates.size();
+  for (std::size_t n = 0; n < updates.size() && left > kMaxUpdates; ++n) {
+    auto& e = entries[updates[n]];
+    const auto first = first_of_version.find(e.api_version);
+    if (first == first_of_version.end()) {
+      first_of_version.emplace(e.api_version, updates[n]);
+      continue;
+    }
+    auto& bucket = entries[first->second];
+    bucket.manager = "ancient-changes";
+    bucket.subresource.clear();
+    bucket.fields = set_union(bucket.fields, e.fields);
+    bucket.time = e.time;
+    merged_away[updates[n]] = true;
+    --left;
+  }
+  Entries kept;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!merged_away[i]) kept.push_back(std::move(entries[i]));
+  }
+  entries = std::move(kept);
+}
+
 // Written in the real server's order: operation, time, manager, API version, subresource.
 void store_entries(json& object, Entries entries) {
   std::erase_if(entries, [](const ManagedEntry& e) { return e.fields.empty(); });
+  cap_updates(entries);
   auto& meta = object["metadata"];
   if (entries.empty()) {
     meta.erase("managedFields");
