@@ -152,6 +152,18 @@ TEST_F(ManagedFields, AWriteThatChangesNothingKeepsTheEntries) {
   EXPECT_EQ(track_update(*cm_, &applied, applied, manager("other")), applied);
 }
 
+TEST_F(ManagedFields, ObjectsWithoutMetadataAreTrackedWithoutThrowing) {
+  const json bare = {{"data", {{"k", "1"}}}};
+  const auto created = track_update(*cm_, nullptr, bare, manager("w"));
+  EXPECT_EQ(entries(created).size(), 1u);
+  const json untracked = config_map({{"k", "1"}});
+  EXPECT_EQ(track_update(*cm_, &untracked, bare, manager("w")), bare);
+  auto emptied = bare;
+  emptied.erase("data");
+  EXPECT_FALSE(track_update(*cm_, &created, emptied, manager("w")).contains("metadata"))
+      << "the last entry gone with the last field";
+}
+
 TEST_F(ManagedFields, MoreThanTenUpdateManagersMergeIntoAncientChanges) {
   auto object = apply(nullptr, config_map({{"applied", "1"}}), "a");
   for (int i = 0; i < 12; ++i) {

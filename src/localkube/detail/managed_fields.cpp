@@ -79,6 +79,14 @@ Entries entries_of(const json* object) {
   return decode(*list).value_or(Entries{});
 }
 
+// The object without its managed fields (never compared or owned).
+json without_managed(json object) {
+  if (auto meta = object.find("metadata"); meta != object.end() && meta->is_object()) {
+    meta->erase("managedFields");
+  }
+  return object;
+}
+
 // At most 10 Update entries, as kube-apiserver keeps: the oldest are merged, per API version,
 // into an "ancient-changes" entry (with the time of the latest merged).
 void cap_updates(Entries& entries) {
@@ -121,11 +129,12 @@ void cap_updates(Entries& entries) {
 void store_entries(json& object, Entries entries) {
   std::erase_if(entries, [](const ManagedEntry& e) { return e.fields.empty(); });
   cap_updates(entries);
-  auto& meta = object["metadata"];
   if (entries.empty()) {
-    meta.erase("managedFields");
+    object = without_managed(std::move(object));
     return;
   }
+  if (!object["metadata"].is_object()) object["metadata"] = json::object();
+  auto& meta = object["metadata"];
   std::sort(entries.begin(), entries.end(), [](const ManagedEntry& a, const ManagedEntry& b) {
     return std::tie(a.operation, a.time, a.manager, a.api_version, a.subresource) <
            std::tie(b.operation, b.time, b.manager, b.api_version, b.subresource);
@@ -139,14 +148,6 @@ void store_entries(json& object, Entries entries) {
     list.push_back(std::move(item));
   }
   meta["managedFields"] = std::move(list);
-}
-
-// The object without its managed fields (never compared or owned).
-json without_managed(json object) {
-  if (auto meta = object.find("metadata"); meta != object.end() && meta->is_object()) {
-    meta->erase("managedFields");
-  }
-  return object;
 }
 
 // What a manager may own: never the metadata the server sets; for a kind with a status
@@ -219,8 +220,7 @@ json track_update(const FieldType& type, const json* live, json next, const Fiel
     }
   }
   if (live != nullptr && entries.empty()) {
-    next["metadata"].erase("managedFields");
-    return next;  // an object nobody tracked stays untracked
+    return without_managed(std::move(next));  // an object nobody tracked stays untracked
   }
   const json before = live == nullptr ? json::object() : without_managed(*live);
   json after = without_managed(next);
