@@ -239,7 +239,7 @@ TEST_F(ClientTest, MalformedRequestsGetStatusErrors) {
       {"PATCH", "/api/v1/namespaces/default/secrets/a", "{", "application/merge-patch+json", 400},
       {"PUT", "/api/v1/namespaces/default/secrets", "{}", "application/json", 405},
       {"PATCH", "/apis/kopiur.home-operations.com/v1alpha1/namespaces/default/backups/x",
-       R"({"spec":{}})", "application/apply-patch+yaml", 400},
+       R"({"spec":{}})", "application/apply-patch+yaml", 422},
   };
   ASSERT_TRUE(client_->create(resources::kSecrets, "default", secret("existing")).ok());
   for (const auto& c : cases) {

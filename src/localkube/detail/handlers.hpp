@@ -5,6 +5,7 @@
 #pragma once
 
 #include "localkube/detail/api.hpp"
+#include "localkube/detail/managed_fields.hpp"
 #include "localkube/detail/selector.hpp"
 
 namespace kopiur::localkube::detail {
@@ -27,5 +28,8 @@ Result<bool> dry_run_of(const ApiRequest& req);
 // The body of a POST, PUT or server-side apply: an object (JSON or YAML) whose kind and
 // apiVersion, when given, are those of the URL's resource.
 Result<json> typed_body(const ApiRequest& req, const ResourceType& rt);
+// Who a write to `t` records in metadata.managedFields, with the built-in defaults the store
+// applies (managed_fields.hpp).
+FieldManager field_manager_for(const Target& t, std::string manager);
 
 }  // namespace kopiur::localkube::detail

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "localkube/detail/json_access.hpp"
+#include "localkube/detail/managed_fields.hpp"
 
 namespace kopiur::localkube::detail {
 namespace {
@@ -12,6 +13,8 @@ using nlohmann::json;
 using Clock = std::chrono::system_clock;
 
 constexpr const char* kTracking = "batch.kubernetes.io/job-tracking";
+// Who the Job controller's writes are in managedFields, as in a cluster.
+constexpr const char* kControllerManager = "kube-controller-manager";
 // Durations from user-written seconds are capped so that adding them to a time cannot overflow.
 constexpr std::int64_t kMaxSeconds = 10LL * 365 * 24 * 3600;
 
@@ -122,13 +125,16 @@ LocalJobController::LocalJobController(LocalStore& store, Options options)
 void LocalJobController::release(const json& pod) {
   (void)store_.change_same(
       pods_, pod,
-      [](json& current) {
-        json kept = json::array();
-        for (const auto& f : field::list(meta_of(current), "finalizers")) {
-          if (!(f.is_string() && f.get<std::string>() == kTracking)) kept.push_back(f);
-        }
-        current["metadata"]["finalizers"] = kept;
-      },
+      tracked_change(pods_, kControllerManager, /*status_only=*/false,
+                     [](json& current) {
+                       json kept = json::array();
+                       for (const auto& f : field::list(meta_of(current), "finalizers")) {
+                         if (!(f.is_string() && f.get<std::string>() == kTracking)) {
+                           kept.push_back(f);
+                         }
+                       }
+                       current["metadata"]["finalizers"] = kept;
+                     }),
       /*status_only=*/false);
 }
 
@@ -340,7 +346,9 @@ void LocalJobController::start_pods(const json& job, std::int64_t count, Tally& 
       pod["metadata"]["annotations"] = annotations;
     }
     pod["spec"]["nodeName"] = options_.node_name;
-    if (store_.create(pods_, ns, std::move(pod)).ok()) ++t.active;
+    if (store_.create(pods_, ns, tracked_create(pods_, kControllerManager, std::move(pod))).ok()) {
+      ++t.active;
+    }
   }
 }
 
@@ -365,8 +373,11 @@ void LocalJobController::write_status(const json& job, const json& old_status, j
   }
   status["uncountedTerminatedPods"] = next_uncounted;
   if (status != old_status) {
-    const auto written = store_.change_same(
-        jobs_, job, [&](json& current) { current["status"] = status; }, /*status_only=*/true);
+    const auto written =
+        store_.change_same(jobs_, job,
+                           tracked_change(jobs_, kControllerManager, /*status_only=*/true,
+                                          [&](json& current) { current["status"] = status; }),
+                           /*status_only=*/true);
     if (!written.ok()) return;  // not counted: keep the finalizers, the next pass retries
   }
   for (const auto* pod : t.to_release) release(*pod);

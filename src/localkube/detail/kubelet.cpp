@@ -16,6 +16,7 @@
 #include "kube/detail/base64.hpp"
 #include "localkube/detail/json_access.hpp"
 #include "localkube/detail/log_files.hpp"
+#include "localkube/detail/managed_fields.hpp"
 #include "localkube/detail/pod_env.hpp"
 #include "localkube/detail/pod_volumes.hpp"
 
@@ -167,8 +168,11 @@ bool LocalKubelet::container_running(const std::string& pod_uid,
 }
 
 void LocalKubelet::write_status(const json& pod, const json& status) {
-  (void)store_.change_same(
-      pods_, pod, [&](json& current) { current["status"] = status; }, /*status_only=*/true);
+  // Recorded in managedFields as a node's kubelet is.
+  (void)store_.change_same(pods_, pod,
+                           tracked_change(pods_, "kubelet", /*status_only=*/true,
+                                          [&](json& current) { current["status"] = status; }),
+                           /*status_only=*/true);
 }
 
 void LocalKubelet::write_status_locked(const PodRun& run) {

@@ -507,6 +507,11 @@ Result<json> LocalStore::commit_locked(const ResourceType& rt, const std::string
       } else {
         merged.erase("status");
       }
+      // The one metadata change a status write makes: its manager's entry (managed_fields.hpp).
+      if (const auto meta = next.find("metadata");
+          meta != next.end() && meta->is_object() && meta->contains("managedFields")) {
+        merged["metadata"]["managedFields"] = (*meta)["managedFields"];
+      }
       next = std::move(merged);
     } else if (rt.has_status) {
       // As in Kubernetes, a write to the main resource cannot change the status.

@@ -1,6 +1,7 @@
 // PATCH: JSON merge, strategic merge (as a merge without its "$" directives), JSON patch and
-// server-side apply (a merge that creates the object when it is missing). The new object is
-// computed from the current one under the store's lock, so concurrent patches lose nothing.
+// server-side apply (with field ownership, managed_fields.hpp; it creates the object when it is
+// missing). The new object is computed from the current one under the store's lock, so
+// concurrent patches lose nothing.
 #include <exception>
 #include <string>
 #include <utility>
@@ -62,20 +63,54 @@ LocalStore::Patcher on_served_form(const Target& t, LocalStore::Patcher inner) {
   };
 }
 
+// A merge or JSON patch gives its manager the fields it changes (an Update entry).
+LocalStore::Patcher with_update_tracking(FieldTypeRef type, FieldManager who,
+                                         LocalStore::Patcher inner) {
+  return [type = std::move(type), who = std::move(who),
+          inner = std::move(inner)](const json& current) -> Result<json> {
+    auto next = inner(current);
+    if (!next.ok()) return next;
+    return track_update(*type, &current, std::move(*next), who);
+  };
+}
+
+// The applied configuration becomes the manager's set of fields (a 409 naming the other managers
+// and fields when it changes theirs, unless force=true).
+// `created` is set when the apply creates the object (the answer is then 201).
+LocalStore::Patcher apply_with(FieldTypeRef type, json config, FieldManager who, bool force,
+                               bool& created) {
+  return [type = std::move(type), config = std::move(config), who = std::move(who), force,
+          &created](const json& current) -> Result<json> {
+    // The store passes an empty object when the apply creates it.
+    created = current.empty();
+    return track_apply(*type, created ? nullptr : &current, config, who, force);
+  };
+}
+
 http::Response apply(Context& ctx, const Target& t, const ApiRequest& req, bool dry_run,
                      const FieldRules& rules) {
-  if (!req.has_param("fieldManager")) {
-    return error_response(
-        api_err(400, "BadRequest", "PATCH with apply-patch+yaml needs the fieldManager parameter"));
+  if (req.param("fieldManager").empty()) {
+    return error_response(api_err(422, "Invalid",
+                                  "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
+                                  "Required value: is required for apply patch"));
+  }
+  const auto manager = manager_of(req.param("fieldManager"), "");
+  if (!manager.ok()) return error_response(manager.error());
+  const auto force = req.param("force");
+  if (!force.empty() && force != "true" && force != "false") {
+    return error_response(api_err(400, "BadRequest", "force: must be true or false"));
   }
   auto body = typed_body(req, t.served);
   if (!body.ok()) return error_response(body.error());
-  const bool status_only = !t.sub.empty();
   std::vector<std::string> warnings;
-  auto patcher = with_field_check(rules, merge_with(std::move(*body)), warnings);
+  if (auto s = check_fields(rules, *body, warnings); !s.ok()) return error_response(s.error());
+  const bool status_only = !t.sub.empty();
+  bool created = false;
+  auto patcher = apply_with(schema_for(t.served, rules.schema), std::move(*body),
+                            field_manager_for(t, *manager), force == "true", created);
   auto result = ctx.store.patch(t.rt, t.ns, t.name, on_served_form(t, std::move(patcher)),
                                 status_only, /*create_if_missing=*/!status_only, dry_run);
-  return reply(ctx, req, t, result, 200, warnings);
+  return reply(ctx, req, t, result, created ? 201 : 200, warnings);
 }
 
 // The patcher for a merge or JSON patch body of content type `type`, or the error to answer.
@@ -129,8 +164,12 @@ http::Response patch(Context& ctx, const Target& t, const ApiRequest& req) {
   }
   auto patcher = patcher_for(type, body, t);
   if (!patcher.ok()) return error_response(patcher.error());
+  const auto manager = manager_of(req.param("fieldManager"), req.header("user-agent"));
+  if (!manager.ok()) return error_response(manager.error());
   std::vector<std::string> warnings;
-  auto checked = with_field_check(*rules, std::move(*patcher), warnings);
+  auto checked =
+      with_update_tracking(schema_for(t.served, rules->schema), field_manager_for(t, *manager),
+                           with_field_check(*rules, std::move(*patcher), warnings));
   auto result = ctx.store.patch(t.rt, t.ns, t.name, on_served_form(t, std::move(checked)),
                                 !t.sub.empty(), false, *dry);
   return reply(ctx, req, t, result, 200, warnings);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kube/detail/yaml_json.hpp"
+#include "localkube/detail/builtin_objects.hpp"
 #include "localkube/detail/field_validation.hpp"
 #include "localkube/detail/handlers.hpp"
 #include "localkube/detail/protobuf_body.hpp"
@@ -94,6 +95,17 @@ Result<json> typed_body(const ApiRequest& req, const ResourceType& rt) {
   return body;
 }
 
+FieldManager field_manager_for(const Target& t, std::string manager) {
+  FieldManager who{std::move(manager), t.served.api_version(), t.sub, t.rt.has_status, {}};
+  if (!t.rt.custom && t.sub.empty() && !served_converted(t)) {
+    who.defaults = [rt = t.rt](json& object, const json* live) {
+      static_cast<void>(prepare_builtin(rt, object, live));
+    };
+  }
+  return who;
+}
+
+// Creates and updates record an Update entry for their manager in metadata.managedFields.
 http::Response create(Context& ctx, const Target& t, const ApiRequest& req) {
   const auto dry = dry_run_of(req);
   if (!dry.ok()) return error_response(dry.error());
@@ -101,12 +113,18 @@ http::Response create(Context& ctx, const Target& t, const ApiRequest& req) {
   if (!body.ok()) return error_response(body.error());
   const auto rules = field_rules(ctx.store, t, req);
   if (!rules.ok()) return error_response(rules.error());
+  const auto manager = manager_of(req.param("fieldManager"), req.header("user-agent"));
+  if (!manager.ok()) return error_response(manager.error());
   std::vector<std::string> warnings;
   if (auto s = check_fields(*rules, *body, warnings); !s.ok()) return error_response(s.error());
-  return reply(ctx, req, t, ctx.store.create(t.rt, t.ns, to_stored(t, std::move(*body)), *dry), 201,
-               warnings);
+  auto object = track_update(*schema_for(t.served, rules->schema), nullptr, std::move(*body),
+                             field_manager_for(t, *manager));
+  return reply(ctx, req, t, ctx.store.create(t.rt, t.ns, to_stored(t, std::move(object)), *dry),
+               201, warnings);
 }
 
+// An update is computed under the store's lock, like a patch, so its managed fields are those
+// of the object it replaces.
 http::Response update(Context& ctx, const Target& t, const ApiRequest& req) {
   const auto dry = dry_run_of(req);
   if (!dry.ok()) return error_response(dry.error());
@@ -114,12 +132,32 @@ http::Response update(Context& ctx, const Target& t, const ApiRequest& req) {
   if (!body.ok()) return error_response(body.error());
   const auto rules = field_rules(ctx.store, t, req);
   if (!rules.ok()) return error_response(rules.error());
+  const auto manager = manager_of(req.param("fieldManager"), req.header("user-agent"));
+  if (!manager.ok()) return error_response(manager.error());
   std::vector<std::string> warnings;
   if (auto s = check_fields(*rules, *body, warnings); !s.ok()) return error_response(s.error());
-  return reply(
-      ctx, req, t,
-      ctx.store.update(t.rt, t.ns, t.name, to_stored(t, std::move(*body)), !t.sub.empty(), *dry),
-      200, warnings);
+  const auto body_name = body->value("metadata", json::object()).value("name", t.name);
+  if (body_name != t.name) {
+    return error_response(api_err(400, "BadRequest",
+                                  "the name of the object (" + body_name +
+                                      ") does not match the name on the URL (" + t.name + ")"));
+  }
+  LocalStore::Patcher replace = [type = schema_for(t.served, rules->schema),
+                                 who = field_manager_for(t, *manager),
+                                 object = std::move(*body)](const json& current) -> Result<json> {
+    return track_update(*type, &current, object, who);
+  };
+  if (served_converted(t)) {
+    replace = [t, inner = std::move(replace)](const json& current) -> Result<json> {
+      auto next = inner(to_served(t, current));
+      if (!next.ok()) return next;
+      return to_stored(t, std::move(*next));
+    };
+  }
+  return reply(ctx, req, t,
+               ctx.store.patch(t.rt, t.ns, t.name, replace, !t.sub.empty(),
+                               /*create_if_missing=*/false, *dry),
+               200, warnings);
 }
 
 }  // namespace kopiur::localkube::detail
