@@ -482,7 +482,10 @@ struct Codec<T> {
         },
         T::fields());
     if constexpr (!requires { T::kAllowUnknownFields; }) {
-      for (const auto& [key, unused] : in.items()) {
+      for (const auto& item : in.items()) {
+        // A named copy, not a structured binding: lambdas may not capture those before C++20's
+        // P1091 (clang 15, the fuzzers' compiler, refuses them).
+        const std::string& key = item.key();
         bool known = false;
         std::string names;
         std::apply(
