@@ -2,7 +2,10 @@
 // stand-in as kopia): a manual Backup's lifecycle and the config's gauges after each step; fail,
 // fail, succeed; deletion under each policy; a controller restart in the middle of a run; bad
 // input ending in structural errors.
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -404,6 +407,98 @@ TEST_F(SlowBackupFlowTest, ARestartDuringARunNeitherDuplicatesTheJobNorLosesTheR
   EXPECT_EQ(gauge("duration_seconds", "cfg"),
             done["status"]["timing"]["durationSeconds"].get<double>());
   EXPECT_EQ(list("Job", kNs, "kopiur.io/job=r1-backup").size(), 1u);
+}
+
+// The pid of the Job's running mover container (the local kubelet's container id is
+// localkube://<pid>.<start ticks>), or -1 while none runs.
+pid_t running_mover_pid(const json& pods) {
+  for (const auto& pod : pods) {
+    for (const auto& cs :
+         pod.value("status", json::object()).value("containerStatuses", json::array())) {
+      if (!cs.value("state", json::object()).contains("running")) continue;
+      const std::string id = cs.value("containerID", "");
+      const std::string prefix = "localkube://";
+      if (id.rfind(prefix, 0) == 0) return static_cast<pid_t>(std::stol(id.substr(prefix.size())));
+    }
+  }
+  return -1;
+}
+
+// The mover process itself SIGKILLed mid-backup (OOM killer, node drain without grace): it
+// writes no result, the pod ends terminated 137/signal 9 and the Job Failed. The Backup must
+// end Failed saying so, count as a failure, announce it, and not stand in the way of the next.
+TEST_F(SlowBackupFlowTest, AMoverKilledMidBackupFailsTheBackupAndTheNextOneSucceeds) {
+  setup();
+  create(config("cfg"));
+  ASSERT_FALSE(wait_for("BackupConfig", kNs, "cfg", condition_is("Ready", "True")).is_null());
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
+  create(backup("k1", "cfg"));
+  ASSERT_FALSE(wait_for("Backup", kNs, "k1", phase_is("Running")).is_null());
+  pid_t pid = -1;
+  ASSERT_TRUE(test::wait_until(
+      [&] { return (pid = running_mover_pid(list("Pod", kNs, "kopiur.io/job=k1-backup"))) > 0; },
+      10s, 10ms))
+      << list("Pod", kNs, "kopiur.io/job=k1-backup").dump();
+  // Killed once it has logged (the pod's termination message is then its log's tail, as
+  // FallbackToLogsOnError makes it) and kopia runs under it.
+  const json pod = list("Pod", kNs, "kopiur.io/job=k1-backup").at(0);
+  const auto log = fs::path(tmp_.file("pods")) /
+                   (std::string(kNs) + "_" + pod["metadata"].value("name", "") + "_" +
+                    pod["metadata"].value("uid", "")) /
+                   "mover.log";
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::read_file(log.string()).find("mover operation starting") != std::string::npos;
+      },
+      10s, 10ms))
+      << test::read_file(log.string());
+  ASSERT_EQ(::kill(pid, SIGKILL), 0) << std::strerror(errno);
+
+  auto failed = wait_for("Backup", kNs, "k1", phase_is("Failed"), 30s);
+  ASSERT_FALSE(failed.is_null()) << list("Job", kNs, "kopiur.io/job=k1-backup").dump() << "\n"
+                                 << list("Pod", kNs, "kopiur.io/job=k1-backup").dump();
+  const auto& st = failed["status"];
+  EXPECT_EQ(condition(failed, "SnapshotCreated", "status"), "False");
+  EXPECT_EQ(condition(failed, "SnapshotCreated", "reason"), "MoverKilled") << st.dump();
+  const std::string message = condition(failed, "SnapshotCreated", "message");
+  EXPECT_NE(message.find("was killed by SIGKILL (signal 9, exit code 137"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("mover operation starting"), std::string::npos) << message;  // its log
+  EXPECT_NE(message.find("k1-backup"), std::string::npos) << message;
+  EXPECT_TRUE(st["timing"].contains("completionTime")) << st.dump();
+  EXPECT_EQ(st["job"]["attempts"], 1);
+  EXPECT_FALSE(st.contains("snapshot"));
+  EXPECT_NE(st.value("logTail", "").find("mover operation starting"), std::string::npos);
+  EXPECT_GE(st["timing"].value("durationSeconds", -1), 0) << st.dump();
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        for (const auto& e : events_for(kNs, "k1")) {
+          if (e.value("reason", "") == "BackupFailed" && e.value("type", "") == "Warning" &&
+              e.value("note", e.value("message", "")).find("killed by SIGKILL") !=
+                  std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      10s, 20ms))
+      << events_for(kNs, "k1").dump();
+  ASSERT_FALSE(
+      wait_for("BackupConfig", kNs, "cfg", config_status("consecutiveFailures", 1)).is_null());
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 1);
+  EXPECT_EQ(metric("kopiur_resource_phase",
+                   {{"kind", "Backup"}, {"namespace", kNs}, {"name", "k1"}, {"phase", "Failed"}}),
+            1);
+
+  // The next Backup of the same config runs in full and resets the count.
+  create(backup("k2", "cfg"));
+  auto next = wait_for("Backup", kNs, "k2", phase_is("Succeeded"));
+  ASSERT_FALSE(next.is_null());
+  EXPECT_EQ(next["status"]["stats"]["sizeBytes"], 21);
+  ASSERT_FALSE(
+      wait_for("BackupConfig", kNs, "cfg", config_status("lastSuccessfulBackup", "k2")).is_null());
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
+  EXPECT_EQ(phase_of_status(get("Backup", kNs, "k1")), "Failed");
 }
 
 TEST_F(BackupFlowTest, AMissingConfigIsAStructuralErrorWithoutAHotLoop) {
