@@ -46,10 +46,11 @@ class StatusConflictTest : public SlowBackupFlowTest {
   void server_options(localkube::LocalApiServer::Options& options) override {
     options.fault = [this](const std::string& method, const std::string& path,
                            const std::string& /*query*/) -> std::optional<kube::Error> {
-      if (!armed_ || method != "PATCH") return std::nullopt;
+      if (method != "PATCH") return std::nullopt;
       const auto target = kind_and_name(path);
       if (!target) return std::nullopt;
       std::lock_guard lock(mu_);
+      if (!armed_ || !writer_) return std::nullopt;
       const int call = ++calls_[path];
       if (call % 2 == 0) return std::nullopt;
       const auto& [kind, name] = *target;
@@ -75,8 +76,11 @@ class StatusConflictTest : public SlowBackupFlowTest {
     writer_.emplace(config);
   }
   void TearDown() override {
-    armed_ = false;
-    writer_.reset();
+    {
+      std::lock_guard lock(mu_);  // a request being faulted finishes with the writer first
+      armed_ = false;
+      writer_.reset();
+    }
     SlowBackupFlowTest::TearDown();
   }
 
