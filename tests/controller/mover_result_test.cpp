@@ -111,6 +111,11 @@ TEST(MoverResult, MembersAreReadWithoutTrustingTheirTypes) {
   EXPECT_TRUE(result_member(doc, "snapshot").empty());
   EXPECT_EQ(result_string(doc, "id"), "");
   EXPECT_EQ(result_string(result_member(doc, "source"), "host"), "h");
+  EXPECT_EQ(result_int(null_result, "n", 7), 7);
+  EXPECT_EQ(result_int(doc, "id"), 5);
+  EXPECT_EQ(result_int(doc, "snapshot", -1), -1);
+  EXPECT_FALSE(result_bool(doc, "id"));
+  EXPECT_TRUE(result_bool(nlohmann::json{{"t", true}}, "t"));
 }
 
 }  // namespace

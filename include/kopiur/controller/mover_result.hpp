@@ -48,9 +48,11 @@ std::string mover_error_class(const MoverObservation& seen, const std::string& f
 
 // A member of the mover's result (or of one of its objects) read without trusting its type: the
 // result is outside input, may be null, and json::value() throws on either. result_member gives
-// an empty object, result_string `fallback`, when the member is absent or of another type.
+// an empty object, the others `fallback`, when the member is absent or of another type.
 const nlohmann::json& result_member(const nlohmann::json& object, const char* key);
 std::string result_string(const nlohmann::json& object, const char* key,
                           const std::string& fallback = "");
+std::int64_t result_int(const nlohmann::json& object, const char* key, std::int64_t fallback = 0);
+bool result_bool(const nlohmann::json& object, const char* key, bool fallback = false);
 
 }  // namespace kopiur::controller

@@ -22,11 +22,6 @@ std::string quoted_head(const std::string& message) {
   return message.substr(0, end);
 }
 
-std::int64_t result_integer(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
 // The name of the signals a container is commonly ended by ("" for others).
 const char* signal_name(std::int64_t signal) {
   static constexpr std::pair<int, const char*> kNames[] = {{1, "SIGHUP"},   {2, "SIGINT"},
@@ -45,6 +40,18 @@ const json& result_member(const json& object, const char* key) {
   if (!object.is_object()) return kEmpty;
   const auto it = object.find(key);
   return it != object.end() && it->is_object() ? *it : kEmpty;
+}
+
+std::int64_t result_int(const json& object, const char* key, std::int64_t fallback) {
+  if (!object.is_object()) return fallback;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+}
+
+bool result_bool(const json& object, const char* key, bool fallback) {
+  if (!object.is_object()) return fallback;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_boolean() ? it->get<bool>() : fallback;
 }
 
 std::string result_string(const json& object, const char* key, const std::string& fallback) {
@@ -89,9 +96,9 @@ MoverObservation interpret_lost_run(const json& terminated, const std::string& j
   out.state = MoverState::kFailed;
   const std::string message = result_string(terminated, "message");
   const std::string reason = result_string(terminated, "reason");
-  const std::int64_t code = result_integer(terminated, "exitCode");
+  const std::int64_t code = result_int(terminated, "exitCode");
   // A container runtime reports a signal's end as 128 + the signal; some also set `signal`.
-  std::int64_t signal = result_integer(terminated, "signal");
+  std::int64_t signal = result_int(terminated, "signal");
   if (signal == 0 && code > 128 && code < 128 + 65) signal = code - 128;
   const bool killed = signal != 0 || reason == "OOMKilled";
   std::string detail = "exit code " + std::to_string(code);
