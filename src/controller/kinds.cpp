@@ -87,7 +87,10 @@ Owners referrers_of_repository(const FlowEnv& env, const std::string& kind,
 
 std::vector<RelatedWatch> related_kinds(const FlowEnv& env, const std::string& kind) {
   std::vector<RelatedWatch> out;
-  if (kind == "Maintenance" || kind == "Restore") {
+  // A BackupConfig, Maintenance or Restore reads its repository's phase from the cache: it is
+  // requeued when the repository changes, so a read from a cache a little behind (a watch being
+  // reopened) is corrected at once instead of at its next periodic look.
+  if (kind == "Maintenance" || kind == "Restore" || kind == "BackupConfig") {
     for (const char* repo : {"Repository", "ClusterRepository"}) {
       out.push_back({kube::resource_for(repo), "", [&env, kind](const json& r) {
                        return referrers_of_repository(env, kind, r);

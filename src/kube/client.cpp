@@ -159,7 +159,11 @@ Client::Client(Config config)
 
 Result<json> Client::request(const std::string& method, const std::string& path, const json& body,
                              const std::string& content_type) {
-  return request_text(method, path, body.is_null() ? std::string() : body.dump(), content_type);
+  // Text from outside (a pod's log tail in a status, say) may hold invalid UTF-8: it is sent with
+  // U+FFFD in its place, as the API server's own encoder does, never an exception out of dump().
+  const std::string text =
+      body.is_null() ? std::string() : body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return request_text(method, path, text, content_type);
 }
 
 Result<json> Client::request_text(const std::string& method, const std::string& path,

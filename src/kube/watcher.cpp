@@ -156,6 +156,11 @@ void Watcher::run() {
     } else if (std::chrono::steady_clock::now() - watch_started < std::chrono::seconds(1)) {
       // A stream that ends at once (a proxy closing idle streams, say) must not spin.
       if (!sleep_backoff(backoff)) return;
+    } else {
+      // A stream that lasted ended as streams do: the next one opens at once, and the backoff
+      // of earlier short ones is over (else a quiet resource, which resets it by no event, would
+      // wait up to max_backoff after every short stream of an unsteady connection).
+      backoff = options_.initial_backoff;
     }
   }
 }

@@ -140,6 +140,19 @@ TEST_F(ClientTest, StatusSubresourceIsSeparateFromSpec) {
   EXPECT_EQ(decoded.status->phase, api::BackupPhase::kRunning);
 }
 
+// A status holding text from outside cut inside a UTF-8 sequence (a pod's log tail) is written
+// with U+FFFD in its place: json::dump() would throw, and a reconcile that throws on every try
+// leaves its object stuck (docs/reliability.md, "A mover killed mid-backup").
+TEST_F(ClientTest, InvalidUtf8IsSentReplacedNotThrown) {
+  ASSERT_TRUE(client_->create(backups_, "default", backup("u1")).ok());
+  const std::string cut = std::string("log \xC3", 5);  // the first byte of "é" only
+  auto written = client_->patch_status(backups_, "default", "u1",
+                                       {{"status", {{"phase", "Failed"}, {"logTail", cut}}}},
+                                       PatchType::kMerge);
+  ASSERT_TRUE(written.ok()) << written.error().to_string();
+  EXPECT_EQ((*written)["status"]["logTail"], "log \xEF\xBF\xBD");
+}
+
 TEST_F(ClientTest, InvalidKopiurObjectsAreRejectedWithFieldPaths) {
   json b = backup("bad");
   b["spec"]["deletionPolicy"] = "Shred";

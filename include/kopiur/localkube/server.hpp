@@ -33,7 +33,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,16 @@ class LocalApiServer {
     // when set there (a container's own env comes on top).
     std::vector<std::string> inherited_env = {"PATH", "HOME",   "USER", "LOGNAME",
                                               "LANG", "LC_ALL", "TZ",   "TMPDIR"};
+    // Faults for tests (docs/reliability.md). max_watch_duration: every watch ends (cleanly, as
+    // at its timeoutSeconds) at a random time between half this and this, whatever it asked for,
+    // so that clients' re-watching runs all the time; 0 = watches end at their timeoutSeconds.
+    std::chrono::milliseconds max_watch_duration{0};
+    // fault: called before each request is served, from the serving thread, with its method,
+    // path and query; an Error it returns is the answer instead (a Status body with its
+    // http_status and reason, as the server's own errors). Empty = none.
+    std::function<std::optional<kube::Error>(const std::string& method, const std::string& path,
+                                             const std::string& query)>
+        fault;
   };
 
   static kube::Result<std::unique_ptr<LocalApiServer>> start(Options options);

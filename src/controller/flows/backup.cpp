@@ -73,7 +73,7 @@ void record_timing(Run& run, const MoverObservation& seen, const json& snapshot)
   json& timing = run.status["timing"];
   if (!timing.is_object()) timing = json::object();
   if (!seen.start_time.empty()) timing["startTime"] = seen.start_time;
-  std::string end = snapshot.value("endTime", std::string());
+  std::string end = result_string(snapshot, "endTime");
   if (end.empty()) end = seen.end_time;
   if (end.empty()) end = rfc3339(run.env.now());
   timing["completionTime"] = end;
@@ -82,13 +82,13 @@ void record_timing(Run& run, const MoverObservation& seen, const json& snapshot)
   if (start && stop && *stop >= *start) {
     timing["durationSeconds"] = static_cast<std::int64_t>(
         std::llround(std::chrono::duration<double>(*stop - *start).count()));
-  } else if (auto d = int_field(seen.result.value("timing", json::object()), "durationSeconds")) {
+  } else if (auto d = int_field(result_member(seen.result, "timing"), "durationSeconds")) {
     timing["durationSeconds"] = *d;
   }
 }
 
 ReconcileResult succeeded(Run& run, const MoverObservation& seen) {
-  const json snapshot = seen.result.value("snapshot", json::object());
+  const json& snapshot = result_member(seen.result, "snapshot");
   // kopia's figures by kopia's names; a figure it did not report stays absent. kopia cannot
   // tell new from modified files: hashed (non-cached) files count as new.
   json stats = json::object();
@@ -96,12 +96,12 @@ ReconcileResult succeeded(Run& run, const MoverObservation& seen) {
   if (auto v = int_field(snapshot, "nonCachedFiles")) stats["filesNew"] = *v;
   if (auto v = int_field(snapshot, "cachedFiles")) stats["filesUnchanged"] = *v;
   run.status["stats"] = stats;
-  const auto source = snapshot.value("source", json::object());
+  const json& source = result_member(snapshot, "source");
   json identity = json::object();
-  if (auto h = source.value("host", std::string()); !h.empty()) identity["hostname"] = h;
-  if (auto u = source.value("userName", std::string()); !u.empty()) identity["username"] = u;
-  if (auto p = source.value("path", std::string()); !p.empty()) identity["sourcePath"] = p;
-  const std::string id = snapshot.value("id", std::string());
+  if (auto h = result_string(source, "host"); !h.empty()) identity["hostname"] = h;
+  if (auto u = result_string(source, "userName"); !u.empty()) identity["username"] = u;
+  if (auto p = result_string(source, "path"); !p.empty()) identity["sourcePath"] = p;
+  const std::string id = result_string(snapshot, "id");
   run.status["snapshot"] = {{"kopiaSnapshotID", id}, {"identity", identity}};
   record_timing(run, seen, snapshot);
   run.status["phase"] = "Succeeded";
@@ -307,7 +307,7 @@ ReconcileResult reconcile_backup(FlowEnv& env, ReconcileContext& context) {
   switch (seen->state) {
     case MoverState::kSucceeded:
       run.status["job"]["name"] = job;
-      if (seen->result.value("snapshot", json::object()).value("id", "").empty()) {
+      if (result_string(result_member(seen->result, "snapshot"), "id").empty()) {
         seen->state = MoverState::kFailed;
         seen->failure = "the mover Job " + job + " succeeded without reporting a snapshot id";
         return failed(run, *seen, job);

@@ -118,7 +118,7 @@ ReconcileResult reconcile_config(FlowEnv& env, ReconcileContext& context) {
     }
   }
   if (auto failed = write_status(env, context, resource, status)) return *failed;
-  // Repositories do not requeue the configs naming them: look again in a while.
+  // A change of the repository requeues the config (kinds.cpp); look again in a while anyway.
   if (!repository_ready) return Action::requeue_after(std::chrono::minutes(1));
   return Action::done();
 }

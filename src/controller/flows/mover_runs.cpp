@@ -66,6 +66,15 @@ std::string condition_text(const json& job, const std::string& type) {
   return "";
 }
 
+// When the Job was marked Failed ("" when it was not).
+std::string job_failed_at(const json& job) {
+  const auto status = job.value("status", json::object());
+  for (const auto& c : status.value("conditions", json::array())) {
+    if (c.value("type", "") == "Failed") return c.value("lastTransitionTime", "");
+  }
+  return "";
+}
+
 // The newest terminated container state of the Job's pods, with `succeeded` wanted or not.
 std::optional<json> newest_termination(const json& pods, bool succeeded) {
   std::optional<json> best;
@@ -114,16 +123,14 @@ kube::Result<MoverObservation> observe_mover(const FlowEnv& env, const std::stri
   if (!pods.ok()) return pods.error();
   const auto terminated = newest_termination(*pods, complete);
   const auto attempts = out.attempts;
-  if (terminated && !terminated->value("message", "").empty()) {
-    out = interpret_result(terminated->value("message", ""));
-  } else {
+  const std::string message = terminated ? result_string(*terminated, "message") : "";
+  if (!message.empty()) out = interpret_result(message);
+  if (!complete && terminated && !out.result.is_object()) {
+    // No result: the container's own end (a signal, OOM, an exit before writing) is the news.
+    out = interpret_lost_run(*terminated, job_name);
+  } else if (message.empty()) {
     out.state = complete ? MoverState::kSucceeded : MoverState::kFailed;
-    if (!complete) {
-      out.failure = terminated ? "the mover exited with code " +
-                                     std::to_string(terminated->value("exitCode", -1)) +
-                                     " and left no result (" + terminated->value("reason", "") + ")"
-                               : "the Job failed before a mover ran";
-    }
+    if (!complete) out.failure = "the Job failed before a mover ran";
   }
   out.attempts = attempts;
   if (failed) {
@@ -135,6 +142,8 @@ kube::Result<MoverObservation> observe_mover(const FlowEnv& env, const std::stri
   }
   if (out.start_time.empty()) out.start_time = status.value("startTime", "");
   if (out.end_time.empty()) out.end_time = status.value("completionTime", "");
+  // A failed Job has no completionTime: it ended when it was marked Failed.
+  if (out.end_time.empty() && failed) out.end_time = job_failed_at(*job);
   return out;
 }
 

@@ -343,10 +343,10 @@ Step connect_step(const FlowEnv& env, const Subject& s, const RepositoryAccess& 
     case MoverState::kSucceeded:
       break;
   }
-  const auto repo = seen->result.value("repository", json::object());
-  const std::string backend = repo.value("storageType", std::string());
+  const json& repo = result_member(seen->result, "repository");
+  const std::string backend = result_string(repo, "storageType");
   status["backend"] = backend.empty() ? std::string("filesystem") : backend;
-  status["uniqueId"] = repo.value("uniqueId", "");
+  status["uniqueId"] = result_string(repo, "uniqueId");
   set_condition(status, kConnected, true, "Connected",
                 "connected to the " + status["backend"].get<std::string>() + " repository " +
                     status["uniqueId"].get<std::string>(),

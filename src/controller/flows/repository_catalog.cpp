@@ -167,10 +167,11 @@ std::set<std::string> tracked_snapshots(const FlowEnv& env, const Subject& s, bo
 // Reads a succeeded scan into `status`.
 std::optional<ReconcileError> apply_scan(const FlowEnv& env, const Subject& s, const json& result,
                                          json& status, std::chrono::system_clock::time_point now) {
-  const auto catalog = result.value("catalog", json::object());
-  const auto count = catalog.value("snapshotCount", std::int64_t{0});
-  const auto logical = catalog.value("logicalSizeBytes", std::int64_t{0});
-  const bool truncated = catalog.value("truncated", false);
+  // The mover's result is outside input (and null when it left none): read without json::value().
+  const json& catalog = result_member(result, "catalog");
+  const auto count = result_int(catalog, "snapshotCount");
+  const auto logical = result_int(catalog, "logicalSizeBytes");
+  const bool truncated = result_bool(catalog, "truncated");
   // The controller's own clock: the refresh interval is measured against it (env.now()), and a
   // mover's clock (another node's, or a test's real one under a manual clock) must not make a
   // scan look overdue the moment it is recorded, which would start the next one at once.
@@ -201,8 +202,8 @@ std::optional<ReconcileError> apply_scan(const FlowEnv& env, const Subject& s, c
   stats["lastObservedAt"] = at;
   status["storageStats"] = stats;
   std::string message = std::to_string(count) + " snapshots, " +
-                        std::to_string(catalog.value("sourceCount", std::int64_t{0})) +
-                        " sources; " + std::to_string(fresh) + " newly discovered";
+                        std::to_string(result_int(catalog, "sourceCount")) + " sources; " +
+                        std::to_string(fresh) + " newly discovered";
   if (truncated) {
     message +=
         " (the listing was cut to fit the mover's 4 KiB result: counts and size are exact, "

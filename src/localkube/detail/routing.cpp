@@ -89,6 +89,11 @@ Result<Target> resolve(const LocalStore& store, const std::vector<std::string>& 
 
 http::Response serve(Context& ctx, const http::Request& request) {
   try {
+    if (ctx.options.fault) {
+      if (auto fault = ctx.options.fault(request.method, request.path, request.query)) {
+        return error_response(*fault);
+      }
+    }
     const ApiRequest req(request);
     return dispatch(ctx, req);
   } catch (const std::exception& e) {

@@ -1,11 +1,13 @@
 // Watches: a chunked stream of JSON lines ({"type": ADDED|MODIFIED|DELETED|BOOKMARK|ERROR,
 // "object": ...}) from a resourceVersion on (or the current objects first, as ADDED, without
-// one), filtered by namespace, name and selectors, ending after timeoutSeconds. A version older
-// than the kept history gets one ERROR event with a 410 Expired Status, as from a real server.
+// one), filtered by namespace, name and selectors, ending after timeoutSeconds (or earlier, at
+// random, under the test fault Options::max_watch_duration). A version older than the kept
+// history gets one ERROR event with a 410 Expired Status, as from a real server.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <utility>
 
 #include "localkube/detail/handlers.hpp"
@@ -15,6 +17,12 @@ namespace kopiur::localkube::detail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A random number in [0, below): where Options::max_watch_duration cuts a watch.
+std::int64_t watch_jitter(std::int64_t below) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_int_distribution<std::int64_t>(0, below - 1)(rng);
+}
 
 struct WatchSpec {
   Target target;
@@ -143,12 +151,18 @@ http::Response watch(Context& ctx, const Target& t, const ApiRequest& req, Label
     timeout = std::strtol(req.param("timeoutSeconds").c_str(), nullptr, 10);
     if (timeout <= 0) timeout = 1800;
   }
+  auto deadline = Clock::now() + std::chrono::seconds(timeout);
+  if (const auto cap = ctx.options.max_watch_duration.count(); cap > 0) {
+    // A test fault: the watch is cut at a random time in [cap/2, cap].
+    const auto cut = Clock::now() + std::chrono::milliseconds(cap / 2 + watch_jitter(cap / 2 + 1));
+    deadline = std::min(deadline, cut);
+  }
   WatchSpec spec{t,
                  std::move(labels),
                  std::move(fields),
                  req.param("allowWatchBookmarks") == "true",
                  ctx.options.bookmark_interval,
-                 Clock::now() + std::chrono::seconds(timeout)};
+                 deadline};
   http::Response response;
   response.content_type = "application/json";
   response.stream = [&store = ctx.store, &pump = ctx.streams, spec = std::move(spec), cursor,

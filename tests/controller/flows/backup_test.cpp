@@ -2,7 +2,10 @@
 // stand-in as kopia): a manual Backup's lifecycle and the config's gauges after each step; fail,
 // fail, succeed; deletion under each policy; a controller restart in the middle of a run; bad
 // input ending in structural errors.
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -10,8 +13,8 @@
 #include "kopiur/controller/flow_support.hpp"
 #include "kopiur/controller/flows.hpp"
 
+#include "backup_fixture.hpp"
 #include "controller/flows/backup_support.hpp"
-#include "flow_fixture.hpp"
 #include "support/wait.hpp"
 
 namespace kopiur::controller::testing {
@@ -20,120 +23,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-Predicate config_status(const std::string& key, const json& value) {
-  return [key, value](const json& o) {
-    const auto s = o.value("status", json::object());
-    return s.contains(key) && s[key] == value;
-  };
-}
-
-class BackupFlowTest : public FlowTest {
- protected:
-  // A Ready filesystem Repository "repo" and a claim "data" holding three files (21 bytes).
-  void setup() {
-    start();
-    create_password_secret(kNs, "repo-pass");
-    repo_dir_ = dir("repo");
-    create(repository(kNs, "repo", repo_dir_));
-    make_ready("repo");
-    const auto data = create_claim(kNs, "data");
-    write(data + "/a.txt", "hello");
-    write(data + "/b.txt", "goodbye");
-    fs::create_directories(data + "/sub");
-    write(data + "/sub/c.txt", "seventeen");
-  }
-
-  // The Repository flow connects and reports Ready; where it does not run (its own tests cover
-  // it) the status is written here, and the backup Job creates the repository (spec.create).
-  void make_ready(const std::string& name) {
-    const bool reconciled = test::wait_until(
-        [&] { return !phase_of_status(get("Repository", kNs, name)).empty(); }, 3s, 20ms);
-    if (!reconciled) {
-      auto done =
-          client_->patch_status(kube::resource_for("Repository"), kNs, name,
-                                {{"status", {{"phase", "Ready"}}}}, kube::PatchType::kMerge);
-      ASSERT_TRUE(done.ok()) << done.error().to_string();
-    }
-    ASSERT_FALSE(wait_for("Repository", kNs, name, phase_is("Ready")).is_null());
-  }
-
-  static void write(const std::string& path, const std::string& text) {
-    std::ofstream(path) << text;
-  }
-
-  static json config(const std::string& name, const json& spec_extra = json::object()) {
-    json spec = {{"repository", {{"kind", "Repository"}, {"name", "repo"}}},
-                 {"sources", {{{"pvc", "data"}}}}};
-    spec.update(spec_extra);
-    return {{"apiVersion", kApi},
-            {"kind", "BackupConfig"},
-            {"metadata", {{"name", name}, {"namespace", kNs}}},
-            {"spec", spec}};
-  }
-
-  static json backup(const std::string& name, const std::string& config_name,
-                     const json& spec_extra = json::object(),
-                     const json& meta_extra = json::object()) {
-    json spec = {{"configRef", {{"name", config_name}}}};
-    spec.update(spec_extra);
-    json meta = {{"name", name}, {"namespace", kNs}};
-    meta.update(meta_extra);
-    return {{"apiVersion", kApi}, {"kind", "Backup"}, {"metadata", meta}, {"spec", spec}};
-  }
-
-  // Creates a Backup and waits for its final phase.
-  json run_backup(const std::string& name, const std::string& config_name,
-                  const std::string& phase = "Succeeded", const json& spec_extra = json::object(),
-                  const json& meta_extra = json::object()) {
-    create(backup(name, config_name, spec_extra, meta_extra));
-    return wait_for("Backup", kNs, name, phase_is(phase));
-  }
-
-  std::optional<double> gauge(const std::string& which, const std::string& name) {
-    return metric("kopiur_backup_" + which, {{"namespace", kNs}, {"name", name}});
-  }
-
-  // Events are published after the status write that a test waits for.
-  bool event_seen(const std::string& name, const std::string& reason) {
-    return test::wait_until([&] { return has_event(kNs, name, reason); }, 10s, 20ms);
-  }
-
-  bool snapshot_in_repository(const std::string& id) const {
-    return fs::exists(fs::path(repo_dir_) / "manifests" / id);
-  }
-
-  static std::int64_t unix_of(const json& rfc3339_time) {
-    const auto t = parse_rfc3339(rfc3339_time.get<std::string>());
-    EXPECT_TRUE(t.has_value()) << rfc3339_time;
-    return t ? std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count() : 0;
-  }
-
-  // Failures: the repository's password Secret changed (the controller reads it when it starts
-  // a Job, so the Jobs started meanwhile fail with kopia's "invalid repository password").
-  void set_password(bool right) {
-    patch("Secret", kNs, "repo-pass",
-          {{"data", {{"password", right ? "czNjcmV0LXBhc3M=" : "d3Jvbmc="}}}});  // base64
-  }
-
-  std::string repo_dir_;
-};
-
-// Runs every `snapshot create` of the stand-in slowly, so a Backup is seen Running. The local
-// kubelet takes the Jobs' KOPIA_STANDIN_* from this process when its server starts: the fixture's
-// server is started again with them set.
-class SlowBackupFlowTest : public BackupFlowTest {
- protected:
-  void SetUp() override {
-    BackupFlowTest::SetUp();
-    BackupFlowTest::TearDown();
-    setenv("KOPIA_STANDIN_INJECT", "slow=2", 1);
-    setenv("KOPIA_STANDIN_INJECT_ON", "snapshot create", 1);
-    BackupFlowTest::SetUp();
-    setenv("KOPIA_STANDIN_INJECT", "", 1);
-    unsetenv("KOPIA_STANDIN_INJECT_ON");
-  }
-};
 
 TEST_F(SlowBackupFlowTest, AManualBackupRunsAJobAndItsConfigKeysTheGauges) {
   setup();
@@ -404,6 +293,98 @@ TEST_F(SlowBackupFlowTest, ARestartDuringARunNeitherDuplicatesTheJobNorLosesTheR
   EXPECT_EQ(gauge("duration_seconds", "cfg"),
             done["status"]["timing"]["durationSeconds"].get<double>());
   EXPECT_EQ(list("Job", kNs, "kopiur.io/job=r1-backup").size(), 1u);
+}
+
+// The pid of the Job's running mover container (the local kubelet's container id is
+// localkube://<pid>.<start ticks>), or -1 while none runs.
+pid_t running_mover_pid(const json& pods) {
+  for (const auto& pod : pods) {
+    for (const auto& cs :
+         pod.value("status", json::object()).value("containerStatuses", json::array())) {
+      if (!cs.value("state", json::object()).contains("running")) continue;
+      const std::string id = cs.value("containerID", "");
+      const std::string prefix = "localkube://";
+      if (id.rfind(prefix, 0) == 0) return static_cast<pid_t>(std::stol(id.substr(prefix.size())));
+    }
+  }
+  return -1;
+}
+
+// The mover process itself SIGKILLed mid-backup (OOM killer, node drain without grace): it
+// writes no result, the pod ends terminated 137/signal 9 and the Job Failed. The Backup must
+// end Failed saying so, count as a failure, announce it, and not stand in the way of the next.
+TEST_F(SlowBackupFlowTest, AMoverKilledMidBackupFailsTheBackupAndTheNextOneSucceeds) {
+  setup();
+  create(config("cfg"));
+  ASSERT_FALSE(wait_for("BackupConfig", kNs, "cfg", condition_is("Ready", "True")).is_null());
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
+  create(backup("k1", "cfg"));
+  ASSERT_FALSE(wait_for("Backup", kNs, "k1", phase_is("Running")).is_null());
+  pid_t pid = -1;
+  ASSERT_TRUE(test::wait_until(
+      [&] { return (pid = running_mover_pid(list("Pod", kNs, "kopiur.io/job=k1-backup"))) > 0; },
+      10s, 10ms))
+      << list("Pod", kNs, "kopiur.io/job=k1-backup").dump();
+  // Killed once it has logged (the pod's termination message is then its log's tail, as
+  // FallbackToLogsOnError makes it) and kopia runs under it.
+  const json pod = list("Pod", kNs, "kopiur.io/job=k1-backup").at(0);
+  const auto log = fs::path(tmp_.file("pods")) /
+                   (std::string(kNs) + "_" + pod["metadata"].value("name", "") + "_" +
+                    pod["metadata"].value("uid", "")) /
+                   "mover.log";
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::read_file(log.string()).find("mover operation starting") != std::string::npos;
+      },
+      10s, 10ms))
+      << test::read_file(log.string());
+  ASSERT_EQ(::kill(pid, SIGKILL), 0) << std::strerror(errno);
+
+  auto failed = wait_for("Backup", kNs, "k1", phase_is("Failed"), 30s);
+  ASSERT_FALSE(failed.is_null()) << list("Job", kNs, "kopiur.io/job=k1-backup").dump() << "\n"
+                                 << list("Pod", kNs, "kopiur.io/job=k1-backup").dump();
+  const auto& st = failed["status"];
+  EXPECT_EQ(condition(failed, "SnapshotCreated", "status"), "False");
+  EXPECT_EQ(condition(failed, "SnapshotCreated", "reason"), "MoverKilled") << st.dump();
+  const std::string message = condition(failed, "SnapshotCreated", "message");
+  EXPECT_NE(message.find("was killed by SIGKILL (signal 9, exit code 137"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("mover operation starting"), std::string::npos) << message;  // its log
+  EXPECT_NE(message.find("k1-backup"), std::string::npos) << message;
+  EXPECT_TRUE(st["timing"].contains("completionTime")) << st.dump();
+  EXPECT_EQ(st["job"]["attempts"], 1);
+  EXPECT_FALSE(st.contains("snapshot"));
+  EXPECT_NE(st.value("logTail", "").find("mover operation starting"), std::string::npos);
+  EXPECT_GE(st["timing"].value("durationSeconds", -1), 0) << st.dump();
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        for (const auto& e : events_for(kNs, "k1")) {
+          if (e.value("reason", "") == "BackupFailed" && e.value("type", "") == "Warning" &&
+              e.value("note", e.value("message", "")).find("killed by SIGKILL") !=
+                  std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      10s, 20ms))
+      << events_for(kNs, "k1").dump();
+  ASSERT_FALSE(
+      wait_for("BackupConfig", kNs, "cfg", config_status("consecutiveFailures", 1)).is_null());
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 1);
+  EXPECT_EQ(metric("kopiur_resource_phase",
+                   {{"kind", "Backup"}, {"namespace", kNs}, {"name", "k1"}, {"phase", "Failed"}}),
+            1);
+
+  // The next Backup of the same config runs in full and resets the count.
+  create(backup("k2", "cfg"));
+  auto next = wait_for("Backup", kNs, "k2", phase_is("Succeeded"));
+  ASSERT_FALSE(next.is_null());
+  EXPECT_EQ(next["status"]["stats"]["sizeBytes"], 21);
+  ASSERT_FALSE(
+      wait_for("BackupConfig", kNs, "cfg", config_status("lastSuccessfulBackup", "k2")).is_null());
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
+  EXPECT_EQ(phase_of_status(get("Backup", kNs, "k1")), "Failed");
 }
 
 TEST_F(BackupFlowTest, AMissingConfigIsAStructuralErrorWithoutAHotLoop) {

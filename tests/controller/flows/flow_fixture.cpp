@@ -79,6 +79,7 @@ void FlowTest::SetUp() {
   options.inherited_env.push_back("KOPIA_BIN");
   options.inherited_env.push_back("KOPIA_STANDIN_INJECT");
   options.inherited_env.push_back("KOPIA_STANDIN_INJECT_ON");
+  server_options(options);
   auto server = localkube::LocalApiServer::start(options);
   ASSERT_TRUE(server.ok()) << server.error().to_string();
   server_ = std::move(*server);

@@ -50,6 +50,9 @@ class FlowTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
+  // The local API server's options before SetUp starts it: a fixture adds faults here.
+  virtual void server_options(localkube::LocalApiServer::Options& /*options*/) {}
+
   // Registers the seven kinds and starts the runtime; waits until every cache is synced.
   void start();
   // Stops the runtime (as a controller exit would) and builds a fresh one on the same server.
