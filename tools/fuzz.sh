@@ -27,7 +27,7 @@ while read -r name binary seeds; do
   rm -rf "$work" "$crashes" && mkdir -p "$work" "$crashes"
   cp -r "$seeds"/. "$work"/
   log=build/fuzz/$name.log
-  if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  if ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/tools/lsan-fuzz.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$binary" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$crashes/" \
     -rss_limit_mb=2048 -timeout=10 "$work" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

@@ -198,6 +198,14 @@ TEST(LocalServer, DiscoveryListsCrdKindsOnceRegistered) {
   auto resources_list = client.request("GET", "/apis/example.com/v1", nullptr, "");
   ASSERT_TRUE(resources_list.ok()) << resources_list.error().to_string();
   EXPECT_EQ((*resources_list)["resources"][0]["name"], "widgets");
+  // The group's own document (it once read a freed temporary list: found by the request fuzzer).
+  auto group = client.request("GET", "/apis/example.com", nullptr, "");
+  ASSERT_TRUE(group.ok()) << group.error().to_string();
+  EXPECT_EQ((*group)["kind"], "APIGroup");
+  EXPECT_EQ((*group)["preferredVersion"]["groupVersion"], "example.com/v1");
+  auto no_group = client.request("GET", "/apis/no-such.example.com", nullptr, "");
+  ASSERT_FALSE(no_group.ok());
+  EXPECT_EQ(no_group.error().http_status, 404);
   auto bad = crd;
   bad["metadata"]["name"] = "wrong.example.com";
   auto rejected = client.create(resources::kCustomResourceDefinitions, "", bad);

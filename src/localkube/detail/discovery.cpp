@@ -47,7 +47,9 @@ json group_list(const LocalStore& store) {
 }
 
 std::optional<http::Response> api_group(const LocalStore& store, const std::string& name) {
-  for (const auto& g : group_list(store)["groups"]) {
+  // Held in a local: a range-for over a member of the temporary list would read freed memory.
+  const json list = group_list(store);
+  for (const auto& g : list["groups"]) {
     if (g["name"] == name) {
       json body = g;
       body["kind"] = "APIGroup";

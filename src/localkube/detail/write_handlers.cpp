@@ -44,6 +44,14 @@ Result<json> decode_body(const ApiRequest& req) {
   if (!yaml || !yaml->is_object()) {
     return api_err(400, "BadRequest", "the request body is not a JSON or YAML object");
   }
+  // The JSON parser refuses invalid UTF-8, yaml-cpp does not; a real server's YAML decoder does
+  // (and a stored string that is not UTF-8 could never be written out again).
+  try {
+    (void)yaml->dump();
+  } catch (const json::type_error& e) {
+    return api_err(400, "BadRequest",
+                   std::string("the YAML request body is not valid UTF-8: ") + e.what());
+  }
   return std::move(*yaml);
 }
 
