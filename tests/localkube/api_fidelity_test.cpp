@@ -295,6 +295,19 @@ TEST_F(ApiFidelity, UnsupportedContentTypesAre415) {
   EXPECT_EQ(call("PATCH", std::string(kConfigMaps) + "/j", {{"data", {{"k", "w"}}}}).status, 415);
 }
 
+// yaml-cpp takes any bytes; a real server's YAML decoder refuses what is not UTF-8, and a stored
+// string that is not UTF-8 could not be written out again (it was a 500, found by fuzzing).
+TEST_F(ApiFidelity, AYamlBodyThatIsNotUtf8Is400AndNothingIsStored) {
+  const std::string yaml =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad-bytes\ndata:\n  k: \"a\x87"
+      "b\"\n";
+  const auto answer = raw::send(static_cast<std::uint16_t>(server_->port()), "POST", kConfigMaps,
+                                "Content-Type: application/yaml\r\n", yaml);
+  EXPECT_EQ(answer.status, 400) << answer.body;
+  EXPECT_NE(answer.body.find("not valid UTF-8"), std::string::npos) << answer.body;
+  EXPECT_EQ(call("GET", std::string(kConfigMaps) + "/bad-bytes").status, 404);
+}
+
 TEST_F(ApiFidelity, GetAllListsPodsAndJobsAndNamespacesHaveAPhase) {
   const auto file = write(
       "all.yaml",
