@@ -1,10 +1,12 @@
 // Fault handling: a dead, slow, refusing or rate-limiting collector; metadata, gzip and TLS.
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -152,6 +154,57 @@ TEST(OtlpFaults, UnavailableAFewTimesThenOkDeliversOnce) {
   EXPECT_EQ(log_records(collector), 5u);
   EXPECT_EQ(layer.counters().exported, 5u);
   EXPECT_EQ(layer.counters().failed_exports, 0u);
+}
+
+// A flapping collector: bursts of UNAVAILABLE every 20 ms while 3,000 records are logged at a
+// steady pace. Logging never waits for the exporter, every record is either delivered once or
+// counted as dropped, and shutdown keeps its bound.
+TEST(OtlpFaults, FlappingCollectorLosesNothingUnaccountedAndNeverDelaysLogging) {
+  TestCollector collector;
+  auto config = fast_retry(config_for({{"OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint()},
+                                       {"OTEL_BLRP_MAX_QUEUE_SIZE", "512"},
+                                       {"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "32"},
+                                       {"OTEL_BLRP_SCHEDULE_DELAY", "5"}}));
+  OtlpLogLayer layer(config, {});
+  std::atomic<bool> done{false};
+  int bursts = 0;
+  std::thread flapper([&] {
+    while (!done.load()) {
+      collector.fail_next(2, grpc::StatusCode::UNAVAILABLE);  // down for the next 2 calls
+      ++bursts;
+      // The interval between outages is the scenario, not a wait for an event.
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  constexpr int kRecords = 3000;
+  auto slowest = SteadyClock::duration::zero();
+  for (int i = 0; i < kRecords; ++i) {
+    const auto start = SteadyClock::now();
+    layer.on_event(event("flapping"));
+    slowest = std::max(slowest, SteadyClock::now() - start);
+    if (i % 10 == 9) std::this_thread::sleep_for(2ms);  // a steady producer, not a burst
+  }
+  done = true;
+  flapper.join();
+  collector.fail_next(0, grpc::StatusCode::UNAVAILABLE);  // up for good
+
+  const auto start = SteadyClock::now();
+  layer.shutdown(5s);
+  EXPECT_LT(SteadyClock::now() - start, 8s) << "shutdown keeps its bound";
+  const auto c = layer.counters();
+  EXPECT_GE(bursts, 10) << "the collector flapped during the run";
+  EXPECT_EQ(c.exported + c.dropped_queue_full + c.dropped_export_failed + c.dropped_out_of_memory,
+            static_cast<std::uint64_t>(kRecords))
+      << "every record delivered or counted as dropped";
+  EXPECT_EQ(log_records(collector), c.exported) << "delivered exactly once, no duplicates";
+  EXPECT_GT(c.exported, 0u);
+  // A failure bound (the exporter works on its own thread); a record costs microseconds.
+  EXPECT_LT(slowest, 250ms) << "logging waited for the exporter";
+  std::printf(
+      "flapping collector: %d outages, %llu of %d records delivered, slowest on_event %lld us\n",
+      bursts, static_cast<unsigned long long>(c.exported), kRecords,
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::microseconds>(slowest).count()));
 }
 
 TEST(OtlpFaults, NonRetryableCodeIsNotRetried) {
