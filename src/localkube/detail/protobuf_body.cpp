@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "kopiur/telemetry/utf8.hpp"
+
 #include "kube/detail/base64.hpp"
 #include "localkube/detail/protobuf_messages.hpp"
 
@@ -95,41 +97,9 @@ class WireReader {
 };
 
 // Strings must be UTF-8 (JSON has no other kind), as the API server's decoder requires: no
-// overlong forms, no surrogates, nothing above U+10FFFF.
-bool valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t extra = 0;
-    unsigned char low = 0x80;  // the allowed range of the second byte
-    unsigned char high = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-      extra = 1;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      extra = 2;
-      if (c == 0xe0) low = 0xa0;
-      if (c == 0xed) high = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      extra = 3;
-      if (c == 0xf0) low = 0x90;
-      if (c == 0xf4) high = 0x8f;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;
-    const auto second = static_cast<unsigned char>(text[i + 1]);
-    if (second < low || second > high) return false;
-    for (std::size_t k = 2; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
+// overlong forms, no surrogates, nothing above U+10FFFF (kopiur_log's validator, shared with the
+// log formatters).
+bool valid_utf8(std::string_view text) { return telemetry::is_valid_utf8(text); }
 
 Result<json> decode_message(std::string_view data, const PbMessage& spec);
 
