@@ -200,6 +200,12 @@ TEST_F(MaintenanceTest, ATimeZoneMovesTheScheduleAndFailuresCountUntilARunSuccee
          "--override-hostname=elsewhere"});
   kopia({"maintenance", "set", "--owner=me"});
   start();
+  // The repository's own connect Job must be done first: while it runs, the Repository is
+  // Initializing and the Maintenance waits for it instead of failing (on a loaded machine the
+  // Job can outlast the first scheduled run).
+  ASSERT_FALSE(
+      wait_for("Repository", "team-a", "repo", condition_is("Connected", "True")).is_null())
+      << get("Repository", "team-a", "repo").dump();
   // 03:00 in Berlin is 02:00Z in December (CET).
   create(maintenance("m2", "repo", "0 * * * *", "0 3 * * *", "Europe/Berlin"));
   auto m = wait_for("Maintenance", "team-a", "m2", condition_is("Ready", "True"));
