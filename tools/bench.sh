@@ -84,7 +84,7 @@ gbench() {  # gbench NAME BINARY ARGS...: one binary's JSON into results/NAME.js
     --benchmark_display_aggregates_only=true "$@"
 }
 gbench log kopiur_bench_log "${micro[@]}"
-gbench metrics kopiur_bench_metrics "${micro[@]}" --benchmark_filter='Baseline|Counter|Histogram|Gauge'
+gbench metrics kopiur_bench_metrics "${micro[@]}" --benchmark_filter='Baseline|Counter|Family|Histogram|Gauge'
 gbench growth kopiur_bench_metrics "${heavy[@]}" --benchmark_filter="$growth"
 gbench otlp kopiur_bench_otlp "${heavy[@]}"
 gbench scrape kopiur_bench_scrape "${heavy[@]}"

@@ -325,7 +325,7 @@ def controller_section(res):
         ["RSS per cached Backup (warn, over idle)", per],
         [f"start to `/readyz` 200 with {nn} Backups", r(res, "controller.warn.ready_seconds", 3, " s")],
         [f"start to {nn} reconciles done (warn)", r(res, "controller.warn.done_seconds", 3, " s")],
-        ["no-op reconciles per second (first to last `reconciled` line)",
+        ["reconciles per second (first to last reconcile log line)",
          r(res, "controller.reconciles_per_second", 3)],
         [f"creating the {nn} Backups (one client, kopiur-localkube)",
          r(res, "controller.create_seconds", 3, " s")],
@@ -348,7 +348,7 @@ def webhook_section(text):
 
 def localkube_section(res):
     keys = sorted({tuple(k.split(".")[1:3]) for k in res if k.startswith("localkube.")},
-                  key=lambda t: (int(t[0]), t[1]))
+                  key=lambda t: (int(t[0]), t[1] != "memory"))
     rows = []
     for n, mode in keys:
         p = f"localkube.{n}.{mode}."

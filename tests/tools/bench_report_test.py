@@ -63,8 +63,8 @@ class BenchReportTest(unittest.TestCase):
         self.assertIn("Fixture CPU, 2 cores", self.doc)
         self.assertIn("Load average before the run 0.50 (5 min: 0.40), after it 1.50", self.doc)
         self.assertEqual(row(self.doc, "idle RSS (every kind listed, no objects)")[1], "16.0 MiB")
-        self.assertEqual(row(self.doc, "no-op reconciles per second (first to last "
-                                       "`reconciled` line)")[1], "42,000")
+        self.assertEqual(row(self.doc, "reconciles per second (first to last "
+                                       "reconcile log line)")[1], "42,000")
         promcpp = row(self.doc, "prometheus-cpp 1.0.1 Exposer (civetweb)")
         self.assertEqual(promcpp[3], "2.7×")
         self.assertIn("probe timed out after 10 s", promcpp[6])
