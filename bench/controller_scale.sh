@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/controller_scale.sh: kopiur-controller at scale against kopiur-localkube (docs/performance.md,
 # "Controller runtime"). Measures idle RSS, time from start to ready and RSS with N Backups in the
-# cache, and reconciles per second of the (no-op) reconcile. Not a test: prints figures.
+# cache, and reconciles per second (the Backups name a BackupConfig that does not exist, so each
+# reconcile ends ConfigNotFound: the runtime, the reconciler's lookups and a status write). Not a test: prints figures, each also
+# as a machine-readable `@result KEY VALUE UNIT` line (tools/bench_report.py reads those).
 #   bench/controller_scale.sh [BUILD_DIR] [N]      (defaults: build/dev 10000)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +23,7 @@ wait_for() {  # wait_for SECONDS COMMAND...: polls until COMMAND succeeds
   local deadline=$(( $(date +%s) + $1 )); shift
   until "$@"; do (( $(date +%s) < deadline )) || { echo "timed out: $*" >&2; exit 1; }; sleep 0.05; done
 }
+result() { echo "@result $1 $2 $3"; }  # result KEY VALUE UNIT
 ready() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/readyz")" == 200 ]]; }
 
 "$build/src/bin/localkube/kopiur-localkube" --listen "127.0.0.1:$(free_port)" \
@@ -39,7 +42,9 @@ port=$(free_port)
 RUST_LOG=warn start_controller "$port"; pid=$!; pids+=("$pid")
 wait_for 30 ready "$port"
 sleep 2  # let the allocator settle before reading RSS (a measurement, not a synchronisation)
-echo "idle RSS: $(( $(rss_kb "$pid") / 1024 )) MiB"
+idle_kb=$(rss_kb "$pid")
+echo "idle RSS: $(( idle_kb / 1024 )) MiB"
+result controller.idle_rss "$idle_kb" KiB
 kill "$pid"; wait "$pid" || true
 
 # N Backups, POSTed over one keep-alive connection (kubectl create -f of a List takes minutes).
@@ -60,6 +65,8 @@ for i in range(n):
 PY
 t1=$(now)
 echo "created $n Backups in $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s"
+result controller.backups "$n" count
+result controller.create_seconds "$(echo "$t1 - $t0" | bc)" s
 
 for level in warn info; do
   port=$(free_port)
@@ -67,7 +74,12 @@ for level in warn info; do
   RUST_LOG=$level start_controller "$port"; pid=$!; pids+=("$pid")
   wait_for 120 ready "$port"
   t_ready=$(now)
-  done_all() { [[ "$(metric "$port" 'kopiur_controller_reconciliations_total{kind="Backup"}')" == "$n" ]]; }
+  # Every Backup reconciled at least once (a status write can queue one more reconcile each).
+  done_all() {
+    local done
+    done=$(metric "$port" 'kopiur_controller_reconciliations_total{kind="Backup"}')
+    [[ -n "$done" ]] && awk -v d="$done" -v n="$n" 'BEGIN { exit !(d >= n) }'
+  }
   wait_for 600 done_all
   t_done=$(now)
   sleep 2
@@ -75,6 +87,9 @@ for level in warn info; do
   echo "RUST_LOG=$level: ready after $(printf '%.2f' "$(echo "$t_ready - $t0" | bc)") s;" \
     "$n reconciles done $(printf '%.2f' "$(echo "$t_done - $t0" | bc)") s after start;" \
     "RSS $(( rss / 1024 )) MiB"
+  result "controller.$level.ready_seconds" "$(echo "$t_ready - $t0" | bc)" s
+  result "controller.$level.done_seconds" "$(echo "$t_done - $t0" | bc)" s
+  result "controller.$level.rss" "$rss" KiB
   if [[ $level == info ]]; then  # throughput from the first to the last `reconciled` line
     python3 - "$work/controller-$port.log" <<'PY'
 import datetime, json, sys
@@ -84,11 +99,12 @@ for line in open(sys.argv[1]):
         j = json.loads(line)
     except ValueError:
         continue
-    if j.get("fields", {}).get("message") == "reconciled":
+    if j.get("fields", {}).get("message") in ("reconciled", "reconcile failed"):
         stamps.append(datetime.datetime.fromisoformat(j["timestamp"].replace("Z", "+00:00")))
 span = (stamps[-1] - stamps[0]).total_seconds()
 print(f"  {len(stamps)} reconciles logged over {span:.3f} s: {len(stamps) / span:.0f} per second "
-      "(no-op reconcile, one JSON log line each)")
+      "(one JSON log line each)")
+print(f"@result controller.reconciles_per_second {len(stamps) / span:.1f} 1/s")
 PY
   fi
   kill "$pid"; wait "$pid" || true

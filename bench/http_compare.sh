@@ -5,11 +5,13 @@
 # RSS and a probe's latency while 1,000 connections sit stalled mid-request.
 #   bench/http_compare.sh [BUILD_DIR]     (default build/release; needs kopiur-controller built)
 # Needs wrk, curl, g++, prometheus-cpp-dev, golang-go, golang-github-prometheus-client-golang-dev.
-# Prints a markdown table; nothing is downloaded.
+# Prints a markdown table and each figure as a machine-readable `@result KEY VALUE UNIT` line
+# (tools/bench_report.py reads those); nothing is downloaded. WRK_SECONDS (default 20) sets wrk's -d.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/release}
 OUT=$BUILD/bench/http-compare
+WRK_SECONDS=${WRK_SECONDS:-20}
 mkdir -p "$OUT"
 for tool in wrk curl g++ go; do
   command -v "$tool" >/dev/null || { echo "http_compare.sh: $tool is not installed" >&2; exit 1; }
@@ -42,12 +44,18 @@ await http://127.0.0.1:19182/metrics
 await http://127.0.0.1:19183/metrics
 await http://127.0.0.1:19184/metrics
 
+result() { echo "@result http.$1 $2 $3" >>"$OUT/results.txt"; }  # result KEY VALUE UNIT
+: >"$OUT/results.txt"
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# stalled PORT PID: RSS before, with 1,000 connections holding half a request head
+# to_ms WRK_DURATION: wrk's 0.69ms / 12.3us / 1.02s in milliseconds.
+to_ms() { awk -v d="$1" 'BEGIN { v = d + 0; if (d ~ /us$/) v /= 1000; else if (d ~ /[0-9]s$/) v *= 1000;
+  else if (d ~ /m$/) v *= 60000; print v }'; }
+
+# stalled KEY PORT PID: RSS before, with 1,000 connections holding half a request head
 # (bench/http/stall_clients), and a probe's time meanwhile; the connections close afterwards.
 stalled() {
-  local port=$1 pid=$2 before after probe opened stall_pid
+  local key=$1 port=$2 pid=$3 before after probe opened stall_pid
   before=$(rss_kb "$pid")
   (ulimit -n 4096 && exec "$OUT/stall_clients" 127.0.0.1 "$port" 1000) >"$OUT/stall.out" 2>&1 &
   stall_pid=$!
@@ -55,30 +63,45 @@ stalled() {
   opened=$(awk '/^opened/ {print $2}' "$OUT/stall.out")
   sleep 1
   after=$(rss_kb "$pid")
-  probe=$(curl -s -o /dev/null -m 10 -w '%{time_total}s' "http://127.0.0.1:$port/metrics") ||
+  if probe=$(curl -s -o /dev/null -m 10 -w '%{time_total}' "http://127.0.0.1:$port/metrics"); then
+    result "$key.stalled_probe_ms" "$(awk -v s="$probe" 'BEGIN { print s * 1000 }')" ms
+    probe="${probe}s"
+  else
     probe="timed out after 10 s"
+    result "$key.stalled_probe_ms" -1 ms
+  fi
+  result "$key.stalled_open" "${opened:-0}" count
+  result "$key.stalled_rss_before" "$before" KiB
+  result "$key.stalled_rss_after" "$after" KiB
   kill "$stall_pid" 2>/dev/null || true
   wait "$stall_pid" 2>/dev/null || true
   echo "${opened:-0} open: $((before / 1024)) → $((after / 1024)) MB, probe ${probe}"
 }
 
-# row NAME PORT [PID]: the wrk figures, and the stalled-connection figures when PID is given.
+# row KEY NAME PORT [PID]: the wrk figures, and the stalled-connection figures when PID is given.
 row() {
-  local name=$1 port=$2 pid=${3:-} out rps p50 p99 size stall=-
-  out=$(wrk -t2 -c20 -d20s --latency "http://127.0.0.1:$port/metrics")
+  local key=$1 name=$2 port=$3 pid=${4:-} out rps p50 p99 size stall=-
+  out=$(wrk -t2 -c20 "-d${WRK_SECONDS}s" --latency "http://127.0.0.1:$port/metrics")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   size=$(curl -fsS "http://127.0.0.1:$port/metrics" | wc -c)
-  [ -n "$pid" ] && stall=$(stalled "$port" "$pid")
+  result "$key.requests_per_second" "$rps" 1/s
+  result "$key.p50_ms" "$(to_ms "$p50")" ms
+  result "$key.p99_ms" "$(to_ms "$p99")" ms
+  result "$key.body" "$size" B
+  [ -n "$pid" ] && stall=$(stalled "$key" "$port" "$pid")
   echo "| $name | $size B | $rps | $p50 | $p99 | $stall |"
 }
 
 echo "| server | body | req/s | p50 | p99 | 1,000 stalled connections: opened, RSS, a probe's time |"
 echo "|---|---|---|---|---|---|"
-row "kopiur-controller (kopiur_http, Asio/Beast)" 19181 "$kopiur_pid"
-row "prometheus-cpp 1.0.1 Exposer (civetweb)" 19182 "$exposer_pid"
-row "client_golang promhttp (Go $(go env GOVERSION))" 19183 "$promhttp_pid"
-row "client_golang promhttp, process_* computed live by its process collector" 19184
+row kopiur "kopiur-controller (kopiur_http, Asio/Beast)" 19181 "$kopiur_pid"
+row promcpp "prometheus-cpp 1.0.1 Exposer (civetweb)" 19182 "$exposer_pid"
+row promhttp "client_golang promhttp (Go $(go env GOVERSION))" 19183 "$promhttp_pid"
+row promhttp_process "client_golang promhttp, process_* computed live by its process collector" 19184
 echo
-echo "wrk -t2 -c20 -d20s --latency, 127.0.0.1, $(nproc) CPUs, $(date -u +%Y-%m-%d)."
+echo "wrk -t2 -c20 -d${WRK_SECONDS}s --latency, 127.0.0.1, $(nproc) CPUs, $(date -u +%Y-%m-%d)."
+result wrk_seconds "$WRK_SECONDS" s
+result go_version "$(go env GOVERSION | tr -dc 0-9.)" version
+cat "$OUT/results.txt"

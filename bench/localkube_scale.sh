@@ -3,7 +3,8 @@
 # server"). For each size N and with and without --data-dir: creates per second and latency
 # percentiles of N Backups POSTed by 4 parallel clients (keep-alive connections), LIST latency of
 # all N, RSS per object, RSS after the creates against RSS after a restart on the same state, and
-# the fan-out of one change to 100 watchers. Not a test: prints figures.
+# the fan-out of one change to 100 watchers. Not a test: prints figures, each also as a
+# machine-readable `@result KEY VALUE UNIT` line (tools/bench_report.py reads those).
 #   [CLIENTS=4] bench/localkube_scale.sh [BUILD_DIR] [SIZES]   (defaults: build/dev "1000 10000")
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,12 +31,17 @@ start() {  # start [DATA_DIR]: starts the server, sets pid and url
   pid=$!
   wait_for 120 up
 }
+result() { echo "@result localkube.$n.$mode.$1 $2 $3"; }  # result KEY VALUE UNIT
 stop() { kill "$pid"; wait "$pid" || true; pid=""; }
 
 python_client() {  # python_client MODE URL ARGS...: the Python side (creates, list, watch)
   python3 - "$@" <<'PY'
 import asyncio, http.client, json, multiprocessing, os, sys, time, urllib.parse
 mode, url = sys.argv[1], urllib.parse.urlparse(sys.argv[2])
+prefix = os.environ.get("RESULT_PREFIX", "localkube")
+
+def result(key, value, unit):  # the machine-readable line beside the sentence
+    print(f"@result {prefix}.{key} {value:.3f} {unit}")
 path = "/apis/kopiur.home-operations.com/v1alpha1/namespaces/default/backups"
 
 def body(i):
@@ -84,6 +90,9 @@ if mode in ("create", "update"):
     lat = [x for part in parts for x in part]
     print(f"{len(lat) / span:.0f} {mode}s/s; latency p50 {pct(lat, .5) * 1e3:.1f} ms, "
           f"p99 {pct(lat, .99) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms")
+    result(f"{mode}s_per_second", len(lat) / span, "1/s")
+    for name, p in (("p50", .5), ("p99", .99), ("max", 1)):
+        result(f"{mode}_{name}_ms", pct(lat, p) * 1e3, "ms")
 elif mode == "fsync":  # the disk's fdatasync latency now, to read the figures against
     fd = os.open(sys.argv[3], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     lat = []
@@ -93,6 +102,8 @@ elif mode == "fsync":  # the disk's fdatasync latency now, to read the figures a
     os.close(fd); os.unlink(sys.argv[3])
     print(f"fdatasync of a 400-byte append: p50 {pct(lat, .5) * 1e3:.2f} ms, "
           f"p99 {pct(lat, .99) * 1e3:.2f} ms")
+    result("fdatasync_p50_ms", pct(lat, .5) * 1e3, "ms")
+    result("fdatasync_p99_ms", pct(lat, .99) * 1e3, "ms")
 elif mode == "list":
     conn = http.client.HTTPConnection(url.hostname, url.port)
     lat, size, items = [], 0, 0
@@ -104,6 +115,9 @@ elif mode == "list":
     items = len(json.loads(data)["items"])
     print(f"LIST of {items} ({size / 1e6:.1f} MB): median {pct(lat, .5) * 1e3:.0f} ms, "
           f"max {max(lat) * 1e3:.0f} ms (10 runs, response read completely)")
+    result("list_median_ms", pct(lat, .5) * 1e3, "ms")
+    result("list_max_ms", max(lat) * 1e3, "ms")
+    result("list_mb", size / 1e6, "MB")
 elif mode == "watch":
     watchers = int(sys.argv[3])
     async def main():
@@ -134,6 +148,8 @@ elif mode == "watch":
         print(f"one change to {watchers} watchers: first {min(lat) * 1e3:.1f} ms, "
               f"p50 {pct(lat, .5) * 1e3:.1f} ms, last {max(lat) * 1e3:.1f} ms "
               "(from sending the create)")
+        result("watch_first_ms", min(lat) * 1e3, "ms")
+        result("watch_last_ms", max(lat) * 1e3, "ms")
         for _, w in streams:
             w.close()
     asyncio.run(main())
@@ -149,12 +165,14 @@ for n in $sizes; do
     sleep 1  # let the allocator settle before reading RSS (a measurement, not a synchronisation)
     rss0=$(rss_kb "$pid")
     echo "== N=$n, $mode"
+    export RESULT_PREFIX="localkube.$n.$mode"
     if [[ $mode == data-dir ]]; then echo -n "  disk: "; python_client fsync "$url" "$dir/probe"; fi
     echo -n "  creates: "; python_client create "$url" 0 "$n"
     sleep 1
     rss1=$(rss_kb "$pid")
     echo "  RSS: $(( rss0 / 1024 )) MiB empty, $(( rss1 / 1024 )) MiB after the creates," \
       "$(( (rss1 - rss0) * 1024 / n )) bytes per Backup"
+    result rss_per_backup "$(( (rss1 - rss0) * 1024 / n ))" B
     echo -n "  "; python_client list "$url"
     if [[ $n -ge 10000 && $mode == data-dir ]]; then
       echo -n "  "; python_client watch "$url" 100
@@ -165,10 +183,12 @@ for n in $sizes; do
       rss1=$(rss_kb "$pid")
       echo "  after the updates: RSS $(( rss1 / 1024 )) MiB; log $(du -k "$dir/state.log" | cut -f1) KiB," \
         "snapshot $(du -k "$dir/state.json" | cut -f1) KiB"
+      result rss_after_updates "$rss1" KiB
       stop
       start "$dir"
       sleep 1
       rss2=$(rss_kb "$pid")
+      result rss_after_restart "$rss2" KiB
       echo "  after a restart on the same state: RSS $(( rss2 / 1024 )) MiB" \
         "(after the creates / after the restart: $(python3 -c "print(f'{$rss1 / $rss2:.2f}')"))"
     fi

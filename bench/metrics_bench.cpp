@@ -1,12 +1,15 @@
-// Metrics hot paths and rendering, kopiur against prometheus-cpp, one binary, one run.
-//   build-*/bench/kopiur_bench_metrics --benchmark_repetitions=3 --benchmark_report_aggregates_only
+// Metrics hot paths, rendering and memory per series, kopiur against prometheus-cpp, one binary,
+// one run (tools/bench.sh runs it and writes docs/performance.md from the JSON).
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -214,6 +217,15 @@ BENCHMARK(BM_PromCpp_GaugeSet)->Threads(1)->Threads(2);
 
 // --- rendering N gauge series -------------------------------------------------------------------
 
+// The growth rows: 1k to 100k series, and 1M when KOPIUR_BENCH_MILLION=1 (tools/bench.sh's full
+// run sets it; the smoke run of tools/test.sh leaves it out, building a million series takes
+// seconds per row).
+void series_counts(benchmark::internal::Benchmark* b) {
+  for (int n : {1000, 10000, 100000}) b->Arg(n);
+  const char* million = std::getenv("KOPIUR_BENCH_MILLION");
+  if (million != nullptr && std::string_view(million) == "1") b->Arg(1000000);
+}
+
 std::string series_name(int i) { return "backup-" + std::to_string(i); }
 std::string series_namespace(int i) { return "namespace-" + std::to_string(i % 50); }
 
@@ -233,7 +245,7 @@ void BM_Kopiur_Render(benchmark::State& state) {
   }
   state.counters["bytes"] = static_cast<double>(buffer.size());
 }
-BENCHMARK(BM_Kopiur_Render)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Kopiur_Render)->Apply(series_counts)->Unit(benchmark::kMillisecond);
 
 void BM_PromCpp_CollectSerialize(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
@@ -252,7 +264,53 @@ void BM_PromCpp_CollectSerialize(benchmark::State& state) {
   }
   state.counters["bytes"] = static_cast<double>(size);
 }
-BENCHMARK(BM_PromCpp_CollectSerialize)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PromCpp_CollectSerialize)->Apply(series_counts)->Unit(benchmark::kMillisecond);
+
+// --- memory per series ---------------------------------------------------------------------------
+// Heap bytes in use (glibc's mallinfo2().uordblks) after creating N gauge series, less before,
+// divided by N: what one more labelled series costs each library, the instrument's own share
+// amortised. One iteration per repetition: the figure is a count, not a time.
+
+std::size_t heap_in_use() { return mallinfo2().uordblks; }
+
+void BM_Kopiur_MemoryPerSeries(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  double per_series = 0;
+  for (auto _ : state) {
+    const std::size_t before = heap_in_use();
+    auto provider = std::make_unique<km::MeterProvider>();
+    auto g = provider->meter().create_gauge_i64("kopiur_backup_size_bytes", "By", "Size.");
+    for (int i = 0; i < n; ++i) {
+      g.set(1000000 + i, {{"namespace", series_namespace(i)}, {"name", series_name(i)}});
+    }
+    per_series = static_cast<double>(heap_in_use() - before) / n;
+  }
+  state.counters["bytes_per_series"] = per_series;
+}
+BENCHMARK(BM_Kopiur_MemoryPerSeries)
+    ->Apply(series_counts)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_PromCpp_MemoryPerSeries(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  double per_series = 0;
+  for (auto _ : state) {
+    const std::size_t before = heap_in_use();
+    auto registry = std::make_unique<prometheus::Registry>();
+    auto& family =
+        prometheus::BuildGauge().Name("kopiur_backup_size_bytes").Help("Size.").Register(*registry);
+    for (int i = 0; i < n; ++i) {
+      family.Add({{"namespace", series_namespace(i)}, {"name", series_name(i)}}).Set(1000000 + i);
+    }
+    per_series = static_cast<double>(heap_in_use() - before) / n;
+  }
+  state.counters["bytes_per_series"] = per_series;
+}
+BENCHMARK(BM_PromCpp_MemoryPerSeries)
+    ->Apply(series_counts)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -25,20 +25,26 @@ head -c $(((size_mb - small_mb) * 1024 * 1024)) /dev/urandom > "$work/data/large
 sync
 
 seconds() { local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
+result() { echo "@result mover.$1 $2 $3"; }  # machine-readable (tools/bench_report.py)
 rate() { echo "scale=1; $size_mb / $1" | bc; }
 
 floor=$(seconds sh -c "tar -C '$work' -cf - data | sha256sum")
 echo "floor  tar | sha256sum:     ${floor} s  ($(rate "$floor") MiB/s)"
+result size_mb "$size_mb" MiB
+result floor_seconds "$floor" s
 
 "$standin" repository create filesystem --path "$work/repo" 2> /dev/null
 backup=$(seconds "$standin" snapshot create "$work/data" --json)
 echo "stand-in backup:            ${backup} s  ($(rate "$backup") MiB/s)"
+result backup_seconds "$backup" s
 again=$(seconds "$standin" snapshot create "$work/data" --json)
 echo "stand-in backup, unchanged: ${again} s  ($(rate "$again") MiB/s; no new blobs)"
+result unchanged_seconds "$again" s
 id=$("$standin" snapshot list --json | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' | head -1)
 restore=$(seconds "$standin" snapshot restore "$id" "$work/restored")
 echo "stand-in restore:           ${restore} s  ($(rate "$restore") MiB/s)"
-diff -r "$work/data" "$work/restored" > /dev/null && echo "restore: identical"
+result restore_seconds "$restore" s
+diff -r "$work/data" "$work/restored" > /dev/null && echo "restore: identical" && result restore_identical 1 bool
 rm -rf "$work/restored"
 
 # The mover over the same backup: its wall time minus the stand-in's alone, and its own peak RSS
@@ -62,3 +68,5 @@ end=$(date +%s.%N)
 mover_s=$(echo "$end - $start" | bc)
 echo "mover backup (connect + snapshot create): ${mover_s} s; stand-in alone: ${again} s" \
   "(+ connect); mover peak RSS ${hwm} KiB"
+result mover_seconds "$mover_s" s
+result mover_peak_rss "$hwm" KiB

@@ -46,7 +46,7 @@ class TestCollector::LogsService final : public pb_logs_svc::LogsService::Servic
   TestCollector& owner_;
 };
 
-TestCollector::TestCollector(std::optional<TlsFiles> tls)
+TestCollector::TestCollector(std::optional<TlsFiles> tls, int max_receive_bytes)
     : metrics_service_(std::make_unique<MetricsService>(*this)),
       trace_service_(std::make_unique<TraceService>(*this)),
       logs_service_(std::make_unique<LogsService>(*this)),
@@ -64,6 +64,7 @@ TestCollector::TestCollector(std::optional<TlsFiles> tls)
   builder.RegisterService(metrics_service_.get());
   builder.RegisterService(trace_service_.get());
   builder.RegisterService(logs_service_.get());
+  if (max_receive_bytes > 0) builder.SetMaxReceiveMessageSize(max_receive_bytes);
   server_ = builder.BuildAndStart();
 }
 

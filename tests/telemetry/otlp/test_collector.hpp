@@ -34,8 +34,9 @@ struct TlsFiles {
 
 class TestCollector {
  public:
-  // Plaintext when tls is nullopt.
-  explicit TestCollector(std::optional<TlsFiles> tls = std::nullopt);
+  // Plaintext when tls is nullopt. max_receive_bytes: gRPC's limit on one request (0 keeps
+  // gRPC's default of 4 MiB, which the OpenTelemetry Collector's receiver also defaults to).
+  explicit TestCollector(std::optional<TlsFiles> tls = std::nullopt, int max_receive_bytes = 0);
   ~TestCollector();
   TestCollector(const TestCollector&) = delete;
   TestCollector& operator=(const TestCollector&) = delete;
