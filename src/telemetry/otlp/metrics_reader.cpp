@@ -11,6 +11,7 @@
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "telemetry/otlp/detail/drop_reporter.hpp"
 #include "telemetry/otlp/detail/proto_convert.hpp"
+#include "telemetry/otlp/detail/request_split.hpp"
 #include "telemetry/otlp/detail/transport.hpp"
 
 namespace kopiur::telemetry::otlp {
@@ -328,17 +329,28 @@ class OtlpMetricsReader::Impl {
       builder.forget_unseen();
       previous_collect_ns_ = now_ns;
       if (builder.points() == 0) return true;
-      const auto result = transport_->run(
-          [&](grpc::ClientContext& context) {
-            pb_metrics_collector::ExportMetricsServiceResponse response;
-            return stub_->Export(&context, request, &response);
-          },
-          deadline);
-      if (!result.ok) {
-        reporter_->note_export_failed(builder.points(), result.error);
-        return false;
+      // Parts a receiver accepts (gRPC's 4 MiB default), sent in order; each part's series are
+      // committed once it is accepted, so a failure part-way loses nothing and repeats nothing.
+      auto parts = detail::split_metrics_request(std::move(request));
+      auto& pending = builder.pending();
+      std::size_t committed = 0;
+      for (auto& part : parts) {
+        const auto result = transport_->run(
+            [&](grpc::ClientContext& context) {
+              pb_metrics_collector::ExportMetricsServiceResponse response;
+              return stub_->Export(&context, part.request, &response);
+            },
+            deadline);
+        if (!result.ok) {
+          if (committed > 0) reporter_->note_exported(committed);
+          reporter_->note_export_failed(builder.points() - committed, result.error);
+          return false;
+        }
+        for (std::size_t i = committed; i < committed + part.points && i < pending.size(); ++i) {
+          series_[pending[i].first] = std::move(pending[i].second);
+        }
+        committed += part.points;
       }
-      for (auto& [id, state] : builder.pending()) series_[id] = std::move(state);
       reporter_->note_exported(builder.points());
       return true;
     } catch (const std::exception& e) {
