@@ -156,8 +156,9 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
   }
   d += "\n## Process metrics\n\n";
   d += "Exported by every program under the names Prometheus client libraries use, from one "
-       "sample of `/proc/self` per collect (one read of `/proc/self/stat`, one listing of "
-       "`/proc/self/fd`, one `getrlimit`) shared by the six.\n\n";
+       "sample of `/proc/self` per collect (one `pread` of `/proc/self/stat` kept open, the "
+       "size of `/proc/self/fd` (the descriptor count since Linux 6.2, else a listing of it) "
+       "and one `getrlimit`) shared by the six.\n\n";
   d += "| Metric | Type | Description |\n|---|---|---|\n" + process;
   d += "\n## Telemetry self-metrics\n\n";
   d += "Appear only once something happened: a value an instrument cannot take (a negative "
