@@ -9,13 +9,12 @@
 //
 // One batch callback reports all six from one sample per collect: one pread of /proc/self/stat
 // (kept open by the registered sampler), the size of /proc/self/fd (the descriptor count since
-// Linux 6.2; older kernels list the directory), one getrlimit(). The start time never changes, so /proc/stat's
-// boot time is read once, at registration. The values of one collect come from one sample; two
-// collects (concurrent scrapes) each take their own, sharing nothing.
-// Thread-safety: call register_process_metrics() once per provider, typically right after
-// creating it. read_process_sample() and parse_proc_stat() may run on any thread.
-// Failures: a value that cannot be read (no /proc, permission, a malformed line) is absent from
-// that collect; nothing throws.
+// Linux 6.2; older kernels list the directory), one getrlimit(). The start time never changes, so
+// /proc/stat's boot time is read once, at registration. The values of one collect come from one
+// sample; two collects (concurrent scrapes) each take their own, sharing nothing. Thread-safety:
+// call register_process_metrics() once per provider, typically right after creating it.
+// read_process_sample() and parse_proc_stat() may run on any thread. Failures: a value that cannot
+// be read (no /proc, permission, a malformed line) is absent from that collect; nothing throws.
 #pragma once
 
 #include <cstdint>
