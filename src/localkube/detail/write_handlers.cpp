@@ -113,46 +113,60 @@ FieldManager field_manager_for(const Target& t, std::string manager) {
   return who;
 }
 
+namespace {
+
+// What a create and an update read from the request before they write, in the order a real
+// server checks it: the dry-run flag, the typed body, the field rules, the field manager, and
+// the body with undeclared fields removed (Strict: an error instead; Warn: the warnings).
+struct WriteRequest {
+  bool dry = false;
+  json body;
+  FieldRules rules;
+  std::string manager;
+  std::vector<std::string> warnings;
+};
+
+Result<WriteRequest> read_write_request(const Context& ctx, const Target& t,
+                                        const ApiRequest& req) {
+  const auto dry = dry_run_of(req);
+  if (!dry.ok()) return dry.error();
+  auto body = typed_body(req, t.served);
+  if (!body.ok()) return body.error();
+  auto rules = field_rules(ctx.store, t, req);
+  if (!rules.ok()) return rules.error();
+  auto manager = manager_of(req.param("fieldManager"), req.header("user-agent"));
+  if (!manager.ok()) return manager.error();
+  WriteRequest out{*dry, std::move(*body), std::move(*rules), std::move(*manager), {}};
+  if (auto s = check_fields(out.rules, out.body, out.warnings); !s.ok()) return s.error();
+  return out;
+}
+
+}  // namespace
+
 // Creates and updates record an Update entry for their manager in metadata.managedFields.
 http::Response create(Context& ctx, const Target& t, const ApiRequest& req) {
-  const auto dry = dry_run_of(req);
-  if (!dry.ok()) return error_response(dry.error());
-  auto body = typed_body(req, t.served);
-  if (!body.ok()) return error_response(body.error());
-  const auto rules = field_rules(ctx.store, t, req);
-  if (!rules.ok()) return error_response(rules.error());
-  const auto manager = manager_of(req.param("fieldManager"), req.header("user-agent"));
-  if (!manager.ok()) return error_response(manager.error());
-  std::vector<std::string> warnings;
-  if (auto s = check_fields(*rules, *body, warnings); !s.ok()) return error_response(s.error());
-  auto object = track_update(*schema_for(t.served, rules->schema), nullptr, std::move(*body),
-                             field_manager_for(t, *manager));
-  return reply(ctx, req, t, ctx.store.create(t.rt, t.ns, to_stored(t, std::move(object)), *dry),
-               201, warnings);
+  auto in = read_write_request(ctx, t, req);
+  if (!in.ok()) return error_response(in.error());
+  auto object = track_update(*schema_for(t.served, in->rules.schema), nullptr, std::move(in->body),
+                             field_manager_for(t, in->manager));
+  return reply(ctx, req, t, ctx.store.create(t.rt, t.ns, to_stored(t, std::move(object)), in->dry),
+               201, in->warnings);
 }
 
 // An update is computed under the store's lock, like a patch, so its managed fields are those
 // of the object it replaces.
 http::Response update(Context& ctx, const Target& t, const ApiRequest& req) {
-  const auto dry = dry_run_of(req);
-  if (!dry.ok()) return error_response(dry.error());
-  auto body = typed_body(req, t.served);
-  if (!body.ok()) return error_response(body.error());
-  const auto rules = field_rules(ctx.store, t, req);
-  if (!rules.ok()) return error_response(rules.error());
-  const auto manager = manager_of(req.param("fieldManager"), req.header("user-agent"));
-  if (!manager.ok()) return error_response(manager.error());
-  std::vector<std::string> warnings;
-  if (auto s = check_fields(*rules, *body, warnings); !s.ok()) return error_response(s.error());
-  const auto body_name = body->value("metadata", json::object()).value("name", t.name);
+  auto in = read_write_request(ctx, t, req);
+  if (!in.ok()) return error_response(in.error());
+  const auto body_name = in->body.value("metadata", json::object()).value("name", t.name);
   if (body_name != t.name) {
     return error_response(api_err(400, "BadRequest",
                                   "the name of the object (" + body_name +
                                       ") does not match the name on the URL (" + t.name + ")"));
   }
-  LocalStore::Patcher replace = [type = schema_for(t.served, rules->schema),
-                                 who = field_manager_for(t, *manager),
-                                 object = std::move(*body)](const json& current) -> Result<json> {
+  LocalStore::Patcher replace =
+      [type = schema_for(t.served, in->rules.schema), who = field_manager_for(t, in->manager),
+       object = std::move(in->body)](const json& current) -> Result<json> {
     return track_update(*type, &current, object, who);
   };
   if (served_converted(t)) {
@@ -164,8 +178,8 @@ http::Response update(Context& ctx, const Target& t, const ApiRequest& req) {
   }
   return reply(ctx, req, t,
                ctx.store.patch(t.rt, t.ns, t.name, replace, !t.sub.empty(),
-                               /*create_if_missing=*/false, *dry),
-               200, warnings);
+                               /*create_if_missing=*/false, in->dry),
+               200, in->warnings);
 }
 
 }  // namespace kopiur::localkube::detail
