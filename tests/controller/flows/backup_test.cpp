@@ -52,9 +52,16 @@ TEST_F(SlowBackupFlowTest, AManualBackupRunsAJobAndItsConfigKeysTheGauges) {
   EXPECT_TRUE(rs["timing"].contains("startTime"));
   EXPECT_EQ(condition_status(rs, "SnapshotCreated"), "False");
   EXPECT_TRUE(has_finalizer(running, kSnapshotFinalizer));
-  EXPECT_EQ(metric("kopiur_resource_phase",
-                   {{"kind", "Backup"}, {"namespace", kNs}, {"name", "b1"}, {"phase", "Running"}}),
-            1);
+  // The gauge follows the status write the API already shows (it is set when the write returns
+  // to the controller): awaited, not raced.
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        return metric("kopiur_resource_phase", {{"kind", "Backup"},
+                                                {"namespace", kNs},
+                                                {"name", "b1"},
+                                                {"phase", "Running"}}) == 1;
+      },
+      10s));
 
   auto done = wait_for("Backup", kNs, "b1", phase_is("Succeeded"));
   ASSERT_FALSE(done.is_null());
