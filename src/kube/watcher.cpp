@@ -16,6 +16,12 @@ std::string rv_of(const nlohmann::json& object) {
 
 }  // namespace
 
+void strip_managed_fields(nlohmann::json& object) {
+  if (!object.is_object()) return;
+  const auto meta = object.find("metadata");
+  if (meta != object.end() && meta->is_object()) meta->erase("managedFields");
+}
+
 Watcher::Watcher(Client client, ResourceId resource, WatcherOptions options, EventHandler on_event,
                  ErrorHandler on_error)
     : client_(std::move(client)),
@@ -86,7 +92,10 @@ void Watcher::run() {
       }
       WatcherEvent restarted;
       restarted.type = WatcherEvent::Type::kRestarted;
-      for (auto& item : (*list)["items"]) restarted.objects.push_back(std::move(item));
+      for (auto& item : (*list)["items"]) {
+        if (options_.transform) options_.transform(item);
+        restarted.objects.push_back(std::move(item));
+      }
       rv = rv_of(*list);
       {
         std::lock_guard lock(mu_);
@@ -133,6 +142,7 @@ void Watcher::run() {
           out.type = event.type == WatchEvent::Type::kDeleted ? WatcherEvent::Type::kDeleted
                                                               : WatcherEvent::Type::kApplied;
           out.object = std::move(event.object);
+          if (options_.transform) options_.transform(out.object);
           on_event_(std::move(out));
           return true;
         },

@@ -138,6 +138,43 @@ TEST(Reflector, FollowsCreatesUpdatesAndDeletes) {
   reflector.stop();
 }
 
+// A transform sees every object before the store does: listed ones and watched ones. With
+// strip_managed_fields the cache holds no managedFields while the server keeps them.
+TEST(Reflector, TransformStripsManagedFieldsFromListedAndWatchedObjects) {
+  auto server = testing::start_server();
+  ASSERT_NE(server, nullptr);
+  Client client(testing::config_for(*server));
+  ASSERT_TRUE(client.create(resources::kConfigMaps, "default", config_map("listed")).ok());
+  WatcherOptions options;
+  options.transform = strip_managed_fields;
+  Reflector reflector(client, resources::kConfigMaps, options);
+  reflector.start();
+  auto store = reflector.store();
+  ASSERT_TRUE(store.wait_until_ready(std::chrono::seconds(10)));
+  ASSERT_TRUE(client.create(resources::kConfigMaps, "default", config_map("watched")).ok());
+  ASSERT_TRUE(client
+                  .patch(resources::kConfigMaps, "default", "listed", {{"data", {{"v", "2"}}}},
+                         PatchType::kMerge)
+                  .ok());
+  ASSERT_TRUE(store.wait_for(
+      [](const Snapshot& s) {
+        const auto listed = s.find("default/listed");
+        return s.count("default/watched") == 1 && listed != s.end() &&
+               (*listed->second)["data"]["v"] == "2";
+      },
+      std::chrono::seconds(10)));
+  for (const char* name : {"listed", "watched"}) {
+    const auto live = client.get(resources::kConfigMaps, "default", name);
+    ASSERT_TRUE(live.ok());
+    EXPECT_TRUE((*live)["metadata"].contains("managedFields")) << name << " on the server";
+    const auto cached = store.get("default", name);
+    ASSERT_TRUE(cached.has_value()) << name;
+    EXPECT_FALSE((*cached)["metadata"].contains("managedFields")) << name << " " << cached->dump();
+    EXPECT_EQ((*cached)["metadata"]["resourceVersion"], (*live)["metadata"]["resourceVersion"]);
+  }
+  reflector.stop();
+}
+
 // The watcher survives a server restart: it reconnects with backoff and, because the restarted
 // server no longer holds the history it would resume from, re-lists (410) and converges.
 TEST(Reflector, ReconnectsAfterRestartAndRelistsWhenHistoryIsGone) {

@@ -2,7 +2,8 @@
 //
 // ObjectCache: the controller's cache of one resource over its scope: one reflector (watcher +
 // store, see kube/reflector.hpp) for the whole cluster, or one per namespace when the controller
-// is limited to a list of namespaces. Reads never touch the API server.
+// is limited to a list of namespaces. Reads never touch the API server. Cached objects carry no
+// metadata.managedFields (stripped as they arrive: nothing here reads them).
 //
 //   ObjectCache jobs(client, kube::resources::kJobs, {"apps", "db"},
 //   "app.kubernetes.io/managed-by=kopiur",

@@ -41,7 +41,15 @@ struct WatcherOptions {
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{10000};
   int watch_timeout_seconds = 290;
+  // transform (optional): applied to every object before it is emitted, kube-rs's
+  // `watcher(..).modify(..)` or client-go's SetTransform. strip_managed_fields is the usual one:
+  // a cache that never reads metadata.managedFields keeps objects about half their size.
+  std::function<void(nlohmann::json&)> transform;
 };
+
+// strip_managed_fields(): removes metadata.managedFields (server-side apply bookkeeping, often as
+// large as the rest of the object) in place; a WatcherOptions::transform.
+void strip_managed_fields(nlohmann::json& object);
 
 // WatcherStats: counters for diagnostics and tests.
 struct WatcherStats {

@@ -22,6 +22,9 @@ ObjectCache::ObjectCache(kube::Client client, kube::ResourceId resource,
     kube::WatcherOptions options;
     options.namespace_ = ns;
     options.label_selector = label_selector;
+    // No reconciler reads managedFields (writes are patches, and an update that omits them
+    // keeps the server's), and they are about as large as the rest of a Backup.
+    options.transform = kube::strip_managed_fields;
     const std::string plural = resource_.plural;
     auto reflector = std::make_unique<kube::Reflector>(
         client, resource_, options, [plural, ns](const kube::Error& error) {

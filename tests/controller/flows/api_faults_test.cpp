@@ -260,5 +260,90 @@ TEST_F(CutWatchesTest, FlowsFinishWithTheirWholeStatusWhileWatchesAreCut) {
   }
 }
 
+// The API server restarts between two Backups (stopped: its watches end and its connections
+// close; started again on the same port from its persisted state, with no watch history, so
+// every watch resuming from an old resourceVersion gets 410 and re-lists), and a Backup is
+// created the moment it is back, while the controller's caches are still catching up.
+class ApiServerRestartTest : public BackupFlowTest {
+ protected:
+  void server_options(localkube::LocalApiServer::Options& options) override {
+    options.data_dir = tmp_.file("api-state");
+    options.fault = [this](const std::string& method, const std::string& path,
+                           const std::string& query) -> std::optional<kube::Error> {
+      if (method == "GET" && query.find("watch=true") == std::string::npos &&
+          path == "/apis/kopiur.home-operations.com/v1alpha1/backups") {
+        ++backup_lists_;
+      }
+      return std::nullopt;
+    };
+    options_ = options;
+  }
+
+  void restart_api_server() {
+    const int port = server_->port();
+    server_->stop();
+    server_.reset();
+    auto options = options_;
+    options.port = port;
+    auto again = localkube::LocalApiServer::start(options);
+    ASSERT_TRUE(again.ok()) << again.error().to_string();
+    server_ = std::move(*again);
+  }
+
+  localkube::LocalApiServer::Options options_;
+  std::atomic<int> backup_lists_{0};
+};
+
+TEST_F(ApiServerRestartTest, FlowsGoOnAfterARestartAndNothingIsAnnouncedTwice) {
+  setup();
+  create(config("cfg"));
+  ASSERT_FALSE(wait_for("BackupConfig", kNs, "cfg", condition_is("Ready", "True")).is_null());
+  const json b1 = run_backup("r1", "cfg");
+  ASSERT_FALSE(b1.is_null());
+  ASSERT_TRUE(event_seen("r1", "BackupSucceeded"));
+  const int lists_before = backup_lists_.load();
+
+  restart_api_server();
+  if (HasFatalFailure()) return;
+  const json b2 = run_backup("r2", "cfg");
+  ASSERT_FALSE(b2.is_null());
+  const json cfg =
+      wait_for("BackupConfig", kNs, "cfg", config_status("lastSuccessfulBackup", "r2"));
+  ASSERT_FALSE(cfg.is_null());
+  EXPECT_GE(backup_lists_.load() - lists_before, 1) << "the Backups' watch never re-listed";
+
+  const auto& st = b2["status"];
+  EXPECT_EQ(st["stats"]["sizeBytes"], 21) << st.dump();
+  EXPECT_TRUE(snapshot_in_repository(st["snapshot"].value("kopiaSnapshotID", ""))) << st.dump();
+  EXPECT_EQ(st["job"], json({{"name", "r2-backup"}, {"attempts", 1}}));
+  EXPECT_TRUE(st["timing"].contains("completionTime")) << st.dump();
+  EXPECT_EQ(condition(b2, "SnapshotCreated", "status"), "True");
+  EXPECT_EQ(cfg["status"]["consecutiveFailures"], 0);
+  // r1, finished before the restart, is reconciled again after the re-list but keeps its
+  // status: the same snapshot, the same completion time.
+  const json r1 = get("Backup", kNs, "r1");
+  EXPECT_EQ(r1["status"]["snapshot"], b1["status"]["snapshot"]);
+  EXPECT_EQ(r1["status"]["timing"], b1["status"]["timing"]);
+  // Each announced once, one Job each; the caches reach the server's last versions.
+  ASSERT_TRUE(event_seen("r2", "BackupSucceeded"));
+  for (const char* name : {"r1", "r2"}) {
+    int announced = 0;
+    for (const auto& e : events_for(kNs, name)) announced += e["reason"] == "BackupSucceeded";
+    EXPECT_EQ(announced, 1) << name << " " << events_for(kNs, name).dump();
+    EXPECT_EQ(list("Job", kNs, std::string("kopiur.io/job=") + name + "-backup").size(), 1u)
+        << name;
+    const std::string rv = get("Backup", kNs, name)["metadata"].value("resourceVersion", "");
+    EXPECT_TRUE(test::wait_until(
+        [&] {
+          const auto cached = runtime_->cache("Backup")->get(kNs, name);
+          return cached != nullptr && (*cached)["metadata"].value("resourceVersion", "") == rv;
+        },
+        10s, 20ms))
+        << name << " at " << rv;
+  }
+  EXPECT_TRUE(test::wait_until([&] { return gauge("size_bytes", "cfg") == 21; }, 10s, 20ms));
+  EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
+}
+
 }  // namespace
 }  // namespace kopiur::controller::testing

@@ -190,8 +190,12 @@ bool RawConnection::wait_closed(std::chrono::milliseconds timeout) {
 
 bool RawConnection::read_until(std::string_view needle, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (pending_.find(needle) == std::string::npos) {
-    if (!receive_until(deadline)) return pending_.find(needle) != std::string::npos;
+  // After the first search, only what a receive added (and the needle's length before it) can
+  // hold a new match: a stream of megabytes is searched once, not once per recv().
+  std::size_t from = 0;
+  while (pending_.find(needle, from) == std::string::npos) {
+    from = pending_.size() >= needle.size() ? pending_.size() - needle.size() + 1 : 0;
+    if (!receive_until(deadline)) return pending_.find(needle, from) != std::string::npos;
   }
   return true;
 }

@@ -70,6 +70,9 @@ class RawConnection {
   [[nodiscard]] bool read_until(std::string_view needle, std::chrono::milliseconds timeout);
   // Everything received and not yet consumed by read_responses().
   [[nodiscard]] const std::string& received() const noexcept { return pending_; }
+  // Forgets what arrived so far (a long stream read event by event, so that read_until() does
+  // not search the whole stream again for each event).
+  void discard_received() noexcept { pending_.clear(); }
 
  private:
   // One recv() waiting at most until `deadline`; false on timeout, close or error.

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -205,6 +206,54 @@ TEST(OtlpFaults, FlappingCollectorLosesNothingUnaccountedAndNeverDelaysLogging) 
       bursts, static_cast<unsigned long long>(c.exported), kRecords,
       static_cast<long long>(
           std::chrono::duration_cast<std::chrono::microseconds>(slowest).count()));
+}
+
+// The collector's process goes away (its port closes, the open connection with it) and a new
+// one comes up on the same port: the exporter reconnects by itself, the new collector receives
+// what is logged after it is up, and every record is delivered once or counted as dropped.
+TEST(OtlpFaults, CollectorRestartedOnTheSamePortReceivesWhatFollowsAndNothingIsUnaccounted) {
+  auto first = std::make_unique<TestCollector>();
+  const int port = first->port();
+  auto config = fast_retry(config_for({{"OTEL_EXPORTER_OTLP_ENDPOINT", first->endpoint()},
+                                       {"OTEL_BLRP_MAX_QUEUE_SIZE", "256"},
+                                       {"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "16"},
+                                       {"OTEL_BLRP_SCHEDULE_DELAY", "5"},
+                                       {"OTEL_EXPORTER_OTLP_TIMEOUT", "500"}}));
+  OtlpLogLayer layer(config, {});
+  int logged = 0;
+  for (; logged < 100; ++logged) layer.on_event(event("before"));
+  ASSERT_TRUE(layer.flush(kWait));
+  const std::size_t to_first = log_records(*first);
+  EXPECT_EQ(to_first, 100u);
+
+  first.reset();  // gone: the port is closed
+  for (int i = 0; i < 100; ++i, ++logged) layer.on_event(event("while down"));
+  TestCollector second(std::nullopt, 0, port);
+  ASSERT_EQ(second.port(), port);
+  // A steady producer until the new collector has records (gRPC reconnects after its backoff,
+  // at most 5 s here); the bound is a failure bound.
+  const auto deadline = SteadyClock::now() + 30s;
+  auto slowest = SteadyClock::duration::zero();
+  while (log_records(second) == 0 && SteadyClock::now() < deadline) {
+    for (int i = 0; i < 10; ++i, ++logged) {
+      const auto start = SteadyClock::now();
+      layer.on_event(event("after"));
+      slowest = std::max(slowest, SteadyClock::now() - start);
+    }
+    std::this_thread::sleep_for(20ms);  // the producer's pace, not a wait for an event
+  }
+  layer.shutdown(5s);
+  const auto c = layer.counters();
+  EXPECT_GT(log_records(second), 0u) << "the exporter never reached the restarted collector";
+  EXPECT_EQ(c.exported + c.dropped_queue_full + c.dropped_export_failed + c.dropped_out_of_memory,
+            static_cast<std::uint64_t>(logged))
+      << "every record delivered or counted as dropped";
+  EXPECT_EQ(to_first + log_records(second), c.exported) << "delivered exactly once";
+  EXPECT_LT(slowest, 250ms) << "logging waited for the exporter";
+  std::printf("collector restart: %d records, %zu before, %zu to the new collector, %llu dropped\n",
+              logged, to_first, log_records(second),
+              static_cast<unsigned long long>(c.dropped_queue_full + c.dropped_export_failed +
+                                              c.dropped_out_of_memory));
 }
 
 TEST(OtlpFaults, NonRetryableCodeIsNotRetried) {

@@ -46,7 +46,7 @@ class TestCollector::LogsService final : public pb_logs_svc::LogsService::Servic
   TestCollector& owner_;
 };
 
-TestCollector::TestCollector(std::optional<TlsFiles> tls, int max_receive_bytes)
+TestCollector::TestCollector(std::optional<TlsFiles> tls, int max_receive_bytes, int port)
     : metrics_service_(std::make_unique<MetricsService>(*this)),
       trace_service_(std::make_unique<TraceService>(*this)),
       logs_service_(std::make_unique<LogsService>(*this)),
@@ -60,7 +60,7 @@ TestCollector::TestCollector(std::optional<TlsFiles> tls, int max_receive_bytes)
     credentials = grpc::InsecureServerCredentials();
   }
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", credentials, &port_);
+  builder.AddListeningPort("127.0.0.1:" + std::to_string(port), credentials, &port_);
   builder.RegisterService(metrics_service_.get());
   builder.RegisterService(trace_service_.get());
   builder.RegisterService(logs_service_.get());

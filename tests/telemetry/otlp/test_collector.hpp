@@ -36,7 +36,9 @@ class TestCollector {
  public:
   // Plaintext when tls is nullopt. max_receive_bytes: gRPC's limit on one request (0 keeps
   // gRPC's default of 4 MiB, which the OpenTelemetry Collector's receiver also defaults to).
-  explicit TestCollector(std::optional<TlsFiles> tls = std::nullopt, int max_receive_bytes = 0);
+  // port: 0 picks a free one; another collector's former port brings "it" back up.
+  explicit TestCollector(std::optional<TlsFiles> tls = std::nullopt, int max_receive_bytes = 0,
+                         int port = 0);
   ~TestCollector();
   TestCollector(const TestCollector&) = delete;
   TestCollector& operator=(const TestCollector&) = delete;
