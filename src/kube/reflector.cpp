@@ -6,7 +6,9 @@ namespace detail {
 struct StoreState {
   mutable std::mutex mu;
   mutable std::condition_variable changed;
-  std::shared_ptr<const Snapshot> current = std::make_shared<const Snapshot>();
+  Snapshot live;  // written by the one Writer, read by Stores, both under mu
+  // The last snapshot() handed out, while live has not changed since; reset by every change.
+  mutable std::shared_ptr<const Snapshot> published;
   bool ready = false;
 };
 
@@ -21,14 +23,22 @@ std::string object_key(const nlohmann::json& object) {
 
 std::shared_ptr<const Snapshot> Store::snapshot() const {
   std::lock_guard lock(state_->mu);
-  return state_->current;
+  if (!state_->published) state_->published = std::make_shared<const Snapshot>(state_->live);
+  return state_->published;
+}
+
+std::shared_ptr<const nlohmann::json> Store::find(const std::string& ns,
+                                                  const std::string& name) const {
+  const std::string key = ns.empty() ? name : ns + "/" + name;
+  std::lock_guard lock(state_->mu);
+  const auto it = state_->live.find(key);
+  return it == state_->live.end() ? nullptr : it->second;
 }
 
 std::optional<nlohmann::json> Store::get(const std::string& ns, const std::string& name) const {
-  const auto snap = snapshot();
-  const auto it = snap->find(ns.empty() ? name : ns + "/" + name);
-  if (it == snap->end()) return std::nullopt;
-  return *it->second;
+  const auto object = find(ns, name);
+  if (!object) return std::nullopt;
+  return *object;
 }
 
 std::vector<nlohmann::json> Store::list() const {
@@ -39,7 +49,18 @@ std::vector<nlohmann::json> Store::list() const {
   return out;
 }
 
-std::size_t Store::size() const { return snapshot()->size(); }
+std::vector<std::shared_ptr<const nlohmann::json>> Store::objects() const {
+  std::vector<std::shared_ptr<const nlohmann::json>> out;
+  std::lock_guard lock(state_->mu);
+  out.reserve(state_->live.size());
+  for (const auto& [key, object] : state_->live) out.push_back(object);
+  return out;
+}
+
+std::size_t Store::size() const {
+  std::lock_guard lock(state_->mu);
+  return state_->live.size();
+}
 
 bool Store::ready() const {
   std::lock_guard lock(state_->mu);
@@ -54,7 +75,7 @@ bool Store::wait_until_ready(std::chrono::milliseconds timeout) const {
 bool Store::wait_for(const std::function<bool(const Snapshot&)>& pred,
                      std::chrono::milliseconds timeout) const {
   std::unique_lock lock(state_->mu);
-  return state_->changed.wait_for(lock, timeout, [&] { return pred(*state_->current); });
+  return state_->changed.wait_for(lock, timeout, [&] { return pred(state_->live); });
 }
 
 Writer::Writer() : state_(std::make_shared<detail::StoreState>()) {}
@@ -62,24 +83,43 @@ Writer::Writer() : state_(std::make_shared<detail::StoreState>()) {}
 Store Writer::store() const { return Store(state_); }
 
 void Writer::apply(const WatcherEvent& event) {
-  std::shared_ptr<Snapshot> next;
+  // Built outside the lock: the objects (shared from here on) and, on a re-list, the new map.
+  // What is replaced is freed outside it too.
+  Snapshot replaced;
+  std::shared_ptr<const nlohmann::json> object;
+  std::string key;
   if (event.type == WatcherEvent::Type::kRestarted) {
-    next = std::make_shared<Snapshot>();
-    for (const auto& object : event.objects) {
-      (*next)[object_key(object)] = std::make_shared<const nlohmann::json>(object);
+    for (const auto& o : event.objects) {
+      replaced.insert_or_assign(object_key(o), std::make_shared<const nlohmann::json>(o));
     }
   } else {
-    next = std::make_shared<Snapshot>(*store().snapshot());
+    key = object_key(event.object);
     if (event.type == WatcherEvent::Type::kApplied) {
-      (*next)[object_key(event.object)] = std::make_shared<const nlohmann::json>(event.object);
-    } else {
-      next->erase(object_key(event.object));
+      object = std::make_shared<const nlohmann::json>(event.object);
     }
   }
+  std::shared_ptr<const Snapshot> unpublished;
   {
     std::lock_guard lock(state_->mu);
-    state_->current = std::move(next);
-    if (event.type == WatcherEvent::Type::kRestarted) state_->ready = true;
+    switch (event.type) {
+      case WatcherEvent::Type::kRestarted:
+        state_->live.swap(replaced);
+        state_->ready = true;
+        break;
+      case WatcherEvent::Type::kApplied: {
+        auto slot = state_->live.try_emplace(key).first;
+        slot->second.swap(object);  // the replaced version is released after the lock
+        break;
+      }
+      case WatcherEvent::Type::kDeleted: {
+        if (const auto it = state_->live.find(key); it != state_->live.end()) {
+          object = std::move(it->second);  // released after the lock
+          state_->live.erase(it);
+        }
+        break;
+      }
+    }
+    unpublished = std::move(state_->published);
   }
   state_->changed.notify_all();
 }

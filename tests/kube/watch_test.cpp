@@ -102,6 +102,48 @@ TEST(Watch, TooOldResourceVersionIsGone) {
   EXPECT_EQ(events[0].object["reason"], "Expired");
 }
 
+// The store without a server: an event changes the live map in place, snapshot() is copied once
+// per change and shared until the next, an earlier snapshot never changes, find() hands out the
+// cached object itself.
+TEST(Reflector, WriterChangesInPlaceAndSnapshotsAreCopiedOncePerChange) {
+  Writer writer;
+  Store store = writer.store();
+  EXPECT_FALSE(store.ready());
+  WatcherEvent listed;
+  listed.type = WatcherEvent::Type::kRestarted;
+  listed.objects = {config_map("a"), config_map("b")};
+  writer.apply(listed);
+  ASSERT_TRUE(store.ready());
+  const auto first = store.snapshot();
+  EXPECT_EQ(store.snapshot(), first) << "no change: the same snapshot";
+  EXPECT_EQ(first->size(), 2u);
+
+  const auto a = store.find("", "a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a, first->at("a")) << "objects are shared, not copied";
+  WatcherEvent changed;
+  changed.type = WatcherEvent::Type::kApplied;
+  changed.object = config_map("a", "2");
+  writer.apply(changed);
+  WatcherEvent deleted;
+  deleted.type = WatcherEvent::Type::kDeleted;
+  deleted.object = config_map("b");
+  writer.apply(deleted);
+
+  EXPECT_EQ((*a)["data"]["v"], "1") << "a version handed out never changes";
+  EXPECT_EQ((*first->at("a"))["data"]["v"], "1");
+  EXPECT_EQ(first->size(), 2u) << "an earlier snapshot never changes";
+  const auto second = store.snapshot();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second->size(), 1u);
+  EXPECT_EQ((*store.find("", "a"))["data"]["v"], "2");
+  EXPECT_EQ(store.find("", "b"), nullptr);
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(store.objects().size(), 1u);
+  EXPECT_TRUE(store.wait_for([](const Snapshot& s) { return s.count("a") == 1; },
+                             std::chrono::milliseconds(0)));
+}
+
 TEST(Reflector, FollowsCreatesUpdatesAndDeletes) {
   auto server = testing::start_server();
   ASSERT_NE(server, nullptr);

@@ -59,11 +59,9 @@ bool ObjectCache::ready() const {
 
 std::shared_ptr<const nlohmann::json> ObjectCache::get(const std::string& ns,
                                                        const std::string& name) const {
-  const std::string key = resource_.namespaced ? cache_key(ns, name) : name;
   for (const auto& p : parts_) {
     if (!p.namespace_.empty() && p.namespace_ != ns) continue;
-    const auto snapshot = p.store.snapshot();
-    if (const auto it = snapshot->find(key); it != snapshot->end()) return it->second;
+    if (auto object = p.store.find(resource_.namespaced ? ns : "", name)) return object;
   }
   return nullptr;
 }
@@ -71,8 +69,12 @@ std::shared_ptr<const nlohmann::json> ObjectCache::get(const std::string& ns,
 std::vector<std::shared_ptr<const nlohmann::json>> ObjectCache::list() const {
   std::vector<std::shared_ptr<const nlohmann::json>> out;
   for (const auto& p : parts_) {
-    const auto snapshot = p.store.snapshot();
-    for (const auto& [key, object] : *snapshot) out.push_back(object);
+    auto objects = p.store.objects();
+    if (out.empty()) {
+      out = std::move(objects);
+    } else {
+      out.insert(out.end(), objects.begin(), objects.end());
+    }
   }
   return out;
 }
