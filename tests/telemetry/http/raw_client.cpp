@@ -14,9 +14,12 @@
 namespace kopiur::telemetry::http::testing {
 namespace {
 
-int connect_loopback(std::uint16_t port) {
+int connect_loopback(std::uint16_t port, int receive_buffer = 0) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
+  if (receive_buffer > 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -122,7 +125,8 @@ std::optional<std::string> gunzip(std::string_view data) {
   return out;
 }
 
-RawConnection::RawConnection(std::uint16_t port) : fd_(connect_loopback(port)) {}
+RawConnection::RawConnection(std::uint16_t port, int receive_buffer)
+    : fd_(connect_loopback(port, receive_buffer)) {}
 
 RawConnection::~RawConnection() {
   if (fd_ >= 0) close(fd_);

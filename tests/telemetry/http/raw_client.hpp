@@ -49,7 +49,9 @@ struct RawResponse {
 // slow senders and watching the server close it. Every wait has a deadline.
 class RawConnection {
  public:
-  explicit RawConnection(std::uint16_t port);
+  // receive_buffer > 0 sets SO_RCVBUF before connecting: a small one keeps the kernel from
+  // buffering megabytes for a client that does not read (autotuning is then off).
+  explicit RawConnection(std::uint16_t port, int receive_buffer = 0);
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
