@@ -7,7 +7,7 @@
 #      checks generated files (tools/xtask gen-all --check), runs the integration tests and
 #      smoke-runs each benchmark once
 #   5. AddressSanitizer + UndefinedBehaviorSanitizer tree: builds and runs the unit tests
-#   6. libFuzzer (clang) on the webhook's AdmissionReview decoding for 20 s
+#   6. libFuzzer (clang): each parser of outside input for 4 s (tools/fuzz.sh --ci)
 #   7. ThreadSanitizer tree: builds and runs the concurrency tests
 #   8. prints a time report: each step, the ten slowest compile units and the ten slowest tests
 # Each test runs in the tree that checks it best, and each tree builds only what it runs
@@ -76,18 +76,10 @@ step "unit tests under ASan+UBSan (ctest -L unit, build/asan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j "$JOBS" -L unit --timeout 600
 
-step "libFuzzer on AdmissionReview decoding, 20 s (build/fuzz, clang)"
-# Only the fuzz target: it compiles the webhook's decoder on its own (tests/webhook/CMakeLists.txt),
-# so this tree builds three files. New inputs go to a scratch copy of the seed corpus.
-cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
-  -DKOPIUR_BUILD_FUZZERS=ON -DKOPIUR_TEST_LABELS=fuzz \
-  -DKOPIUR_BUILD_BENCH=OFF -DKOPIUR_OTLP_PROTO_PREBUILT=build/otlp-proto >/dev/null
-cmake --build build/fuzz -j "$JOBS" --target kopiur_admission_review_fuzz
-rm -rf build/fuzz/corpus && cp -r tests/webhook/corpus build/fuzz/corpus
-build/fuzz/tests/webhook/kopiur_admission_review_fuzz -max_total_time=20 -print_final_stats=1 \
-  build/fuzz/corpus 2>build/fuzz/fuzz.log || { tail -n 60 build/fuzz/fuzz.log; exit 1; }
-grep -E '^stat::number_of_executed_units|^Done' build/fuzz/fuzz.log || true
+step "libFuzzer: every parser of outside input, 4 s each, two at a time (build/fuzz, clang)"
+# tools/fuzz.sh --ci: every target but the one linking the whole local API server (run by
+# tools/fuzz.sh without --ci), built at -O0; each fuzzes a scratch copy of its seed corpus.
+./tools/fuzz.sh 4 --ci
 
 step "ThreadSanitizer build of the concurrency tests (build/tsan)"
 cmake -S . -B build/tsan "${common[@]}" "${sanitized[@]}" -DKOPIUR_TSAN=ON \
