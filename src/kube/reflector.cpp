@@ -42,10 +42,10 @@ std::optional<nlohmann::json> Store::get(const std::string& ns, const std::strin
 }
 
 std::vector<nlohmann::json> Store::list() const {
-  const auto snap = snapshot();
+  const auto shared = objects();  // the pointers under the lock, the copies outside it
   std::vector<nlohmann::json> out;
-  out.reserve(snap->size());
-  for (const auto& [key, object] : *snap) out.push_back(*object);
+  out.reserve(shared.size());
+  for (const auto& object : shared) out.push_back(*object);
   return out;
 }
 

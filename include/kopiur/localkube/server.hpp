@@ -72,6 +72,9 @@ class LocalApiServer {
     // at its timeoutSeconds) at a random time between half this and this, whatever it asked for,
     // so that clients' re-watching runs all the time; 0 = watches end at their timeoutSeconds.
     std::chrono::milliseconds max_watch_duration{0};
+    // With max_watch_duration: cut each watch abruptly instead (a connection reset in the middle
+    // of the stream, without its last chunk), as a dying proxy or server does.
+    bool abort_cut_watches = false;
     // fault: called before each request is served, from the serving thread, with its method,
     // path and query; an Error it returns is the answer instead (a Status body with its
     // http_status and reason, as the server's own errors). Empty = none.

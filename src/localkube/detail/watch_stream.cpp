@@ -31,6 +31,7 @@ struct WatchSpec {
   bool bookmarks = false;
   std::chrono::milliseconds bookmark_interval{5000};
   Clock::time_point deadline;
+  bool abort_at_deadline = false;  // the test fault Options::abort_cut_watches
 };
 
 class WatchStream final : public StreamPump::Stream {
@@ -72,7 +73,13 @@ class WatchStream final : public StreamPump::Stream {
         return std::nullopt;
       }
     }
-    if (now >= spec_.deadline) return finish();
+    if (now >= spec_.deadline) {
+      if (spec_.abort_at_deadline) {
+        writer_->abort();
+        return std::nullopt;
+      }
+      return finish();
+    }
     return spec_.bookmarks ? std::min(spec_.deadline, next_bookmark_) : spec_.deadline;
   }
 
@@ -152,9 +159,11 @@ http::Response watch(Context& ctx, const Target& t, const ApiRequest& req, Label
     if (timeout <= 0) timeout = 1800;
   }
   auto deadline = Clock::now() + std::chrono::seconds(timeout);
+  bool abort_at_deadline = false;
   if (const auto cap = ctx.options.max_watch_duration.count(); cap > 0) {
     // A test fault: the watch is cut at a random time in [cap/2, cap].
     const auto cut = Clock::now() + std::chrono::milliseconds(cap / 2 + watch_jitter(cap / 2 + 1));
+    abort_at_deadline = ctx.options.abort_cut_watches && cut < deadline;
     deadline = std::min(deadline, cut);
   }
   WatchSpec spec{t,
@@ -162,7 +171,8 @@ http::Response watch(Context& ctx, const Target& t, const ApiRequest& req, Label
                  std::move(fields),
                  req.param("allowWatchBookmarks") == "true",
                  ctx.options.bookmark_interval,
-                 deadline};
+                 deadline,
+                 abort_at_deadline};
   http::Response response;
   response.content_type = "application/json";
   response.stream = [&store = ctx.store, &pump = ctx.streams, spec = std::move(spec), cursor,

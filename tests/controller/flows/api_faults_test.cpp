@@ -187,11 +187,32 @@ class CutWatchesTest : public BackupFlowTest {
     std::lock_guard lock(mu_);
     return watches_;
   }
+  // Two Backups that succeed and one that fails between them; their whole status, the
+  // config's, the Events and the caches' versions.
+  void flows_finish_while_watches_are_cut();
   std::mutex mu_;
   std::map<std::string, int> watches_;
 };
 
 TEST_F(CutWatchesTest, FlowsFinishWithTheirWholeStatusWhileWatchesAreCut) {
+  flows_finish_while_watches_are_cut();
+}
+
+// The same with every cut a connection reset in the middle of the stream (no last chunk): the
+// watcher meets an error rather than an end, backs off and resumes from the last version seen.
+class AbruptlyCutWatchesTest : public CutWatchesTest {
+ protected:
+  void server_options(localkube::LocalApiServer::Options& options) override {
+    CutWatchesTest::server_options(options);
+    options.abort_cut_watches = true;
+  }
+};
+
+TEST_F(AbruptlyCutWatchesTest, FlowsFinishWithTheirWholeStatusWhileWatchesAreReset) {
+  flows_finish_while_watches_are_cut();
+}
+
+void CutWatchesTest::flows_finish_while_watches_are_cut() {
   setup();
   create(config("cfg"));
   ASSERT_FALSE(wait_for("BackupConfig", kNs, "cfg", condition_is("Ready", "True")).is_null());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 
 #include <arpa/inet.h>
@@ -154,6 +155,7 @@ bool RawConnection::receive_until(std::chrono::steady_clock::time_point deadline
   const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
   if (n <= 0) {
     peer_closed_ = true;
+    peer_reset_ = n < 0 && errno == ECONNRESET;
     return false;
   }
   pending_.append(buf, static_cast<std::size_t>(n));

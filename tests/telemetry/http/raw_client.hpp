@@ -67,6 +67,8 @@ class RawConnection {
   // True when the server closes the connection (end of stream or reset) within `timeout`;
   // anything it sends meanwhile is kept for read_responses().
   [[nodiscard]] bool wait_closed(std::chrono::milliseconds timeout);
+  // Whether the connection ended with a reset (ECONNRESET) rather than an orderly close.
+  [[nodiscard]] bool was_reset() const noexcept { return peer_reset_; }
   // Reads until what arrived so far contains `needle`, the server closes, or `timeout` passes;
   // true when it is there. For streamed responses, read as they come.
   [[nodiscard]] bool read_until(std::string_view needle, std::chrono::milliseconds timeout);
@@ -82,6 +84,7 @@ class RawConnection {
 
   int fd_ = -1;
   bool peer_closed_ = false;
+  bool peer_reset_ = false;
   std::string pending_;
 };
 

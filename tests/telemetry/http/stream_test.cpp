@@ -1,8 +1,8 @@
 // HttpServer's fallback route and streamed responses: every unmatched path reaches the fallback,
 // each chunk of a stream reaches the client before the next is produced (also when the client
 // asks for gzip), a client that does not read is dropped without holding up another stream, a
-// client that leaves closes its writer, idle streams hold no worker thread, and stop() ends
-// streams with their last chunk.
+// client that leaves closes its writer, an aborted stream is reset without its last chunk, idle
+// streams hold no worker thread, and stop() ends streams with their last chunk.
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -156,6 +156,26 @@ TEST(HttpStream, AClientThatLeavesClosesItsWriter) {
   }
   EXPECT_TRUE(test::wait_until([&] { return !streams.at(0)->open(); }, kWait));
   EXPECT_FALSE(streams.at(0)->write("nobody\n"));
+}
+
+TEST(HttpStream, AnAbortedStreamIsResetWithoutItsLastChunk) {
+  Streams streams;
+  auto server = serve(streams);
+  ASSERT_NE(server, nullptr);
+  RawConnection client(server->port());
+  ASSERT_TRUE(client.send(watch_request()));
+  ASSERT_TRUE(test::wait_until([&] { return streams.size() == 1; }, kWait));
+  ASSERT_TRUE(streams.at(0)->write("first\n"));
+  ASSERT_TRUE(client.read_until("first\n", kWait));
+  streams.at(0)->abort();
+  EXPECT_TRUE(client.wait_closed(kWait));
+  EXPECT_TRUE(client.was_reset()) << "an orderly close, not a reset";
+  const std::string body = client.received().substr(client.received().find("first\n"));
+  EXPECT_THAT(body, Not(HasSubstr("0\r\n\r\n"))) << "an orderly end";
+  EXPECT_FALSE(streams.at(0)->open());
+  EXPECT_FALSE(streams.at(0)->write("after\n"));
+  streams.at(0)->abort();  // nothing happens twice
+  EXPECT_EQ(testing::send(server->port(), "GET", "/healthz").body, "ok");
 }
 
 TEST(HttpStream, IdleStreamsHoldNoWorkerThread) {

@@ -63,6 +63,10 @@ class StreamWriter {
   virtual bool write(std::string chunk) = 0;
   // Ends the response after what is queued. Idempotent.
   virtual void close() = 0;
+  // Cuts the connection now, without what is queued and without the last chunk (the client sees
+  // a reset in the middle of the body, as when a proxy or the server dies): for fault tests.
+  // Nothing happens once the stream has ended.
+  virtual void abort() = 0;
   // Whether write() still accepts chunks.
   [[nodiscard]] virtual bool open() const = 0;
   // Bytes queued and not yet written to the socket; a producer with much to send (a large log)

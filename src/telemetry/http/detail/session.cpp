@@ -408,7 +408,11 @@ class Session final : public SessionBase {
   // Writes whatever the producer queued as one batch of chunks; called on the event loop whenever
   // the channel wakes the connection and after each write.
   void pump_stream() {
-    if (!streaming_ || !head_written_ || stream_writing_) return;
+    if (!streaming_ || !head_written_) return;
+    // An abort does not wait for a write in flight (a client that does not read would hold it
+    // until write_timeout): the write's handler then sees the closed socket.
+    if (channel_->aborted()) return reset_stream();
+    if (stream_writing_) return;
     if (channel_->dropped()) {
       core_.count(Refusal::kStreamDropped);
       return end_stream({});
@@ -431,6 +435,19 @@ class Session final : public SessionBase {
                         self->tcp().socket().cancel(ignored);  // the peer watch
                         self->finish();
                       });
+  }
+
+  // The producer cut the stream: the socket closes with a reset (SO_LINGER 0), so the client
+  // gets ECONNRESET in the middle of the body rather than an orderly end.
+  void reset_stream() {
+    beast::error_code ignored;
+    tcp().socket().set_option(asio::socket_base::linger(true, 0), ignored);
+    streaming_ = false;
+    busy_ = false;
+    channel_->end();
+    stop_timer_.cancel();
+    set_phase(Phase::kClosing);
+    tcp().close();  // no shutdown first: that would send an orderly FIN
   }
 
   void end_stream(beast::error_code ec) {

@@ -61,6 +61,20 @@ void StreamChannel::close() {
   if (wake) wake();
 }
 
+void StreamChannel::abort() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (ended_ || last_taken_) return;
+    aborted_ = true;
+    ended_ = true;
+    queue_.clear();
+    wake = std::move(wake_);
+    wake_ = nullptr;
+  }
+  if (wake) wake();  // the connection sees aborted() and resets
+}
+
 bool StreamChannel::open() const {
   std::lock_guard lock(mu_);
   return !closed_ && !ended_;
@@ -109,6 +123,11 @@ void StreamChannel::end() {
 bool StreamChannel::dropped() const {
   std::lock_guard lock(mu_);
   return dropped_;
+}
+
+bool StreamChannel::aborted() const {
+  std::lock_guard lock(mu_);
+  return aborted_;
 }
 
 }  // namespace kopiur::telemetry::http::detail

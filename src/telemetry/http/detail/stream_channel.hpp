@@ -23,6 +23,7 @@ class StreamChannel final : public StreamWriter {
 
   bool write(std::string chunk) override;
   void close() override;
+  void abort() override;
   [[nodiscard]] bool open() const override;
   [[nodiscard]] std::size_t queued_bytes() const override;
 
@@ -42,6 +43,8 @@ class StreamChannel final : public StreamWriter {
   void end();
   // Whether the stream was dropped for queuing more than the bound.
   [[nodiscard]] bool dropped() const;
+  // Whether the producer aborted it: the connection is reset, not finished.
+  [[nodiscard]] bool aborted() const;
 
  private:
   const std::size_t max_queued_bytes_;
@@ -54,6 +57,7 @@ class StreamChannel final : public StreamWriter {
   bool last_taken_ = false;
   bool ended_ = false;  // the connection is gone
   bool dropped_ = false;
+  bool aborted_ = false;
 };
 
 }  // namespace kopiur::telemetry::http::detail
