@@ -39,7 +39,14 @@ function(kopiur_unity_fixups dir)
 endfunction()
 
 if(KOPIUR_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  # UBSan without its alignment, null and pointer-overflow checks: those instrument every
+  # dereference and pointer step, which ASan instruments already (a null dereference is its SEGV
+  # report, with the stack), and at -O0 they were half of the tree's compile time (kopiur_http's
+  # unit: 87 s with them, 46 s without; ASan alone, 41 s). The checks that find what ASan cannot
+  # stay: signed overflow, shifts, bounds, division, bool/enum loads, unreachable, missing return,
+  # float casts, vptr.
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize=alignment,null,pointer-overflow
+                      -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
 if(KOPIUR_TSAN)
