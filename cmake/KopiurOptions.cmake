@@ -78,7 +78,7 @@ endfunction()
 # `kopiur_tests` builds exactly the registered tests (and what they need, nothing else).
 # Tests find the source and build trees through KOPIUR_TEST_SOURCE_DIR / KOPIUR_TEST_BINARY_DIR.
 function(kopiur_add_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT;COST" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "TIMEOUT;COST" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -118,8 +118,15 @@ function(kopiur_add_test name)
   list(JOIN ARG_LABELS "-" label)
   target_compile_definitions(${name} PRIVATE KOPIUR_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              KOPIUR_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  # SERIAL: a test that loads every core (wrk) runs alone, so it neither starves another test
+  # nor is starved.
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS ${label} COST ${ARG_COST})
+                       PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS ${label} COST ${ARG_COST}
+                                  RUN_SERIAL ${serial})
 endfunction()
 
 # ccache, when the machine has it, makes the second build (sanitizers, CI re-runs) cheap.

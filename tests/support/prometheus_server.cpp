@@ -8,15 +8,13 @@
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/ports.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -30,19 +28,9 @@ using namespace std::chrono_literals;
 // A port that was free a moment ago on 127.0.0.1 (Prometheus binds it right after; start()
 // retries with another if something else took it meanwhile).
 std::uint16_t pick_free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    throw std::runtime_error(std::string("socket: ") + std::generic_category().message(errno));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  close(fd);
-  if (!ok) throw std::runtime_error("cannot find a free port on 127.0.0.1");
-  return ntohs(addr.sin_port);
+  const std::uint16_t port = unused_loopback_port();
+  if (port == 0) throw std::runtime_error("cannot find a free port on 127.0.0.1");
+  return port;
 }
 
 std::string duration_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }

@@ -10,14 +10,12 @@
 #include <thread>
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "kopiur/telemetry/otlp/log_layer.hpp"
 #include "kopiur/telemetry/otlp/metrics_reader.hpp"
 #include "kopiur/telemetry/otlp/trace_layer.hpp"
 
+#include "support/ports.hpp"
 #include "telemetry/otlp/byte_counting_proxy.hpp"
 #include "telemetry/otlp/fake_meter.hpp"
 #include "telemetry/otlp/test_collector.hpp"
@@ -33,19 +31,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr auto kWait = std::chrono::milliseconds{10000};
 
-// A port nothing listens on: bound to learn a free number, then closed.
-int dead_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+// A port nothing listens on.
+int dead_port() { return test::unused_loopback_port(); }
 
 log::Event event(std::string_view message) {
   return {std::chrono::system_clock::now(), log::Level::Info, "kopiur::test", message, {}, nullptr};
