@@ -156,9 +156,7 @@ TEST_F(StatusConflictTest, EveryStatusWriteConflictsOnceAndNothingIsLost) {
 
   // Announced once, one Job, the gauges of the success.
   ASSERT_TRUE(event_seen("c1", "BackupSucceeded"));
-  int announced = 0;
-  for (const auto& e : events_for(kNs, "c1")) announced += e["reason"] == "BackupSucceeded";
-  EXPECT_EQ(announced, 1) << events_for(kNs, "c1").dump();
+  EXPECT_EQ(events_with_reason("c1", "BackupSucceeded"), 1) << events_for(kNs, "c1").dump();
   EXPECT_EQ(list("Job", kNs, "kopiur.io/job=c1-backup").size(), 1u);
   EXPECT_TRUE(test::wait_until([&] { return gauge("size_bytes", "cfg") == 21; }, 10s, 20ms));
   EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
@@ -264,20 +262,9 @@ void CutWatchesTest::flows_finish_while_watches_are_cut() {
   EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);
   EXPECT_TRUE(test::wait_until([&] { return gauge("size_bytes", "cfg") == 21; }, 10s, 20ms));
   // No event lost: the controller's caches reach the server's last version of every Backup.
-  for (const char* name : {"w1", "w2", "w3"}) {
-    const std::string rv = get("Backup", kNs, name)["metadata"].value("resourceVersion", "");
-    EXPECT_TRUE(test::wait_until(
-        [&] {
-          const auto cached = runtime_->cache("Backup")->get(kNs, name);
-          return cached != nullptr && (*cached)["metadata"].value("resourceVersion", "") == rv;
-        },
-        10s, 20ms))
-        << name << " at " << rv;
-  }
+  for (const char* name : {"w1", "w2", "w3"}) EXPECT_TRUE(cache_reaches_server(name)) << name;
   for (const char* name : {"w1", "w3"}) {
-    int announced = 0;
-    for (const auto& e : events_for(kNs, name)) announced += e["reason"] == "BackupSucceeded";
-    EXPECT_EQ(announced, 1) << name;
+    EXPECT_EQ(events_with_reason(name, "BackupSucceeded"), 1) << name;
   }
 }
 
@@ -348,19 +335,11 @@ TEST_F(ApiServerRestartTest, FlowsGoOnAfterARestartAndNothingIsAnnouncedTwice) {
   // Each announced once, one Job each; the caches reach the server's last versions.
   ASSERT_TRUE(event_seen("r2", "BackupSucceeded"));
   for (const char* name : {"r1", "r2"}) {
-    int announced = 0;
-    for (const auto& e : events_for(kNs, name)) announced += e["reason"] == "BackupSucceeded";
-    EXPECT_EQ(announced, 1) << name << " " << events_for(kNs, name).dump();
+    EXPECT_EQ(events_with_reason(name, "BackupSucceeded"), 1)
+        << name << " " << events_for(kNs, name).dump();
     EXPECT_EQ(list("Job", kNs, std::string("kopiur.io/job=") + name + "-backup").size(), 1u)
         << name;
-    const std::string rv = get("Backup", kNs, name)["metadata"].value("resourceVersion", "");
-    EXPECT_TRUE(test::wait_until(
-        [&] {
-          const auto cached = runtime_->cache("Backup")->get(kNs, name);
-          return cached != nullptr && (*cached)["metadata"].value("resourceVersion", "") == rv;
-        },
-        10s, 20ms))
-        << name << " at " << rv;
+    EXPECT_TRUE(cache_reaches_server(name)) << name;
   }
   EXPECT_TRUE(test::wait_until([&] { return gauge("size_bytes", "cfg") == 21; }, 10s, 20ms));
   EXPECT_EQ(gauge("consecutive_failures", "cfg"), 0);

@@ -109,6 +109,25 @@ class BackupFlowTest : public FlowTest {
                             std::chrono::milliseconds(20));
   }
 
+  // How many Events with `reason` were recorded about the Backup `name`.
+  int events_with_reason(const std::string& name, const std::string& reason) {
+    int n = 0;
+    for (const auto& e : events_for(kNs, name)) n += e["reason"] == reason;
+    return n;
+  }
+
+  // Waits (at most 10 s) until the controller's cache holds the server's current version of the
+  // Backup `name`: no event about it was lost.
+  bool cache_reaches_server(const std::string& name) {
+    const std::string rv = get("Backup", kNs, name)["metadata"].value("resourceVersion", "");
+    return test::wait_until(
+        [&] {
+          const auto cached = runtime_->cache("Backup")->get(kNs, name);
+          return cached != nullptr && (*cached)["metadata"].value("resourceVersion", "") == rv;
+        },
+        std::chrono::seconds(10), std::chrono::milliseconds(20));
+  }
+
   bool snapshot_in_repository(const std::string& id) const {
     return std::filesystem::exists(std::filesystem::path(repo_dir_) / "manifests" / id);
   }

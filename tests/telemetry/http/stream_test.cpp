@@ -84,6 +84,21 @@ std::string watch_request(std::string_view extra = {}) {
          "\r\n";
 }
 
+// Opens GET /stream on `client` (the server's first stream: streams.at(0)) and sends `first`
+// through its writer; fails naming the step that did not happen.
+::testing::AssertionResult first_stream_delivers(const Streams& streams, RawConnection& client,
+                                                 const std::string& first) {
+  if (!client.send(watch_request())) return ::testing::AssertionFailure() << "request not sent";
+  if (!test::wait_until([&] { return streams.size() == 1; }, kWait)) {
+    return ::testing::AssertionFailure() << "no stream opened";
+  }
+  if (!streams.at(0)->write(first)) return ::testing::AssertionFailure() << "write refused";
+  if (!client.read_until(first, kWait)) {
+    return ::testing::AssertionFailure() << "\"" << first << "\" not received";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 TEST(HttpStream, FallbackTakesEveryPathWithoutAnExactRoute) {
   Streams streams;
   auto server = serve(streams);
@@ -163,10 +178,7 @@ TEST(HttpStream, AnAbortedStreamIsResetWithoutItsLastChunk) {
   auto server = serve(streams);
   ASSERT_NE(server, nullptr);
   RawConnection client(server->port());
-  ASSERT_TRUE(client.send(watch_request()));
-  ASSERT_TRUE(test::wait_until([&] { return streams.size() == 1; }, kWait));
-  ASSERT_TRUE(streams.at(0)->write("first\n"));
-  ASSERT_TRUE(client.read_until("first\n", kWait));
+  ASSERT_TRUE(first_stream_delivers(streams, client, "first\n"));
   streams.at(0)->abort();
   EXPECT_TRUE(client.wait_closed(kWait));
   EXPECT_TRUE(client.was_reset()) << "an orderly close, not a reset";
@@ -198,10 +210,7 @@ TEST(HttpStream, StopEndsOpenStreamsWithTheirLastChunk) {
   auto server = serve(streams);
   ASSERT_NE(server, nullptr);
   RawConnection client(server->port());
-  ASSERT_TRUE(client.send(watch_request()));
-  ASSERT_TRUE(test::wait_until([&] { return streams.size() == 1; }, kWait));
-  ASSERT_TRUE(streams.at(0)->write("before stop\n"));
-  ASSERT_TRUE(client.read_until("before stop\n", kWait));
+  ASSERT_TRUE(first_stream_delivers(streams, client, "before stop\n"));
   server->stop();
   EXPECT_TRUE(client.read_until("0\r\n\r\n", kWait));
   EXPECT_TRUE(client.wait_closed(kWait));
