@@ -62,7 +62,10 @@ TEST(OtlpMemory, CollectorDownHoldsNoMoreThanItsQueueHoweverMuchIsLogged) {
   // failure bound, against the 300 MiB an unbounded queue would keep.
   EXPECT_LT(after - before, 16 * 1024) << "KiB of growth";
   EXPECT_EQ(c.exported, 0u);
-  EXPECT_GE(c.dropped_queue_full, static_cast<std::uint64_t>(kRecords) - 2 * 2048);
+  // Of the 320,000 logged, at most a queue and a batch are still held: the rest were refused at
+  // the full queue or dropped when their export failed (how they split depends on how fast the
+  // dead collector's connection is refused).
+  EXPECT_GE(c.dropped_queue_full + c.dropped_export_failed, static_cast<std::uint64_t>(kRecords));
   const auto start = std::chrono::steady_clock::now();
   layer.shutdown(300ms);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
