@@ -156,9 +156,11 @@ GeneratorOutput generate_metrics_doc(const std::filesystem::path&) {
   }
   d += "\n## Process metrics\n\n";
   d += "Exported by every program under the names Prometheus client libraries use, from one "
-       "sample of `/proc/self` per collect (one `pread` of `/proc/self/stat` kept open, the "
-       "size of `/proc/self/fd` (the descriptor count since Linux 6.2, else a listing of it) "
-       "and one `getrlimit`) shared by the six.\n\n";
+       "sample of the process shared by the six (`getrusage` for the CPU time, one `pread` of "
+       "`/proc/self/statm` kept open, the size of `/proc/self/fd` (the descriptor count since "
+       "Linux 6.2, else a listing of it) and one `getrlimit`; the start time is read once). A "
+       "sample serves the collects of the next 100 ms, so a burst of scrapes reads `/proc` ten "
+       "times a second at most; a scrape a second or slower always gets a new one.\n\n";
   d += "| Metric | Type | Description |\n|---|---|---|\n" + process;
   d += "\n## Telemetry self-metrics\n\n";
   d += "Appear only once something happened: a value an instrument cannot take (a negative "

@@ -1,11 +1,14 @@
-// Process metrics from /proc/self (Linux), the way Prometheus client libraries compute them: one
-// sample per collect, read with plain system calls and parsed without streams (a scrape is the
-// hot path of /metrics: six instruments each re-reading /proc through iostreams cost most of it).
+// Process metrics from /proc/self (Linux), the values Prometheus client libraries export: one
+// sample shared by the six families, read with plain system calls and parsed without streams,
+// and shared by the collects of a short interval (a scrape is the hot path of /metrics: reading
+// /proc/self/stat per scrape cost more than the rest of the scrape, HTTP included).
 #include "kopiur/telemetry/process_metrics.hpp"
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,9 +22,9 @@
 namespace kopiur::telemetry {
 namespace {
 
-// ProcFile: a /proc file, closed on every path. A sampler keeps /proc/self/stat open and reads it
+// ProcFile: a /proc file, closed on every path. A sampler keeps /proc/self/statm open and reads it
 // again from offset 0 each time (procfs renders it anew per read from the start), which saves the
-// open's path walk on every scrape; pread needs no lock between concurrent scrapes.
+// open's path walk on every sample; pread needs no lock between concurrent samples.
 class ProcFile {
  public:
   explicit ProcFile(const char* path) noexcept : fd_(::open(path, O_RDONLY | O_CLOEXEC)) {}
@@ -31,17 +34,20 @@ class ProcFile {
   ProcFile(const ProcFile&) = delete;
   ProcFile& operator=(const ProcFile&) = delete;
 
-  // Reads the file from its start into `buffer` (up to its size); the bytes read, empty on failure.
+  // Reads a one-line file from its start into `buffer` (up to its size); the bytes read, empty on
+  // failure. procfs renders such a file whole into one read large enough for it, so a short read
+  // that ends the line is all of it (no second read to see the end).
   template <std::size_t N>
   std::string_view read_into(std::array<char, N>& buffer) const noexcept {
     if (fd_ < 0) return {};
     std::size_t used = 0;
     while (used < buffer.size()) {
-      const ssize_t n =
-          ::pread(fd_, buffer.data() + used, buffer.size() - used, static_cast<off_t>(used));
+      const std::size_t want = buffer.size() - used;
+      const ssize_t n = ::pread(fd_, buffer.data() + used, want, static_cast<off_t>(used));
       if (n < 0) return {};
       if (n == 0) break;
       used += static_cast<std::size_t>(n);
+      if (static_cast<std::size_t>(n) < want && buffer[used - 1] == '\n') break;
     }
     return {buffer.data(), used};
   }
@@ -148,29 +154,89 @@ std::optional<double> read_boot_time_seconds() {
 
 namespace {
 
-ProcessSample sample_from(const ProcFile& stat_file, std::optional<double> boot_time_seconds) {
+// The CPU time of every thread, live and ended, the value /proc/self/stat's utime and stime give
+// in clock ticks, here in microseconds and without the text the kernel would render and we parse.
+std::optional<double> cpu_seconds_now() noexcept {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return std::nullopt;
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// /proc/self/statm: the virtual and resident sizes in pages, the same counters as /proc/self/stat's
+// vsize and rss, read without the per-thread walk that rendering the stat line costs.
+void read_statm(const ProcFile& statm, ProcessSample& s) noexcept {
+  std::array<char, 256> buffer{};  // seven numbers
+  std::string_view rest = statm.read_into(buffer);
+  const std::optional<std::int64_t> size = proc_parse_int(proc_next_token(rest));
+  const std::optional<std::int64_t> resident = proc_parse_int(proc_next_token(rest));
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  if (page_size <= 0) return;
+  if (size) s.virtual_bytes = *size * page_size;
+  if (resident) s.resident_bytes = *resident * page_size;
+}
+
+// What never changes for a process, read once: its start time (/proc/self/stat's starttime and
+// /proc/stat's boot time).
+std::optional<double> read_start_time_seconds(std::optional<double> boot_time_seconds) {
   std::array<char, 4096> buffer{};  // a stat line is well under 1 KiB
-  const std::string_view stat = stat_file.read_into(buffer);
-  ProcessSample s =
-      parse_proc_stat(stat, ::sysconf(_SC_CLK_TCK), ::sysconf(_SC_PAGESIZE), boot_time_seconds);
+  const std::string_view stat = ProcFile("/proc/self/stat").read_into(buffer);
+  return parse_proc_stat(stat, ::sysconf(_SC_CLK_TCK), ::sysconf(_SC_PAGESIZE), boot_time_seconds)
+      .start_time_seconds;
+}
+
+ProcessSample sample_from(const ProcFile& statm, std::optional<double> start_time_seconds) {
+  ProcessSample s;
+  s.cpu_seconds = cpu_seconds_now();
+  read_statm(statm, s);
   s.open_fds = proc_count_open_fds();
   s.max_fds = proc_max_fds();
+  s.start_time_seconds = start_time_seconds;
   return s;
 }
+
+// Shares one sample among the collects within max_age of it (see the header); every collect
+// samples anew when max_age is zero.
+class SharedSample {
+ public:
+  SharedSample(ProcessSampler sampler, std::chrono::nanoseconds max_age)
+      : sampler_(std::move(sampler)), max_age_(max_age) {}
+
+  ProcessSample get() {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!last_ || max_age_ <= std::chrono::nanoseconds::zero() || now - taken_ >= max_age_) {
+      last_ = sampler_();
+      taken_ = now;
+    }
+    return *last_;
+  }
+
+ private:
+  std::mutex mutex_;  // concurrent collects (a provider's readers)
+  ProcessSampler sampler_;
+  std::chrono::nanoseconds max_age_;
+  std::optional<ProcessSample> last_;
+  std::chrono::steady_clock::time_point taken_;
+};
 
 }  // namespace
 
 ProcessSample read_process_sample(std::optional<double> boot_time_seconds) {
-  return sample_from(ProcFile("/proc/self/stat"), boot_time_seconds);
+  return sample_from(ProcFile("/proc/self/statm"), read_start_time_seconds(boot_time_seconds));
 }
 
-void register_process_metrics(metrics::Meter& meter, ProcessSampler sampler) {
+void register_process_metrics(metrics::Meter& meter, ProcessSampler sampler,
+                              std::chrono::nanoseconds max_age) {
   if (!sampler) {
-    sampler = [boot = read_boot_time_seconds(),
-               stat_file = std::make_shared<const ProcFile>("/proc/self/stat")] {
-      return sample_from(*stat_file, boot);
+    sampler = [start = read_start_time_seconds(read_boot_time_seconds()),
+               statm = std::make_shared<const ProcFile>("/proc/self/statm")] {
+      return sample_from(*statm, start);
     };
   }
+  auto shared = std::make_shared<SharedSample>(std::move(sampler), max_age);
   struct Instruments {
     metrics::ObservableInstrument cpu;
     metrics::ObservableInstrument resident;
@@ -195,9 +261,9 @@ void register_process_metrics(metrics::Meter& meter, ProcessSampler sampler) {
   };
   meter.register_callback(
       {in.cpu, in.resident, in.virtual_memory, in.open_fds, in.max_fds, in.start_time},
-      [in, sampler = std::move(sampler)](metrics::BatchObservableResult& r) {
+      [in, shared](metrics::BatchObservableResult& r) {
         // One sample for the whole collect: the six values describe one moment.
-        const ProcessSample s = sampler();
+        const ProcessSample s = shared->get();
         if (s.cpu_seconds) r.observe(in.cpu, *s.cpu_seconds);
         if (s.resident_bytes) r.observe(in.resident, *s.resident_bytes);
         if (s.virtual_bytes) r.observe(in.virtual_memory, *s.virtual_bytes);

@@ -1,10 +1,12 @@
-// The standard process metrics: sane values, the standard names, and one /proc sample per collect
-// shared by all six families.
+// The standard process metrics: sane values, the standard names, one sample per collect shared by
+// all six families, and one sample shared by the collects of its max_age.
 #include "kopiur/telemetry/process_metrics.hpp"
 
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,12 +56,12 @@ TEST(ProcessMetrics, OpenDescriptorsAreCountedExactly) {
   EXPECT_EQ(read_process_sample(std::nullopt).open_fds, *before);
 }
 
-// The registered sampler keeps /proc/self/stat open and reads it again at every collect: a later
+// The registered sampler keeps /proc/self/statm open and reads it again at every sample: a later
 // collect sees memory touched after the first.
 TEST(ProcessMetrics, EachCollectReadsFreshValues) {
   metrics::MeterProvider provider;
   metrics::Meter meter = provider.meter();
-  register_process_metrics(meter);
+  register_process_metrics(meter, {}, std::chrono::nanoseconds::zero());
   const auto resident = [&provider] {
     return metrics::testing::collect(provider)
         .numbers["process_resident_memory_bytes"]
@@ -73,6 +75,24 @@ TEST(ProcessMetrics, EachCollectReadsFreshValues) {
   const double after = resident();
   EXPECT_GE(after - before, static_cast<double>(kBytes) / 2) << before << " -> " << after;
   EXPECT_EQ(block[4096], static_cast<char>(4096));
+}
+
+// The CPU time follows what the process spends: 50 ms of this thread's CPU show in the next
+// sample.
+TEST(ProcessMetrics, CpuTimeFollowsWorkDone) {
+  const std::optional<double> before = read_process_sample(std::nullopt).cpu_seconds;
+  ASSERT_TRUE(before.has_value());
+  const auto thread_cpu = [] {
+    timespec t{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+  };
+  const double start = thread_cpu();
+  volatile std::uint64_t sink = 0;
+  while (thread_cpu() - start < 0.05) sink = sink + 1;
+  const std::optional<double> after = read_process_sample(std::nullopt).cpu_seconds;
+  ASSERT_TRUE(after.has_value());
+  EXPECT_GE(*after - *before, 0.045) << *before << " -> " << *after;
 }
 
 // A /proc/<pid>/stat line whose command name holds spaces and parentheses; utime 300, stime 100,
@@ -153,7 +173,9 @@ TEST(ProcessMetrics, OneSamplePerCollectSharedByTheSixFamilies) {
   metrics::MeterProvider provider;
   metrics::Meter meter = provider.meter();
   int samples = 0;
-  register_process_metrics(meter, [&samples] { return process_test_sample(++samples); });
+  register_process_metrics(
+      meter, [&samples] { return process_test_sample(++samples); },
+      std::chrono::nanoseconds::zero());
   EXPECT_EQ(samples, 0) << "nothing is read before the first collect";
   EXPECT_EQ(process_test_values(provider), std::vector<double>(6, 1.0));
   EXPECT_EQ(samples, 1);
@@ -165,8 +187,9 @@ TEST(ProcessMetrics, ConcurrentScrapesEachSeeOneWholeSample) {
   metrics::MeterProvider provider;
   metrics::Meter meter = provider.meter();
   std::atomic<std::int64_t> samples{0};
-  register_process_metrics(meter,
-                           [&samples] { return process_test_sample(samples.fetch_add(1) + 1); });
+  register_process_metrics(
+      meter, [&samples] { return process_test_sample(samples.fetch_add(1) + 1); },
+      std::chrono::nanoseconds::zero());
   constexpr int kThreads = 4;
   constexpr int kScrapes = 100;
   std::atomic<int> mixed{0};
@@ -182,6 +205,54 @@ TEST(ProcessMetrics, ConcurrentScrapesEachSeeOneWholeSample) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(mixed.load(), 0);
   EXPECT_EQ(samples.load(), kThreads * kScrapes);
+}
+
+// Collects within max_age of a sample share it: a burst of scrapes reads /proc once.
+TEST(ProcessMetrics, CollectsWithinMaxAgeShareOneSample) {
+  metrics::MeterProvider provider;
+  metrics::Meter meter = provider.meter();
+  int samples = 0;
+  register_process_metrics(
+      meter, [&samples] { return process_test_sample(++samples); }, std::chrono::hours(1));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(process_test_values(provider), std::vector<double>(6, 1.0)) << "collect " << i;
+  }
+  EXPECT_EQ(samples, 1);
+}
+
+// Once max_age has passed since the sample, the next collect takes a new one.
+TEST(ProcessMetrics, ACollectAfterMaxAgeSamplesAgain) {
+  metrics::MeterProvider provider;
+  metrics::Meter meter = provider.meter();
+  int samples = 0;
+  constexpr auto kMaxAge = std::chrono::milliseconds(5);
+  register_process_metrics(
+      meter, [&samples] { return process_test_sample(++samples); }, kMaxAge);
+  const auto first = std::chrono::steady_clock::now();
+  EXPECT_EQ(process_test_values(provider), std::vector<double>(6, 1.0));
+  // The sample was taken after `first`: once kMaxAge has passed since `first`, it is stale.
+  while (std::chrono::steady_clock::now() - first <= kMaxAge) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(process_test_values(provider), std::vector<double>(6, 2.0));
+  EXPECT_EQ(samples, 2);
+}
+
+// The default registration shares samples for kProcessSampleMaxAge: two collects in a row, well
+// within it, report the same CPU time although the process spent CPU in between.
+TEST(ProcessMetrics, TheDefaultSamplerSharesAShortInterval) {
+  metrics::MeterProvider provider;
+  metrics::Meter meter = provider.meter();
+  register_process_metrics(meter);
+  const auto cpu = [&provider] {
+    return metrics::testing::collect(provider).numbers["process_cpu"].at("").as_double;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const double first = cpu();
+  const double second = cpu();
+  if (std::chrono::steady_clock::now() - start < kProcessSampleMaxAge) {
+    EXPECT_EQ(first, second);
+  }
 }
 
 }  // namespace
