@@ -279,8 +279,8 @@ class HttpServer::Impl final : public detail::ServerCore {
     // Connections are dealt to the loops in turn; each loop has one thread, so a connection's
     // handlers never run concurrently and no strand is needed.
     const std::size_t loop = next_loop_++ % loops_.size();
-    acceptor_.async_accept(loops_[loop]->get_executor(),
-                           [this](boost::system::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(*loops_[loop],
+                           [this](boost::system::error_code ec, detail::LoopSocket socket) {
                              if (ec == asio::error::operation_aborted || stopping_) return;
                              if (!ec) {
                                detail::serve_connection(std::move(socket), *this, tls_ctx_.get());

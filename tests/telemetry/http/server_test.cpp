@@ -111,6 +111,58 @@ TEST_F(ServerTest, HeadReachesTheGetHandlerWithMethodHead) {
   EXPECT_EQ(head.header("content-length"), "4");  // "HEAD"
 }
 
+// The server writes Content-Type, Content-Length, Transfer-Encoding and Connection itself: a
+// handler's own fields of those names are not sent (one of each, the server's), and a field that
+// would split the head (CR or LF in its value, a name that is not a token) is not sent at all.
+TEST(ServerFields, ServerOwnedAndHeadSplittingFieldsAreNotSent) {
+  HttpServer server(local());
+  server.route("GET", "/fields", [](const Request&) {
+    Response r = text("four");
+    r.content_type = "text/x-own";
+    r.headers.emplace("Content-Type", "text/x-handler");
+    r.headers.emplace("content-length", "999");
+    r.headers.emplace("Transfer-Encoding", "chunked");
+    r.headers.emplace("Connection", "upgrade");
+    r.headers.emplace("X-Split", "a\r\nX-Injected: yes");
+    r.headers.emplace("Bad Name", "x");
+    r.headers.emplace("X-Kept", "kept");
+    return r;
+  });
+  ASSERT_EQ(server.start(), "");
+  const auto raw = testing::exchange(server.port(), testing::make_request("GET", "/fields"));
+  const auto r = testing::parse_response(raw);
+  ASSERT_TRUE(r.has_value()) << raw;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "four");
+  EXPECT_EQ(r->count("content-type"), 1u);
+  EXPECT_EQ(r->header("content-type"), "text/x-own");
+  EXPECT_EQ(r->count("content-length"), 1u);
+  EXPECT_EQ(r->header("content-length"), "4");
+  EXPECT_EQ(r->count("transfer-encoding"), 0u);
+  EXPECT_EQ(r->header("connection"), "close");  // the request asked for close
+  EXPECT_EQ(r->count("x-split"), 0u);
+  EXPECT_EQ(r->count("x-injected"), 0u);
+  EXPECT_EQ(raw.find("Bad Name"), std::string::npos) << raw;
+  EXPECT_EQ(r->header("x-kept"), "kept");
+}
+
+// A status HTTP cannot carry (three digits) answers 500 instead of a broken status line; a known
+// status gets its reason phrase, an unknown three-digit one an empty reason.
+TEST(ServerFields, StatusLineCarriesThreeDigitsAndTheReason) {
+  HttpServer server(local());
+  server.route("GET", "/busy", [](const Request&) { return text("later", 503); });
+  server.route("GET", "/teapot", [](const Request&) { return text("short and stout", 418); });
+  server.route("GET", "/huge", [](const Request&) { return text("no", 1000); });
+  server.route("GET", "/tiny", [](const Request&) { return text("no", 42); });
+  ASSERT_EQ(server.start(), "");
+  const auto busy = testing::exchange(server.port(), testing::make_request("GET", "/busy"));
+  EXPECT_EQ(busy.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << busy;
+  const auto teapot = testing::exchange(server.port(), testing::make_request("GET", "/teapot"));
+  EXPECT_EQ(teapot.rfind("HTTP/1.1 418 \r\n", 0), 0u) << teapot;
+  EXPECT_EQ(testing::send(server.port(), "GET", "/huge").status, 500);
+  EXPECT_EQ(testing::send(server.port(), "GET", "/tiny").status, 500);
+}
+
 TEST_F(ServerTest, UnknownPathIs404) {
   start();
   const auto r = send(port_, "GET", "/nope");

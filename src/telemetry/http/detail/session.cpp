@@ -1,6 +1,7 @@
 #include "telemetry/http/detail/session.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <iterator>
 #include <limits>
@@ -9,17 +10,17 @@
 #include <type_traits>
 #include <utility>
 
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include "telemetry/http/detail/gzip.hpp"
 #include "telemetry/http/detail/stream_channel.hpp"
+#include "telemetry/http/detail/wire_answer.hpp"
 
 namespace kopiur::telemetry::http::detail {
 namespace {
@@ -29,16 +30,19 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using Clock = std::chrono::steady_clock;
 using BeastRequest = bhttp::request<bhttp::string_body>;
-using BeastResponse = bhttp::response<bhttp::string_body>;
 using StreamHead = bhttp::response<bhttp::empty_body>;
+using TcpStream = beast::basic_stream<asio::ip::tcp, LoopExecutor>;
+using LoopTimer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, LoopExecutor>;
 
 // How long a stream's client has at stop() to take the rest and the last chunk.
 constexpr std::chrono::seconds kStreamStopGrace{2};
 
+// ASCII only, as field names are (std::tolower would consult the locale for every character).
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 
@@ -82,33 +86,6 @@ Request to_request(BeastRequest&& in) {
   return out;
 }
 
-// The wire form of a handler's answer: gzip when it pays (see docs/http.md), HEAD without a body
-// but with the GET's Content-Length.
-BeastResponse to_wire(const ServerOptions& options, const Request& request, Response response) {
-  BeastResponse out;
-  out.version(11);  // a server answers with its own version, also to 1.0 clients
-  out.result(static_cast<unsigned>(response.status));
-  bool encoded = false;
-  for (const auto& [name, value] : response.headers) {
-    out.insert(name, value);
-    encoded = encoded || lower(name) == "content-encoding";
-  }
-  if (options.gzip && !encoded && response.body.size() >= kMinGzipBytes) {
-    out.set(bhttp::field::vary, "Accept-Encoding");
-    if (accepts_gzip(request.header("accept-encoding"))) {
-      if (auto packed = gzip_compress(response.body);
-          packed && packed->size() < response.body.size()) {
-        response.body = std::move(*packed);
-        out.set(bhttp::field::content_encoding, "gzip");
-      }
-    }
-  }
-  out.set(bhttp::field::content_type, response.content_type);
-  out.content_length(response.body.size());
-  if (request.method != "HEAD") out.body() = std::move(response.body);
-  return out;
-}
-
 // The head of a streamed response: chunked, uncompressed, and the connection closes after it.
 StreamHead stream_head(const Response& response) {
   StreamHead out;
@@ -121,20 +98,10 @@ StreamHead stream_head(const Response& response) {
   return out;
 }
 
-BeastResponse refusal(int status, std::string text) {
-  BeastResponse out;
-  out.version(11);
-  out.result(static_cast<unsigned>(status));
-  out.set(bhttp::field::content_type, "text/plain; charset=utf-8");
-  out.body() = std::move(text);
-  out.prepare_payload();
-  return out;
-}
-
 template <class Stream>
 class Session final : public SessionBase {
  public:
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kTls = !std::is_same_v<Stream, TcpStream>;
 
   template <class... Args>
   explicit Session(ServerCore& core, Args&&... args)
@@ -181,7 +148,7 @@ class Session final : public SessionBase {
 
  private:
   std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
-  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+  TcpStream& tcp() { return beast::get_lowest_layer(stream_); }
 
   void on_handshake(beast::error_code ec) {
     if (ec) {
@@ -319,7 +286,7 @@ class Session final : public SessionBase {
   void refuse(Refusal why, int status, std::string text) {
     core_.count(why);
     close_after_write_ = true;
-    write(std::make_shared<BeastResponse>(refusal(status, std::move(text))));
+    write(std::make_shared<WireAnswer>(wire_text(status, std::move(text))));
   }
 
   // Runs the handler inline when its route asks for it (Execution), else on the worker pool with
@@ -346,7 +313,7 @@ class Session final : public SessionBase {
   }
 
   // The handler's answer on the wire, or null when it streams (open_stream took it over).
-  std::shared_ptr<BeastResponse> answer(const Request& request) {
+  std::shared_ptr<WireAnswer> answer(const Request& request) {
     try {
       Response answer = core_.handle(request);
       if (answer.stream && request.method != "HEAD") {
@@ -354,9 +321,9 @@ class Session final : public SessionBase {
         return nullptr;
       }
       answer.stream = nullptr;
-      return std::make_shared<BeastResponse>(to_wire(options_, request, answer));
+      return std::make_shared<WireAnswer>(wire_answer(options_, request, std::move(answer)));
     } catch (...) {
-      return std::make_shared<BeastResponse>(refusal(500, "internal error\n"));
+      return std::make_shared<WireAnswer>(wire_text(500, "internal error\n"));
     }
   }
 
@@ -459,28 +426,27 @@ class Session final : public SessionBase {
     close();
   }
 
-  void write(std::shared_ptr<BeastResponse> response) {
+  void write(std::shared_ptr<WireAnswer> response) {
     set_phase(Phase::kBusy);
     busy_ = true;
     if (core_.stopping()) close_after_write_ = true;
-    response->keep_alive(!close_after_write_);
-    // An HTTP/1.0 client that asked to keep the connection only does so when told.
-    if (http10_ && !close_after_write_) response->set(bhttp::field::connection, "keep-alive");
+    end_head(response->head, close_after_write_, http10_);
     tcp().expires_after(options_.write_timeout);
-    bhttp::async_write(stream_, *response,
-                       [self = self(), response](beast::error_code ec, std::size_t) {
-                         self->busy_ = false;
-                         if (ec) {
-                           if (ec == beast::error::timeout) {
-                             self->core_.count(Refusal::kWriteTimeout);
-                           }
-                           return self->close();
-                         }
-                         if (self->close_after_write_ || self->core_.stopping()) {
-                           return self->finish();
-                         }
-                         self->wait_idle();
-                       });
+    const std::array<asio::const_buffer, 2> wire{asio::buffer(response->head),
+                                                 asio::buffer(response->body)};
+    asio::async_write(stream_, wire, [self = self(), response](beast::error_code ec, std::size_t) {
+      self->busy_ = false;
+      if (ec) {
+        if (ec == beast::error::timeout) {
+          self->core_.count(Refusal::kWriteTimeout);
+        }
+        return self->close();
+      }
+      if (self->close_after_write_ || self->core_.stopping()) {
+        return self->finish();
+      }
+      self->wait_idle();
+    });
   }
 
   // Ends a connection after its last answer. Plain TCP: half-close and drain what the client
@@ -518,7 +484,7 @@ class Session final : public SessionBase {
   ServerCore& core_;
   const ServerOptions& options_;
   Stream stream_;
-  asio::steady_timer stop_timer_;  // bounds a stream's clean end at stop()
+  LoopTimer stop_timer_;  // bounds a stream's clean end at stop()
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Clock::time_point body_start_;
@@ -543,13 +509,13 @@ void launch(ServerCore& core, Args&&... args) {
 
 }  // namespace
 
-void serve_connection(asio::ip::tcp::socket socket, ServerCore& core, asio::ssl::context* tls) {
+void serve_connection(LoopSocket socket, ServerCore& core, asio::ssl::context* tls) {
   beast::error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   if (tls != nullptr) {
-    launch<beast::ssl_stream<beast::tcp_stream>>(core, beast::tcp_stream(std::move(socket)), *tls);
+    launch<beast::ssl_stream<TcpStream>>(core, TcpStream(std::move(socket)), *tls);
   } else {
-    launch<beast::tcp_stream>(core, std::move(socket));
+    launch<TcpStream>(core, std::move(socket));
   }
 }
 
