@@ -3,9 +3,9 @@
 // Small pieces every flow uses, so each kind's file only says what is particular to it:
 //   - rfc3339() / parse_rfc3339(): the API's timestamps (UTC, seconds);
 //   - write_status(): replaces an object's status through the status subresource (a JSON merge
-//     patch that also removes the fields the new status no longer has) and reports the server's
-//     answer to the runtime (ReconcileContext::report_status), so kopiur_resource_phase follows
-//     what was written;
+//     patch with the whole new status, removing the fields it no longer has) and reports the
+//     server's answer to the runtime (ReconcileContext::report_status), so kopiur_resource_phase
+//     follows what was written;
 //   - add_finalizer() / remove_finalizer(): guarded by the object's resourceVersion (a
 //     concurrent change gives 409, a transient error, and the reconcile runs again);
 //   - event(): a Normal or Warning Event on an object (failures are logged, never fatal);

@@ -55,8 +55,12 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
 
 namespace {
 
-// The JSON merge patch turning `from` into `to`: members `to` lacks are removed (null).
-json merge_patch(const json& from, const json& to) {
+// The JSON merge patch that makes a status `to` where the cache showed `from`: every member of
+// `to`, and null for the members of `from` that `to` lacks. Members equal in both are sent too:
+// `from` may be behind the server (a watch that was cut, an event still on its way), and leaving
+// out a member the cache shows unchanged would keep the server's newer, different value beside
+// the new ones (a status with the new lastSuccessfulBackup and the old consecutiveFailures).
+json status_patch(const json& from, const json& to) {
   if (!from.is_object() || !to.is_object()) return to;
   json patch = json::object();
   for (const auto& [key, value] : from.items()) {
@@ -64,11 +68,7 @@ json merge_patch(const json& from, const json& to) {
   }
   for (const auto& [key, value] : to.items()) {
     const auto old = from.find(key);
-    if (old == from.end()) {
-      patch[key] = value;
-    } else if (*old != value) {
-      patch[key] = merge_patch(*old, value);
-    }
+    patch[key] = old == from.end() ? value : status_patch(*old, value);
   }
   return patch;
 }
@@ -89,7 +89,7 @@ std::optional<ReconcileError> write_status(const FlowEnv& env, ReconcileContext&
     context.report_status(status);
     return std::nullopt;
   }
-  const json patch = {{"status", merge_patch(old, status)}};
+  const json patch = {{"status", status_patch(old, status)}};
   auto written = env.client.patch_status(resource, namespace_of(object), name_of(object), patch,
                                          kube::PatchType::kMerge);
   if (!written.ok()) {
