@@ -240,6 +240,38 @@ TEST(HttpStream, StopDoesNotWaitForAStreamWhoseClientDoesNotRead) {
   EXPECT_FALSE(streams.at(0)->open());
 }
 
+// A streamed head checks the handler's fields as a whole answer does: one that would split the
+// head is not sent, and the server's own framing fields replace the handler's.
+TEST(HttpStream, AStreamedHeadSendsOnlyTheHandlersSafeFields) {
+  Streams streams;
+  ServerOptions options;
+  options.address = "127.0.0.1:0";
+  HttpServer server(options);
+  server.route("GET", "/fields", [&streams](const Request&) {
+    Response r;
+    r.headers.emplace("X-Split", "a\r\nX-Injected: yes");
+    r.headers.emplace("Content-Length", "5");
+    r.headers.emplace("Transfer-Encoding", "gzip");
+    r.headers.emplace("X-Kept", "kept");
+    r.stream = streams.start();
+    return r;
+  });
+  ASSERT_EQ(server.start(), "");
+  RawConnection client(server.port());
+  ASSERT_TRUE(client.send("GET /fields HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(test::wait_until([&] { return streams.size() == 1; }, kWait));
+  ASSERT_TRUE(streams.at(0)->write("first-event"));
+  ASSERT_TRUE(client.read_until("first-event", kWait)) << client.received();
+  const std::string head = client.received().substr(0, client.received().find("\r\n\r\n"));
+  EXPECT_THAT(head, HasSubstr("X-Kept: kept"));
+  EXPECT_THAT(head, Not(HasSubstr("X-Injected")));
+  EXPECT_THAT(head, Not(HasSubstr("X-Split")));
+  EXPECT_THAT(head, Not(HasSubstr("Content-Length")));
+  EXPECT_THAT(head, Not(HasSubstr("gzip")));
+  EXPECT_THAT(head, HasSubstr("Transfer-Encoding: chunked"));
+  streams.at(0)->close();
+}
+
 TEST(HttpStream, HeadOfAStreamedRouteGetsTheHeadOnly) {
   Streams streams;
   auto server = serve(streams);

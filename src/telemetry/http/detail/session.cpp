@@ -87,11 +87,14 @@ Request to_request(BeastRequest&& in) {
 }
 
 // The head of a streamed response: chunked, uncompressed, and the connection closes after it.
+// The handler's fields are checked as a whole answer's are (wire_answer.hpp).
 StreamHead stream_head(const Response& response) {
   StreamHead out;
   out.version(11);
   out.result(static_cast<unsigned>(response.status));
-  for (const auto& [name, value] : response.headers) out.insert(name, value);
+  for (const auto& [name, value] : response.headers) {
+    if (handler_field_sendable(name, value)) out.insert(name, value);
+  }
   out.set(bhttp::field::content_type, response.content_type);
   out.chunked(true);
   out.keep_alive(false);

@@ -65,7 +65,7 @@ WireAnswer wire_answer(const ServerOptions& options, const Request& request, Res
                   [](const auto& f) { return same_name(f.first, "content-encoding"); });
   const bool negotiates = options.gzip && !encoded && response.body.size() >= kMinGzipBytes;
   for (const auto& [name, value] : response.headers) {
-    if (server_owned(name) || !sendable(name, value)) continue;
+    if (!handler_field_sendable(name, value)) continue;
     if (negotiates && same_name(name, "vary")) continue;  // replaced by ours below
     add_field(out.head, name, value);
   }
@@ -85,6 +85,10 @@ WireAnswer wire_answer(const ServerOptions& options, const Request& request, Res
   add_length(out.head, response.body.size());
   if (request.method != "HEAD") out.body = std::move(response.body);
   return out;
+}
+
+bool handler_field_sendable(std::string_view name, std::string_view value) {
+  return !server_owned(name) && sendable(name, value);
 }
 
 WireAnswer wire_text(int status, std::string text) {

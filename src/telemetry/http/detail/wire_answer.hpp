@@ -2,10 +2,11 @@
 // by hand into one string, then the body, sent together as one gather write. Beast's response
 // serializer did the same through layers of buffer views, which cost more CPU than parsing the
 // request on a small /metrics scrape. Streamed answers and 100 Continue keep using Beast's
-// serializer (session.cpp).
+// serializer (session.cpp), with the same check of a handler's fields.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "kopiur/telemetry/http/server.hpp"
 
@@ -22,6 +23,10 @@ struct WireAnswer {
 // token or whose value holds CR, LF or NUL (it would split the head). A status outside 100-999
 // answers 500.
 WireAnswer wire_answer(const ServerOptions& options, const Request& request, Response response);
+
+// Whether a handler's field goes on the wire: not one the server writes itself (above), a token
+// for a name, no CR, LF or NUL in the value. Streamed heads (session.cpp) use it too.
+bool handler_field_sendable(std::string_view name, std::string_view value);
 
 // A plain-text answer the server gives itself (a refused request, a handler that threw).
 WireAnswer wire_text(int status, std::string text);
