@@ -17,6 +17,7 @@
 
 #include "kopiur/telemetry/http/address.hpp"
 
+#include "telemetry/http/detail/ascii.hpp"
 #include "telemetry/http/detail/bind_error.hpp"
 #include "telemetry/http/detail/refusal_report.hpp"
 #include "telemetry/http/detail/server_core.hpp"
@@ -28,13 +29,6 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::vector<std::unique_ptr<asio::io_context>> make_loops(int io_threads) {
   std::vector<std::unique_ptr<asio::io_context>> loops;
@@ -80,7 +74,7 @@ std::uint64_t ServerStats::total() const noexcept {
 }
 
 std::string Request::header(std::string_view name) const {
-  const auto it = headers.find(lower(name));
+  const auto it = headers.find(detail::ascii_lower(name));
   return it == headers.end() ? std::string{} : it->second;
 }
 

@@ -1,9 +1,8 @@
 #include "telemetry/http/detail/gzip.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 
+#include <boost/beast/core/string.hpp>
 #include <zlib.h>
 
 namespace kopiur::telemetry::http::detail {
@@ -13,13 +12,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // q-value of one "coding;q=0.5" element: 1 when absent, 0 for "q=0", "q=0.0", ...
@@ -47,7 +39,7 @@ bool accepts_gzip(std::string_view accept_encoding) noexcept {
     const std::string_view coding = trim(element.substr(0, semi));
     const std::string_view params =
         semi == std::string_view::npos ? std::string_view{} : element.substr(semi + 1);
-    if ((iequals(coding, "gzip") || coding == "*") && positive_q(params)) return true;
+    if ((boost::beast::iequals(coding, "gzip") || coding == "*") && positive_q(params)) return true;
   }
   return false;
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -19,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "telemetry/http/detail/ascii.hpp"
 #include "telemetry/http/detail/stream_channel.hpp"
 #include "telemetry/http/detail/wire_answer.hpp"
 
@@ -36,15 +36,6 @@ using LoopTimer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Lo
 
 // How long a stream's client has at stop() to take the rest and the last chunk.
 constexpr std::chrono::seconds kStreamStopGrace{2};
-
-// ASCII only, as field names are (std::tolower would consult the locale for every character).
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -80,7 +71,7 @@ Request to_request(BeastRequest&& in) {
   out.path = decode_path(target.substr(0, q));
   if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
   for (const auto& field : in) {
-    out.headers.emplace(lower(field.name_string()), std::string(field.value()));
+    out.headers.emplace(ascii_lower(field.name_string()), std::string(field.value()));
   }
   out.body = std::move(in.body());
   return out;
@@ -397,10 +388,7 @@ class Session final : public SessionBase {
                         if (ec) return self->end_stream(ec);
                         self->channel_->written(batch->payload);
                         if (!batch->last) return self->pump_stream();
-                        self->streaming_ = false;
-                        self->busy_ = false;
-                        self->channel_->end();
-                        self->stop_timer_.cancel();
+                        self->leave_stream();
                         beast::error_code ignored;
                         self->tcp().socket().cancel(ignored);  // the peer watch
                         self->finish();
@@ -412,21 +400,24 @@ class Session final : public SessionBase {
   void reset_stream() {
     beast::error_code ignored;
     tcp().socket().set_option(asio::socket_base::linger(true, 0), ignored);
-    streaming_ = false;
-    busy_ = false;
-    channel_->end();
-    stop_timer_.cancel();
+    leave_stream();
     set_phase(Phase::kClosing);
     tcp().close();  // no shutdown first: that would send an orderly FIN
   }
 
   void end_stream(beast::error_code ec) {
     if (ec == beast::error::timeout) core_.count(Refusal::kWriteTimeout);
+    leave_stream();
+    close();
+  }
+
+  // The stream is over on this connection, however it ended: the producer's writer closes and
+  // the stop() grace timer is no longer needed.
+  void leave_stream() {
     streaming_ = false;
     busy_ = false;
     if (channel_) channel_->end();
     stop_timer_.cancel();
-    close();
   }
 
   void write(std::shared_ptr<WireAnswer> response) {

@@ -15,8 +15,7 @@ namespace kopiur::telemetry::http::detail {
 namespace {
 
 namespace bhttp = boost::beast::http;
-
-bool same_name(std::string_view a, std::string_view b) { return boost::beast::iequals(a, b); }
+using boost::beast::iequals;
 
 // RFC 9110 token characters: a field name is one or more of them.
 bool token_char(char c) {
@@ -31,8 +30,8 @@ bool sendable(std::string_view name, std::string_view value) {
 
 // Fields the server writes itself.
 bool server_owned(std::string_view name) {
-  return same_name(name, "content-type") || same_name(name, "content-length") ||
-         same_name(name, "transfer-encoding") || same_name(name, "connection");
+  return iequals(name, "content-type") || iequals(name, "content-length") ||
+         iequals(name, "transfer-encoding") || iequals(name, "connection");
 }
 
 void add_field(std::string& head, std::string_view name, std::string_view value) {
@@ -62,11 +61,11 @@ WireAnswer wire_answer(const ServerOptions& options, const Request& request, Res
   out.head = status_line(response.status);
   const bool encoded =
       std::any_of(response.headers.begin(), response.headers.end(),
-                  [](const auto& f) { return same_name(f.first, "content-encoding"); });
+                  [](const auto& f) { return iequals(f.first, "content-encoding"); });
   const bool negotiates = options.gzip && !encoded && response.body.size() >= kMinGzipBytes;
   for (const auto& [name, value] : response.headers) {
     if (!handler_field_sendable(name, value)) continue;
-    if (negotiates && same_name(name, "vary")) continue;  // replaced by ours below
+    if (negotiates && iequals(name, "vary")) continue;  // replaced by ours below
     add_field(out.head, name, value);
   }
   if (negotiates) {
