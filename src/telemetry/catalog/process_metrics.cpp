@@ -207,7 +207,8 @@ class SharedSample {
   ProcessSample get() {
     std::lock_guard lock(mutex_);
     const auto now = std::chrono::steady_clock::now();
-    if (!last_ || max_age_ <= std::chrono::nanoseconds::zero() || now - taken_ >= max_age_) {
+    // With max_age zero (or less) the age test always passes: the steady clock never goes back.
+    if (!last_ || now - taken_ >= max_age_) {
       last_ = sampler_();
       taken_ = now;
     }
